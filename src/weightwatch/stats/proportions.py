@@ -1,0 +1,81 @@
+"""Rates and differences of rates with confidence intervals, and tests between two rates."""
+
+from __future__ import annotations
+
+import math
+
+from scipy import stats as sps
+
+from weightwatch.types import Metric
+
+
+def _z(conf: float) -> float:
+    return float(sps.norm.ppf(1 - (1 - conf) / 2))
+
+
+def wilson(k: int, n: int, conf: float = 0.95) -> tuple[float | None, float | None, float | None]:
+    """Rate k/n with the Wilson score interval. (None, None, None) when n == 0."""
+    if n <= 0:
+        return None, None, None
+    z = _z(conf)
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return p, max(0.0, centre - half), min(1.0, centre + half)
+
+
+def newcombe_diff(k1: int, n1: int, k2: int, n2: int,
+                  conf: float = 0.95) -> tuple[float | None, float | None, float | None]:
+    """Difference p1 - p2 with Newcombe's hybrid score interval (method 10, unpaired)."""
+    if n1 <= 0 or n2 <= 0:
+        return None, None, None
+    p1, l1, u1 = wilson(k1, n1, conf)
+    p2, l2, u2 = wilson(k2, n2, conf)
+    assert p1 is not None and p2 is not None and l1 is not None and u1 is not None
+    assert l2 is not None and u2 is not None
+    d = p1 - p2
+    lo = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    hi = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return d, max(-1.0, lo), min(1.0, hi)
+
+
+def two_proportion_test(k1: int, n1: int, k2: int, n2: int) -> tuple[float | None, str]:
+    """Two-sided p-value for p1 != p2 (independent samples): Fisher's exact test."""
+    if n1 <= 0 or n2 <= 0:
+        return None, "fisher-exact"
+    _, p = sps.fisher_exact([[k1, n1 - k1], [k2, n2 - k2]])
+    return float(p), "fisher-exact"
+
+
+def mcnemar_exact(b: int, c: int) -> float:
+    """Exact two-sided McNemar test on discordant pair counts b (A only) and c (B only)."""
+    n = b + c
+    if n == 0:
+        return 1.0
+    return float(min(1.0, sps.binomtest(min(b, c), n, 0.5).pvalue))
+
+
+def risk_ratio(k1: int, n1: int, k2: int, n2: int, conf: float = 0.95,
+               ) -> tuple[float | None, float | None, float | None]:
+    """Risk ratio p1/p2 with the log (Katz) interval; 0.5 added to every cell when one is zero."""
+    if n1 <= 0 or n2 <= 0:
+        return None, None, None
+    a, b = float(k1), float(k2)
+    m1, m2 = float(n1), float(n2)
+    if a == 0 or b == 0:
+        a, b, m1, m2 = a + 0.5, b + 0.5, m1 + 1, m2 + 1
+    rr = (a / m1) / (b / m2)
+    se = math.sqrt(max(1 / a - 1 / m1 + 1 / b - 1 / m2, 0.0))
+    z = _z(conf)
+    return rr, math.exp(math.log(rr) - z * se), math.exp(math.log(rr) + z * se)
+
+
+def rate_metric(probe: str, name: str, k: int, n: int, *, target: str | None = None,
+                dims: dict[str, str] | None = None, higher_is_better: bool | None = None,
+                note: str | None = None) -> Metric:
+    """A rate with its Wilson interval, as a Metric."""
+    p, lo, hi = wilson(k, n)
+    return Metric(probe=probe, name=name, value=p, n=n, ci_low=lo, ci_high=hi, ci_method="wilson",
+                  target=target, dims=dims or {}, unit="rate", higher_is_better=higher_is_better,
+                  note=note)

@@ -1,0 +1,232 @@
+"""Core data types shared by every part of weightwatch.
+
+Everything that crosses a part boundary (target -> runner -> journal -> probe -> report) is one of
+these pydantic models. They are deliberately plain data: no behaviour beyond hashing and validation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["system", "user", "assistant"]
+
+
+def stable_hash(obj: Any, length: int = 16) -> str:
+    """A short, stable hash of any JSON-serialisable object (sorted keys, no whitespace)."""
+    data = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:length]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    role: Role
+    content: str
+
+
+class ChatRequest(BaseModel):
+    """One chat completion request, independent of the target that will serve it.
+
+    `stop` is None unless a probe explicitly asks for stop sequences: weightwatch never sends
+    default stop sequences (garak's `["#", ";"]` default silently breaks code generation).
+    """
+
+    messages: list[Message]
+    temperature: float = 0.0
+    top_p: float | None = None
+    max_tokens: int = 512
+    seed: int | None = None
+    stop: list[str] | None = None
+    stream: bool = False  # ask the target to stream (needed for TTFT / inter-token latency)
+
+    def params(self) -> dict[str, Any]:
+        """The generation parameters (everything but the messages) as a plain dict."""
+        return self.model_dump(exclude={"messages"})
+
+    def params_hash(self) -> str:
+        return stable_hash(self.params())
+
+
+class Completion(BaseModel):
+    """What a target returned for one request (or why it could not)."""
+
+    text: str = ""  # the final answer, reasoning removed
+    reasoning: str | None = None  # <think>...</think> or reasoning_content, if any
+    finish_reason: str | None = None  # stop | length | error | ...
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    ttft_s: float | None = None  # time to first token (streaming only)
+    total_s: float | None = None  # wall time of the request
+    token_times_s: list[float] | None = None  # arrival offsets of streamed chunks (speed probe)
+    error: str | None = None  # set when the sample failed after all retries
+    attempts: int = 1
+    raw: dict[str, Any] | None = None  # small server-specific extras (never credentials)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class Fingerprint(BaseModel):
+    """Exactly which weights, template and server produced a result."""
+
+    kind: str  # embedded | gguf | openai
+    name: str  # model id or file name
+    sha256: str | None = None  # GGUF file hash
+    architecture: str | None = None
+    parameters: int | None = None  # parameter count
+    quantization: str | None = None
+    chat_template_hash: str | None = None
+    base_url: str | None = None  # without credentials
+    server: str | None = None  # Server header / what /v1/models says
+    server_models: list[str] | None = None
+    context_length: int | None = None
+    origin: str | None = None  # e.g. "Alibaba, China" for known models
+    weightwatch_version: str = ""
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    def id(self) -> str:
+        """Stable identity of the model behind the target (not of the sampling parameters)."""
+        ident = {
+            "kind": "gguf" if self.kind in ("gguf", "embedded") else self.kind,
+            "name": self.name if self.sha256 is None else None,
+            "sha256": self.sha256,
+            "base_url": self.base_url if self.sha256 is None else None,
+        }
+        return stable_hash(ident)
+
+
+class PlannedRequest(BaseModel):
+    """A request a probe wants answered, with the identity that makes resume exact."""
+
+    item_id: str
+    variant: str = ""  # e.g. "en/sensitive", "tibet/system", "short"
+    sample_index: int = 0  # 0 is the greedy pass; 1..N are samples at the target temperature
+    request: ChatRequest
+    meta: dict[str, Any] = Field(default_factory=dict)  # probe-private: topic, language, condition ...
+    phase: str = ""  # requests of one phase run together (speed sweeps)
+    concurrency: int | None = None  # fixed concurrency for this phase (speed sweeps); None = adaptive
+
+
+class SampleKey(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    target_id: str  # Fingerprint.id() + target parameter hash
+    probe: str
+    item_id: str
+    variant: str
+    sample_index: int
+    params_hash: str
+
+    def digest(self) -> str:
+        return stable_hash(self.model_dump(), length=32)
+
+
+class Sample(BaseModel):
+    """A planned request together with what the target answered."""
+
+    key: SampleKey
+    target_label: str
+    planned: PlannedRequest
+    completion: Completion
+    created_at: float | None = None
+
+
+class Score(BaseModel):
+    """A judge's or scanner's verdict on one sample."""
+
+    sample_digest: str
+    scorer: str  # e.g. "censorship.rules"
+    scorer_version: str
+    label: str | None = None  # e.g. refused / answered / vulnerable / pass
+    value: float | None = None  # e.g. 1.0 for pass, fact coverage
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ScoredSample(BaseModel):
+    sample: Sample
+    scores: list[Score] = Field(default_factory=list)
+
+    def score(self, scorer: str) -> Score | None:
+        for s in self.scores:
+            if s.scorer == scorer:
+                return s
+        return None
+
+
+class Metric(BaseModel):
+    """One number a user sees, with how sure we are of it and how it was computed."""
+
+    probe: str
+    name: str  # e.g. "refusal_rate"
+    value: float | None
+    n: int  # number of observations behind the value
+    ci_low: float | None = None
+    ci_high: float | None = None
+    ci_method: str | None = None  # e.g. "wilson", "newcombe", "cluster-bootstrap"
+    target: str | None = None  # target label; None for cross-target comparisons
+    compare: list[str] | None = None  # for comparisons: the labels compared (A, B)
+    test: str | None = None  # statistical test behind a comparison
+    p_value: float | None = None
+    p_adjusted: float | None = None  # after multiple-comparison correction
+    dims: dict[str, str] = Field(default_factory=dict)  # topic, language, condition ...
+    unit: str | None = None  # "rate", "tokens/s", "s", "USD" ...
+    higher_is_better: bool | None = None
+    note: str | None = None
+
+    @property
+    def significant(self) -> bool:
+        p = self.p_adjusted if self.p_adjusted is not None else self.p_value
+        return p is not None and p < 0.05
+
+
+class ProbeResult(BaseModel):
+    """Everything one probe reports for one run."""
+
+    probe: str
+    version: str
+    metrics: list[Metric] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)  # e.g. "quick size uses 20 of 164 tasks"
+    warnings: list[str] = Field(default_factory=list)  # e.g. "too few samples to detect ..."
+    tables: dict[str, Any] = Field(default_factory=dict)  # probe-specific extras (power analysis ...)
+
+
+class TargetSummary(BaseModel):
+    label: str
+    kind: str
+    fingerprint: Fingerprint
+    defaults: dict[str, Any] = Field(default_factory=dict)
+    price: dict[str, float] = Field(default_factory=dict)
+    samples: int = 0  # samples of this run answered by the target
+    errors: int = 0  # samples that failed after all retries
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class RunSummary(BaseModel):
+    """The one summary model: everything the terminal table, JSON, and HTML report show.
+
+    Built only from journal rows (see weightwatch.engine.journal), so every number traces back.
+    """
+
+    run_id: str
+    created_at: str  # ISO 8601, UTC
+    finished_at: str | None = None
+    command: str = ""
+    weightwatch_version: str = ""
+    size: str = "quick"
+    samples: int = 0
+    seed: int = 0
+    probes: list[str] = Field(default_factory=list)
+    targets: list[TargetSummary] = Field(default_factory=list)
+    results: list[ProbeResult] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+    def metrics(self, probe: str | None = None) -> list[Metric]:
+        out: list[Metric] = []
+        for r in self.results:
+            if probe is None or r.probe == probe:
+                out.extend(r.metrics)
+        return out
