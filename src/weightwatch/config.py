@@ -1,0 +1,66 @@
+"""Where weightwatch keeps its data, and the user's `weightwatch.toml`.
+
+- `WEIGHTWATCH_HOME` (default `~/.weightwatch`) holds `journal.sqlite` and the `models/` cache.
+- `weightwatch.toml` is read from `$WEIGHTWATCH_CONFIG`, else `./weightwatch.toml`, else
+  `$WEIGHTWATCH_HOME/weightwatch.toml`. Tables: `[targets.NAME]` (named targets with defaults, the
+  *name* of the environment variable holding the API key, and prices), `[origins]` (extra
+  organisation -> country entries for the ecosystem probe).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from weightwatch.errors import UserError
+
+
+def home() -> Path:
+    raw = os.environ.get("WEIGHTWATCH_HOME")
+    path = Path(raw).expanduser() if raw else Path.home() / ".weightwatch"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def journal_path() -> Path:
+    return home() / "journal.sqlite"
+
+
+def models_dir() -> Path:
+    path = home() / "models"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def config_path() -> Path | None:
+    env = os.environ.get("WEIGHTWATCH_CONFIG")
+    if env:
+        p = Path(env).expanduser()
+        if not p.is_file():
+            raise UserError(f"WEIGHTWATCH_CONFIG points to '{p}', which does not exist",
+                            "fix the path or unset the variable")
+        return p
+    for candidate in (Path.cwd() / "weightwatch.toml", home() / "weightwatch.toml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: Path | None = None) -> dict[str, Any]:
+    """The parsed weightwatch.toml, or {} when there is none."""
+    p = path or config_path()
+    if p is None:
+        return {}
+    try:
+        with p.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{p} is not valid TOML: {exc}", "fix the file (see README, 'Named targets')") from exc
+    except OSError as exc:
+        raise UserError(f"cannot read {p}: {exc.strerror}", "check the file's permissions") from exc
+    targets = data.get("targets", {})
+    if not isinstance(targets, dict) or any(not isinstance(v, dict) for v in targets.values()):
+        raise UserError(f"{p}: [targets] must hold tables like [targets.NAME]", "see README, 'Named targets'")
+    return data

@@ -1,0 +1,327 @@
+"""The journal: every completion, score and run in one SQLite file (WAL mode).
+
+One row per sample key (target fingerprint, probe, item, variant, sample index, generation
+parameters) in `samples`; a run lists the samples it covers in `run_samples`. A sample is written
+(and committed) the moment its completion arrives, so a run killed at any point loses nothing that
+had finished, and re-running the same command skips it. Schema: see docs/journal.md.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from weightwatch.errors import UserError
+from weightwatch.types import (
+    Completion,
+    Fingerprint,
+    PlannedRequest,
+    RunSummary,
+    Sample,
+    SampleKey,
+    Score,
+    ScoredSample,
+)
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS runs (
+  run_id TEXT PRIMARY KEY,
+  created_at TEXT NOT NULL,
+  finished_at TEXT,
+  status TEXT NOT NULL,            -- running | finished | failed | interrupted
+  command TEXT,
+  params_json TEXT NOT NULL,       -- probes, targets, size, samples, seed, options
+  summary_json TEXT                -- the RunSummary, written when the run finishes
+);
+CREATE TABLE IF NOT EXISTS targets (
+  target_id TEXT PRIMARY KEY,      -- Fingerprint.id()
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  fingerprint_json TEXT NOT NULL,
+  first_seen TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS run_targets (
+  run_id TEXT NOT NULL,
+  label TEXT NOT NULL,             -- what the user called the target in this run
+  target_id TEXT NOT NULL,
+  info_json TEXT NOT NULL,         -- TargetInfo: fingerprint, defaults, price
+  PRIMARY KEY (run_id, label)
+);
+CREATE TABLE IF NOT EXISTS samples (
+  digest TEXT PRIMARY KEY,         -- SampleKey.digest()
+  target_id TEXT NOT NULL,
+  probe TEXT NOT NULL,
+  item_id TEXT NOT NULL,
+  variant TEXT NOT NULL,
+  sample_index INTEGER NOT NULL,
+  params_hash TEXT NOT NULL,
+  target_label TEXT NOT NULL,
+  planned_json TEXT NOT NULL,      -- PlannedRequest: messages, parameters, probe metadata
+  completion_json TEXT NOT NULL,   -- Completion: text, reasoning, tokens, timings, error
+  text TEXT,                       -- the answer (copied out for easy querying)
+  reasoning TEXT,
+  error TEXT,                      -- NULL when the sample succeeded
+  prompt_tokens INTEGER,
+  completion_tokens INTEGER,
+  ttft_s REAL,
+  total_s REAL,
+  created_at REAL NOT NULL         -- unix time the completion was journaled
+);
+CREATE INDEX IF NOT EXISTS samples_by_target_probe ON samples (target_id, probe);
+CREATE TABLE IF NOT EXISTS run_samples (
+  run_id TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  PRIMARY KEY (run_id, digest)
+);
+CREATE TABLE IF NOT EXISTS scores (
+  digest TEXT NOT NULL,
+  scorer TEXT NOT NULL,
+  scorer_version TEXT NOT NULL,
+  label TEXT,
+  value REAL,
+  details_json TEXT NOT NULL,
+  PRIMARY KEY (digest, scorer, scorer_version)
+);
+CREATE TABLE IF NOT EXISTS score_marks (
+  digest TEXT NOT NULL,            -- this sample has been scored by this probe version
+  probe TEXT NOT NULL,
+  probe_version TEXT NOT NULL,
+  PRIMARY KEY (digest, probe, probe_version)
+);
+"""
+
+
+def utcnow() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class RunRow(BaseModel):
+    run_id: str
+    created_at: str
+    finished_at: str | None
+    status: str
+    command: str | None
+    params: dict[str, Any]
+    samples: int
+
+
+class Journal:
+    """Thin, synchronous access to the journal database. Use one instance per thread."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None,
+                                      check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")  # durable against a killed process
+            self.db.execute("PRAGMA busy_timeout=30000")
+            self.db.executescript(SCHEMA)
+            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        except sqlite3.DatabaseError as exc:
+            raise UserError(f"the journal {self.path} cannot be opened: {exc}",
+                            "move it away or point WEIGHTWATCH_HOME elsewhere") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- runs -----------------------------------------------------------------------------------
+    def start_run(self, run_id: str, command: str, params: dict[str, Any]) -> None:
+        self.db.execute(
+            "INSERT INTO runs (run_id, created_at, status, command, params_json) VALUES (?, ?, 'running', ?, ?)",
+            (run_id, utcnow(), command, json.dumps(params, default=str)),
+        )
+
+    def finish_run(self, run_id: str, summary: RunSummary | None, status: str = "finished") -> None:
+        self.db.execute(
+            "UPDATE runs SET finished_at = ?, status = ?, summary_json = COALESCE(?, summary_json) WHERE run_id = ?",
+            (utcnow(), status, summary.model_dump_json() if summary else None, run_id),
+        )
+
+    def find_resumable(self, params: dict[str, Any]) -> str | None:
+        """The newest unfinished run with exactly these parameters (a re-run after a crash)."""
+        row = self.db.execute(
+            "SELECT run_id FROM runs WHERE status IN ('running', 'interrupted', 'failed') AND params_json = ? "
+            "ORDER BY created_at DESC LIMIT 1",
+            (json.dumps(params, default=str),),
+        ).fetchone()
+        return row[0] if row else None
+
+    def reopen_run(self, run_id: str) -> None:
+        self.db.execute("UPDATE runs SET status = 'running', finished_at = NULL WHERE run_id = ?", (run_id,))
+
+    def runs(self, limit: int = 50) -> list[RunRow]:
+        rows = self.db.execute(
+            "SELECT r.run_id, r.created_at, r.finished_at, r.status, r.command, r.params_json, "
+            "(SELECT COUNT(*) FROM run_samples s WHERE s.run_id = r.run_id) "
+            "FROM runs r ORDER BY r.created_at DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [RunRow(run_id=r[0], created_at=r[1], finished_at=r[2], status=r[3], command=r[4],
+                       params=json.loads(r[5]), samples=r[6]) for r in rows]
+
+    def resolve_run(self, ref: str) -> str:
+        """'latest', a full run id, or an unambiguous prefix of one."""
+        if ref == "latest":
+            row = self.db.execute(
+                "SELECT run_id FROM runs WHERE summary_json IS NOT NULL ORDER BY created_at DESC LIMIT 1"
+            ).fetchone()
+            if row is None:
+                raise UserError("there is no finished run in the journal yet",
+                                f"run 'weightwatch audit' first (journal: {self.path})")
+            return str(row[0])
+        rows = self.db.execute("SELECT run_id FROM runs WHERE run_id LIKE ? LIMIT 2", (ref + "%",)).fetchall()
+        if not rows:
+            raise UserError(f"no run '{ref}' in the journal {self.path}", "list runs with 'weightwatch runs'")
+        if len(rows) > 1:
+            raise UserError(f"'{ref}' matches several runs", "give more characters of the run id")
+        return str(rows[0][0])
+
+    def summary(self, run_id: str) -> RunSummary:
+        row = self.db.execute("SELECT summary_json, status FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise UserError(f"no run '{run_id}' in the journal", "list runs with 'weightwatch runs'")
+        if row[0] is None:
+            raise UserError(f"run {run_id} has no summary yet (status: {row[1]})",
+                            "re-run the same command to resume and finish it")
+        return RunSummary.model_validate_json(row[0])
+
+    def run_params(self, run_id: str) -> dict[str, Any]:
+        row = self.db.execute("SELECT params_json FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    # -- targets ----------------------------------------------------------------------------------
+    def put_target(self, run_id: str, label: str, fingerprint: Fingerprint, info_json: str) -> str:
+        tid = fingerprint.id()
+        self.db.execute(
+            "INSERT INTO targets (target_id, kind, name, fingerprint_json, first_seen) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(target_id) DO UPDATE SET fingerprint_json = excluded.fingerprint_json",
+            (tid, fingerprint.kind, fingerprint.name, fingerprint.model_dump_json(), utcnow()),
+        )
+        self.db.execute("INSERT OR REPLACE INTO run_targets VALUES (?, ?, ?, ?)", (run_id, label, tid, info_json))
+        return tid
+
+    def run_targets(self, run_id: str) -> list[tuple[str, str, str]]:
+        """(label, target_id, info_json) of every target of a run, in the order they were added."""
+        rows = self.db.execute(
+            "SELECT label, target_id, info_json FROM run_targets WHERE run_id = ? ORDER BY rowid", (run_id,)
+        ).fetchall()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    # -- samples ----------------------------------------------------------------------------------
+    def finished_digests(self, digests: Iterable[str]) -> set[str]:
+        """Which of these samples are already journaled without error."""
+        done: set[str] = set()
+        batch: list[str] = []
+
+        def flush() -> None:
+            if batch:
+                marks = ",".join("?" * len(batch))
+                rows = self.db.execute(
+                    f"SELECT digest FROM samples WHERE error IS NULL AND digest IN ({marks})", batch
+                ).fetchall()
+                done.update(r[0] for r in rows)
+                batch.clear()
+
+        for d in digests:
+            batch.append(d)
+            if len(batch) >= 500:
+                flush()
+        flush()
+        return done
+
+    def link_samples(self, run_id: str, digests: Iterable[str]) -> None:
+        self.db.execute("BEGIN")
+        self.db.executemany("INSERT OR IGNORE INTO run_samples VALUES (?, ?)", ((run_id, d) for d in digests))
+        self.db.execute("COMMIT")
+
+    def put_sample(self, run_id: str, key: SampleKey, target_label: str, planned: PlannedRequest,
+                   completion: Completion) -> str:
+        """Journal one finished (or finally failed) sample and commit at once."""
+        digest = key.digest()
+        c = completion
+        self.db.execute("BEGIN")
+        self.db.execute(
+            "INSERT OR REPLACE INTO samples VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (digest, key.target_id, key.probe, key.item_id, key.variant, key.sample_index, key.params_hash,
+             target_label, planned.model_dump_json(), c.model_dump_json(), c.text, c.reasoning, c.error,
+             c.prompt_tokens, c.completion_tokens, c.ttft_s, c.total_s, time.time()),
+        )
+        self.db.execute("INSERT OR IGNORE INTO run_samples VALUES (?, ?)", (run_id, digest))
+        # a re-answered sample invalidates its old scores
+        self.db.execute("DELETE FROM score_marks WHERE digest = ?", (digest,))
+        self.db.execute("DELETE FROM scores WHERE digest = ?", (digest,))
+        self.db.execute("COMMIT")
+        return digest
+
+    def samples(self, run_id: str, probe: str | None = None, target_label: str | None = None) -> list[Sample]:
+        sql = ("SELECT s.target_id, s.probe, s.item_id, s.variant, s.sample_index, s.params_hash, s.planned_json, "
+               "s.completion_json, s.created_at, rt.label FROM run_samples r "
+               "JOIN samples s ON s.digest = r.digest "
+               "JOIN run_targets rt ON rt.run_id = r.run_id AND rt.target_id = s.target_id "
+               "WHERE r.run_id = ?")
+        args: list[Any] = [run_id]
+        if probe is not None:
+            sql += " AND s.probe = ?"
+            args.append(probe)
+        if target_label is not None:
+            sql += " AND rt.label = ?"
+            args.append(target_label)
+        sql += " ORDER BY rt.rowid, s.probe, s.item_id, s.variant, s.sample_index"
+        out = []
+        for r in self.db.execute(sql, args):
+            key = SampleKey(target_id=r[0], probe=r[1], item_id=r[2], variant=r[3], sample_index=r[4],
+                            params_hash=r[5])
+            out.append(Sample(key=key, target_label=r[9], planned=PlannedRequest.model_validate_json(r[6]),
+                              completion=Completion.model_validate_json(r[7]), created_at=r[8]))
+        return out
+
+    # -- scores -----------------------------------------------------------------------------------
+    def unscored(self, samples: list[Sample], probe: str, probe_version: str) -> list[Sample]:
+        marked = {
+            r[0] for r in self.db.execute(
+                "SELECT digest FROM score_marks WHERE probe = ? AND probe_version = ?", (probe, probe_version))
+        }
+        return [s for s in samples if s.key.digest() not in marked]
+
+    def put_scores(self, scores: list[Score], probe: str, probe_version: str, digests: Iterable[str]) -> None:
+        self.db.execute("BEGIN")
+        self.db.executemany(
+            "INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?, ?)",
+            ((s.sample_digest, s.scorer, s.scorer_version, s.label, s.value, json.dumps(s.details, default=str))
+             for s in scores),
+        )
+        self.db.executemany("INSERT OR IGNORE INTO score_marks VALUES (?, ?, ?)",
+                            ((d, probe, probe_version) for d in digests))
+        self.db.execute("COMMIT")
+
+    def scores_for(self, digests: Iterable[str]) -> dict[str, list[Score]]:
+        out: dict[str, list[Score]] = {}
+        batch = list(digests)
+        for i in range(0, len(batch), 500):
+            part = batch[i:i + 500]
+            marks = ",".join("?" * len(part))
+            for r in self.db.execute(
+                f"SELECT digest, scorer, scorer_version, label, value, details_json FROM scores WHERE digest IN ({marks})",
+                part,
+            ):
+                out.setdefault(r[0], []).append(Score(sample_digest=r[0], scorer=r[1], scorer_version=r[2],
+                                                       label=r[3], value=r[4], details=json.loads(r[5])))
+        return out
+
+    def scored_samples(self, run_id: str, probe: str | None = None) -> Iterator[ScoredSample]:
+        samples = self.samples(run_id, probe=probe)
+        scores = self.scores_for(s.key.digest() for s in samples)
+        for s in samples:
+            yield ScoredSample(sample=s, scores=scores.get(s.key.digest(), []))
