@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 
@@ -44,10 +45,8 @@ class AdaptiveLimiter:
             while True:
                 wait = self._paused_until - time.monotonic()
                 if wait > 0:
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._cond.wait(), timeout=wait)
-                    except TimeoutError:
-                        pass
                     continue
                 if self.in_flight < self.limit:
                     self.in_flight += 1

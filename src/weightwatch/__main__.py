@@ -1,0 +1,3 @@
+from weightwatch.cli import main
+
+main()

