@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import tempfile
 from collections.abc import Callable, Sequence
@@ -208,10 +209,8 @@ async def run_async(
         raise
     finally:
         for t in started:
-            try:
+            with contextlib.suppress(Exception):  # closing must never mask the real outcome
                 await t.aclose()
-            except Exception:  # closing must never mask the real outcome
-                pass
         journal.close()
 
 

@@ -313,7 +313,8 @@ class Journal:
             part = batch[i:i + 500]
             marks = ",".join("?" * len(part))
             for r in self.db.execute(
-                f"SELECT digest, scorer, scorer_version, label, value, details_json FROM scores WHERE digest IN ({marks})",
+                "SELECT digest, scorer, scorer_version, label, value, details_json FROM scores "
+                f"WHERE digest IN ({marks})",
                 part,
             ):
                 out.setdefault(r[0], []).append(Score(sample_digest=r[0], scorer=r[1], scorer_version=r[2],
