@@ -282,7 +282,7 @@ def main() -> None:
     except UserError as exc:
         if debug:
             raise
-        err.print(f"error: {exc.one_line()}", markup=False, highlight=False)
+        err.print(f"error: {exc.one_line()}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted: re-run the same command to resume where it stopped", markup=False)
@@ -301,7 +301,7 @@ def main() -> None:
         if debug:
             raise
         err.print(f"internal error: {type(exc).__name__}: {exc} (re-run with --debug for the traceback)",
-                  markup=False, highlight=False)
+                  markup=False, highlight=False, soft_wrap=True)
         sys.exit(1)
 
 

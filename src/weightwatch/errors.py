@@ -16,9 +16,7 @@ class UserError(Exception):
     def one_line(self) -> str:
         line = self.message.rstrip(".")
         if self.hint:
-            line += f". {self.hint.rstrip('.')}."
-        else:
-            line += "."
+            line += f"; {self.hint.rstrip('.')}"
         return " ".join(line.split())
 
 
