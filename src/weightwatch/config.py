@@ -1,6 +1,7 @@
 """Where weightwatch keeps its data, and the user's `weightwatch.toml`.
 
-- `WEIGHTWATCH_HOME` (default `~/.weightwatch`) holds `journal.sqlite` and the `models/` cache.
+- `WEIGHTWATCH_HOME` (default `~/.weightwatch`) holds `journal.sqlite` and the `models/` cache
+  (`WEIGHTWATCH_MODELS` moves the model cache elsewhere, e.g. to share it between homes).
 - `weightwatch.toml` is read from `$WEIGHTWATCH_CONFIG`, else `./weightwatch.toml`, else
   `$WEIGHTWATCH_HOME/weightwatch.toml`. Tables: `[targets.NAME]` (named targets with defaults, the
   *name* of the environment variable holding the API key, and prices), `[origins]` (extra
@@ -29,7 +30,9 @@ def journal_path() -> Path:
 
 
 def models_dir() -> Path:
-    path = home() / "models"
+    """Where assembled embedded models are cached: $WEIGHTWATCH_MODELS, else $WEIGHTWATCH_HOME/models."""
+    raw = os.environ.get("WEIGHTWATCH_MODELS")
+    path = Path(raw).expanduser() if raw else home() / "models"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
