@@ -146,35 +146,45 @@ async def run_async(
     params = {"probes": list(probes), "targets": names, "size": size, "samples": samples, "seed": seed,
               "options": {k: str(v) for k, v in sorted(options.items())}, "judge": judge,
               "version": __version__}
-    run_id = None if fresh else journal.find_resumable(params)
-    resumed = run_id is not None
-    if run_id is None:
-        run_id = _new_run_id()
-        journal.start_run(run_id, command, params)
-    else:
-        journal.reopen_run(run_id)
-
+    run_id: str | None = None
+    resumed = False
     started: list[Target] = []
     try:
+        # targets and plans first: a typo or an unreachable server must not leave a run behind
         made = [make_target(spec, cfg) for spec in targets]
+        judge_target = None
+        if judge:
+            if judge in names and not options.get("judge_self"):
+                raise UserError(f"the judge '{judge}' is also an audited target",
+                                "choose another judge target, or pass --judge-self to insist")
+            judge_target = make_target(judge, cfg)
         infos: list[TargetInfo] = []
-        target_ids: dict[str, str] = {}
         for t in made:
             fp = await t.start()
             started.append(t)
             fp.weightwatch_version = __version__
-            info = target_info(t, fp)
-            infos.append(info)
-            target_ids[t.label] = journal.put_target(run_id, t.label, fp, info.model_dump_json())
-
+            infos.append(target_info(t, fp))
         plan_ctx = PlanContext(size=size, samples=samples, seed=seed, options=options)
+        planned_by: dict[str, list[tuple[SampleKey, PlannedRequest]]] = {}
+        for t, info in zip(made, infos, strict=True):
+            planned_by[t.label] = [kp for probe in probe_objs
+                                   for kp in plan_keys(probe, info, info.fingerprint.id(), plan_ctx)]
+
+        run_id = None if fresh else journal.find_resumable(params)
+        resumed = run_id is not None
+        if run_id is None:
+            run_id = _new_run_id()
+            journal.start_run(run_id, command, params)
+        else:
+            journal.reopen_run(run_id)
+        for info in infos:
+            journal.put_target(run_id, info.label, info.fingerprint, info.model_dump_json())
+
         work: dict[str, list[tuple[SampleKey, PlannedRequest]]] = {}
         reused = 0
         all_digests: list[str] = []
-        for t, info in zip(made, infos, strict=True):
-            planned: list[tuple[SampleKey, PlannedRequest]] = []
-            for probe in probe_objs:
-                planned.extend(plan_keys(probe, info, target_ids[t.label], plan_ctx))
+        for t in made:
+            planned = planned_by[t.label]
             digests = [k.digest() for k, _ in planned]
             all_digests.extend(digests)
             done = set() if fresh else journal.finished_digests(digests)
@@ -188,16 +198,13 @@ async def run_async(
 
         judge_fn = None
         judge_label = None
-        if judge:
-            if judge in names and not options.get("judge_self"):
-                raise UserError(f"the judge '{judge}' is also an audited target",
-                                "choose another judge target, or pass --judge-self to insist")
-            jt = make_target(judge, cfg)
-            jfp = await jt.start()
-            started.append(jt)
-            jid = journal.put_target(run_id, f"judge:{jt.label}", jfp, target_info(jt, jfp).model_dump_json())
-            judge_fn = _JudgeClient(runner, journal, run_id, jt, jid)
-            judge_label = jt.label
+        if judge_target is not None:
+            jfp = await judge_target.start()
+            started.append(judge_target)
+            jid = journal.put_target(run_id, f"judge:{judge_target.label}", jfp,
+                                     target_info(judge_target, jfp).model_dump_json())
+            judge_fn = _JudgeClient(runner, journal, run_id, judge_target, jid)
+            judge_label = judge_target.label
 
         summary = await _score_and_summarize(journal, run_id, probe_objs, infos, plan_ctx, judge_fn, judge_label,
                                              command, list(stats))
@@ -205,7 +212,8 @@ async def run_async(
         return RunOutcome(run_id=run_id, summary=summary, journal_path=jpath, stats=list(stats), resumed=resumed,
                           reused_samples=reused)
     except BaseException:
-        journal.finish_run(run_id, None, status="interrupted")
+        if run_id is not None:
+            journal.finish_run(run_id, None, status="interrupted")
         raise
     finally:
         for t in started:
