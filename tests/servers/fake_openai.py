@@ -102,6 +102,7 @@ class _State:
     faults: Counter[str] = field(default_factory=Counter)
     requests: int = 0
     models_requests: int = 0
+    unauthorized: int = 0  # chat requests refused for a missing / wrong key
     in_flight: int = 0
     peak_in_flight: int = 0
     last_body: dict[str, Any] | None = None
@@ -111,6 +112,7 @@ class _State:
         return {
             "requests": self.requests,
             "models_requests": self.models_requests,
+            "unauthorized": self.unauthorized,
             "by_prompt": dict(self.by_prompt),
             "completed": dict(self.completed),
             "faults": dict(self.faults),
@@ -212,9 +214,9 @@ class FakeOpenAI:
     async def serve(self) -> None:
         """Start listening on the running loop (returns once the socket is bound)."""
         self._stopping = asyncio.Event()
-        self._runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(self.app(), access_log=None, handle_signals=False, shutdown_timeout=0.2)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port, shutdown_timeout=0.2, backlog=1024)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port, backlog=1024)
         await site.start()
         server = getattr(site, "_server", None)
         sockets = getattr(server, "sockets", None) or []
@@ -263,6 +265,8 @@ class FakeOpenAI:
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         if not self._authorized(request):
+            with self._lock:
+                self.state.unauthorized += 1
             return self._unauthorized()
         try:
             body = await request.json()

@@ -410,7 +410,7 @@ class OpenAITarget:
                     delta = choice.get("delta") or {}
                     if isinstance(delta, dict):
                         piece = delta.get("content")
-                        think = reasoning_field(delta)
+                        think = _delta_reasoning(delta)
                         now = time.perf_counter() - t0
                         got = False
                         if isinstance(piece, str) and piece:
@@ -443,6 +443,15 @@ class OpenAITarget:
                           prompt_tokens=_int(usage.get("prompt_tokens")),
                           completion_tokens=_int(usage.get("completion_tokens")),
                           ttft_s=ttft, total_s=total, token_times_s=token_times, raw=raw)
+
+
+def _delta_reasoning(delta: dict[str, Any]) -> str | None:
+    """The reasoning text of one stream delta, unstripped (pieces are concatenated)."""
+    for key in ("reasoning_content", "reasoning"):
+        value = delta.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def _int(v: object) -> int | None:
