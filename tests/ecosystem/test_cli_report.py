@@ -11,6 +11,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -35,7 +36,7 @@ def _app() -> typer.Typer:
 def test_snapshot_report_and_openness_through_the_cli(hub: FakeHub, tmp_path: Path) -> None:
     runner = CliRunner()
     app = _app()
-    r = runner.invoke(app, ["adoption", "snapshot", "--page-size", "4"])
+    r = runner.invoke(app, ["adoption", "snapshot", "--page-size", "4", "--pace", "0"])
     assert r.exit_code == 0, r.output
     assert hub.pages_requested() == [1, 2, 3]
 
@@ -102,3 +103,30 @@ def test_real_entry_point_unreachable_hub_one_line(home: Path) -> None:
     assert lines[0].startswith(f"error: cannot reach the Hugging Face Hub at http://127.0.0.1:{port}: a live "
                                "snapshot needs access to the Hub")
     assert lines[0].rstrip(".").endswith("set HF_ENDPOINT for a mirror")
+
+
+def test_hub_strings_are_not_rich_markup_and_card_flag_reads_the_readme(home: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    items = [{"_id": "1", "id": "evil/[bold]x[/bold]", "author": "evil", "downloads": 5,
+              "cardData": {"license": "other", "license_name": "[red]terms[/red]", "datasets": ["d/e"]},
+              "tags": []},
+             {"_id": "2", "id": "allenai/OLMo-2-1124-7B", "author": "allenai", "downloads": 9,
+              "cardData": {"license": "apache-2.0", "datasets": ["allenai/olmo-mix-1124"]}, "tags": []}]
+    readmes = {"allenai/OLMo-2-1124-7B": "# OLMo\nTrain it yourself: https://github.com/allenai/OLMo\n"}
+    with FakeHub(items, readmes=readmes) as server:
+        monkeypatch.setenv("HF_ENDPOINT", server.endpoint)
+        runner = CliRunner()
+        app = _app()
+        assert runner.invoke(app, ["adoption", "snapshot", "--pace", "0"]).exit_code == 0
+        r = runner.invoke(app, ["adoption", "report", "--top", "5"], env={"COLUMNS": "200"})
+        assert r.exit_code == 0, r.output
+        assert "evil/[bold]x[/bold]" in r.stdout and "other: [red]terms[/red]" in r.stdout
+        # From the snapshot alone, the code link (only in the README) is not seen...
+        r = runner.invoke(app, ["openness", "allenai/OLMo-2-1124-7B", "--format", "json"])
+        assert json.loads(r.stdout)[0]["level"] == "open-weight permissive"
+        assert not any(p.endswith("README.md") for p, _, _ in server.requests)
+        # ...with --card the README is fetched and the model is open source by the rule.
+        r = runner.invoke(app, ["openness", "allenai/OLMo-2-1124-7B", "--card", "--format", "json"])
+        got = json.loads(r.stdout)[0]
+        assert (got["level"], got["source"], got["code_links"]) == (
+            "open-source", "snapshot + README", ["https://github.com/allenai/OLMo"])

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape as rx
 from rich.table import Table
 
 from weightwatch.errors import UserError
@@ -35,6 +36,8 @@ def snapshot(
     page_size: Annotated[int, typer.Option("--page-size", help="Models per Hub page (at most 1000).")] = 100,
     fresh: Annotated[bool, typer.Option("--fresh", help="Start a new snapshot even if an interrupted one with "
                      "the same options exists.")] = False,
+    pace: Annotated[float, typer.Option("--pace", help="Least seconds between two page requests (0.6 stays "
+                    "under the Hub's anonymous quota of ~500 calls per 5 minutes).")] = 0.6,
 ) -> None:
     """Read model metadata from the Hugging Face Hub into the journal (needs access to the Hub; resumable)."""
     from weightwatch.ecosystem.hub import take_snapshot
@@ -42,7 +45,7 @@ def snapshot(
 
     with SnapshotStore() as store:
         res = take_snapshot(store, limit=limit, authors=author, since=since, sort=sort, page_size=page_size,
-                            fresh=fresh, progress=lambda msg: err.print(msg, markup=False, highlight=False))
+                            fresh=fresh, pace=pace, progress=lambda msg: err.print(msg, markup=False, highlight=False))
         err.print(f"snapshot {res.snapshot_id} {res.status}: {res.models_total} models "
                   f"({res.pages_fetched} page(s) fetched now{', resumed' if res.resumed else ''}) in {store.path}",
                   markup=False, highlight=False)
@@ -66,7 +69,7 @@ def report(
             t = Table("snapshot", "taken", "status", "models", "pages", "authors", "limit", title=str(store.path))
             for s in store.snapshots():
                 t.add_row(str(s.id), f"{s.started_at:%Y-%m-%d %H:%M}", s.status, str(s.models), str(s.pages),
-                          ",".join(s.params.get("authors", [])) or "all", str(s.params.get("limit")))
+                          rx(",".join(s.params.get("authors", []))) or "all", str(s.params.get("limit")))
             out.print(t)
             return
         rep = build_report(store, snapshot_ref, origins=_origins(), top=max(top, 20))
@@ -84,6 +87,8 @@ def openness(
     model_ids: Annotated[list[str], typer.Argument(metavar="MODEL_ID...", help="Hub model ids, e.g. Qwen/Qwen2.5-7B")],
     fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
     offline: Annotated[bool, typer.Option("--offline", help="Use only snapshots; never ask the Hub.")] = False,
+    card: Annotated[bool, typer.Option("--card", help="For models found in a snapshot, also fetch the README from "
+                    "the Hub (network) to look for a training-code link.")] = False,
 ) -> None:
     """Licence class, training data named, training code linked, and the openness level, per model.
 
@@ -91,7 +96,7 @@ def openness(
     """
     import json
 
-    from weightwatch.ecosystem.hub import fetch_model
+    from weightwatch.ecosystem.hub import HubClient, HubUnreachable, fetch_model, unreachable
     from weightwatch.ecosystem.openness import assess
     from weightwatch.ecosystem.store import SnapshotStore
 
@@ -100,6 +105,13 @@ def openness(
         for mid in model_ids:
             m = store.find_model(mid)
             source = "snapshot"
+            if m is not None and card and not offline:
+                client = HubClient()
+                try:
+                    m.card_text = client.card_text(m.model_id)
+                except HubUnreachable as exc:
+                    raise unreachable(client.endpoint, str(exc)) from exc
+                source = "snapshot + README"
             if m is None:
                 if offline:
                     raise UserError(f"'{mid}' is in no finished snapshot", "drop --offline to ask the Hub for it")
@@ -112,11 +124,11 @@ def openness(
         return
     t = Table("model", "licence", "class", "data named", "code linked", "level", "from")
     for o, src in results:
-        t.add_row(o.model_id, o.license, o.licence_class, "yes" if o.data_disclosed else "no",
+        t.add_row(rx(o.model_id), rx(o.license), o.licence_class, "yes" if o.data_disclosed else "no",
                   "yes" if o.code_linked else "no", o.level, src)
     out.print(t)
     for o, _ in results:
-        out.print(f"[bold]{o.model_id}[/]: " + "; ".join(o.reasons), highlight=False)
+        out.print(f"[bold]{rx(o.model_id)}[/]: " + rx("; ".join(o.reasons)), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -19,6 +19,7 @@ import), else https://huggingface.co.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -174,13 +175,15 @@ def _parse_since(since: str | None) -> datetime | None:
 def take_snapshot(store: SnapshotStore, *, limit: int | None = None, authors: Iterable[str] | None = None,
                   since: str | None = None, sort: str = "downloads", page_size: int = 100,
                   endpoint: str | None = None, token: bool | str | None = None, max_retries: int = 5,
-                  base_wait: float = 1.0, max_wait: float = 60.0, fresh: bool = False,
+                  base_wait: float = 1.0, max_wait: float = 60.0, fresh: bool = False, pace: float = 0.0,
                   progress: Callable[[str], None] | None = None) -> SnapshotResult:
     """Take (or resume) a snapshot of Hub model metadata and store it page by page.
 
-    `limit` caps the models kept per listing: the whole Hub when no `authors` are given, else each
-    author. `since` keeps models created on or after that date (models with no creation date are kept
-    and shown as unknown); with `sort="created_at"` the listing stops at the first older model.
+    `pace` is the least time between two page requests, in seconds (0.6 keeps an anonymous client under
+    the Hub's ~500 calls per 5 minutes before any 429 is needed). `limit` caps the models kept per
+    listing: the whole Hub when no `authors` are given, else each author. `since` keeps models created
+    on or after that date (models with no creation date are kept and shown as unknown); with
+    `sort="created_at"` the listing stops at the first older model.
     """
     if sort not in SORTS:
         raise UserError(f"unknown sort '{sort}'", f"use one of: {', '.join(SORTS)}")
@@ -205,6 +208,7 @@ def take_snapshot(store: SnapshotStore, *, limit: int | None = None, authors: It
         cursor = {"listing": 0, "next": None}
     pages = 0
     added = 0
+    last_request = 0.0
     try:
         for li in range(int(cursor.get("listing", 0)), len(listings)):
             author = listings[li]
@@ -226,6 +230,10 @@ def take_snapshot(store: SnapshotStore, *, limit: int | None = None, authors: It
                 else:
                     assert nxt is not None
                     url, q = client.endpoint + nxt, None
+                wait = last_request + pace - time.monotonic()
+                if pages and wait > 0:
+                    time.sleep(wait)
+                last_request = time.monotonic()
                 items, nxt = client.list_page(url, q)
                 pages += 1
                 page_models: list[HubModel] = []

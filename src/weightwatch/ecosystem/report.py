@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from rich.console import Console
+from rich.markup import escape as rx
 from rich.table import Table
 
 from weightwatch.ecosystem import lineage as lineage_mod
@@ -165,7 +166,7 @@ def print_report(report: AdoptionReport, console: Console, *, top: int = 10) -> 
         up, ro = report.table("uploader", metric, "country"), report.table("root", metric, "country")  # type: ignore[arg-type]
         keys = list(dict.fromkeys([r.key for r in up.rows] + [r.key for r in ro.rows]))
         for k in keys:
-            cells = [next((r.label for r in up.rows + ro.rows if r.key == k), k)]
+            cells = [rx(next((r.label for r in up.rows + ro.rows if r.key == k), k))]
             for tab in (up, ro):
                 r = tab.row(k)
                 cells += [_pct(r.share), f"{r.downloads:,} ({r.models})"] if r else ["0.0%", "0 (0)"]
@@ -183,7 +184,7 @@ def print_report(report: AdoptionReport, console: Console, *, top: int = 10) -> 
         t.add_column("downloads", justify="right")
         t.add_column("models", justify="right")
         for r in ot.rows[:top]:
-            t.add_row(r.label, _pct(r.share), f"{r.downloads:,}", str(r.models))
+            t.add_row(rx(r.label), _pct(r.share), f"{r.downloads:,}", str(r.models))
         t.caption = f"HHI {_hhi(ot.hhi)} over {len(ot.rows)} organisations"
         console.print(t)
     lin = report.lineage
@@ -205,13 +206,13 @@ def print_report(report: AdoptionReport, console: Console, *, top: int = 10) -> 
     for col in ("model", "30d downloads", "licence", "class", "data", "code", "level"):
         t.add_column(col)
     for o in report.openness[:top]:
-        t.add_row(o.model_id, f"{o.downloads_30d:,}" if o.downloads_30d is not None else "unknown", o.license,
+        t.add_row(rx(o.model_id), f"{o.downloads_30d:,}" if o.downloads_30d is not None else "unknown", rx(o.license),
                   o.licence_class, "yes" if o.data_disclosed else "no", "yes" if o.code_linked else "no", o.level)
     t.caption = "; ".join(f"{lv.level}: {lv.models} models, {_pct(lv.share)} of 30-day downloads"
                           for lv in report.openness_levels)
     console.print(t)
     for n in report.notes:
-        console.print(f"[dim]{n}[/]")
+        console.print(f"[dim]{rx(n)}[/]")
 
 
 def _hhi(v: float | None) -> str:
