@@ -28,7 +28,7 @@ def _origins() -> Any:
 
 def snapshot(
     limit: Annotated[int | None, typer.Option("--limit", help="Models to keep per listing (the whole Hub, or "
-                     "each --author), most downloaded first.")] = 1000,
+                     "each --author), most downloaded first; 0 = no limit (the whole Hub is ~2M models).")] = 1000,
     author: Annotated[list[str] | None, typer.Option("--author", help="Only this organisation; repeat for "
                       "several.")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Keep models created on or after YYYY-MM-DD.")] = None,
@@ -44,7 +44,7 @@ def snapshot(
     from weightwatch.ecosystem.store import SnapshotStore
 
     with SnapshotStore() as store:
-        res = take_snapshot(store, limit=limit, authors=author, since=since, sort=sort, page_size=page_size,
+        res = take_snapshot(store, limit=limit or None, authors=author, since=since, sort=sort, page_size=page_size,
                             fresh=fresh, pace=pace, progress=lambda msg: err.print(msg, markup=False, highlight=False))
         err.print(f"snapshot {res.snapshot_id} {res.status}: {res.models_total} models "
                   f"({res.pages_fetched} page(s) fetched now{', resumed' if res.resumed else ''}) in {store.path}",

@@ -280,14 +280,18 @@ def adoption_html_section(report: AdoptionReport, *, top: int = 10) -> str:
         out.append("</tbody></table>")
     if report.series:
         countries = sorted({k for p in report.series for k in p.shares})
-        out.append("<table><thead><tr><th>snapshot</th><th>view</th>"
+        out.append("<table><caption>30-day download share by country over snapshots.</caption>"
+                   "<thead><tr><th>snapshot</th><th>view</th>"
                    + "".join(f"<th>{e(c)}</th>" for c in countries) + "</tr></thead><tbody>")
         for p in report.series:
             out.append(f"<tr><td>{p.snapshot_id} ({e(p.taken_at.date().isoformat())})</td><td>{e(p.view)}</td>"
                        + "".join(f'<td class="n">{e(_pct(p.shares.get(c, 0.0)))}</td>' for c in countries)
                        + "</tr>")
-        out.append("</tbody><caption>30-day download share by country over snapshots.</caption></table>")
-    out.append("<table><thead><tr><th colspan=7>Openness of the most downloaded models</th></tr><tr><th>model</th>"
+        out.append("</tbody></table>")
+    level_note = "; ".join(f"{lv.level}: {lv.models} models, {_pct(lv.share)} of 30-day downloads"
+                           for lv in report.openness_levels)
+    out.append(f"<table><caption>{e(level_note)}</caption>"
+               "<thead><tr><th colspan=7>Openness of the most downloaded models</th></tr><tr><th>model</th>"
                "<th>30-day downloads</th><th>licence</th><th>class</th><th>data named</th><th>code linked</th>"
                "<th>level</th></tr></thead><tbody>")
     for o in report.openness[:top]:
@@ -295,8 +299,7 @@ def adoption_html_section(report: AdoptionReport, *, top: int = 10) -> str:
         out.append(f'<tr><td>{e(o.model_id)}</td><td class="n">{e(dl)}</td><td>{e(o.license)}</td>'
                    f"<td>{e(o.licence_class)}</td><td>{'yes' if o.data_disclosed else 'no'}</td>"
                    f"<td>{'yes' if o.code_linked else 'no'}</td><td>{e(o.level)}</td></tr>")
-    out.append("</tbody><caption>" + e("; ".join(f"{lv.level}: {lv.models} models, {_pct(lv.share)} of 30-day "
-                                                 "downloads" for lv in report.openness_levels)) + "</caption></table>")
+    out.append("</tbody></table>")
     lin = report.lineage
     out.append(f'<p class="note">Lineage: {lin.self_root} models are their own root, {lin.in_snapshot} have a root '
                f"in the snapshot, {lin.external} a root outside it, {lin.cycle} sit on a base-model cycle, "
