@@ -98,6 +98,7 @@ def default_reply(prompt: str) -> str:
 @dataclass
 class _State:
     by_prompt: Counter[str] = field(default_factory=Counter)
+    by_request: Counter[str] = field(default_factory=Counter)  # prompt + seed + temperature: one sample
     completed: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
     requests: int = 0
@@ -114,6 +115,7 @@ class _State:
             "models_requests": self.models_requests,
             "unauthorized": self.unauthorized,
             "by_prompt": dict(self.by_prompt),
+            "by_request": dict(self.by_request),
             "completed": dict(self.completed),
             "faults": dict(self.faults),
             "in_flight": self.in_flight,
@@ -279,6 +281,7 @@ class FakeOpenAI:
             st = self.state
             st.requests += 1
             st.by_prompt[prompt] += 1
+            st.by_request[f"{prompt}|seed={body.get('seed')}|t={body.get('temperature')}"] += 1
             attempt = st.by_prompt[prompt]
             st.in_flight += 1
             st.peak_in_flight = max(st.peak_in_flight, st.in_flight)
