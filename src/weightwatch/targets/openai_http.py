@@ -218,6 +218,13 @@ class OpenAITarget:
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> Fingerprint:
+        try:
+            return await self._start()
+        except BaseException:
+            await self.aclose()  # the caller will not close a target that failed to start
+            raise
+
+    async def _start(self) -> Fingerprint:
         session = self._session_or_new()
         results = await asyncio.gather(*(self._probe_models(session, r) for r in self._replicas))
         reachable = [res for res in results if res["reachable"]]
@@ -481,6 +488,13 @@ def _int(v: object) -> int | None:
 
 
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        os_err = exc.os_error
+        if isinstance(os_err, ConnectionRefusedError):
+            return "connection refused"
+        return " ".join((os_err.strerror or str(os_err) or type(os_err).__name__).split())[:_ERR_SNIPPET]
+    if isinstance(exc, TimeoutError) and not str(exc):
+        return "timed out"
     text = str(exc).strip() or type(exc).__name__
     return " ".join(text.split())[:_ERR_SNIPPET]
 
