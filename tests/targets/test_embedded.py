@@ -176,3 +176,16 @@ def test_unknown_embedded_name() -> None:
     with pytest.raises(UserError) as exc:
         pull("gpt-5")
     assert "embedded:smollm2-135m" in exc.value.one_line()
+
+
+def test_several_data_files_in_one_part_are_joined_in_natural_order(fake_site: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {"data/chunk10.bin": b"C" * 10, "data/chunk2.bin": b"B" * 10, "data/chunk1.bin": GGUF_HEAD,
+             "data/README.md": b"not model data"}
+    make_dist(fake_site, "wwfake-multi-part1", "wwfake_multi_part1", files)
+    importlib.invalidate_caches()
+    model = EmbeddedModel(name="fake-multi", title="x", origin="y", filename="multi.gguf",
+                          parts=(Part("wwfake-multi-part1", "1.0", "wwfake_multi_part1", None),), sha256=None,
+                          size=None)
+    register(monkeypatch, model)
+    assert pull("fake-multi").read_bytes() == GGUF_HEAD + b"B" * 10 + b"C" * 10

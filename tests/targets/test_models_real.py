@@ -104,3 +104,16 @@ async def test_a_corrupt_gguf_is_a_clean_user_error(tmp_path: Path, capfd: pytes
     assert "could not load" in exc.value.one_line()
     assert "\n" not in exc.value.one_line()
     assert capfd.readouterr().err == ""  # llama.cpp's C-level noise is suppressed
+
+
+@pytest.mark.model
+@pytest.mark.slow
+@needs_model("smollm2-135m")
+async def test_a_closed_target_can_start_again() -> None:
+    t = parse_target("embedded:smollm2-135m")
+    first = await t.start()
+    await t.aclose()
+    again = await t.start()
+    c = await t.complete(ask("Say hi.", max_tokens=4))
+    await t.aclose()
+    assert again.sha256 == first.sha256 and c.completion_tokens
