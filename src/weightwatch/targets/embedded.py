@@ -20,6 +20,7 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,6 @@ from weightwatch.targets._files import GGUF_MAGIC, cached_sha256, file_sha256, r
 from weightwatch.targets.llamacpp import LlamaCppTarget
 
 _CHUNK = 8 * 1024 * 1024
-_SKIP_SUFFIXES = (".py", ".pyc", ".pyi", ".typed")
 
 
 @dataclass(frozen=True)
@@ -148,33 +148,44 @@ def _record_entries(part: Part) -> dict[str, Any]:
     return {str(f.as_posix())[len(prefix):]: f for f in files if str(f.as_posix()).startswith(prefix)}
 
 
-def locate_part(part: Part) -> tuple[Path, str | None, int | None] | None:
-    """(file, RECORD sha256 hex or None, RECORD size or None), or None when the part is not installed."""
+_NOT_DATA = (".py", ".pyc", ".pyi", ".typed", ".md", ".rst", ".txt", ".json", ".toml", ".cfg", ".ini")
+
+
+def _natural_key(name: str) -> list[object]:
+    return [int(tok) if tok.isdigit() else tok for tok in re.split(r"(\d+)", name)]
+
+
+def locate_part(part: Part) -> list[tuple[Path, str | None, int | None]] | None:
+    """The part's data file(s) in order, each with its RECORD sha256 (hex) and size, or None when the
+    part is not installed. With no `relpath`, every non-code, non-doc file of the module is data
+    (several files of one part are concatenated in natural name order)."""
     root = _module_dir(part.module)
     if root is None:
         return None
     record = _record_entries(part)
-    rel = part.relpath
-    if rel is None:
-        data = sorted(r for r in record if not r.endswith(_SKIP_SUFFIXES) and "__pycache__" not in r)
-        if len(data) != 1:
-            if not data:
-                return None
-            raise UserError(f"{part.dist} holds {len(data)} data files, expected one",
-                            f"reinstall it: pip install --force-reinstall {part.requirement}")
-        rel = data[0]
-    path = root / rel
-    if not path.is_file():
-        return None
-    entry = record.get(rel)
-    sha: str | None = None
-    size: int | None = None
-    if entry is not None:
-        if entry.hash is not None and entry.hash.mode == "sha256":
-            raw = entry.hash.value
-            sha = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).hex()
-        size = entry.size
-    return path, sha, size
+    if part.relpath is not None:
+        rels = [part.relpath]
+    else:
+        rels = sorted((r for r in record if not r.lower().endswith(_NOT_DATA) and "__pycache__" not in r
+                       and not Path(r).name.upper().startswith(("LICENSE", "README", "NOTICE"))),
+                      key=_natural_key)
+        if not rels:
+            return None
+    out: list[tuple[Path, str | None, int | None]] = []
+    for rel in rels:
+        path = root / rel
+        if not path.is_file():
+            return None
+        entry = record.get(rel)
+        sha: str | None = None
+        size: int | None = None
+        if entry is not None:
+            if entry.hash is not None and entry.hash.mode == "sha256":
+                raw = entry.hash.value
+                sha = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).hex()
+            size = entry.size
+        out.append((path, sha, size))
+    return out
 
 
 def missing_parts(model: EmbeddedModel) -> list[Part]:
@@ -195,10 +206,10 @@ def _is_ready(model: EmbeddedModel) -> Path | None:
     """The verified GGUF of `model` if it is ready to load without hashing, else None."""
     if model.in_place:
         found = locate_part(model.parts[0])
-        if found is None:
+        if not found:
             return None
-        sha = cached_sha256(found[0])
-        return found[0] if sha is not None and sha == model.sha256 else None
+        sha = cached_sha256(found[0][0])
+        return found[0][0] if sha is not None and sha == model.sha256 else None
     dest = cached_path(model)
     if not dest.is_file():
         return None
@@ -225,9 +236,9 @@ def pull(name: str, progress: Callable[[int, int], None] | None = None) -> Path:
         return ready
     if model.in_place:
         found = locate_part(model.parts[0])
-        if found is None:
+        if not found:
             raise _not_installed(model, list(model.parts))
-        path, record_sha, _ = found
+        path, record_sha, _ = found[0]
         sha = file_sha256(path)
         expected = model.sha256 or record_sha
         if expected and sha != expected:
@@ -243,12 +254,12 @@ def pull(name: str, progress: Callable[[int, int], None] | None = None) -> Path:
 
 
 def _assemble(model: EmbeddedModel, dest: Path, progress: Callable[[int, int], None] | None) -> Path:
-    located = []
+    located: list[tuple[Part, Path, str | None, int | None]] = []
     for part in model.parts:
         found = locate_part(part)
-        if found is None:
+        if not found:
             raise _not_installed(model, [part])
-        located.append((part, *found))
+        located.extend((part, *f) for f in found)
     total = sum(p.stat().st_size for _, p, _, _ in located)
     if model.size is not None and total != model.size:
         raise UserError(f"the parts of '{model.name}' add up to {total} bytes, expected {model.size}",
@@ -340,11 +351,12 @@ def list_embedded() -> list[EmbeddedInfo]:
         if installed:
             with contextlib.suppress(UserError, OSError):
                 located = [locate_part(p) for p in model.parts]
-                if all(loc is not None for loc in located):
+                if all(located):
+                    files = [f[0] for loc in located if loc for f in loc]
                     if size is None:
-                        size = sum(loc[0].stat().st_size for loc in located if loc is not None)
-                    if model.in_place and located[0] is not None:
-                        path = located[0][0]
+                        size = sum(f.stat().st_size for f in files)
+                    if model.in_place:
+                        path = files[0]
         if not model.in_place and cached_path(model).is_file():
             path = cached_path(model)
         out.append(EmbeddedInfo(name=model.name, title=model.title, origin=model.origin, installed=installed,

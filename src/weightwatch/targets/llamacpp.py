@@ -119,7 +119,7 @@ class LlamaCppTarget:
         return self.path
 
     async def start(self) -> Fingerprint:
-        if self.fingerprint_ is None:
+        if self._llm is None or self.fingerprint_ is None:  # (re)load after aclose(); the sha is cached
             self.fingerprint_ = await self._run(self._load)
         return self.fingerprint_
 
