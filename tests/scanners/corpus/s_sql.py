@@ -1,0 +1,3 @@
+def get(conn, name):
+    q = "SELECT * FROM users WHERE name = ?"
+    return conn.execute(q, (name,)).fetchall()

@@ -1,0 +1,3 @@
+import defusedxml.ElementTree as ET
+def parse(data):
+    return ET.fromstring(data)

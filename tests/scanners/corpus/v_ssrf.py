@@ -1,0 +1,3 @@
+import requests
+def fetch(url):
+    return requests.get(url, timeout=5).text
