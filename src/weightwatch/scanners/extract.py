@@ -160,9 +160,16 @@ def _unfenced(text: str) -> str | None:
 
 def extract_code(text: str, language: str | None = "python") -> Extraction:
     """Find the Python code in an answer. Reasoning (``<think>``) is removed first and never returned."""
-    del language  # only Python is scanned; callers decide what to do with other languages
     answer = strip_reasoning(text or "")
     blocks, unclosed = _fenced_blocks(answer)
+    lang = (language or "python").strip().lower()
+    if lang not in PYTHON_TAGS:
+        # Another language: every fenced block is its code (the caller reports it as unscannable).
+        other = [body.rstrip() for _, body in blocks if body.strip()]
+        if not other:
+            return Extraction(code=None, method="none", truncated=unclosed)
+        return Extraction(code="\n\n".join(other) + "\n", method="unclosed_fence" if unclosed else "fenced",
+                          blocks=other, truncated=unclosed)
     if blocks:
         kept: list[str] = []
         skipped = 0
