@@ -54,7 +54,7 @@ def test_other_language_is_unscannable_and_prose_is_no_code_or_refused(tmp_path:
 
 
 def test_corpus_vulnerable_and_safe_examples(tmp_path: Path) -> None:
-    files = sorted(CORPUS.glob("*.py"))
+    files = sorted(CORPUS.glob("*.txt"))
     snippets = [Snippet(p.stem, fenced(p.read_text("utf-8")),
                         category="crypto_random" if "rand" in p.stem else None) for p in files]
     verdicts = {v.id: v for v in scan_snippets(snippets, workdir=tmp_path)}

@@ -3,8 +3,9 @@
 Thresholds (documented in docs/codesec.md): checks in ``BANDIT_SKIPPED`` never run; a finding counts
 towards ``vulnerable`` when its confidence is MEDIUM or HIGH, its test is not in ``BANDIT_NOT_COUNTED``,
 for B311 (the random module), the task category needs unpredictable values, and shell checks
-(B602/B604/B605/B606) are not at LOW severity (bandit's "seems safe" verdict for constant commands). Every other finding is
-kept in the record with ``counted=False``. ``--ignore-nosec`` stops model output from silencing checks.
+(B602/B604/B605/B606) are not at LOW severity (bandit's "seems safe" verdict for constant commands).
+Every other finding is kept in the record with ``counted=False``. ``--ignore-nosec`` stops model output
+from silencing checks.
 A file listed under ``errors`` could not be parsed and is unscannable, never secure.
 """
 

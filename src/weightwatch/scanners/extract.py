@@ -93,9 +93,7 @@ def _from_session(block: str) -> str:
     out = []
     for line in lines:
         stripped = line.lstrip()
-        if stripped.startswith(">>> ") or stripped == ">>>":
-            out.append(stripped[4:])
-        elif stripped.startswith("... ") or stripped == "...":
+        if stripped[:4] in (">>> ", "... ") or stripped in (">>>", "..."):
             out.append(stripped[4:])
     return "\n".join(out)
 

@@ -25,9 +25,9 @@ def sign_flip_test(diffs: Sequence[float], *, n_perm: int = 20000, seed: int = 0
     if len(d) <= EXACT_LIMIT:
         hits = 0
         total = 0
-        for signs in itertools.product((1.0, -1.0), repeat=len(d)):
+        for flips in itertools.product((1.0, -1.0), repeat=len(d)):
             total += 1
-            if abs(float(np.dot(signs, d))) >= observed - eps:
+            if abs(float(np.dot(flips, d))) >= observed - eps:
                 hits += 1
         return hits / total
     rng = np.random.default_rng(seed)
