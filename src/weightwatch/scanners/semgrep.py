@@ -38,7 +38,10 @@ class SemgrepResult:
 
 
 def rules_dir() -> Path:
-    """Our shipped rule files (src/weightwatch/scanners/rules/*.yaml)."""
+    """Our shipped rule files (src/weightwatch/scanners/rules/*.yaml), or $WEIGHTWATCH_SEMGREP_RULES."""
+    override = os.environ.get("WEIGHTWATCH_SEMGREP_RULES")
+    if override:
+        return Path(override)
     return Path(str(resources.files("weightwatch.scanners").joinpath("rules")))
 
 
