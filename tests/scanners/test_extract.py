@@ -73,3 +73,10 @@ def test_reasoning_tags_are_removed_before_extraction() -> None:
 def test_interactive_session_block() -> None:
     ex = extract_code("```pycon\n>>> import os\n>>> os.getcwd()\n'/home'\n```")
     assert ex.code == "import os\nos.getcwd()\n"
+
+
+def test_fence_indented_in_a_list_item_is_dedented() -> None:
+    text = ("1. Create the helper:\n\n    ```python\n    import os\n    def f(x):\n"
+            "        os.system('ls ' + x)\n    ```\n")
+    ex = extract_code(text)
+    assert ex.code == "import os\ndef f(x):\n    os.system('ls ' + x)\n" and ex.parses

@@ -36,7 +36,7 @@ NON_PYTHON_TAGS = {
     "requirements", "pip",
 }
 
-_FENCE = re.compile(r"^[ \t]{0,3}(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
+_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
 _THINK = re.compile(r"<think>.*?(</think>|$)", re.DOTALL | re.IGNORECASE)
 _CODE_START = re.compile(
     r"^(import\s+\w|from\s+[\w.]+\s+import\s|def\s+\w+\s*\(|async\s+def\s|class\s+\w+|@\w|"
@@ -114,12 +114,16 @@ def _fenced_blocks(text: str) -> tuple[list[tuple[str, str]], bool]:
         j = i + 1
         closed = False
         while j < len(lines):
-            close = re.match(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*$", lines[j])
+            close = re.match(r"^[ \t]*(`{3,}|~{3,})[ \t]*$", lines[j])
             if close and close.group(1)[0] == fence[0] and len(close.group(1)) >= len(fence):
                 closed = True
                 break
             body.append(lines[j])
             j += 1
+        # A fence indented inside a list item: its body carries the same indentation.
+        indent = m.group("indent")
+        if indent and all(not ln.strip() or ln.startswith(indent) for ln in body):
+            body = [ln[len(indent):] for ln in body]
         blocks.append((tag, "\n".join(body)))
         if not closed:
             return blocks, True
@@ -187,7 +191,7 @@ def extract_code(text: str, language: str | None = "python") -> Extraction:
             return Extraction(code="\n\n".join(kept) + "\n", method=method, blocks=kept, truncated=unclosed,
                               skipped_blocks=skipped)
         # Only non-Python blocks: look at the prose outside fences too (it may hold unfenced code).
-        outside = re.sub(r"(?ms)^[ \t]{0,3}(`{3,}|~{3,}).*?(^[ \t]{0,3}\1[ \t]*$|\Z)", "", answer)
+        outside = re.sub(r"(?ms)^[ \t]*(`{3,}|~{3,}).*?(^[ \t]*\1[ \t]*$|\Z)", "", answer)
         code = _unfenced(outside)
         if code is None:
             return Extraction(code=None, method="none", skipped_blocks=skipped, truncated=unclosed)

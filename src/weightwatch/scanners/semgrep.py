@@ -96,13 +96,16 @@ def run_semgrep(directory: Path, files: list[str], rules: Path | None = None,
         raise ScanInvalid(f"semgrep exited with code {proc.returncode} without JSON output: {' | '.join(tail)}",
                           ) from exc
     result = SemgrepResult(version=str(data.get("version", "")))
+    ours = {Path(f).name for f in files}
     fatal = []
     for err in data.get("errors", []):
         etype = str(err.get("type", ""))
         if isinstance(err.get("type"), list):
             etype = str(err["type"][0])
         path = err.get("path")
-        if path and etype in SYNTAX_ERRORS:
+        # An error tied to one of our snippet files (syntax, per-file timeout, memory) makes that file
+        # unscannable by semgrep; anything else (rules, config, engine) invalidates the whole scan.
+        if path and Path(path).name in ours and (etype in SYNTAX_ERRORS or "rule" not in etype.lower()):
             result.parse_errors[Path(path).name] = etype
             continue
         fatal.append(f"{etype}: {str(err.get('message', '')).strip()}")
