@@ -1,0 +1,58 @@
+"""`weightwatch scan`: the probe's extraction and scanners over any JSONL of answers.
+
+Input records: ``{"id": ..., "response": ..., "language": "python"?, "category": ...?}``. Each record
+is written back unchanged with ``status``, ``cwes``, ``findings``, ``severity`` (and ``scan_reason``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from weightwatch.errors import UserError
+from weightwatch.scanners.base import STATUSES, Snippet
+from weightwatch.scanners.scan import scan_snippets
+
+
+def read_records(input_path: Path) -> list[dict[str, Any]]:
+    if not input_path.exists():
+        raise UserError(f"input file {input_path} does not exist", "pass a JSONL file with --input")
+    records: list[dict[str, Any]] = []
+    with input_path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise UserError(f"{input_path} line {lineno} is not valid JSON ({exc.msg})",
+                                'each line must be one object like {"id": "a1", "response": "..."}') from exc
+            if not isinstance(rec, dict) or "response" not in rec or "id" not in rec:
+                raise UserError(f"{input_path} line {lineno} has no 'id' and 'response'",
+                                'each line must be one object like {"id": "a1", "response": "..."}')
+            if not isinstance(rec["response"], str):
+                raise UserError(f"{input_path} line {lineno}: 'response' must be a string",
+                                "put the model's answer text in 'response'")
+            records.append(rec)
+    return records
+
+
+def scan_jsonl(input_path: Path, output_path: Path, workdir: Path | None = None) -> dict[str, int]:
+    """Scan every record of `input_path`, write them to `output_path`; return counts per status."""
+    records = read_records(Path(input_path))
+    snippets = [Snippet(id=str(r["id"]), response=r["response"], language=r.get("language") or "python",
+                        category=r.get("category")) for r in records]
+    verdicts = scan_snippets(snippets, workdir=workdir)
+    counts: Counter[str] = Counter({s: 0 for s in STATUSES})
+    output_path = Path(output_path)
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    with output_path.open("w", encoding="utf-8") as out:
+        for rec, v in zip(records, verdicts, strict=True):
+            row = dict(rec)
+            row.update(status=v.status, cwes=v.cwes, findings=[f.to_dict() for f in v.findings],
+                       severity=v.severity, scan_reason=v.reason)
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            counts[v.status] += 1
+    return dict(counts)
