@@ -65,7 +65,7 @@ async def crosscheck(model: str, rounds: int, max_tokens: int) -> dict[str, Any]
 
     target = make_target(f"embedded:{model}", {})
     fp = await target.start()
-    path = getattr(target, "path", None) or getattr(target, "model_path", None)
+    path = fp.extra.get("path") or getattr(target, "path", None)
     settings = llama_settings(target)
     bare = llama_cpp.Llama(model_path=str(path), verbose=False, **settings)
     fmt = Jinja2ChatFormatter(template=bare.metadata["tokenizer.chat_template"],
