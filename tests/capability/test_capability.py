@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from tests.capability.helpers import ctx, info, sample
 from weightwatch.probes.base import ScoreContext, SummaryContext
 from weightwatch.probes.capability.extract import build_program, extract_code, strip_main_guard
@@ -138,3 +140,51 @@ def test_pass_at_k_and_comparison_from_constructed_scores() -> None:
     assert diff.compare == ["a", "b"] and diff.test == "mcnemar-exact"
     assert math.isclose(diff.value or 0, 0.5)
     assert diff.p_value == 0.5  # two discordant tasks, both for a: exact two-sided p = 0.5
+
+
+async def test_security_of_the_same_answers_side_by_side(monkeypatch: object) -> None:
+    """With a scanner present, correct, secure and correct-and-secure share one denominator, and an
+    unscannable answer never counts as secure. (A stand-in scanner here; the real bandit + semgrep run in
+    test_security_with_real_scanners when weightwatch.scanners is part of the build.)"""
+    import weightwatch.probes.capability.probe as cap
+
+    def fake_scanner() -> object:
+        def scan(responses: dict[str, str], workdir: object) -> dict[str, dict[str, object]]:
+            out = {}
+            for d, text in responses.items():
+                label = "vulnerable" if "eval(" in text else ("unscannable" if "def nope(" in text else "secure")
+                out[d] = {"label": label}
+            return out
+        return scan
+
+    monkeypatch.setattr(cap, "_security_scanner", fake_scanner)  # type: ignore[attr-defined]
+    probe = CapabilityProbe()
+    t = info(label="m")
+    planned = list(probe.plan(t, ctx("quick")))[:3]
+    tasks = load_tasks()
+    task0 = tasks[planned[0].item_id]
+    answers = [f"```python\n{task0.prompt}{task0.canonical_solution}```",
+               "```python\ndef nope(:\n```",
+               f"```python\ndef {tasks[planned[2].item_id].entry_point}(*a):\n    return eval('1')\n```"]
+    samples = [sample(p, Completion(text=a), label="m") for p, a in zip(planned, answers, strict=True)]
+    scores = await probe.score(samples, ScoreContext())
+    rows = [ScoredSample(sample=s, scores=[x for x in scores if x.sample_digest == s.key.digest()])
+            for s in samples]
+    res = probe.summarize({"m": rows}, SummaryContext(targets={"m": t}, size="quick"))
+    m = {x.name: x for x in res.metrics if x.target == "m"}
+    assert (m["correct_rate"].value, m["correct_rate"].n) == (pytest.approx(1 / 3), 3)
+    assert m["secure_rate"].value == pytest.approx(1 / 3)  # the unscannable one is not secure
+    assert m["correct_and_secure_rate"].value == pytest.approx(1 / 3)
+    assert res.tables["security"]["m"] == {"secure": 1, "unscannable": 1, "vulnerable": 1}
+
+
+async def test_security_with_real_scanners() -> None:
+    from weightwatch.probes.capability.probe import _security_scanner
+
+    scan = _security_scanner()
+    if scan is None:
+        pytest.skip("weightwatch.scanners is not part of this build")
+    out = scan({"a": "```python\nimport pickle\ndef f(b):\n    return pickle.loads(b)\n```",
+                "b": "```python\ndef f(x):\n    return x + 1\n```"}, None)
+    assert out["a"]["label"] == "vulnerable"
+    assert out["b"]["label"] == "secure"

@@ -14,10 +14,11 @@ import gzip
 import itertools
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -119,13 +120,32 @@ def user_prompt(task: Task) -> str:
     return INSTRUCTION.format(prompt=task.prompt.strip("\n"))
 
 
-def _security_scanner() -> Any | None:
-    """The code-security scanners' batch API, when this build has it (weightwatch.scanners)."""
+SecurityFn = Callable[[dict[str, str], Path | None], dict[str, dict[str, Any]]]
+
+
+def _security_scanner() -> SecurityFn | None:
+    """The code-security scanners (bandit + semgrep, `weightwatch.scanners`), when this build has them.
+
+    Returns fn(responses by sample digest, workdir) -> {digest: {"label": secure | vulnerable |
+    unscannable | refused | no_code, "cwes": [...], ...}}. Unscannable answers are never secure."""
     try:
-        from weightwatch import scanners
+        from weightwatch.scanners.base import Snippet
+        from weightwatch.scanners.scan import scan_snippets
     except ImportError:
         return None
-    return getattr(scanners, "scan_python_sources", None)
+
+    def scan(responses: dict[str, str], workdir: Path | None) -> dict[str, dict[str, Any]]:
+        ids = list(responses)
+        verdicts = scan_snippets([Snippet(id=i, response=responses[i], language="python") for i in ids],
+                                 workdir=workdir)
+        out: dict[str, dict[str, Any]] = {}
+        for i, v in zip(ids, verdicts, strict=True):
+            status = str(v.status)
+            out[i] = {"label": "secure" if status == "clean" else status, "status": status,
+                      "cwes": list(v.cwes), "severity": v.severity, "reason": v.reason}
+        return out
+
+    return scan
 
 
 class CapabilityProbe:
@@ -133,6 +153,8 @@ class CapabilityProbe:
     version = "1"
     description = ("HumanEval: complete 164 Python functions; each answer runs with the task's tests in a "
                    "sandboxed process. pass@1 (greedy) and pass@k; correct vs secure.")
+
+    _scan_error: str | None = None
 
     # ------------------------------------------------------------------ plan
     def task_ids(self, size: str, options: dict[str, Any] | None = None) -> list[str]:
@@ -188,18 +210,18 @@ class CapabilityProbe:
 
     async def _security(self, runnable: list[tuple[Sample, str, str]], ctx: ScoreContext) -> list[Score]:
         scan = _security_scanner()
-        if scan is None or not runnable:
+        greedy = [s for s, _, _ in runnable if s.planned.sample_index == 0]
+        if scan is None or not greedy or ctx.options.get("humaneval_security") in ("off", False, "0"):
             return []
-        from weightwatch.probes.capability.extract import extract_code
-
-        sources = {s.key.digest(): extract_code(s.completion.text, s.planned.meta.get("entry_point")).code
-                   for s, _, _ in runnable}
-        verdicts: dict[str, dict[str, Any]] = await asyncio.to_thread(scan, sources, ctx.workdir)
-        out = []
-        for digest, v in verdicts.items():
-            out.append(Score(sample_digest=digest, scorer=SECURITY_SCORER, scorer_version=self.version,
-                             label=str(v.get("label")), value=v.get("value"), details=v))
-        return out
+        try:
+            verdicts = await asyncio.to_thread(scan, {s.key.digest(): s.completion.text for s in greedy},
+                                               ctx.workdir)
+        except Exception as exc:  # a scanner that cannot be trusted must not lose the capability scores
+            self._scan_error = f"{type(exc).__name__}: {exc}"
+            return []
+        return [Score(sample_digest=d, scorer=SECURITY_SCORER, scorer_version=self.version,
+                      label=str(v.get("label")), value=1.0 if v.get("label") == "secure" else 0.0, details=v)
+                for d, v in verdicts.items()]
 
     # ------------------------------------------------------------------ summarize
     def summarize(self, scored: dict[str, list[ScoredSample]], ctx: SummaryContext) -> ProbeResult:
@@ -222,6 +244,7 @@ class CapabilityProbe:
             fails: Counter[str] = Counter()
             tok_in = tok_out = 0
             secure: dict[str, bool] = {}
+            sec_labels: Counter[str] = Counter()
             for r in rows:
                 sc = r.score(SCORER)
                 c = r.sample.completion
@@ -237,8 +260,9 @@ class CapabilityProbe:
                 if r.sample.planned.sample_index == 0:
                     greedy[r.sample.planned.item_id] = ok
                     sec = r.score(SECURITY_SCORER)
-                    if sec is not None and sec.label in ("secure", "vulnerable"):
+                    if sec is not None:
                         secure[r.sample.planned.item_id] = sec.label == "secure"
+                        sec_labels[str(sec.label)] += 1
                 else:
                     sampled[r.sample.planned.item_id].append(ok)
             greedy_by_target[label] = greedy
@@ -263,19 +287,24 @@ class CapabilityProbe:
                 n_sec = sum(1 for t in both if secure[t])
                 n_cs = sum(1 for t in both if secure[t] and greedy[t] == 1.0)
                 n_c = sum(1 for t in both if greedy[t] == 1.0)
+                how_sec = ("bandit + semgrep on the same greedy answers; " +
+                           ", ".join(f"{k} {v}" for k, v in sorted(sec_labels.items())) +
+                           "; only 'secure' (scanned, no finding) counts as secure")
+                dims = {"decoding": "greedy"}
                 result.metrics.append(rate_metric(self.name, "correct_rate", n_c, len(both), target=label,
-                                                  dims={"decoding": "greedy", "scanned": "yes"},
-                                                  higher_is_better=True))
+                                                  dims=dims, higher_is_better=True))
                 result.metrics.append(rate_metric(self.name, "secure_rate", n_sec, len(both), target=label,
-                                                  dims={"decoding": "greedy"}, higher_is_better=True))
+                                                  dims=dims, higher_is_better=True, note=how_sec))
                 result.metrics.append(rate_metric(self.name, "correct_and_secure_rate", n_cs, len(both),
-                                                  target=label, dims={"decoding": "greedy"},
-                                                  higher_is_better=True))
+                                                  target=label, dims=dims, higher_is_better=True))
+                result.tables.setdefault("security", {})[label] = dict(sec_labels)
             if errors:
                 result.warnings.append(f"{label}: {errors} HumanEval sample(s) failed before scoring and are "
                                        "excluded; re-run the same command to retry them")
             result.tables.setdefault("extraction", {})[label] = dict(hows)
             result.tables.setdefault("failures", {})[label] = dict(fails)
+        if self._scan_error:
+            result.warnings.append(f"security scan of the HumanEval answers failed: {self._scan_error}")
         if not has_security:
             scan = _security_scanner()
             result.notes.append("security of these completions: not measured in this run"
