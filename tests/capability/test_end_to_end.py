@@ -83,7 +83,7 @@ def test_openai_server_capability_speed_and_sweep(tmp_path: Path, monkeypatch: p
         target = f"openai:fake-model@{srv.base_url}"
         outcome = api.run(["capability", "speed"], [target], size="quick", config={},
                           options={"speed_concurrency": "1,2,4,8,16,32", "humaneval_max_tokens": 2000})
-        peak = srv.stats().get("peak_concurrency")
+        peak = srv.stats().get("peak_in_flight")
     s = outcome.summary
     cap = next(r for r in s.results if r.probe == "capability")
     p1 = _by(cap.metrics, "pass@1", decoding="greedy")

@@ -35,6 +35,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import re
 import sys
 import threading
 import time
@@ -93,6 +94,11 @@ class Fault:
 def default_reply(prompt: str) -> str:
     digest = hashlib.sha256(prompt.encode("utf-8")).hexdigest()[:12]
     return f"echo {digest} the quick brown fox jumps over the lazy dog"
+
+
+def _tokens(text: str) -> list[str]:
+    """Words with their leading white space: "".join(_tokens(t)) == t.rstrip() for any text."""
+    return re.findall(r"\s*\S+", text)
 
 
 @dataclass
@@ -305,19 +311,20 @@ class FakeOpenAI:
             if early is not None:
                 return early
 
-        words = self.reply(prompt).split()
+        # a "token" is a word with the white space before it, so code keeps its newlines and indentation
+        words = _tokens(self.reply(prompt))
         max_tokens = int(body.get("max_tokens") or 10**9)
         finish = "stop"
         if len(words) > max_tokens:
             words, finish = words[:max_tokens], "length"
-        text = " ".join(words)
+        text = "".join(words)
         stops = body.get("stop") or []
         if isinstance(stops, str):
             stops = [stops]
         for s in stops:
             if s and s in text:
                 text, finish = text[: text.index(s)], "stop"
-                words = text.split()
+                words = _tokens(text)
         prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in messages if isinstance(m, dict))
         reasoning_words = self.reasoning_text.split() if self.reasoning else []
         usage = {"prompt_tokens": prompt_tokens, "completion_tokens": len(words) + len(reasoning_words),
@@ -391,7 +398,7 @@ class FakeOpenAI:
             pieces.append(("content", "\n</think>\n\n"))
         elif self.reasoning in ("reasoning_content", "reasoning"):
             pieces += [(self.reasoning, w + " ") for w in reasoning_words]
-        pieces += [("content", w if i == 0 else " " + w) for i, w in enumerate(words)]
+        pieces += [("content", w) for w in words]
         if fault == "empty":
             pieces = []
         for i, (key, piece) in enumerate(pieces):
