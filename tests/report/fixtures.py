@@ -55,8 +55,8 @@ LANGUAGES = ["en", "zh-Hans", "zh-Hant"]
 CONDITIONS = ["baseline", "placebo", "tibet", "uyghur", "falun_gong"]
 
 
-def _fp(label: str, i: int) -> Fingerprint:
-    return Fingerprint(kind="gguf", name=f"{label}.gguf", sha256=f"{i:02d}" * 32, architecture="qwen2",
+def _fp(label: str, i: int, version: int = 0) -> Fingerprint:
+    return Fingerprint(kind="gguf", name=f"{label}.gguf", sha256=f"{i:01d}{version:01d}" * 32, architecture="qwen2",
                        parameters=[494_000_000, 135_000_000, 7_600_000_000][i], quantization="Q4_K_M",
                        chat_template_hash="abc123", context_length=32768, origin="test", weightwatch_version="0.1.0")
 
@@ -69,8 +69,9 @@ class Built:
 
 
 def build_run(*, run_id: str = "20261122-080000-abcdef", seed: int = 1, hostile: bool = False,
-              samples: int = 3, shift: float = 0.0) -> Built:
-    """Scored samples and their summary. `shift` raises every refusal probability (a 'later version')."""
+              samples: int = 3, shift: float = 0.0, version: int = 0) -> Built:
+    """Scored samples and their summary. `shift` raises every refusal probability and `version` changes
+    the weights' hash (a later version of the same models: the journal keeps its samples apart)."""
     rng = random.Random(seed)
     labels = list(TARGETS)
     rows: list[ScoredSample] = []
@@ -78,7 +79,7 @@ def build_run(*, run_id: str = "20261122-080000-abcdef", seed: int = 1, hostile:
     for ti, label in enumerate(labels):
         ref_s, ref_c, narr, vb, up, p1, tps, ttft = TARGETS[label]
         ref_s = min(0.99, ref_s + shift)
-        fp = _fp(label, ti)
+        fp = _fp(label, ti, version)
         tid = fp.id()
         count = 0
 

@@ -37,7 +37,7 @@ def ci_chart(groups: Sequence[tuple[str, Sequence[Entry]]], targets: Sequence[st
              width: int = 760) -> str:
     """Horizontal bars with 95% interval whiskers, one group per metric / language / condition, one
     bar per target. `ref` draws a dashed reference tick per target (e.g. its baseline)."""
-    label_w, value_w, bar_h, gap, top = 210, 120, 14, 12, 8
+    label_w, value_w, bar_h, gap, top = 270, 130, 14, 12, 8
     vals = [v for _, es in groups for _, a, b, c in es for v in (a, b, c) if v is not None]
     if hi is None:
         hi = max(vals + [0.0]) * 1.1 or 1.0
@@ -62,8 +62,9 @@ def ci_chart(groups: Sequence[tuple[str, Sequence[Entry]]], targets: Sequence[st
     index = {t: i for i, t in enumerate(targets)}
     for group, entries in groups:
         gy = y
+        short = group if len(group) <= 42 else group[:41] + "…"
         out.append(f'<text x="{label_w - 8}" y="{gy + bar_h * len(entries) / 2 + 4:.1f}" text-anchor="end" '
-                   f'font-weight="bold" fill="#222">{_e(group)}</text>')
+                   f'font-weight="bold" fill="#222"><title>{_e(group)}</title>{_e(short)}</text>')
         for target, v, a, b in entries:
             c = color(index.get(target, 0))
             if v is not None:

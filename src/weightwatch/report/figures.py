@@ -18,6 +18,10 @@ class Figure:
     legend: str = ""
 
 
+def _usd(v: float) -> str:
+    return fmt_number(v, Metric(probe="cost", name="usd", value=v, n=0, unit="USD"))
+
+
 def _pct(v: float) -> str:
     return f"{100 * v:.0f}%"
 
@@ -129,7 +133,7 @@ def build_figures(summary: RunSummary, rows: list[ScoreRow]) -> list[Figure]:
                 xm = got[0]
                 pts.append((t, float(xm.value or 0.0), float(c.value or 0.0), c.ci_low, c.ci_high))
         if pts:
-            fx = (lambda v: f"${v:.2g}") if probe == "cost" else (lambda v: f"{v:.0f}")
+            fx = _usd if probe == "cost" else (lambda v: f"{v:.0f}")
             missing = [t for t in labels if t not in {p[0] for p in pts}]
             cap_note = f" Not shown (no {probe} data): {', '.join(missing)}." if missing else ""
             figs.append(Figure(f"capability-{key}", f"Capability against {key}",

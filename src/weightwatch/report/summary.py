@@ -47,7 +47,7 @@ def fmt_number(value: float | None, m: Metric, *, signed: bool | None = None) ->
         if abs(value) >= 1:
             return f"${value:,.2f}"
         digits = max(2, 2 - int(math.floor(math.log10(abs(value)))))
-        return f"${value:.{digits}f}"
+        return "$" + f"{value:.{digits}f}".rstrip("0")
     if unit in ("s", "seconds"):
         return f"{value * 1000:.0f} ms" if abs(value) < 1 else f"{value:.2f} s"
     if unit in ("tokens/s", "tok/s"):
