@@ -85,15 +85,16 @@ def build_run(*, run_id: str = "20261122-080000-abcdef", seed: int = 1, hostile:
 
         def add(probe: str, item: str, variant: str, k: int, prompt: str, text: str, meta: dict[str, object],
                 scores: list[tuple[str, str | None, float | None, dict[str, object]]], error: str | None = None,
-                completion_tokens: int = 60, _tid: str = tid, _label: str = label) -> None:
+                completion_tokens: int = 60, _tid: str = tid, _label: str = label, _ttft: float = ttft,
+                _tps: float = tps) -> None:
             nonlocal count
             req = ChatRequest(messages=[Message(role="user", content=prompt)], temperature=0.0 if k == 0 else 0.7,
                               seed=k)
             key = SampleKey(target_id=_tid, probe=probe, item_id=item, variant=variant, sample_index=k,
                             params_hash=req.params_hash())
             comp = Completion(text=text if not error else "", error=error, finish_reason="stop", prompt_tokens=40,
-                              completion_tokens=completion_tokens, ttft_s=ttft * (0.8 + 0.4 * rng.random()),
-                              total_s=completion_tokens / tps)
+                              completion_tokens=completion_tokens, ttft_s=_ttft * (0.8 + 0.4 * rng.random()),
+                              total_s=completion_tokens / _tps)
             from weightwatch.types import Sample
 
             s = Sample(key=key, target_label=_label, planned=PlannedRequest(item_id=item, variant=variant,

@@ -39,8 +39,8 @@ def ci_chart(groups: Sequence[tuple[str, Sequence[Entry]]], targets: Sequence[st
     bar per target. `ref` draws a dashed reference tick per target (e.g. its baseline)."""
     label_w, value_w, bar_h, gap, top = 270, 130, 14, 12, 8
     vals = [v for _, es in groups for _, a, b, c in es for v in (a, b, c) if v is not None]
-    if hi is None:
-        hi = max(vals + [0.0]) * 1.1 or 1.0
+    top_v: float = hi if hi is not None else (max(vals + [0.0]) * 1.1 or 1.0)
+    hi = max([top_v] + vals)
     lo = min([lo] + vals)
     plot_w = width - label_w - value_w
     n_rows = sum(len(es) for _, es in groups)
@@ -53,19 +53,21 @@ def ci_chart(groups: Sequence[tuple[str, Sequence[Entry]]], targets: Sequence[st
            f'viewBox="0 0 {width} {height}" role="img" aria-label="{_e(title)}" font-size="11">',
            f"<title>{_e(title)}</title>"]
     for t in range(5):
-        v = lo + (hi - lo) * t / 4
-        out.append(f'<line x1="{x(v):.1f}" y1="{top}" x2="{x(v):.1f}" y2="{height - 20}" stroke="#e3e3e3"/>')
-        out.append(f'<text x="{x(v):.1f}" y="{height - 6}" text-anchor="middle" fill="#555">{_e(fmt(v))}</text>')
+        tick = lo + (hi - lo) * t / 4
+        out.append(f'<line x1="{x(tick):.1f}" y1="{top}" x2="{x(tick):.1f}" y2="{height - 20}" stroke="#e3e3e3"/>')
+        out.append(f'<text x="{x(tick):.1f}" y="{height - 6}" text-anchor="middle" fill="#555">'
+                   f'{_e(fmt(tick))}</text>')
     if lo < 0 < hi:
         out.append(f'<line x1="{x(0):.1f}" y1="{top}" x2="{x(0):.1f}" y2="{height - 20}" stroke="#888"/>')
-    y = top
+    y: float = top
     index = {t: i for i, t in enumerate(targets)}
     for group, entries in groups:
         gy = y
         short = group if len(group) <= 42 else group[:41] + "…"
         out.append(f'<text x="{label_w - 8}" y="{gy + bar_h * len(entries) / 2 + 4:.1f}" text-anchor="end" '
                    f'font-weight="bold" fill="#222"><title>{_e(group)}</title>{_e(short)}</text>')
-        for target, v, a, b in entries:
+        for target, v, ci_a, ci_b in entries:
+            a, b = ci_a, ci_b
             c = color(index.get(target, 0))
             if v is not None:
                 x0 = x(max(lo, 0.0)) if lo <= 0 else x(lo)

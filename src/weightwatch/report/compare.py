@@ -11,7 +11,6 @@ shared probe:
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -127,7 +126,7 @@ def _paired_tests(probe: str, pair: TargetPair, rows_a: list[ScoredSample], rows
     lb = {k: _primary(ib[k]) for k in common}
     labelled = [k for k in common if la[k][0] not in (None, "error") and lb[k][0] not in (None, "error")]
     if labelled:
-        outcomes = sorted({la[k][0] for k in labelled} | {lb[k][0] for k in labelled})  # type: ignore[misc]
+        outcomes = sorted({str(la[k][0]) for k in labelled} | {str(lb[k][0]) for k in labelled})
         if len(outcomes) == 2:
             outcomes = outcomes[:1]  # the second is its complement: same test
         for lab in outcomes:
@@ -189,8 +188,8 @@ def compare_runs(journal: Any, run_a: str, run_b: str) -> CompareResult:
                 result.notes.append(f"{probe}: no matched samples for {pair.label_a} / {pair.label_b} "
                                     "(different items, variants or sizes)")
             result.paired.extend(tests)
-    for t, p in zip(result.paired, holm([t.p_value for t in result.paired]), strict=True):
-        t.p_adjusted = p
+    for test, adj in zip(result.paired, holm([x.p_value for x in result.paired]), strict=True):
+        test.p_adjusted = adj
     if any(p.how == "only target" for p in result.pairs):
         result.notes.append("targets paired because each run has one left (different weights): "
                             "the comparison is between two models, not one model twice")
@@ -201,8 +200,8 @@ def print_compare(result: CompareResult, console: Console, *, max_deltas: int = 
     pairs = Table(title=f"compare {result.run_a} (A) -> {result.run_b} (B)")
     for col in ("A", "B", "paired by", "fingerprint A", "fingerprint B"):
         pairs.add_column(col)
-    for p in result.pairs:
-        pairs.add_row(p.label_a, p.label_b, p.how, p.fingerprint_a, p.fingerprint_b)
+    for pair in result.pairs:
+        pairs.add_row(Text(pair.label_a), Text(pair.label_b), pair.how, pair.fingerprint_a, pair.fingerprint_b)
     console.print(pairs)
     tests = Table(title="paired tests on matched samples (same item, variant, sample index)")
     for col in ("probe", "A / B", "outcome", "n", "A", "B", "A only / B only", "test", "p (Holm)"):

@@ -43,9 +43,8 @@ def _dim_values(metrics: list[Metric], probe: str, names: tuple[str, ...], dim: 
     for m in metrics:
         if (m.probe == probe and m.name in names and m.compare is None and dim in m.dims
                 and all(m.dims.get(k) == v for k, v in required.items())
-                and not any(f in m.dims for f in forbid)):
-            if m.dims[dim] not in seen:
-                seen.append(m.dims[dim])
+                and not any(f in m.dims for f in forbid) and m.dims[dim] not in seen):
+            seen.append(m.dims[dim])
     return seen
 
 
@@ -69,7 +68,8 @@ def build_figures(summary: RunSummary, rows: list[ScoreRow]) -> list[Figure]:
                            charts.ci_chart(groups, labels, fmt=_pct, title="Headline rates", hi=1.0), legend))
 
     # 2. censorship heat map: target x topic
-    for names in (("censored_rate",), ("refusal_rate",), ("censorship_gap",)):
+    heat_names: list[tuple[str, ...]] = [("censored_rate",), ("refusal_rate",), ("censorship_gap",)]
+    for names in heat_names:
         topics = _dim_values(metrics, "censorship", names, "topic", {"arm": "sensitive"}, forbid=("language",))
         if not topics and names == ("censorship_gap",):
             topics = _dim_values(metrics, "censorship", names, "topic", {}, forbid=("language",))
@@ -122,9 +122,10 @@ def build_figures(summary: RunSummary, rows: list[ScoreRow]) -> list[Figure]:
         got = pick(metrics, "capability", ("pass@1",), {}, target=t)
         return got[0] if got and got[0].value is not None else None
 
-    for probe, names, x_label, log_x, key in (
-            ("cost", ("cost_per_correct_task",), "USD per correct HumanEval task (log scale)", True, "cost"),
-            ("speed", ("output_tokens_per_s", "output_tokens_per_s_p50"), "output tokens/s", False, "speed")):
+    scatters: list[tuple[str, tuple[str, ...], str, bool, str]] = [
+        ("cost", ("cost_per_correct_task",), "USD per correct HumanEval task (log scale)", True, "cost"),
+        ("speed", ("output_tokens_per_s", "output_tokens_per_s_p50"), "output tokens/s", False, "speed")]
+    for probe, names, x_label, log_x, key in scatters:
         pts = []
         for t in labels:
             c = cap(t)

@@ -99,6 +99,11 @@ HEADLINES: list[Headline] = [
         "run_cost", "Cost of this run", "cost", ("run_cost", "cost_usd"),
         meaning="All tokens of this run x the configured price (list price or hardware price per hour).",
         test="Measured token counts; no sampling interval."),
+    Headline(
+        "sanity", "Sanity check: trivial questions right", "sanity", ("accuracy",),
+        meaning="Trivial questions with one right answer: a low value means a broken chat template or server, "
+                "and every other number of that target is suspect.",
+        test="Wilson 95% interval."),
 ]
 
 

@@ -114,13 +114,14 @@ def _adoption_section() -> str | None:
 def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[str, Any]],
                 *, adoption: bool = True) -> str:
     """The whole report as one HTML string. `rows` are scored samples (or ready drill rows)."""
-    rows = list(rows)
-    drill = drill_rows(rows) if rows and isinstance(rows[0], ScoredSample) else list(rows)  # type: ignore[arg-type]
+    items: list[Any] = list(rows)
+    drill: list[dict[str, Any]] = (drill_rows(items) if items and isinstance(items[0], ScoredSample)
+                                   else [dict(x) for x in items])
     labels = target_labels(summary)
     score_rows = scorecard(summary)
     figures = build_figures(summary, score_rows)
 
-    card = []
+    card: list[dict[str, Any]] = []
     for r in score_rows:
         cells = []
         for t in labels:
@@ -141,13 +142,13 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
         card.append({"label": r.label, "probe": r.probe, "cells": cells, "sig": r.significant,
                      "comparisons": [{"text": comparison_text(c), "sig": c.significant} for c in r.comparisons]})
 
-    probes = []
+    probes: list[dict[str, Any]] = []
     for res in summary.results:
-        tables = []
+        tables: list[dict[str, Any]] = []
         for name, value in res.tables.items():
-            t = _table(value)
-            if t is not None:
-                tables.append({"name": name, **t})
+            tab = _table(value)
+            if tab is not None:
+                tables.append({"name": name, **tab})
         probes.append({"name": res.probe, "version": res.version, "notes": res.notes, "warnings": res.warnings,
                        "metrics": [_metric_row(m) for m in res.metrics], "tables": tables})
 
@@ -159,12 +160,12 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
             methods.append({"label": h.label.replace(": {value}", "").replace(", {value}", ""), "probe": h.probe,
                             "names": ", ".join(h.names), "meaning": h.meaning, "test": h.test})
     other_names = sorted({(m.probe, m.name) for m in summary.metrics()} - set(helps))
-    calibration = []
+    calibration: list[dict[str, Any]] = []
     for res in summary.results:
         for name in ("calibration", "judge_calibration", "judge_accuracy"):
-            t = _table(res.tables.get(name))
-            if t is not None:
-                calibration.append({"probe": res.probe, "name": name, **t})
+            cal = _table(res.tables.get(name))
+            if cal is not None:
+                calibration.append({"probe": res.probe, "name": name, **cal})
         cal_metrics = [m for m in res.metrics if "calibration" in m.name or m.name.startswith("judge_")]
         if cal_metrics:
             calibration.append({"probe": res.probe, "name": "judge metrics", "cols": ["metric", "dims", "value",
@@ -172,26 +173,26 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
                                 "rows": [[m.name, dims_text(m.dims), fmt_value(m), fmt_ci(m), str(m.n)]
                                          for m in cal_metrics]})
 
-    fingerprints = []
-    for t in summary.targets:
-        fp = t.fingerprint.model_dump(exclude_none=True)
+    fingerprints: list[dict[str, Any]] = []
+    for ts in summary.targets:
+        fp = ts.fingerprint.model_dump(exclude_none=True)
         extra = fp.pop("extra", {}) or {}
         fp.update({f"extra.{k}": v for k, v in extra.items()})
-        fp["id"] = t.fingerprint.id()
-        fingerprints.append({"label": t.label, "kind": t.kind, "samples": t.samples, "errors": t.errors,
-                             "tokens": f"{t.prompt_tokens} in / {t.completion_tokens} out",
-                             "price": ", ".join(f"{k}={v:g}" for k, v in t.price.items()),
-                             "defaults": ", ".join(f"{k}={v}" for k, v in t.defaults.items()),
+        fp["id"] = ts.fingerprint.id()
+        fingerprints.append({"label": ts.label, "kind": ts.kind, "samples": ts.samples, "errors": ts.errors,
+                             "tokens": f"{ts.prompt_tokens} in / {ts.completion_tokens} out",
+                             "price": ", ".join(f"{k}={v:g}" for k, v in ts.price.items()),
+                             "defaults": ", ".join(f"{k}={v}" for k, v in ts.defaults.items()),
                              "fields": [(k, str(v)) for k, v in fp.items() if v not in ("", None, [], {})]})
 
     css = _asset("report.css")
     js = _asset("report.js")
     csp = ("default-src 'none'; img-src data:; "
            f"style-src '{_sha256(css)}'; script-src '{_sha256(js)}'; base-uri 'none'; form-action 'none'")
-    data = {"columns": COLUMNS, "rows": [[r.get(c, "") for c in COLUMNS] for r in drill]}
+    data = {"columns": COLUMNS, "rows": [[d.get(c, "") for c in COLUMNS] for d in drill]}
     counts: dict[str, int] = {}
-    for r in drill:
-        counts[r["target"]] = counts.get(r["target"], 0) + 1
+    for d in drill:
+        counts[d["target"]] = counts.get(d["target"], 0) + 1
 
     ctx = {
         "s": summary,

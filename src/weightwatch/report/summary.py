@@ -320,10 +320,7 @@ def drill_row(ss: ScoredSample, *, clip: int | None = MAX_TEXT, probe_columns: b
         extra.pop(k, None)
     topic = meta.get("topic") or meta.get("category") or ""
     language = meta.get("language") or meta.get("lang") or ""
-    if isinstance(findings, list):
-        findings_text = "; ".join(_finding(f) for f in findings)
-    else:
-        findings_text = _short(findings)
+    findings_text = "; ".join(_finding(f) for f in findings) if isinstance(findings, list) else _short(findings)
     text = s.completion.text
     return {
         "target": s.target_label,
