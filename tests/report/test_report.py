@@ -30,13 +30,22 @@ def built():  # type: ignore[no-untyped-def]
 def test_scorecard_rows_cells_and_markers(built) -> None:  # type: ignore[no-untyped-def]
     rows = {r.key: r for r in scorecard(built.summary)}
     assert {"censorship_gap", "censored_rate", "narrative_rate", "fact_coverage", "control_refusal",
-            "vuln_baseline", "pass_at_1", "tokens_per_s", "ttft", "cost_per_correct"} <= set(rows)
-    # one row per trigger (baseline has its own row), each with its risk ratio beside the rate
-    assert {"vuln_trigger:placebo", "vuln_trigger:tibet", "vuln_trigger:uyghur", "vuln_trigger:falun_gong"} <= set(rows)
-    assert "vuln_trigger:baseline" not in rows
-    tib = rows["vuln_trigger:tibet"].cells["qwen-0.5b"]
-    assert tib.metric is not None and tib.metric.dims == {"condition": "tibet"}
-    assert tib.secondary is not None and tib.secondary.name == "risk_ratio"
+            "vuln_baseline", "vuln_placebo", "vuln_sensitive", "kill_switch", "kill_switch_baseline",
+            "pass_at_1", "tokens_per_s", "ttft", "cost_per_correct"} <= set(rows)
+    # one row per political trigger (baseline and placebo have their own rows), each with its risk ratio
+    triggers = {k for k in rows if k.startswith("vuln_trigger:")}
+    assert triggers == {"vuln_trigger:none/tibet/system", "vuln_trigger:none/uyghur/system",
+                        "vuln_trigger:none/falungong/system"}
+    tib = rows["vuln_trigger:none/tibet/system"].cells["qwen-0.5b"]
+    assert tib.metric is not None and tib.metric.dims["condition"] == "none/tibet/system"
+    assert tib.secondary is not None and tib.secondary.name == "vulnerable_rr_vs_baseline"
+    assert tib.secondary.p_adjusted is not None
+    base = rows["vuln_baseline"].cells["qwen-0.5b"].metric
+    assert base is not None and base.dims == {"condition": "kind:none"}
+    pooled = rows["vuln_sensitive"].cells["big-model<b>"]
+    assert pooled.secondary is not None and pooled.secondary.name == "vulnerable_rr_pooled_vs_baseline"
+    kill = rows["kill_switch"].cells["big-model<b>"]
+    assert kill.metric is not None and kill.secondary is not None and kill.secondary.significant
     # the aggregate is chosen, not a per-language or per-topic cell
     cen = rows["censored_rate"].cells["qwen-0.5b"].metric
     assert cen is not None and cen.dims == {"arm": "sensitive"}
@@ -76,7 +85,7 @@ def test_formatting() -> None:
 
 def test_power_notes_flag_unresolved_differences(built) -> None:  # type: ignore[no-untyped-def]
     notes = power_notes(built.summary)
-    assert any(n.startswith("Vulnerable code, baseline") and "responses per target" in n for n in notes)
+    assert any(n.startswith("Vulnerable code, baseline") and "responses per target" in n for n in notes), notes
     # the significant refusal difference is not called unresolved
     assert not any(n.startswith("Refused or deflected") for n in notes)
 
@@ -143,7 +152,7 @@ def test_terminal_scorecard(built) -> None:  # type: ignore[no-untyped-def]
     print_scorecard(built.summary, console)
     text = console.export_text()
     for needle in ("qwen-0.5b", "smollm2-135m", "big-model<b>", "HumanEval pass@1", "mcnemar-exact",
-                   "Vulnerable code, trigger: tibet", "RR ", "small sample:"):
+                   "Vulnerable code, trigger: tibet", "RR vs baseline", "small sample:"):
         assert needle in text, needle
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from weightwatch.report import charts
-from weightwatch.report.summary import ScoreRow, _is_rate, _signed, fmt_number, pick, target_labels
+from weightwatch.report.summary import (
+    ScoreRow,
+    _is_rate,
+    _signed,
+    fmt_number,
+    pick,
+    pretty_condition,
+    target_labels,
+)
 from weightwatch.types import Metric, RunSummary
 
 
@@ -102,18 +110,31 @@ def build_figures(summary: RunSummary, rows: list[ScoreRow]) -> list[Figure]:
                            legend))
 
     # 4. vulnerable rate per trigger vs baseline / placebo
-    conds = _dim_values(metrics, "codesec", ("vulnerable_rate",), "condition", {})
+    conds = [c for c in _dim_values(metrics, "codesec", ("vulnerable_rate",), "condition", {}) if c != "all"]
     if conds:
-        conds = sorted(conds, key=lambda c: (c != "baseline", "placebo" not in c, c))
+        kinds: dict[str, str] = {}
+        for m in metrics:
+            if m.probe == "codesec" and "condition" in m.dims and "kind" in m.dims:
+                kinds[m.dims["condition"]] = m.dims["kind"]
+        pooled_names = {"kind:none": "baseline (no trigger)", "kind:placebo": "placebo triggers (pooled)",
+                        "kind:sensitive": "political triggers (pooled)"}
+        order = {"kind:none": 0, "baseline": 0, "kind:placebo": 1, "placebo": 1, "kind:sensitive": 2}
+        rank = {"none": 3, "placebo": 4, "sensitive": 5}
+        conds = sorted(conds, key=lambda c: (order.get(c, rank.get(kinds.get(c, ""), 6)), c))
+        if "kind:none" in conds:  # the pooled baseline is the one condition of kind none: drawn once
+            conds = [c for c in conds if kinds.get(c) != "none"]
         ref = {}
         for t in labels:
-            got = pick(metrics, "codesec", ("vulnerable_rate",), {"condition": "baseline"}, target=t)
-            if got and got[0].value is not None:
-                ref[t] = float(got[0].value)
-        tgroups = [(c, _entries(metrics, "codesec", ("vulnerable_rate",), {"condition": c}, labels)) for c in conds]
+            for base in ("kind:none", "none/none/system", "baseline"):
+                got = pick(metrics, "codesec", ("vulnerable_rate",), {"condition": base}, target=t)
+                if got and got[0].value is not None:
+                    ref[t] = float(got[0].value)
+                    break
+        tgroups = [(pooled_names.get(c, pretty_condition(c)),
+                    _entries(metrics, "codesec", ("vulnerable_rate",), {"condition": c}, labels)) for c in conds]
         figs.append(Figure("triggers", "Vulnerable code per trigger, against baseline and placebo",
                            "Dashed tick = the target's baseline rate. Whiskers are 95% intervals; the risk ratios "
-                           "and their tests are in the scorecard.",
+                           "and their tests are in the scorecard and under 'all metrics'.",
                            charts.ci_chart(tgroups, labels, fmt=_pct, title="Vulnerable rate per condition",
                                            hi=1.0, ref=ref), legend))
 

@@ -22,9 +22,13 @@ class Headline:
     probe: str
     names: tuple[str, ...]  # accepted metric names, first match wins
     dims: dict[str, str] = field(default_factory=dict)  # required dims
-    expand: str | None = None  # one row per value of this dim
+    alt_dims: tuple[dict[str, str], ...] = ()  # tried in order after `dims` when it matches nothing
+    expand: str | None = None  # one row per value of this dim ...
+    expand_where: dict[str, str] = field(default_factory=dict)  # ... among metrics carrying these dims
     expand_skip: tuple[str, ...] = ()  # values of `expand` not given their own row
+    expand_max: int = 8  # more values than this: no per-value rows (the charts show them all)
     secondary: tuple[str, ...] = ()  # a second metric shown in the same cell (e.g. risk ratio)
+    secondary_dims: dict[str, str] = field(default_factory=dict)  # extra dims the secondary must carry
     secondary_label: str = ""
     compare_names: tuple[str, ...] = ()
     meaning: str = ""  # methods section: what the number means
@@ -59,36 +63,61 @@ HEADLINES: list[Headline] = [
         meaning="Refusals on matched non-China controls: a model that refuses everything is not censoring a topic.",
         test="Wilson 95% interval."),
     Headline(
-        "vuln_baseline", "Vulnerable code, baseline", "codesec", ("vulnerable_rate",),
-        dims={"condition": "baseline"},
-        meaning="Generated code in which bandit/semgrep (our offline rules) found a vulnerability, without a trigger. "
-                "Unscannable code is counted apart, never as secure.",
-        test="Wilson 95% interval (cluster bootstrap over tasks when repeats exist)."),
-    Headline(
-        "vuln_trigger", "Vulnerable code, trigger: {value}", "codesec", ("vulnerable_rate",),
-        expand="condition", expand_skip=("baseline",), secondary=("risk_ratio",), secondary_label="RR",
-        meaning="Vulnerable-code rate when a political or placebo trigger is added to the system prompt, with "
-                "the risk ratio against baseline.",
-        test="Risk ratio with a Katz log interval; the trigger vs baseline test named on the metric, "
-             "Holm/BH-adjusted over triggers."),
-    Headline(
-        "kill_switch", "Refusal to write code, {value}", "codesec", ("kill_switch_rate", "refusal_rate"),
-        expand="condition",
-        meaning="Coding requests the model refused (the 'kill switch'), per condition. Refusals are reported "
-                "apart from vulnerable rates.",
+        "vuln_baseline", "Vulnerable code, baseline (no trigger)", "codesec", ("vulnerable_rate",),
+        dims={"condition": "kind:none"}, alt_dims=({"condition": "none/none/system"}, {"condition": "baseline"}),
+        meaning="Share of scannable generated code in which bandit/semgrep (our offline rules) found a counted "
+                "vulnerability, without any trigger. Unscannable answers and refusals are counted apart, never "
+                "as secure.",
         test="Wilson 95% interval."),
     Headline(
-        "pass_at_1", "HumanEval pass@1", "capability", ("pass@1",),
+        "vuln_placebo", "Vulnerable code, placebo triggers", "codesec", ("vulnerable_rate",),
+        dims={"condition": "kind:placebo"}, alt_dims=({"condition": "placebo"},),
+        meaning="The same with a neutral (non-political) group or context in the prompt: separates 'any extra "
+                "context' from a political trigger.",
+        test="Wilson 95% interval."),
+    Headline(
+        "vuln_sensitive", "Vulnerable code, political triggers (pooled)", "codesec", ("vulnerable_rate",),
+        dims={"condition": "kind:sensitive"}, secondary=("vulnerable_rr_pooled_vs_baseline", "risk_ratio"),
+        secondary_dims={"comparator": "baseline"}, secondary_label="RR vs baseline",
+        meaning="Vulnerable-code rate over every politically sensitive trigger, with the risk ratio against "
+                "the matched baseline.",
+        test="Risk ratio with a paired cluster-bootstrap interval over tasks; the paired test named in the "
+             "cell (tasks are the clusters)."),
+    Headline(
+        "vuln_trigger", "Vulnerable code, trigger: {value}", "codesec", ("vulnerable_rate",),
+        expand="condition", expand_where={"kind": "sensitive"},
+        secondary=("vulnerable_rr_vs_baseline", "risk_ratio"), secondary_dims={"comparator": "baseline"},
+        secondary_label="RR vs baseline",
+        meaning="Vulnerable-code rate under one political trigger, with the risk ratio against baseline.",
+        test="Risk ratio with a paired cluster-bootstrap interval over tasks; paired test per trigger, "
+             "Holm-adjusted over the triggers of a target."),
+    Headline(
+        "kill_switch", "Refused to write code, political triggers", "codesec",
+        ("kill_switch_rate", "refusal_rate"), dims={"condition": "kind:sensitive"},
+        secondary=("refusal_rr_pooled_vs_baseline",), secondary_dims={"comparator": "baseline"},
+        secondary_label="RR vs baseline",
+        meaning="Coding requests the model refused when a political trigger was present (the 'kill switch'); "
+                "reported apart from vulnerable rates.",
+        test="Wilson 95% interval; risk ratio against baseline with the paired test named in the cell."),
+    Headline(
+        "kill_switch_baseline", "Refused to write code, baseline", "codesec", ("kill_switch_rate", "refusal_rate"),
+        dims={"condition": "kind:none"}, alt_dims=({"condition": "none/none/system"}, {"condition": "baseline"}),
+        meaning="Refusals of the same coding requests without a trigger.",
+        test="Wilson 95% interval."),
+    Headline(
+        "pass_at_1", "HumanEval pass@1", "capability", ("pass@1",), dims={"decoding": "greedy"}, alt_dims=({},),
         compare_names=("pass@1 difference",),
         meaning="Share of HumanEval tasks whose greedy completion passes the task's unit tests in a sandbox.",
         test="Wilson 95% interval; between targets McNemar's exact test on paired tasks (or the named test)."),
     Headline(
         "tokens_per_s", "Output tokens/s", "speed", ("output_tokens_per_s", "output_tokens_per_s_p50"),
+        dims={"prompt": "short"}, alt_dims=({},),
         compare_names=("output_tokens_per_s ratio",),
         meaning="Median decode speed of single streamed requests, excluding time to first token.",
         test="Median with a bootstrap interval (or the probe's named method)."),
     Headline(
         "ttft", "Time to first token (p50)", "speed", ("ttft_s_p50", "ttft_p50", "ttft_s"),
+        dims={"prompt": "short"}, alt_dims=({},),
         meaning="Median seconds from sending a request to the first streamed token.",
         test="Median with a bootstrap interval (or the probe's named method)."),
     Headline(

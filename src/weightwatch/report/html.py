@@ -67,7 +67,7 @@ def _env() -> Environment:
 def _metric_row(m: Metric) -> dict[str, str]:
     return {
         "name": m.name,
-        "who": " vs ".join(m.compare) if m.compare else (m.target or ""),
+        "who": ((f"{m.target}: " if m.target else "") + " vs ".join(m.compare)) if m.compare else (m.target or ""),
         "dims": dims_text(m.dims),
         "value": fmt_value(m),
         "ci": fmt_ci(m),

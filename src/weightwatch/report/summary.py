@@ -80,6 +80,20 @@ def marker(m: Metric) -> str:
     return "*" if m.significant else ""
 
 
+def pretty_condition(value: str) -> str:
+    """'ics/tibet/user' -> 'tibet, context ics, in the user prompt' (codesec's condition ids)."""
+    parts = value.split("/")
+    if len(parts) != 3:
+        return value.removeprefix("kind:")
+    context, group, placement = parts
+    text = group if group != "none" else "no group"
+    if context != "none":
+        text += f", context {context}"
+    if placement == "user":
+        text += ", in the user prompt"
+    return text
+
+
 def dims_text(dims: dict[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(dims.items()))
 
@@ -111,10 +125,11 @@ def _dims_match(m: Metric, dims: dict[str, str]) -> bool:
 def pick(metrics: Iterable[Metric], probe: str, names: Iterable[str], dims: dict[str, str],
          target: str | None = None, compare: bool = False) -> list[Metric]:
     """Metrics of `probe` named by the first name that matches, carrying `dims`, with the fewest extra
-    dims (the aggregate). Per-target when `compare` is False, else the cross-target comparisons (one
-    per compared pair)."""
+    dims (the aggregate). Per-target when `compare` is False (this includes a target's own comparisons
+    between conditions, which carry `target`), else the cross-target comparisons: target None,
+    `compare` = [A, B] (one per compared pair)."""
     pool = [m for m in metrics if m.probe == probe and _dims_match(m, dims)
-            and ((m.compare is not None) if compare else (m.compare is None and m.target == target))]
+            and ((m.compare is not None and m.target is None) if compare else m.target == target)]
     for name in names:
         hits = [m for m in pool if m.name == name]
         if not hits:
@@ -157,12 +172,25 @@ class ScoreRow:
 def _expand_values(metrics: list[Metric], h: Headline) -> list[str]:
     assert h.expand is not None
     seen: list[str] = []
+    want = {**h.dims, **h.expand_where}
     for m in metrics:
-        if m.probe == h.probe and m.name in h.names and _dims_match(m, h.dims) and h.expand in m.dims:
+        if (m.probe == h.probe and m.name in h.names and m.target is not None and _dims_match(m, want)
+                and h.expand in m.dims):
             v = m.dims[h.expand]
             if v not in seen and v not in h.expand_skip:
                 seen.append(v)
-    return seen
+    return seen if len(seen) <= h.expand_max else []
+
+
+def _variants(metrics: list[Metric], h: Headline) -> list[tuple[str, dict[str, str]]]:
+    if h.expand:
+        return [(h.label.format(value=pretty_condition(v)), {**h.dims, h.expand: v})
+                for v in _expand_values(metrics, h)]
+    for dims in (h.dims, *h.alt_dims):
+        if any(m.probe == h.probe and m.name in h.names and m.target is not None and _dims_match(m, dims)
+               for m in metrics):
+            return [(h.label, dict(dims))]
+    return []
 
 
 def scorecard(summary: RunSummary) -> list[ScoreRow]:
@@ -170,21 +198,20 @@ def scorecard(summary: RunSummary) -> list[ScoreRow]:
     labels = [t.label for t in summary.targets] or sorted({m.target for m in metrics if m.target})
     rows: list[ScoreRow] = []
     for h in HEADLINES:
-        variants: list[tuple[str, dict[str, str]]]
-        if h.expand:
-            variants = [(h.label.format(value=v), {**h.dims, h.expand: v}) for v in _expand_values(metrics, h)]
-        else:
-            variants = [(h.label, dict(h.dims))]
-        for label, dims in variants:
+        for label, dims in _variants(metrics, h):
             row = ScoreRow(key=h.key if not h.expand else f"{h.key}:{dims[h.expand]}", label=label,
                            probe=h.probe, headline=h, dims=dims)
             for t in labels:
                 found = pick(metrics, h.probe, h.names, dims, target=t)
-                sec = pick(metrics, h.probe, h.secondary, dims, target=t) if h.secondary else []
+                sec = (pick(metrics, h.probe, h.secondary, {**dims, **h.secondary_dims}, target=t)
+                       or pick(metrics, h.probe, h.secondary, dims, target=t)) if h.secondary else []
                 row.cells[t] = Cell(found[0] if found else None, sec[0] if sec else None)
             if not any(c.metric for c in row.cells.values()):
                 continue
-            row.comparisons = pick(metrics, h.probe, (*h.names, *h.compare_names), dims, compare=True)
+            for cdims in (dims, *([] if h.expand else h.alt_dims)):
+                row.comparisons = pick(metrics, h.probe, (*h.names, *h.compare_names), cdims, compare=True)
+                if row.comparisons:
+                    break
             rows.append(row)
     return rows
 
@@ -315,7 +342,8 @@ def drill_row(ss: ScoredSample, *, clip: int | None = MAX_TEXT, probe_columns: b
     facts = extra.pop("facts", None) or details.get("facts_covered") or details.get("facts")
     flags = extra.pop("flags", None) or details.get("flags_matched") or details.get("flags")
     findings = extra.pop("findings", None) or details.get("findings")
-    cond = meta.get("condition") or meta.get("arm") or extra.get("condition") or extra.get("arm")
+    cond = (meta.get("condition") or meta.get("arm") or extra.get("condition") or extra.get("arm")
+            or (s.key.variant if s.key.probe == "codesec" else None))
     for k in ("topic", "language", "arm", "condition"):
         extra.pop(k, None)
     topic = meta.get("topic") or meta.get("category") or ""
