@@ -1,0 +1,141 @@
+"""`weightwatch adoption snapshot|report` and `weightwatch openness`; mounted by `register(app)`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape as rx
+from rich.table import Table
+
+from weightwatch.errors import UserError
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _origins() -> Any:
+    from weightwatch.config import load_config
+    from weightwatch.ecosystem.origins import load_origins
+
+    extra = load_config().get("origins")
+    if extra is not None and not isinstance(extra, dict):
+        raise UserError("[origins] in weightwatch.toml must be a table", 'write e.g. [origins] my-lab = "FR"')
+    return load_origins(extra)
+
+
+def snapshot(
+    limit: Annotated[int | None, typer.Option("--limit", help="Models to keep per listing (the whole Hub, or "
+                     "each --author), most downloaded first; 0 = no limit (the whole Hub is ~2M models).")] = 1000,
+    author: Annotated[list[str] | None, typer.Option("--author", help="Only this organisation; repeat for "
+                      "several.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Keep models created on or after YYYY-MM-DD.")] = None,
+    sort: Annotated[str, typer.Option("--sort", help="downloads | likes | created_at | trending")] = "downloads",
+    page_size: Annotated[int, typer.Option("--page-size", help="Models per Hub page (at most 1000).")] = 100,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Start a new snapshot even if an interrupted one with "
+                     "the same options exists.")] = False,
+    pace: Annotated[float, typer.Option("--pace", help="Least seconds between two page requests (0.6 stays "
+                    "under the Hub's anonymous quota of ~500 calls per 5 minutes).")] = 0.6,
+) -> None:
+    """Read model metadata from the Hugging Face Hub into the journal (needs access to the Hub; resumable)."""
+    from weightwatch.ecosystem.hub import take_snapshot
+    from weightwatch.ecosystem.store import SnapshotStore
+
+    with SnapshotStore() as store:
+        res = take_snapshot(store, limit=limit or None, authors=author, since=since, sort=sort, page_size=page_size,
+                            fresh=fresh, pace=pace, progress=lambda msg: err.print(msg, markup=False, highlight=False))
+        err.print(f"snapshot {res.snapshot_id} {res.status}: {res.models_total} models "
+                  f"({res.pages_fetched} page(s) fetched now{', resumed' if res.resumed else ''}) in {store.path}",
+                  markup=False, highlight=False)
+
+
+def report(
+    snapshot_ref: Annotated[str, typer.Argument(metavar="[SNAPSHOT]", help="Snapshot id, or 'latest'.")] = "latest",
+    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    html: Annotated[Path | None, typer.Option("--html", help="Also write the adoption section as HTML here.")] = None,
+    top: Annotated[int, typer.Option("--top", help="Rows in the organisation and openness tables.")] = 10,
+    list_: Annotated[bool, typer.Option("--list", help="List the snapshots instead.")] = False,
+) -> None:
+    """Download shares by origin (both crediting views), concentration, time series and openness. Offline."""
+    from weightwatch.ecosystem.report import adoption_html_section, build_report, print_report, report_json
+    from weightwatch.ecosystem.store import SnapshotStore
+
+    if fmt not in ("table", "json"):
+        raise UserError(f"unknown --format '{fmt}'", "use table or json")
+    with SnapshotStore() as store:
+        if list_:
+            t = Table("snapshot", "taken", "status", "models", "pages", "authors", "limit", title=str(store.path))
+            for s in store.snapshots():
+                t.add_row(str(s.id), f"{s.started_at:%Y-%m-%d %H:%M}", s.status, str(s.models), str(s.pages),
+                          rx(",".join(s.params.get("authors", []))) or "all", str(s.params.get("limit")))
+            out.print(t)
+            return
+        rep = build_report(store, snapshot_ref, origins=_origins(), top=max(top, 20))
+    if fmt == "json":
+        print(report_json(rep))
+    else:
+        print_report(rep, out, top=top)
+    if html is not None:
+        html.write_text("<!doctype html><meta charset=utf-8><title>weightwatch adoption</title>\n"
+                        + adoption_html_section(rep, top=top), encoding="utf-8")
+        err.print(f"HTML: {html}", markup=False, highlight=False)
+
+
+def openness(
+    model_ids: Annotated[list[str], typer.Argument(metavar="MODEL_ID...", help="Hub model ids, e.g. Qwen/Qwen2.5-7B")],
+    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    offline: Annotated[bool, typer.Option("--offline", help="Use only snapshots; never ask the Hub.")] = False,
+    card: Annotated[bool, typer.Option("--card", help="For models found in a snapshot, also fetch the README from "
+                    "the Hub (network) to look for a training-code link.")] = False,
+) -> None:
+    """Licence class, training data named, training code linked, and the openness level, per model.
+
+    Uses the latest snapshot that holds the model; otherwise asks the Hub (network) for it.
+    """
+    import json
+
+    from weightwatch.ecosystem.hub import HubClient, HubUnreachable, fetch_model, unreachable
+    from weightwatch.ecosystem.openness import assess
+    from weightwatch.ecosystem.store import SnapshotStore
+
+    results = []
+    with SnapshotStore() as store:
+        for mid in model_ids:
+            m = store.find_model(mid)
+            source = "snapshot"
+            if m is not None and card and not offline:
+                client = HubClient()
+                try:
+                    m.card_text = client.card_text(m.model_id)
+                except HubUnreachable as exc:
+                    raise unreachable(client.endpoint, str(exc)) from exc
+                source = "snapshot + README"
+            if m is None:
+                if offline:
+                    raise UserError(f"'{mid}' is in no finished snapshot", "drop --offline to ask the Hub for it")
+                m = fetch_model(mid)
+                source = "hub"
+            o = assess(m)
+            results.append((o, source))
+    if fmt == "json":
+        print(json.dumps([{**o.model_dump(mode="json"), "source": src} for o, src in results], indent=2))
+        return
+    t = Table("model", "licence", "class", "data named", "code linked", "level", "from")
+    for o, src in results:
+        t.add_row(rx(o.model_id), rx(o.license), o.licence_class, "yes" if o.data_disclosed else "no",
+                  "yes" if o.code_linked else "no", o.level, src)
+    out.print(t)
+    for o, _ in results:
+        out.print(f"[bold]{rx(o.model_id)}[/]: " + rx("; ".join(o.reasons)), highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `adoption snapshot`, `adoption report` and `openness` to the weightwatch CLI."""
+    adoption = typer.Typer(help="Who leads open-model adoption on the Hugging Face Hub (snapshots + report).",
+                           no_args_is_help=True)
+    adoption.command("snapshot")(snapshot)
+    adoption.command("report")(report)
+    app.add_typer(adoption, name="adoption")
+    app.command("openness")(openness)

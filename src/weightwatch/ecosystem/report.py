@@ -1,0 +1,312 @@
+"""The adoption report: one pydantic model, rendered to the terminal, to JSON and as an HTML section."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from html import escape
+from typing import Any
+
+from pydantic import BaseModel
+from rich.console import Console
+from rich.markup import escape as rx
+from rich.table import Table
+
+from weightwatch.ecosystem import lineage as lineage_mod
+from weightwatch.ecosystem.openness import LEVELS, assess
+from weightwatch.ecosystem.origins import Origin, load_origins, table_version
+from weightwatch.ecosystem.shares import (
+    METRICS,
+    VIEWS,
+    By,
+    Metric,
+    SeriesPoint,
+    ShareTable,
+    View,
+    all_tables,
+    credits,
+    series,
+)
+from weightwatch.ecosystem.store import SnapshotStore
+
+METRIC_LABELS: dict[str, str] = {
+    "downloads_30d": "downloads, last 30 days",
+    "downloads_all_time": "downloads, all time",
+    "new_12m_all_time": "all-time downloads of models created in the 12 months before the snapshot",
+    "new_12m_30d": "30-day downloads of models created in the 12 months before the snapshot",
+}
+VIEW_LABELS: dict[str, str] = {
+    "uploader": "credited to the uploader's origin",
+    "root": "credited to the root model's origin (lineage)",
+}
+
+
+class SnapshotInfo(BaseModel):
+    id: int
+    taken_at: datetime
+    status: str
+    models: int
+    pages: int
+    params: dict[str, Any]
+
+
+class LineageStats(BaseModel):
+    self_root: int
+    in_snapshot: int
+    external: int
+    cycle: int
+    depth: int
+    cycles: list[list[str]]     # the first few cycles, as chains
+
+
+class OpennessRow(BaseModel):
+    model_id: str
+    downloads_30d: int | None
+    uploader_country: str
+    root_country: str
+    license: str
+    licence_class: str
+    data_disclosed: bool
+    code_linked: bool
+    level: str
+
+
+class LevelShare(BaseModel):
+    level: str
+    models: int
+    downloads_30d: int
+    share: float
+
+
+class AdoptionReport(BaseModel):
+    snapshot: SnapshotInfo
+    origins_version: int
+    tables: list[ShareTable]
+    lineage: LineageStats
+    series: list[SeriesPoint]
+    openness: list[OpennessRow]
+    openness_levels: list[LevelShare]
+    notes: list[str]
+
+    def table(self, view: View, metric: Metric, by: By) -> ShareTable:
+        for t in self.tables:
+            if t.view == view and t.metric == metric and t.by == by:
+                return t
+        raise KeyError((view, metric, by))
+
+
+def build_report(store: SnapshotStore, ref: str | int | None = "latest", *,
+                 origins: dict[str, Origin] | None = None, top: int = 20) -> AdoptionReport:
+    snap = store.resolve(ref)
+    table = origins if origins is not None else load_origins()
+    models = store.models(snap.id)
+    lin = lineage_mod.resolve(models)
+    tables = all_tables(models, table, snap.started_at, lin)
+    cr = credits(models, table, lin)
+    statuses = [x.status for x in lin.values()]
+    cycles = [x.chain for x in lin.values() if x.status == "cycle"][:10]
+    stats = LineageStats(self_root=statuses.count("self"), in_snapshot=statuses.count("in_snapshot"),
+                         external=statuses.count("external"), cycle=statuses.count("cycle"),
+                         depth=statuses.count("depth"), cycles=cycles)
+    # Time series: every finished snapshot taken with the same parameters, oldest first.
+    same = [s for s in store.snapshots("finished") if s.params == snap.params]
+    ser = series(((s.id, s.started_at, store.models(s.id)) for s in same), table) if len(same) > 1 else []
+    # Openness for every model; the table shows the top ones by 30-day downloads.
+    assessed = {m.model_id: assess(m) for m in models}
+    by_dl = sorted(models, key=lambda m: (-(m.downloads_30d or 0), m.model_id))
+    rows = [OpennessRow(model_id=m.model_id, downloads_30d=m.downloads_30d,
+                        uploader_country=cr["uploader"][m.model_id].origin.country,
+                        root_country=cr["root"][m.model_id].origin.country,
+                        license=assessed[m.model_id].license, licence_class=assessed[m.model_id].licence_class,
+                        data_disclosed=assessed[m.model_id].data_disclosed,
+                        code_linked=assessed[m.model_id].code_linked, level=assessed[m.model_id].level)
+            for m in by_dl[:top]]
+    total = sum(m.downloads_30d or 0 for m in models)
+    levels = []
+    for lv in LEVELS:
+        ms = [m for m in models if assessed[m.model_id].level == lv]
+        d = sum(m.downloads_30d or 0 for m in ms)
+        levels.append(LevelShare(level=lv, models=len(ms), downloads_30d=d, share=d / total if total else 0.0))
+    notes = [
+        "Shares are exact tallies over the models in this snapshot (a census of what was listed, not an "
+        "estimate), so they come with counts, not confidence intervals.",
+        "The 12-month metrics count models created in the 12 months before the snapshot was taken.",
+        "HHI is computed over known keys only (unknown excluded), on the 0-10,000 scale.",
+    ]
+    if snap.params.get("limit"):
+        notes.append(f"The snapshot kept at most {snap.params['limit']} models per listing (sorted by "
+                     f"{snap.params.get('sort')}): shares are shares of those models, not of the whole Hub.")
+    if stats.cycle:
+        notes.append(f"{stats.cycle} model(s) sit on a base-model cycle: their root is unknown.")
+    if snap.status != "finished":
+        notes.append(f"Snapshot {snap.id} is {snap.status}: it holds only the pages fetched so far.")
+    return AdoptionReport(
+        snapshot=SnapshotInfo(id=snap.id, taken_at=snap.started_at, status=snap.status, models=snap.models,
+                              pages=snap.pages, params=snap.params),
+        origins_version=table_version(), tables=tables, lineage=stats, series=ser, openness=rows,
+        openness_levels=levels, notes=notes)
+
+
+# --- terminal -------------------------------------------------------------------------------------------
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def print_report(report: AdoptionReport, console: Console, *, top: int = 10) -> None:
+    s = report.snapshot
+    console.print(f"[bold]Adoption[/] snapshot {s.id} taken {s.taken_at:%Y-%m-%d %H:%M} UTC, {s.models} models, "
+                  f"origin table v{report.origins_version}")
+    for metric in ("downloads_30d", "downloads_all_time", "new_12m_all_time"):
+        t = Table(title=f"Share by origin country: {METRIC_LABELS[metric]}")
+        t.add_column("country")
+        for view in VIEWS:
+            t.add_column(f"{view}: share", justify="right")
+            t.add_column(f"{view}: downloads (models)", justify="right")
+        up, ro = report.table("uploader", metric, "country"), report.table("root", metric, "country")  # type: ignore[arg-type]
+        keys = list(dict.fromkeys([r.key for r in up.rows] + [r.key for r in ro.rows]))
+        for k in keys:
+            cells = [rx(next((r.label for r in up.rows + ro.rows if r.key == k), k))]
+            for tab in (up, ro):
+                r = tab.row(k)
+                cells += [_pct(r.share), f"{r.downloads:,} ({r.models})"] if r else ["0.0%", "0 (0)"]
+            t.add_row(*cells)
+        t.caption = (f"total {up.total:,} downloads; {up.models_counted} models in scope, "
+                     f"{up.models_no_downloads} without a download count"
+                     + (f", {up.models_no_date} without a creation date" if metric.startswith("new") else "")
+                     + f"; HHI uploader {_hhi(up.hhi)}, root {_hhi(ro.hhi)}")
+        console.print(t)
+    for view in VIEWS:
+        ot = report.table(view, "downloads_30d", "org")
+        t = Table(title=f"Top organisations by 30-day downloads, {VIEW_LABELS[view]}")
+        t.add_column("organisation")
+        t.add_column("share", justify="right")
+        t.add_column("downloads", justify="right")
+        t.add_column("models", justify="right")
+        for r in ot.rows[:top]:
+            t.add_row(rx(r.label), _pct(r.share), f"{r.downloads:,}", str(r.models))
+        t.caption = f"HHI {_hhi(ot.hhi)} over {len(ot.rows)} organisations"
+        console.print(t)
+    lin = report.lineage
+    console.print(f"Lineage: {lin.self_root} own root, {lin.in_snapshot} root in snapshot, {lin.external} root "
+                  f"outside the snapshot, {lin.cycle} on a cycle, {lin.depth} over the depth cap")
+    if report.series:
+        t = Table(title="30-day download share over snapshots (uploader view)")
+        t.add_column("snapshot")
+        t.add_column("taken")
+        countries = sorted({k for p in report.series for k in p.shares})
+        for c in countries:
+            t.add_column(c, justify="right")
+        for p in report.series:
+            if p.view == "uploader":
+                t.add_row(str(p.snapshot_id), f"{p.taken_at:%Y-%m-%d}",
+                          *[_pct(p.shares.get(c, 0.0)) for c in countries])
+        console.print(t)
+    t = Table(title="Openness of the most downloaded models")
+    for col in ("model", "30d downloads", "licence", "class", "data", "code", "level"):
+        t.add_column(col)
+    for o in report.openness[:top]:
+        t.add_row(rx(o.model_id), f"{o.downloads_30d:,}" if o.downloads_30d is not None else "unknown", rx(o.license),
+                  o.licence_class, "yes" if o.data_disclosed else "no", "yes" if o.code_linked else "no", o.level)
+    t.caption = "; ".join(f"{lv.level}: {lv.models} models, {_pct(lv.share)} of 30-day downloads"
+                          for lv in report.openness_levels)
+    console.print(t)
+    for n in report.notes:
+        console.print(f"[dim]{rx(n)}[/]")
+
+
+def _hhi(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:,.0f}"
+
+
+def report_json(report: AdoptionReport) -> str:
+    return json.dumps(report.model_dump(mode="json"), indent=2, sort_keys=True)
+
+
+# --- HTML -----------------------------------------------------------------------------------------------
+
+_CSS = """
+.ww-adoption table{border-collapse:collapse;margin:.5em 0 1.2em}
+.ww-adoption th,.ww-adoption td{border-bottom:1px solid #ddd;padding:2px 8px;text-align:left;font-size:13px}
+.ww-adoption td.n{text-align:right;font-variant-numeric:tabular-nums}
+.ww-adoption caption{caption-side:bottom;font-size:12px;color:#555;text-align:left}
+.ww-adoption .note{font-size:12px;color:#555}
+"""
+
+
+def _bar(share: float, color: str) -> str:
+    w = max(0.0, min(1.0, share)) * 160
+    return (f'<svg width="164" height="12" role="img" aria-label="{escape(_pct(share))}">'
+            f'<rect x="0" y="1" width="160" height="10" fill="#eee"/>'
+            f'<rect x="0" y="1" width="{w:.1f}" height="10" fill="{color}"/></svg>')
+
+
+def adoption_html_section(report: AdoptionReport, *, top: int = 10) -> str:
+    """A self-contained HTML fragment (no script, inline CSS and SVG); every string from the Hub is escaped."""
+    e = escape
+    s = report.snapshot
+    out = [f'<section class="ww-adoption" id="adoption"><style>{_CSS}</style>',
+           "<h2>Adoption on the Hugging Face Hub</h2>",
+           f'<p class="note">Snapshot {s.id} taken {e(s.taken_at.isoformat())}, {s.models} models '
+           f"({e(s.status)}); origin table v{report.origins_version}.</p>"]
+    for metric in ("downloads_30d", "downloads_all_time", "new_12m_all_time"):
+        up, ro = report.table("uploader", metric, "country"), report.table("root", metric, "country")  # type: ignore[arg-type]
+        out.append(f"<table><caption>Total {up.total:,} downloads; {up.models_counted} models in scope, "
+                   f"{up.models_no_downloads} without a download count. HHI: uploader {_hhi(up.hhi)}, root "
+                   f"{_hhi(ro.hhi)}.</caption>")
+        out.append(f"<thead><tr><th colspan=5>Share by origin country: {e(METRIC_LABELS[metric])}</th></tr>"
+                   "<tr><th>country</th><th>credited to uploader</th><th></th><th>credited to root model</th>"
+                   "<th></th></tr></thead><tbody>")
+        keys = list(dict.fromkeys([r.key for r in up.rows] + [r.key for r in ro.rows]))
+        for k in keys:
+            label = next((r.label for r in up.rows + ro.rows if r.key == k), k)
+            cells = f"<td>{e(label)}</td>"
+            for tab, color in ((up, "#4a7bd0"), (ro, "#d07a4a")):
+                r = tab.row(k)
+                sh = r.share if r else 0.0
+                cells += (f'<td class="n">{e(_pct(sh))} ({r.downloads if r else 0:,})</td>'
+                          f"<td>{_bar(sh, color)}</td>")
+            out.append(f"<tr>{cells}</tr>")
+        out.append("</tbody></table>")
+    for view in VIEWS:
+        ot = report.table(view, "downloads_30d", "org")
+        out.append(f"<table><caption>HHI {_hhi(ot.hhi)} over {len(ot.rows)} organisations.</caption><thead><tr>"
+                   f"<th colspan=4>Top organisations by 30-day downloads, {e(VIEW_LABELS[view])}</th></tr>"
+                   "<tr><th>organisation</th><th>share</th><th></th><th>models</th></tr></thead><tbody>")
+        for r in ot.rows[:top]:
+            out.append(f'<tr><td>{e(r.label)}</td><td class="n">{e(_pct(r.share))}</td>'
+                       f'<td>{_bar(r.share, "#4a7bd0" if view == "uploader" else "#d07a4a")}</td>'
+                       f'<td class="n">{r.models}</td></tr>')
+        out.append("</tbody></table>")
+    if report.series:
+        countries = sorted({k for p in report.series for k in p.shares})
+        out.append("<table><caption>30-day download share by country over snapshots.</caption>"
+                   "<thead><tr><th>snapshot</th><th>view</th>"
+                   + "".join(f"<th>{e(c)}</th>" for c in countries) + "</tr></thead><tbody>")
+        for p in report.series:
+            out.append(f"<tr><td>{p.snapshot_id} ({e(p.taken_at.date().isoformat())})</td><td>{e(p.view)}</td>"
+                       + "".join(f'<td class="n">{e(_pct(p.shares.get(c, 0.0)))}</td>' for c in countries)
+                       + "</tr>")
+        out.append("</tbody></table>")
+    level_note = "; ".join(f"{lv.level}: {lv.models} models, {_pct(lv.share)} of 30-day downloads"
+                           for lv in report.openness_levels)
+    out.append(f"<table><caption>{e(level_note)}</caption>"
+               "<thead><tr><th colspan=7>Openness of the most downloaded models</th></tr><tr><th>model</th>"
+               "<th>30-day downloads</th><th>licence</th><th>class</th><th>data named</th><th>code linked</th>"
+               "<th>level</th></tr></thead><tbody>")
+    for o in report.openness[:top]:
+        dl = f"{o.downloads_30d:,}" if o.downloads_30d is not None else "unknown"
+        out.append(f'<tr><td>{e(o.model_id)}</td><td class="n">{e(dl)}</td><td>{e(o.license)}</td>'
+                   f"<td>{e(o.licence_class)}</td><td>{'yes' if o.data_disclosed else 'no'}</td>"
+                   f"<td>{'yes' if o.code_linked else 'no'}</td><td>{e(o.level)}</td></tr>")
+    out.append("</tbody></table>")
+    lin = report.lineage
+    out.append(f'<p class="note">Lineage: {lin.self_root} models are their own root, {lin.in_snapshot} have a root '
+               f"in the snapshot, {lin.external} a root outside it, {lin.cycle} sit on a base-model cycle, "
+               f"{lin.depth} exceed the depth cap.</p>")
+    out += [f'<p class="note">{e(n)}</p>' for n in report.notes]
+    out.append("</section>")
+    return "\n".join(out)
+
+
+__all__ = ["AdoptionReport", "METRICS", "adoption_html_section", "build_report", "print_report", "report_json"]

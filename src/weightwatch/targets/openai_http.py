@@ -1,0 +1,480 @@
+"""Any OpenAI-compatible chat-completions server: vLLM, SGLang, Ollama, llama.cpp server, LM Studio,
+and hosted APIs (DeepSeek, Qwen, Moonshot ...).
+
+One `complete()` call is ONE attempt: the runner retries (tenacity) and adapts concurrency. Failures
+become `TargetError`s saying whether a retry may help (429, 5xx, timeouts, connection errors, a
+stream cut mid-way, malformed JSON, empty `choices`) or not (400, 404, 401/403).
+
+The API key is read from the environment variable named in the config; it is never part of the
+fingerprint, an error message, a log line or `repr()`. `user:pass@` in a URL is used for the request
+but removed from everything shown or stored.
+
+Several base URLs (replicas of one deployment) are balanced: each request goes to the reachable
+replica with the fewest requests in flight; a replica that refuses connections is skipped for a
+cool-down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from weightwatch import __version__
+from weightwatch.errors import TargetError, UserError
+from weightwatch.targets.reasoning import reasoning_field, split_reasoning
+from weightwatch.types import ChatRequest, Completion, Fingerprint
+
+DEFAULT_MAX_CONCURRENCY = 64
+DEFAULT_TIMEOUT_S = 600.0
+REPLICA_COOLDOWN_S = 10.0
+_ERR_SNIPPET = 200
+
+
+def redact_url(url: str) -> str:
+    """The URL without `user:password@` (and without a query string, which may hold a key)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<invalid url>"
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After in seconds, from either delta-seconds or an HTTP date; None if absent or invalid."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+class _Secret:
+    """A string that never shows itself in repr/str."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "<secret>"
+
+    __str__ = __repr__
+
+
+@dataclass
+class _Replica:
+    url: str  # as given (may carry user:pass@) - used for requests only
+    shown: str  # redacted, for fingerprints and messages
+    in_flight: int = 0
+    down_until: float = 0.0
+    requests: int = 0
+    failures: int = 0
+
+
+@dataclass
+class OpenAIConfig:
+    model: str
+    base_urls: list[str]
+    api_key_env: str | None = None
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
+    defaults: dict[str, Any] = field(default_factory=dict)  # temperature, top_p, max_tokens
+    price: dict[str, float] = field(default_factory=dict)
+    replica_cooldown_s: float = REPLICA_COOLDOWN_S
+
+
+class OpenAITarget:
+    kind = "openai"
+    in_process = False
+
+    def __init__(self, label: str, cfg: OpenAIConfig) -> None:
+        if not cfg.base_urls:
+            raise UserError("an openai target needs a base URL", "e.g. openai:qwen3-8b@http://localhost:8000/v1")
+        self.label = label
+        self.model = cfg.model
+        self.max_concurrency = max(1, int(cfg.max_concurrency))
+        self.price = dict(cfg.price)
+        self._defaults = dict(cfg.defaults)
+        self._timeout_s = float(cfg.timeout_s)
+        self._cooldown_s = float(cfg.replica_cooldown_s)
+        self._replicas = [_Replica(url=u.rstrip("/"), shown=redact_url(u.rstrip("/"))) for u in cfg.base_urls]
+        self._rr = 0
+        self.api_key_env = cfg.api_key_env
+        self._key: _Secret | None = None
+        if cfg.api_key_env:
+            value = os.environ.get(cfg.api_key_env)
+            if not value:
+                raise UserError(f"the API key variable {cfg.api_key_env} for target '{label}' is not set",
+                                f"export {cfg.api_key_env}=... before running")
+            self._key = _Secret(value)
+        elif os.environ.get("OPENAI_API_KEY"):
+            self.api_key_env = "OPENAI_API_KEY"
+            self._key = _Secret(os.environ["OPENAI_API_KEY"])
+        self._client: httpx.AsyncClient | None = None
+        self._fingerprint: Fingerprint | None = None
+
+    def __repr__(self) -> str:
+        urls = ", ".join(r.shown for r in self._replicas)
+        return f"OpenAITarget(label={self.label!r}, model={self.model!r}, base_urls=[{urls}])"
+
+    # -- helpers -------------------------------------------------------------------------------
+    def defaults(self) -> dict[str, object]:
+        return dict(self._defaults)
+
+    @property
+    def replicas(self) -> list[str]:
+        return [r.shown for r in self._replicas]
+
+    def replica_stats(self) -> dict[str, int]:
+        return {r.shown: r.requests for r in self._replicas}
+
+    def _headers(self) -> dict[str, str]:
+        h = {"Accept": "application/json", "User-Agent": f"weightwatch/{__version__}"}
+        if self._key is not None:
+            h["Authorization"] = f"Bearer {self._key.get()}"
+        return h
+
+    def _scrub(self, text: str) -> str:
+        """Remove the key and any URL credentials from a message that may be shown."""
+        if self._key is not None and self._key.get():
+            text = text.replace(self._key.get(), "<redacted>")
+        for r in self._replicas:
+            if r.url != r.shown:
+                text = text.replace(r.url, r.shown)
+        return text
+
+    def _client_or_new(self) -> httpx.AsyncClient:
+        if self._client is None:
+            n = self.max_concurrency
+            self._client = httpx.AsyncClient(
+                http2=False,
+                timeout=httpx.Timeout(self._timeout_s, connect=min(10.0, self._timeout_s)),
+                limits=httpx.Limits(max_connections=n + 8, max_keepalive_connections=n + 8, keepalive_expiry=30.0),
+                headers=self._headers(),
+                trust_env=False,  # loopback and configured URLs only: no proxy surprises from the environment
+            )
+        return self._client
+
+    def _pick(self) -> _Replica:
+        now = time.monotonic()
+        live = [r for r in self._replicas if r.down_until <= now]
+        if not live:  # all cooling down: try the one that comes back first
+            return min(self._replicas, key=lambda r: r.down_until)
+        low = min(r.in_flight for r in live)
+        candidates = [r for r in live if r.in_flight == low]
+        self._rr = (self._rr + 1) % len(candidates)
+        return candidates[self._rr]
+
+    def _auth_message(self, status: int, where: str) -> str:
+        if self.api_key_env:
+            return (f"HTTP {status} from {where}: the API key in ${self.api_key_env} was rejected "
+                    f"for target '{self.label}'")
+        return (f"HTTP {status} from {where}: the server wants an API key and target '{self.label}' has none "
+                f"(name its variable with api_key_env in weightwatch.toml)")
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    async def start(self) -> Fingerprint:
+        client = self._client_or_new()
+        results = await asyncio.gather(*(self._probe_models(client, r) for r in self._replicas))
+        reachable = [res for res in results if res["reachable"]]
+        if not reachable:
+            first = results[0]
+            raise UserError(f"cannot reach {self._replicas[0].shown}: {first['error']}",
+                            "start the server or check the URL")
+        for res, rep in zip(results, self._replicas, strict=True):
+            if res.get("auth_status"):
+                raise UserError(self._auth_message(res["auth_status"], rep.shown + "/models"),
+                                f"check the key variable for '{self.label}' in weightwatch.toml")
+            if not res["reachable"]:
+                rep.down_until = time.monotonic() + self._cooldown_s
+        main = reachable[0]
+        models: list[str] = main.get("models") or []
+        extra: dict[str, Any] = {
+            "replicas": [{"url": rep.shown, "reachable": res["reachable"], "server": res.get("server"),
+                          **({"error": res["error"]} if res.get("error") else {})}
+                         for res, rep in zip(results, self._replicas, strict=True)],
+            "models_endpoint": main.get("status"),
+            "defaults": self.defaults(),
+            "timeout_s": self._timeout_s,
+            "api_key_env": self.api_key_env,  # the variable's NAME only
+        }
+        if models and self.model not in models:
+            extra["warning"] = (f"model '{self.model}' is not among the {len(models)} model(s) the server lists; "
+                                "it may be an alias")
+        owned = main.get("owned_by")
+        if owned:
+            extra["owned_by"] = owned
+        self._fingerprint = Fingerprint(
+            kind="openai", name=self.model, base_url=self._replicas[0].shown, server=main.get("server"),
+            server_models=models or None, context_length=main.get("context_length"),
+            weightwatch_version=__version__, extra=extra)
+        return self._fingerprint
+
+    async def _probe_models(self, client: httpx.AsyncClient, rep: _Replica) -> dict[str, Any]:
+        try:
+            resp = await client.get(rep.url + "/models", timeout=min(30.0, self._timeout_s))
+        except httpx.HTTPError as exc:
+            return {"reachable": False, "error": self._scrub(_describe(exc))}
+        out: dict[str, Any] = {"reachable": True, "status": resp.status_code, "server": resp.headers.get("server")}
+        if resp.status_code in (401, 403):
+            out["auth_status"] = resp.status_code
+            return out
+        if resp.status_code != 200:
+            return out
+        try:
+            data = resp.json()
+        except ValueError:
+            return out
+        entries = data.get("data") if isinstance(data, dict) else None
+        if isinstance(entries, list):
+            out["models"] = [str(m.get("id")) for m in entries if isinstance(m, dict) and m.get("id")]
+            for m in entries:
+                if isinstance(m, dict) and m.get("id") == self.model:
+                    if m.get("owned_by"):
+                        out["owned_by"] = str(m["owned_by"])
+                    ctx = m.get("max_model_len") or m.get("context_length")
+                    if isinstance(ctx, int):
+                        out["context_length"] = ctx
+        return out
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.aclose()
+
+    # -- one request ----------------------------------------------------------------------------
+    def _body(self, request: ChatRequest) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "temperature": request.temperature,
+            "max_tokens": request.max_tokens,
+        }
+        top_p = request.top_p if request.top_p is not None else self._defaults.get("top_p")
+        if top_p is not None:
+            body["top_p"] = top_p
+        if request.seed is not None:
+            body["seed"] = request.seed
+        if request.stop is not None:  # never a default stop list
+            body["stop"] = list(request.stop)
+        if request.stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        return body
+
+    async def complete(self, request: ChatRequest) -> Completion:
+        client = self._client_or_new()
+        rep = self._pick()
+        rep.in_flight += 1
+        rep.requests += 1
+        url = rep.url + "/chat/completions"
+        t0 = time.perf_counter()
+        try:
+            if request.stream:
+                return await self._stream(client, rep, url, self._body(request), t0)
+            return await self._plain(client, rep, url, self._body(request), t0)
+        except httpx.ConnectError as exc:
+            rep.failures += 1
+            rep.down_until = time.monotonic() + self._cooldown_s
+            raise TargetError(f"cannot connect to {rep.shown}: {self._scrub(_describe(exc))}",
+                              retryable=True) from exc
+        except httpx.TimeoutException as exc:
+            raise TargetError(f"timed out after {self._timeout_s:g} s waiting for {rep.shown} "
+                              f"({type(exc).__name__})", retryable=True) from exc
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            raise TargetError(f"connection to {rep.shown} broke: {self._scrub(_describe(exc))}",
+                              retryable=True) from exc
+        except httpx.HTTPError as exc:
+            raise TargetError(f"request to {rep.shown} failed: {self._scrub(_describe(exc))}",
+                              retryable=True) from exc
+        finally:
+            rep.in_flight -= 1
+
+    def _raise_for_status(self, resp: httpx.Response, rep: _Replica, body_text: str) -> None:
+        status = resp.status_code
+        if status < 400:
+            return
+        detail = _error_detail(body_text)
+        where = rep.shown
+        if status in (401, 403):
+            raise TargetError(self._auth_message(status, where), retryable=False, status=status)
+        retry_after = parse_retry_after(resp.headers.get("retry-after"))
+        msg = self._scrub(f"HTTP {status} from {where}" + (f": {detail}" if detail else ""))
+        if status in (408, 409, 425, 429) or status >= 500:
+            raise TargetError(msg, retryable=True, retry_after=retry_after, status=status)
+        raise TargetError(msg, retryable=False, status=status)
+
+    async def _plain(self, client: httpx.AsyncClient, rep: _Replica, url: str, body: dict[str, Any],
+                     t0: float) -> Completion:
+        resp = await client.post(url, json=body)
+        text = resp.text
+        self._raise_for_status(resp, rep, text)
+        total = time.perf_counter() - t0
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise TargetError(f"malformed JSON from {rep.shown}: {text[:80]!r}", retryable=True,
+                              status=resp.status_code) from exc
+        if not isinstance(data, dict):
+            raise TargetError(f"unexpected JSON from {rep.shown} (not an object)", retryable=True)
+        if "error" in data and not data.get("choices"):
+            raise TargetError(self._scrub(f"error from {rep.shown}: {_error_detail(text)}"), retryable=True)
+        choices = data.get("choices")
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+            raise TargetError(f"empty 'choices' in the answer of {rep.shown}", retryable=True)
+        choice = choices[0]
+        message = choice.get("message") or {}
+        if not isinstance(message, dict):
+            raise TargetError(f"malformed 'message' in the answer of {rep.shown}", retryable=True)
+        content = message.get("content")
+        split = split_reasoning(content if isinstance(content, str) else "", reasoning_field(message))
+        usage_raw = data.get("usage")
+        usage: dict[str, Any] = usage_raw if isinstance(usage_raw, dict) else {}
+        raw: dict[str, Any] = {"replica": rep.shown}
+        if split.truncated:
+            raw["reasoning_truncated"] = True
+        if data.get("system_fingerprint"):
+            raw["system_fingerprint"] = str(data["system_fingerprint"])[:100]
+        return Completion(text=split.text, reasoning=split.reasoning, finish_reason=choice.get("finish_reason"),
+                          prompt_tokens=_int(usage.get("prompt_tokens")),
+                          completion_tokens=_int(usage.get("completion_tokens")), total_s=total, raw=raw)
+
+    async def _stream(self, client: httpx.AsyncClient, rep: _Replica, url: str, body: dict[str, Any],
+                      t0: float) -> Completion:
+        content: list[str] = []
+        reasoning: list[str] = []
+        token_times: list[float] = []
+        ttft: float | None = None
+        ttft_answer: float | None = None
+        finish: str | None = None
+        usage: dict[str, Any] = {}
+        done = False
+        chunks = 0
+        async with client.stream("POST", url, json=body) as resp:
+            if resp.status_code >= 400:
+                text = (await resp.aread()).decode("utf-8", "replace")
+                self._raise_for_status(resp, rep, text)
+            async for line in resp.aiter_lines():
+                line = line.strip()
+                if not line.startswith("data:"):
+                    continue  # SSE comments, event names, keep-alives
+                payload = line[5:].strip()
+                if payload == "[DONE]":
+                    done = True
+                    break
+                try:
+                    data = json.loads(payload)
+                except ValueError as exc:
+                    raise TargetError(f"malformed JSON in the stream of {rep.shown}: {payload[:80]!r}",
+                                      retryable=True) from exc
+                if not isinstance(data, dict):
+                    raise TargetError(f"unexpected stream chunk from {rep.shown}", retryable=True)
+                if data.get("error"):
+                    raise TargetError(self._scrub(f"error in the stream of {rep.shown}: "
+                                                  f"{_error_detail(json.dumps(data))}"), retryable=True)
+                chunks += 1
+                if isinstance(data.get("usage"), dict):
+                    usage = data["usage"]
+                for choice in data.get("choices") or []:
+                    if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+                        continue
+                    delta = choice.get("delta") or {}
+                    if isinstance(delta, dict):
+                        piece = delta.get("content")
+                        think = _delta_reasoning(delta)
+                        now = time.perf_counter() - t0
+                        got = False
+                        if isinstance(piece, str) and piece:
+                            content.append(piece)
+                            got = True
+                            if ttft_answer is None and "<think>" not in piece:
+                                ttft_answer = now
+                        if think:
+                            reasoning.append(think)
+                            got = True
+                        if got:
+                            token_times.append(now)
+                            if ttft is None:
+                                ttft = now
+                    if choice.get("finish_reason"):
+                        finish = choice["finish_reason"]
+        total = time.perf_counter() - t0
+        if not done and finish is None:
+            raise TargetError(f"the stream from {rep.shown} ended early (no finish_reason, no [DONE])",
+                              retryable=True)
+        if not content and not reasoning and finish is None:
+            raise TargetError(f"empty stream from {rep.shown} (no choices)", retryable=True)
+        split = split_reasoning("".join(content), "".join(reasoning) or None)
+        raw: dict[str, Any] = {"replica": rep.shown, "chunks": chunks}
+        if ttft_answer is not None:
+            raw["ttft_answer_s"] = ttft_answer
+        if split.truncated:
+            raw["reasoning_truncated"] = True
+        return Completion(text=split.text, reasoning=split.reasoning, finish_reason=finish,
+                          prompt_tokens=_int(usage.get("prompt_tokens")),
+                          completion_tokens=_int(usage.get("completion_tokens")),
+                          ttft_s=ttft, total_s=total, token_times_s=token_times, raw=raw)
+
+
+def _delta_reasoning(delta: dict[str, Any]) -> str | None:
+    """The reasoning text of one stream delta, unstripped (pieces are concatenated)."""
+    for key in ("reasoning_content", "reasoning"):
+        value = delta.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _int(v: object) -> int | None:
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.split())[:_ERR_SNIPPET]
+
+
+def _error_detail(body: str) -> str:
+    """A short, one-line description of a server's error body."""
+    body = body.strip()
+    if not body:
+        return ""
+    with contextlib.suppress(ValueError):
+        data = json.loads(body)
+        if isinstance(data, dict):
+            err = data.get("error", data.get("detail", data.get("message")))
+            if isinstance(err, dict):
+                err = err.get("message") or err.get("type") or json.dumps(err)
+            if err is not None:
+                return " ".join(str(err).split())[:_ERR_SNIPPET]
+    return " ".join(body.split())[:_ERR_SNIPPET]
+

@@ -1,0 +1,202 @@
+"""Target strings and named targets.
+
+    embedded:qwen2.5-coder-0.5b          a GGUF model shipped through PyPI packages (see embedded.py)
+    gguf:/path/to/model.gguf             any local GGUF file, in-process with llama.cpp
+    openai:MODEL@BASE_URL                any OpenAI-compatible server, e.g.
+                                         openai:qwen3-8b@http://localhost:8000/v1
+                                         (several replicas: openai:MODEL@URL1,URL2)
+    NAME                                 a [targets.NAME] table of weightwatch.toml
+
+A named target's table:
+
+    [targets.qwen3]
+    spec = "openai:qwen3-8b@http://gpu1:8000/v1"
+    base_urls = ["http://gpu2:8000/v1"]      # more replicas of the same deployment (balanced)
+    api_key_env = "QWEN_API_KEY"             # the NAME of the variable holding the key, never the key
+    temperature = 0.6                        # sampling defaults for repeated samples
+    top_p = 0.95
+    max_tokens = 2048
+    timeout_s = 300
+    max_concurrency = 32
+    price_input_per_mtok = 0.30              # USD per 1M tokens, for cost metrics
+    price_output_per_mtok = 1.20
+    price_per_hour = 2.5                     # or: the machine's price per hour
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from weightwatch.errors import UserError
+from weightwatch.targets.base import Target
+
+EXAMPLES = ("embedded:qwen2.5-coder-0.5b, gguf:/path/model.gguf, "
+            "openai:qwen3-8b@http://localhost:8000/v1, or a name from weightwatch.toml")
+
+_NUMERIC = {"temperature", "top_p", "timeout_s", "price_input_per_mtok", "price_output_per_mtok",
+            "price_per_hour"}
+_INTEGER = {"max_tokens", "max_concurrency", "n_ctx", "seed"}
+_STRING = {"spec", "api_key_env", "description"}
+ALLOWED_KEYS = _NUMERIC | _INTEGER | _STRING | {"base_urls"}
+_OPENAI_AT = re.compile(r"@(?=https?://)", re.IGNORECASE)
+_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _named_tables(config: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Accept either the whole parsed weightwatch.toml or just its [targets] mapping."""
+    if not config:
+        return {}
+    inner = config.get("targets")
+    tables: dict[str, Any] = inner if isinstance(inner, dict) else config
+    return {k: v for k, v in tables.items() if isinstance(v, dict) and "spec" in v}
+
+
+def _check_table(name: str, table: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(table) - ALLOWED_KEYS)
+    if unknown:
+        raise UserError(f"[targets.{name}] has unknown key(s) {', '.join(unknown)}",
+                        f"allowed keys: {', '.join(sorted(ALLOWED_KEYS))}")
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if key in _NUMERIC:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise UserError(f"[targets.{name}] {key} must be a number, not {value!r}", f"e.g. {key} = 0.7")
+            if value < 0:
+                raise UserError(f"[targets.{name}] {key} must not be negative", f"fix {key} in weightwatch.toml")
+            out[key] = float(value)
+        elif key in _INTEGER:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise UserError(f"[targets.{name}] {key} must be a whole number, not {value!r}",
+                                f"e.g. {key} = 512")
+            out[key] = value
+        elif key in _STRING:
+            if not isinstance(value, str) or not value.strip():
+                raise UserError(f"[targets.{name}] {key} must be a non-empty string",
+                                f"fix {key} in weightwatch.toml")
+            out[key] = value.strip()
+        elif key == "base_urls":
+            if not isinstance(value, list) or not all(isinstance(u, str) and u.strip() for u in value):
+                raise UserError(f"[targets.{name}] base_urls must be a list of URLs",
+                                'e.g. base_urls = ["http://gpu1:8000/v1", "http://gpu2:8000/v1"]')
+            out[key] = [u.strip() for u in value]
+    if "api_key_env" in out and not _ENV_NAME_RE.match(out["api_key_env"]):
+        raise UserError(f"[targets.{name}] api_key_env must be the NAME of an environment variable",
+                        'e.g. api_key_env = "DEEPSEEK_API_KEY"; never put the key itself in the file')
+    return out
+
+
+def _defaults(opts: dict[str, Any]) -> dict[str, Any]:
+    return {k: opts[k] for k in ("temperature", "top_p", "max_tokens") if k in opts}
+
+
+def _price(opts: dict[str, Any]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    if "price_input_per_mtok" in opts:
+        out["input_per_mtok"] = opts["price_input_per_mtok"]
+    if "price_output_per_mtok" in opts:
+        out["output_per_mtok"] = opts["price_output_per_mtok"]
+    if "price_per_hour" in opts:
+        out["hour"] = opts["price_per_hour"]
+    return out
+
+
+def _check_url(url: str, spec_shown: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+    except ValueError as exc:
+        raise UserError(f"'{spec_shown}' has an invalid URL: {exc}",
+                        "write it as openai:MODEL@http://HOST:PORT/v1") from exc
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise UserError(f"'{spec_shown}' has an invalid base URL",
+                        "write it as openai:MODEL@http://HOST:PORT/v1")
+    return url.rstrip("/")
+
+
+def parse_target(spec: str, config: dict[str, Any] | None = None) -> Target:
+    """A Target from a target string or the name of a [targets.NAME] table (nothing is loaded yet).
+
+    `config` is the parsed weightwatch.toml (or just its `targets` mapping). Raises UserError for an
+    unknown or malformed target, a missing model file or package, or a missing API key variable."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise UserError("empty target", f"give a target such as {EXAMPLES}")
+    spec = spec.strip()
+    named = _named_tables(config)
+    if spec in named:
+        opts = _check_table(spec, named[spec])
+        inner = opts["spec"]
+        if inner in named or ":" not in inner:
+            raise UserError(f"[targets.{spec}] spec must be a target string, not a name ({inner!r})",
+                            f"e.g. spec = \"openai:qwen3-8b@http://localhost:8000/v1\"; forms: {EXAMPLES}")
+        return _build(inner, opts, label=spec)
+    return _build(spec, {}, label=None)
+
+
+def _build(spec: str, opts: dict[str, Any], label: str | None) -> Target:
+    from weightwatch.targets.openai_http import redact_url
+
+    kind, sep, rest = spec.partition(":")
+    kind = kind.strip().lower()
+    if not sep:
+        raise UserError(f"unknown target '{spec}'", f"give a target such as {EXAMPLES}")
+    if kind == "embedded":
+        from weightwatch.targets.embedded import EmbeddedTarget
+
+        return EmbeddedTarget(rest.strip(), label=label, defaults=_defaults(opts), price=_price(opts),
+                              n_ctx=opts.get("n_ctx"), seed=opts.get("seed", 0))
+    if kind == "gguf":
+        from weightwatch.targets.llamacpp import LlamaCppTarget
+
+        raw = rest.strip()
+        if not raw:
+            raise UserError("'gguf:' needs a file path", "e.g. gguf:/models/qwen2.5-coder-0.5b-q4_k_m.gguf")
+        path = Path(os.path.expandvars(raw)).expanduser()
+        return LlamaCppTarget(path, label=label or spec, defaults=_defaults(opts), price=_price(opts),
+                              n_ctx=opts.get("n_ctx"), seed=opts.get("seed", 0))
+    if kind == "openai":
+        from weightwatch.targets.openai_http import (
+            DEFAULT_MAX_CONCURRENCY,
+            DEFAULT_TIMEOUT_S,
+            OpenAIConfig,
+            OpenAITarget,
+        )
+
+        model, urls = _split_openai(rest.strip(), opts)
+        shown = "openai:" + model + "@" + ",".join(redact_url(u) for u in urls)
+        urls = [_check_url(u, shown) for u in urls]
+        cfg = OpenAIConfig(model=model, base_urls=urls, api_key_env=opts.get("api_key_env"),
+                           timeout_s=opts.get("timeout_s", DEFAULT_TIMEOUT_S),
+                           max_concurrency=opts.get("max_concurrency", DEFAULT_MAX_CONCURRENCY),
+                           defaults=_defaults(opts), price=_price(opts))
+        return OpenAITarget(label or shown, cfg)
+    raise UserError(f"unknown target kind '{kind}' in '{_safe(spec)}'", f"use one of: {EXAMPLES}")
+
+
+def _safe(spec: str) -> str:
+    return re.sub(r"//[^/@\s]*@", "//", spec)
+
+
+def _split_openai(rest: str, opts: dict[str, Any]) -> tuple[str, list[str]]:
+    extra = list(opts.get("base_urls", []))
+    m = _OPENAI_AT.search(rest)
+    if m and not any(c.isspace() for c in rest):
+        model = rest[: m.start()]
+        urls = [u for u in rest[m.end():].split(",") if u]
+    elif "@" not in rest and rest and extra:
+        model, urls = rest, []
+    else:
+        raise UserError(f"malformed openai target 'openai:{_safe(rest)}'",
+                        "write it as openai:MODEL@BASE_URL, e.g. openai:qwen3-8b@http://localhost:8000/v1")
+    if not model.strip():
+        raise UserError("the openai target has no model name",
+                        "write it as openai:MODEL@BASE_URL, e.g. openai:qwen3-8b@http://localhost:8000/v1")
+    seen: list[str] = []
+    for u in urls + extra:
+        if u.rstrip("/") not in seen:
+            seen.append(u.rstrip("/"))
+    return model.strip(), seen

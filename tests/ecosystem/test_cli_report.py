@@ -1,0 +1,132 @@
+"""The commands, through typer's CliRunner on an app we register into, and through the real
+`python -m weightwatch` entry point; the report in JSON and HTML."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from tests.ecosystem.hubserver import FakeHub
+from weightwatch.ecosystem.cli import register
+from weightwatch.errors import UserError
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def _main() -> None:
+        pass
+
+    register(app)
+    return app
+
+
+def test_snapshot_report_and_openness_through_the_cli(hub: FakeHub, tmp_path: Path) -> None:
+    runner = CliRunner()
+    app = _app()
+    r = runner.invoke(app, ["adoption", "snapshot", "--page-size", "4", "--pace", "0"])
+    assert r.exit_code == 0, r.output
+    assert hub.pages_requested() == [1, 2, 3]
+
+    r = runner.invoke(app, ["adoption", "report", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    rep = json.loads(r.stdout)
+    assert rep["snapshot"]["models"] == 10 and rep["snapshot"]["status"] == "finished"
+    up = next(t for t in rep["tables"] if (t["view"], t["metric"], t["by"]) == ("uploader", "downloads_30d", "country"))
+    ro = next(t for t in rep["tables"] if (t["view"], t["metric"], t["by"]) == ("root", "downloads_30d", "country"))
+    assert {x["key"]: x["downloads"] for x in up["rows"]} == {"CN": 1400, "US": 1400, "FR": 300, "INTL": 200,
+                                                              "unknown": 200}
+    assert {x["key"]: x["downloads"] for x in ro["rows"]} == {"CN": 2000, "US": 1000, "FR": 400, "unknown": 100}
+    # where each chain ends: outside the snapshot (#1, #2, #3, #4, #5), at a listed root (#7 -> #6),
+    # at itself (#6, #10), on a cycle (#8, #9)
+    lin = rep["lineage"]
+    assert (lin["external"], lin["in_snapshot"], lin["self_root"], lin["cycle"], lin["depth"]) == (5, 1, 2, 2, 0)
+    levels = {x["level"]: x["models"] for x in rep["openness_levels"]}
+    assert levels == {"open-source": 0, "open-weight permissive": 4, "open-weight restricted": 3, "unknown": 3}
+
+    html_path = tmp_path / "adoption.html"
+    r = runner.invoke(app, ["adoption", "report", "--html", str(html_path)])
+    assert r.exit_code == 0, r.output
+    assert "Share by origin country" in r.stdout and "China" in r.stdout
+    html = html_path.read_text("utf-8")
+    assert "<script" not in html.lower()
+    assert "&lt;b&gt;my-own&lt;/b&gt;" in html and "<b>my-own" not in html   # card text is escaped
+    parser = HTMLParser()
+    parser.feed(html)                                  # well-formed enough to parse
+    assert len(re.findall(r"<svg ", html)) > 10        # inline bars
+
+    r = runner.invoke(app, ["openness", "Qwen/Qwen2.5-7B-Instruct", "meta-llama/Llama-3.1-8B-Instruct",
+                            "--format", "json"])
+    assert r.exit_code == 0, r.output
+    got = {x["model_id"]: (x["level"], x["source"]) for x in json.loads(r.stdout)}
+    assert got == {"Qwen/Qwen2.5-7B-Instruct": ("open-weight permissive", "snapshot"),
+                   "meta-llama/Llama-3.1-8B-Instruct": ("open-weight restricted", "snapshot")}
+    model_requests = [p for p, _, _ in hub.requests if p.startswith("/api/models/")]
+    assert model_requests == []                        # answered from the snapshot, no network
+
+    r = runner.invoke(app, ["openness", "nobody/nothing"])
+    assert isinstance(r.exception, UserError) and "no public model" in r.exception.message
+
+
+def test_report_without_a_snapshot_is_a_user_error(home: Path) -> None:
+    r = CliRunner().invoke(_app(), ["adoption", "report"])
+    assert isinstance(r.exception, UserError)
+    assert r.exception.one_line().startswith("no finished Hub snapshot in ")
+
+
+def test_real_entry_point_unreachable_hub_one_line(home: Path) -> None:
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    env = {**os.environ, "PYTHONPATH": str(SRC), "HF_ENDPOINT": f"http://127.0.0.1:{port}",
+           "WEIGHTWATCH_HOME": str(home), "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1"}
+    p = subprocess.run([sys.executable, "-m", "weightwatch", "adoption", "snapshot", "--limit", "5"],
+                       env=env, capture_output=True, text=True, check=False)
+    assert p.returncode == 2, p.stderr
+    lines = [x for x in p.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1, p.stderr
+    assert lines[0].startswith(f"error: cannot reach the Hugging Face Hub at http://127.0.0.1:{port}: a live "
+                               "snapshot needs access to the Hub")
+    assert lines[0].rstrip(".").endswith("set HF_ENDPOINT for a mirror")
+
+
+def test_hub_strings_are_not_rich_markup_and_card_flag_reads_the_readme(home: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    items = [{"_id": "1", "id": "evil/[bold]x[/bold]", "author": "evil", "downloads": 5,
+              "cardData": {"license": "other", "license_name": "[red]terms[/red]", "datasets": ["d/e"]},
+              "tags": []},
+             {"_id": "2", "id": "allenai/OLMo-2-1124-7B", "author": "allenai", "downloads": 9,
+              "cardData": {"license": "apache-2.0", "datasets": ["allenai/olmo-mix-1124"]}, "tags": []}]
+    readmes = {"allenai/OLMo-2-1124-7B": "# OLMo\nTrain it yourself: https://github.com/allenai/OLMo\n"}
+    with FakeHub(items, readmes=readmes) as server:
+        monkeypatch.setenv("HF_ENDPOINT", server.endpoint)
+        runner = CliRunner()
+        app = _app()
+        assert runner.invoke(app, ["adoption", "snapshot", "--pace", "0"]).exit_code == 0
+        r = runner.invoke(app, ["adoption", "report", "--top", "5"], env={"COLUMNS": "200"})
+        assert r.exit_code == 0, r.output
+        assert "evil/[bold]x[/bold]" in r.stdout and "other: [red]terms[/red]" in r.stdout
+        # From the snapshot alone, the code link (only in the README) is not seen...
+        r = runner.invoke(app, ["openness", "allenai/OLMo-2-1124-7B", "--format", "json"])
+        assert json.loads(r.stdout)[0]["level"] == "open-weight permissive"
+        assert not any(p.endswith("README.md") for p, _, _ in server.requests)
+        # ...with --card the README is fetched and the model is open source by the rule.
+        r = runner.invoke(app, ["openness", "allenai/OLMo-2-1124-7B", "--card", "--format", "json"])
+        got = json.loads(r.stdout)[0]
+        assert (got["level"], got["source"], got["code_links"]) == (
+            "open-source", "snapshot + README", ["https://github.com/allenai/OLMo"])
