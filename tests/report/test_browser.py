@@ -123,3 +123,49 @@ def test_report_in_headless_chromium(tmp_path: Path) -> None:
         assert out.stat().st_size > 10_000
     finally:
         driver.quit()
+
+
+def test_report_with_adoption_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a Hub snapshot in the journal (taken from the loopback fake Hub), the report carries the
+    ecosystem's adoption section, whose own <style> the CSP allows by hash: still no console error."""
+    import typer
+    from typer.testing import CliRunner
+
+    from tests.ecosystem.hubserver import FakeHub, load_items
+    from weightwatch.ecosystem.cli import register
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("WEIGHTWATCH_HOME", str(home))
+    monkeypatch.setenv("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")
+    app = typer.Typer()
+
+    @app.callback()
+    def _main() -> None:
+        pass
+
+    register(app)
+    with FakeHub(load_items("hand_models.json"), page_size=4) as server:
+        monkeypatch.setenv("HF_ENDPOINT", server.endpoint)
+        r = CliRunner().invoke(app, ["adoption", "snapshot", "--page-size", "4", "--pace", "0"])
+        assert r.exit_code == 0, r.output
+    journal = write_journal(build_run(samples=1), home / "journal.sqlite")
+    try:
+        page = write_html(journal, "latest", tmp_path / "report.html")
+    finally:
+        journal.close()
+    assert "Adoption on the Hugging Face Hub" in page.read_text("utf-8")
+    driver = _driver(tmp_path / "profile")
+    try:
+        from selenium.webdriver.common.by import By
+
+        driver.get(page.as_uri())
+        assert _wait(lambda: driver.find_element(By.ID, "count").get_attribute("data-count") not in ("", "0"))
+        assert [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"] == []
+        section = driver.find_element(By.ID, "adoption")
+        assert "Share by origin country" in section.text
+        # the fragment's own stylesheet applied (the CSP let it through): captions sit below its tables
+        caption = section.find_element(By.CSS_SELECTOR, "caption")
+        assert caption.value_of_css_property("caption-side") == "bottom"
+        assert driver.find_elements(By.CSS_SELECTOR, "#adoption svg rect")
+    finally:
+        driver.quit()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from importlib import resources
@@ -94,26 +95,33 @@ def _table(rows: Any) -> dict[str, Any] | None:
     return {"cols": cols, "rows": body}
 
 
-def _adoption_section() -> str | None:
-    """The ecosystem helper's adoption fragment (already escaped HTML) when a snapshot exists."""
+def adoption_section(journal_path: Path) -> str | None:
+    """The ecosystem part's adoption fragment (escaped by its producer) when the journal holds a finished
+    Hub snapshot; None otherwise. An optional section never breaks the report."""
     try:
-        from weightwatch.ecosystem import report as eco  # type: ignore[attr-defined]
+        from weightwatch.ecosystem.report import adoption_html_section, build_report
+        from weightwatch.ecosystem.store import SnapshotStore
     except ImportError:
         return None
-    loader = getattr(eco, "latest_adoption_report", None)
-    section = getattr(eco, "adoption_html_section", None)
-    if loader is None or section is None:
+    try:
+        store = SnapshotStore(journal_path)
+    except Exception:
         return None
     try:
-        rep = loader()
-        return None if rep is None else str(section(rep))
-    except Exception as exc:  # an optional section never breaks the report
-        return f"<p>Adoption section unavailable: {Markup.escape(type(exc).__name__)}</p>"
+        if not store.snapshots("finished"):
+            return None
+        return str(adoption_html_section(build_report(store, "latest")))
+    except Exception as exc:
+        return (f'<section id="adoption"><h2>Adoption</h2><p class="warn">The adoption section could not be built: '
+                f"{Markup.escape(type(exc).__name__)}: {Markup.escape(str(exc))}</p></section>")
+    finally:
+        store.close()
 
 
 def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[str, Any]],
-                *, adoption: bool = True) -> str:
-    """The whole report as one HTML string. `rows` are scored samples (or ready drill rows)."""
+                *, adoption_html: str | None = None) -> str:
+    """The whole report as one HTML string. `rows` are scored samples (or ready drill rows);
+    `adoption_html` is the ecosystem's (already escaped) adoption fragment, if any."""
     items: list[Any] = list(rows)
     drill: list[dict[str, Any]] = (drill_rows(items) if items and isinstance(items[0], ScoredSample)
                                    else [dict(x) for x in items])
@@ -187,8 +195,11 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
 
     css = _asset("report.css")
     js = _asset("report.js")
+    # the adoption fragment brings its own <style> block: allowed by its hash, like ours
+    styles = [css] + re.findall(r"<style>(.*?)</style>", adoption_html or "", flags=re.S)
+    style_src = " ".join(f"'{_sha256(x)}'" for x in styles)
     csp = ("default-src 'none'; img-src data:; "
-           f"style-src '{_sha256(css)}'; script-src '{_sha256(js)}'; base-uri 'none'; form-action 'none'")
+           f"style-src {style_src}; script-src '{_sha256(js)}'; base-uri 'none'; form-action 'none'")
     data = {"columns": COLUMNS, "rows": [[d.get(c, "") for c in COLUMNS] for d in drill]}
     counts: dict[str, int] = {}
     for d in drill:
@@ -214,7 +225,7 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
         "js": Markup(js),
         "csp": csp,
         "data_json": Markup(json_for_script(data)),
-        "adoption": Markup(a) if adoption and (a := _adoption_section()) else None,
+        "adoption": Markup(adoption_html) if adoption_html else None,
     }
     return _env().get_template("report.html.j2").render(**ctx)
 
@@ -223,7 +234,7 @@ def write_html(journal: Any, run_id: str, path: Path) -> Path:
     """Render run `run_id` of `journal` (a weightwatch.engine.journal.Journal) to `path`; returns the path."""
     run_id = journal.resolve_run(run_id)
     summary = journal.summary(run_id)
-    text = render_html(summary, journal.scored_samples(run_id))
+    text = render_html(summary, journal.scored_samples(run_id), adoption_html=adoption_section(journal.path))
     path = Path(path)
     if path.is_dir():
         path = path / f"weightwatch-report-{run_id}.html"
