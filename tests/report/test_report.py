@@ -219,3 +219,19 @@ def test_parquet_without_pyarrow_names_the_extra(tmp_path: Path, monkeypatch: py
     with pytest.raises(MissingDependency) as err:
         export_run(object(), "latest", "parquet", tmp_path / "x.parquet")
     assert "weightwatch[parquet]" in err.value.one_line()
+
+
+def test_non_finite_numbers_do_not_break_the_page(built) -> None:  # type: ignore[no-untyped-def]
+    summary = built.summary.model_copy(deep=True)
+    for m in summary.metrics("capability"):
+        m.value = float("nan")
+        m.ci_low = float("inf")
+    rows = [r.model_copy(deep=True) for r in built.rows[:50]]
+    for r in rows:
+        for sc in r.scores:
+            sc.value = float("nan")
+    html = render_html(summary, rows)
+    data = re.search(r'<script type="application/json" id="ww-data">(.*?)</script>', html, re.S)
+    assert data is not None and "NaN" not in data.group(1)
+    json.loads(data.group(1))
+    assert "NaN" not in "".join(re.findall(r"<svg.*?</svg>", html, re.S))

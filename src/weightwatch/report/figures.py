@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from weightwatch.report import charts
@@ -26,6 +27,10 @@ class Figure:
     legend: str = ""
 
 
+def _finite(v: float | None) -> float | None:
+    return v if v is not None and math.isfinite(v) else None
+
+
 def _usd(v: float) -> str:
     return fmt_number(v, Metric(probe="cost", name="usd", value=v, n=0, unit="USD"))
 
@@ -41,7 +46,7 @@ def _entries(metrics: list[Metric], probe: str, names: tuple[str, ...], dims: di
         got = pick(metrics, probe, names, dims, target=t)
         if got:
             m = got[0]
-            out.append((t, m.value, m.ci_low, m.ci_high))
+            out.append((t, _finite(m.value), _finite(m.ci_low), _finite(m.ci_high)))
     return out
 
 
@@ -65,8 +70,8 @@ def build_figures(summary: RunSummary, rows: list[ScoreRow]) -> list[Figure]:
     # 1. headline rates with their intervals
     groups = []
     for r in rows:
-        entries = [(t, c.metric.value, c.metric.ci_low, c.metric.ci_high) for t, c in r.cells.items()
-                   if c.metric is not None and _is_rate(c.metric)]
+        entries = [(t, _finite(c.metric.value), _finite(c.metric.ci_low), _finite(c.metric.ci_high))
+                   for t, c in r.cells.items() if c.metric is not None and _is_rate(c.metric)]
         if entries:
             groups.append((r.label + (" *" if r.significant else ""), entries))
     if groups:
@@ -88,9 +93,9 @@ def build_figures(summary: RunSummary, rows: list[ScoreRow]) -> list[Figure]:
             for topic in topics:
                 dims = {"topic": topic} if names == ("censorship_gap",) else {"arm": "sensitive", "topic": topic}
                 got = pick(metrics, "censorship", names, dims, target=t)
-                if got and got[0].value is not None:
+                if got and _finite(got[0].value) is not None:
                     m = got[0]
-                    cells[(t, topic)] = (float(m.value or 0.0), m.ci_low, m.ci_high, m.n)
+                    cells[(t, topic)] = (float(m.value or 0.0), _finite(m.ci_low), _finite(m.ci_high), m.n)
         figs.append(Figure("heatmap", f"Censorship by topic ({names[0].replace('_', ' ')}, sensitive prompts)",
                            "Darker = more censored. Hover a cell for its 95% interval and n.",
                            charts.heatmap(labels, topics, cells, title="Censorship by target and topic", fmt=_pct)))
@@ -151,7 +156,8 @@ def build_figures(summary: RunSummary, rows: list[ScoreRow]) -> list[Figure]:
         for t in labels:
             c = cap(t)
             got = pick(metrics, probe, names, {}, target=t)
-            if c is not None and got and got[0].value is not None and (not log_x or (got[0].value or 0) > 0):
+            if (c is not None and got and _finite(got[0].value) is not None and _finite(c.value) is not None
+                    and (not log_x or (got[0].value or 0) > 0)):
                 xm = got[0]
                 pts.append((t, float(xm.value or 0.0), float(c.value or 0.0), c.ci_low, c.ci_high))
         if pts:

@@ -360,7 +360,7 @@ def drill_row(ss: ScoredSample, *, clip: int | None = MAX_TEXT, probe_columns: b
         "language": _short(language, 40),
         "condition": _short(cond, 80),
         "label": label or "",
-        "value": primary.value if primary else None,
+        "value": primary.value if primary and primary.value is not None and math.isfinite(primary.value) else None,
         "judges": "; ".join(f"{sc.scorer} v{sc.scorer_version}: {sc.label if sc.label is not None else sc.value}"
                             for sc in ss.scores),
         "facts": _short(facts),
