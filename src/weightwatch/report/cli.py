@@ -28,10 +28,7 @@ def journal_file() -> Path:
 def open_journal() -> Iterator[Any]:
     from weightwatch.engine.journal import Journal
 
-    path = journal_file()
-    if not path.exists():
-        raise UserError(f"there is no journal at {path} yet", "run 'weightwatch audit' first, or set WEIGHTWATCH_HOME")
-    j = Journal(path)
+    j = Journal(journal_file())  # a new, empty journal says: no finished run yet, run weightwatch audit
     try:
         yield j
     finally:
