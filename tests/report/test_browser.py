@@ -100,6 +100,9 @@ def test_report_in_headless_chromium(tmp_path: Path) -> None:
         detail = driver.find_element(By.CSS_SELECTOR, "#rows-body tr.detail")
         assert "__pwned" in detail.text
         assert not driver.find_elements(By.CSS_SELECTOR, "#rows-body img, #rows-body script")
+        ARTIFACTS.mkdir(exist_ok=True)
+        driver.execute_script("document.getElementById('drilldown').scrollIntoView()")
+        driver.save_screenshot(str(ARTIFACTS / "report-hostile-rows.png"))
 
         # select filters work too and combine with the text filter
         box.clear()
