@@ -1,0 +1,121 @@
+"""`weightwatch report`, `weightwatch export` and `weightwatch compare` (added to the main CLI by register)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from weightwatch.errors import UserError
+
+REPORT_FORMATS = ("table", "json", "html")
+COMPARE_FORMATS = ("table", "json")
+
+
+def journal_file() -> Path:
+    """Where the journal lives (the one place to change if the configuration moves it)."""
+    from weightwatch.config import journal_path
+
+    return journal_path()
+
+
+@contextmanager
+def open_journal() -> Iterator[Any]:
+    from weightwatch.engine.journal import Journal
+
+    j = Journal(journal_file())  # a new, empty journal says: no finished run yet, run weightwatch audit
+    try:
+        yield j
+    finally:
+        j.close()
+
+
+def _write_text(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    Console(stderr=True).print(f"written: {output}", markup=False, highlight=False)
+
+
+def report(run: str, fmt: str, output: Path | None) -> None:
+    if fmt not in REPORT_FORMATS:
+        raise UserError(f"unknown report format '{fmt}'", "use table, json or html")
+    with open_journal() as j:
+        run_id = j.resolve_run(run)
+        if fmt == "html":
+            from weightwatch.report.html import write_html
+
+            path = write_html(j, run_id, output or Path(f"weightwatch-report-{run_id}.html"))
+            Console(stderr=True).print(f"HTML report: {path}", markup=False, highlight=False)
+            return
+        summary = j.summary(run_id)
+    if fmt == "json":
+        _write_text(summary.model_dump_json(indent=2), output)
+        return
+    from weightwatch.report.terminal import print_scorecard
+
+    if output is None:
+        print_scorecard(summary, Console())
+    else:
+        with output.open("w", encoding="utf-8") as fh:
+            print_scorecard(summary, Console(file=fh, width=200, color_system=None))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the report, export and compare commands to the weightwatch CLI."""
+
+    @app.command("report")
+    def report_cmd(
+        run: Annotated[str, typer.Argument(help="Run id (or a unique prefix), or 'latest'.")] = "latest",
+        fmt: Annotated[str, typer.Option("--format", "-f", help="table | json | html")] = "table",
+        output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file "
+                          "(html default: weightwatch-report-<run>.html).")] = None,
+    ) -> None:
+        """Show a run: the scorecard (table), the full summary (json) or the self-contained HTML report."""
+        report(run, fmt, output)
+
+    @app.command("export")
+    def export_cmd(
+        run: Annotated[str, typer.Argument(help="Run id (or a unique prefix), or 'latest'.")],
+        fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl | csv | parquet")] = "jsonl",
+        output: Annotated[Path | None, typer.Option("--output", "-o", help="File (or folder) to write.")] = None,
+    ) -> None:
+        """Every response of a run with its prompt, target fingerprint, label or status and scores."""
+        from weightwatch.report.export import FORMATS, export_run
+
+        if fmt not in FORMATS:
+            raise UserError(f"unknown export format '{fmt}'", "use jsonl, csv or parquet")
+        with open_journal() as j:
+            run_id = j.resolve_run(run)
+            path = output or Path(f"weightwatch-{run_id}.{fmt}")
+            n = export_run(j, run_id, fmt, path)
+        Console(stderr=True).print(f"{n} responses written to {path}", markup=False, highlight=False)
+
+    @app.command("compare")
+    def compare_cmd(
+        run_a: Annotated[str, typer.Argument(help="The earlier / reference run (id, prefix or 'latest').")],
+        run_b: Annotated[str, typer.Argument(help="The run to compare with it.")],
+        fmt: Annotated[str, typer.Option("--format", "-f", help="table | json")] = "table",
+        output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+    ) -> None:
+        """The same targets (or probe) across two runs: metric deltas and paired tests on matched samples."""
+        from weightwatch.report.compare import compare_runs, print_compare
+
+        if fmt not in COMPARE_FORMATS:
+            raise UserError(f"unknown compare format '{fmt}'", "use table or json")
+        with open_journal() as j:
+            result = compare_runs(j, run_a, run_b)
+        if fmt == "json":
+            _write_text(result.model_dump_json(indent=2), output)
+        elif output is None:
+            print_compare(result, Console())
+        else:
+            with output.open("w", encoding="utf-8") as fh:
+                print_compare(result, Console(file=fh, width=200, color_system=None))
