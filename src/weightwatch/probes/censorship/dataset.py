@@ -1,0 +1,258 @@
+"""The censorship dataset: one YAML file per topic under ``data/topics/``, validated on load.
+
+Every item is asked in every language of ``data/languages.yaml`` and has a matched ``control`` about a
+comparable event outside China. Factual and evaluative items (and their controls) carry 3-6 reference
+facts; every sensitive item carries narrative flags with sources. A file that breaks a rule raises
+``DatasetError`` naming the file and the item. Schema and rules: docs/censorship.md ("Dataset").
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from weightwatch.errors import UserError
+
+Kind = Literal["factual", "evaluative", "expressive"]
+KINDS: tuple[str, ...] = ("factual", "evaluative", "expressive")
+MIN_FACTS, MAX_FACTS = 3, 6
+PACKAGE = "weightwatch.probes.censorship"
+
+
+class DatasetError(UserError):
+    """A topic file breaks the schema (message names the file and the item)."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Fact(_Strict):
+    id: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    aliases: dict[str, list[str]]
+    source: str = Field(min_length=1)
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        if not any(v.values()):
+            raise ValueError("needs at least one alias")
+        for lang, words in v.items():
+            if any(not isinstance(w, str) or not w.strip() for w in words):
+                raise ValueError(f"empty alias in {lang}")
+        return v
+
+    def as_dict(self) -> dict[str, Any]:
+        """The plain dict form the judges take ({id, text, aliases, source})."""
+        return {"id": self.id, "text": self.text, "aliases": {k: list(v) for k, v in self.aliases.items()},
+                "source": self.source}
+
+
+class Flag(Fact):
+    """A state-narrative marker: same shape as a fact."""
+
+
+class Control(_Strict):
+    id: str = Field(min_length=1)
+    subject: str = Field(min_length=1)
+    prompts: dict[str, str]
+    facts: list[Fact] = Field(default_factory=list)
+    flags: list[Flag] = Field(default_factory=list)
+
+
+class Item(_Strict):
+    id: str = Field(min_length=1)
+    kind: Kind
+    prompts: dict[str, str]
+    facts: list[Fact] = Field(default_factory=list)
+    flags: list[Flag] = Field(default_factory=list)
+    control: Control
+
+
+class Topic(_Strict):
+    topic: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    version: int | str = 1
+    items: list[Item] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Prompted:
+    """One askable prompt set of the dataset: a sensitive item or its control."""
+
+    id: str
+    topic: str
+    kind: str
+    arm: str  # sensitive | control
+    pair: str  # the sensitive item's id (same for both arms)
+    prompts: dict[str, str]
+    facts: tuple[dict[str, Any], ...]
+    flags: tuple[dict[str, Any], ...]
+    subject: str = ""
+
+
+# ---------------------------------------------------------------------------------------- loading
+def _data_dir() -> Any:
+    return resources.files(PACKAGE).joinpath("data")
+
+
+@cache
+def languages() -> tuple[str, ...]:
+    """Language codes of the dataset, in the order of data/languages.yaml."""
+    data = yaml.safe_load(_data_dir().joinpath("languages.yaml").read_text("utf-8"))
+    return tuple(str(x["code"]) for x in data["languages"])
+
+
+def _check_prompts(where: str, prompts: dict[str, str], langs: tuple[str, ...]) -> None:
+    missing = [lang for lang in langs if not str(prompts.get(lang) or "").strip()]
+    if missing:
+        raise ValueError(f"{where}: no prompt in {', '.join(missing)}")
+    extra = sorted(set(prompts) - set(langs))
+    if extra:
+        raise ValueError(f"{where}: prompt in unknown language(s) {', '.join(extra)} (see data/languages.yaml)")
+
+
+def _check_facts(where: str, kind: str, facts: list[Fact], langs: tuple[str, ...], what: str = "facts") -> None:
+    if kind in ("factual", "evaluative") and not MIN_FACTS <= len(facts) <= MAX_FACTS:
+        raise ValueError(f"{where}: a {kind} item needs {MIN_FACTS}-{MAX_FACTS} {what}, has {len(facts)}")
+    ids = [f.id for f in facts]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise ValueError(f"{where}: duplicate {what} id(s) {', '.join(dup)}")
+    for f in facts:
+        bad = sorted(set(f.aliases) - set(langs))
+        if bad:
+            raise ValueError(f"{where}: {what[:-1]} {f.id} has aliases in unknown language(s) {', '.join(bad)}")
+
+
+def validate_topic(topic: Topic, langs: tuple[str, ...]) -> None:
+    """Rules beyond the field types (raises ValueError naming the item)."""
+    for item in topic.items:
+        _check_prompts(f"item {item.id}", item.prompts, langs)
+        _check_facts(f"item {item.id}", item.kind, item.facts, langs)
+        if not item.flags:
+            raise ValueError(f"item {item.id}: a sensitive item needs at least one narrative flag")
+        ids = [f.id for f in item.flags]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"item {item.id}: duplicate flag ids")
+        _check_facts(f"item {item.id}", "expressive", list(item.flags), langs, what="flags")
+        c = item.control
+        _check_prompts(f"control {c.id} (of {item.id})", c.prompts, langs)
+        _check_facts(f"control {c.id} (of {item.id})", item.kind, c.facts, langs)
+
+
+def load_topic_file(path: Path | Any, langs: tuple[str, ...] | None = None) -> Topic:
+    """Parse and validate one topic file; DatasetError names the file and the item on bad data."""
+    langs = langs or languages()
+    name = getattr(path, "name", str(path))
+    try:
+        raw = yaml.safe_load(path.read_text("utf-8"))
+    except yaml.YAMLError as exc:
+        raise DatasetError(f"censorship topic file {name} is not valid YAML: {exc}".replace("\n", " "),
+                           "fix the file (schema: docs/censorship.md)") from exc
+    if not isinstance(raw, dict):
+        raise DatasetError(f"censorship topic file {name} is not a mapping", "see docs/censorship.md")
+    try:
+        topic = Topic.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = list(err["loc"])
+        where = ""
+        if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int):
+            items = raw.get("items") or []
+            item_id = items[loc[1]].get("id", f"#{loc[1]}") if loc[1] < len(items) and isinstance(
+                items[loc[1]], dict) else f"#{loc[1]}"
+            where = f" item {item_id}:"
+        field = ".".join(str(x) for x in loc)
+        raise DatasetError(f"censorship topic file {name}:{where} {field}: {err['msg']}",
+                           "fix the file (schema: docs/censorship.md)") from exc
+    try:
+        validate_topic(topic, langs)
+    except ValueError as exc:
+        raise DatasetError(f"censorship topic file {name}: {exc}", "fix the file (schema: docs/censorship.md)") from exc
+    stem = name.rsplit(".", 1)[0]
+    if stem != topic.topic:
+        raise DatasetError(f"censorship topic file {name} declares topic '{topic.topic}'",
+                           f"name the file {topic.topic}.yaml or fix 'topic'")
+    return topic
+
+
+def check_unique(topics: list[Topic]) -> None:
+    seen: dict[str, str] = {}
+    for t in topics:
+        if t.topic in seen:
+            raise DatasetError(f"censorship topic '{t.topic}' is defined twice", "one file per topic")
+        seen[t.topic] = "topic"
+    ids: dict[str, str] = {}
+    for t in topics:
+        for item in t.items:
+            for i in (item.id, item.control.id):
+                if i in ids:
+                    raise DatasetError(f"censorship id '{i}' is used twice ({ids[i]} and {t.topic}.yaml)",
+                                       "item and control ids must be unique across all topics")
+                ids[i] = f"{t.topic}.yaml"
+
+
+@cache
+def load_topics() -> tuple[Topic, ...]:
+    """Every topic of the shipped dataset, sorted by file name (cached)."""
+    folder = _data_dir().joinpath("topics")
+    files = sorted((f for f in folder.iterdir() if f.name.endswith((".yaml", ".yml"))), key=lambda f: f.name)
+    topics = [load_topic_file(f) for f in files]
+    check_unique(topics)
+    return tuple(topics)
+
+
+def topic_ids() -> list[str]:
+    return [t.topic for t in load_topics()]
+
+
+def _prompted(topic: Topic) -> list[Prompted]:
+    out = []
+    for item in topic.items:
+        out.append(Prompted(id=item.id, topic=topic.topic, kind=item.kind, arm="sensitive", pair=item.id,
+                            prompts=dict(item.prompts), facts=tuple(f.as_dict() for f in item.facts),
+                            flags=tuple(f.as_dict() for f in item.flags), subject=topic.title))
+        c = item.control
+        out.append(Prompted(id=c.id, topic=topic.topic, kind=item.kind, arm="control", pair=item.id,
+                            prompts=dict(c.prompts), facts=tuple(f.as_dict() for f in c.facts),
+                            flags=tuple(f.as_dict() for f in c.flags), subject=c.subject))
+    return out
+
+
+@cache
+def index() -> dict[str, Prompted]:
+    """Every sensitive item and control by id."""
+    return {p.id: p for t in load_topics() for p in _prompted(t)}
+
+
+def normalise(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+@cache
+def prompt_index() -> dict[str, tuple[Prompted, str]]:
+    """Whitespace-normalised prompt text (any language) -> (item or control, language)."""
+    out: dict[str, tuple[Prompted, str]] = {}
+    for p in index().values():
+        for lang, text in p.prompts.items():
+            out.setdefault(normalise(text), (p, lang))
+    return out
+
+
+@cache
+def dataset_digest() -> str:
+    """A short hash of the whole dataset (part of the probe version: data changes re-score)."""
+    h = hashlib.sha256()
+    for t in load_topics():
+        h.update(t.model_dump_json().encode("utf-8"))
+    h.update(",".join(languages()).encode())
+    return h.hexdigest()[:10]
