@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import importlib.util
 import os
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -137,8 +138,8 @@ class LlamaCppTarget:
         t0 = time.perf_counter()
         try:
             with _quiet_stderr():
-                llm = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=os.cpu_count() or 1,
-                                      verbose=False, seed=self.seed)
+                llm = new_llama(model_path=str(path), n_ctx=n_ctx, n_threads=os.cpu_count() or 1,
+                                verbose=False, seed=self.seed)
         except (ValueError, RuntimeError, OSError) as exc:
             raise UserError(f"llama.cpp could not load '{path}' ({exc}); the file may be corrupt or of an "
                             "unsupported architecture", "check the file, or update llama-cpp-python") from exc
@@ -152,8 +153,8 @@ class LlamaCppTarget:
             # a model trained on a shorter context: do not go beyond it
             _close_llm(llm)
             with _quiet_stderr():
-                llm = llama_cpp.Llama(model_path=str(path), n_ctx=ctx_train, n_threads=os.cpu_count() or 1,
-                                      verbose=False, seed=self.seed)
+                llm = new_llama(model_path=str(path), n_ctx=ctx_train, n_threads=os.cpu_count() or 1,
+                                verbose=False, seed=self.seed)
             n_ctx = ctx_train
         template = md.get("tokenizer.chat_template")
         if template and llm.chat_format != "chat_template.default":
@@ -254,6 +255,46 @@ class LlamaCppTarget:
                 with contextlib.suppress(Exception):
                     await asyncio.get_running_loop().run_in_executor(pool, _close_llm, llm)
             pool.shutdown(wait=False)
+
+
+_LOAD_LOCK = threading.Lock()
+
+
+def extra_buffer_types_enabled() -> bool:
+    """Whether llama.cpp may repack weights into its extra CPU buffer types (AMX, AVX-512 repack).
+
+    Off by default: on CPUs with AMX (e.g. Sapphire Rapids VMs) llama.cpp's AMX buffer type crashes
+    (SIGSEGV in ggml_backend_amx_mul_mat on the first multi-token batch, llama-cpp-python 0.3.36). The
+    plain CPU path gives the same results. WEIGHTWATCH_LLAMA_EXTRA_BUFTS=1 switches repacking back on.
+    """
+    return os.environ.get("WEIGHTWATCH_LLAMA_EXTRA_BUFTS", "") == "1"
+
+
+def new_llama(**kwargs: Any) -> Any:
+    """`llama_cpp.Llama(**kwargs)` with extra buffer types off unless asked (see above).
+
+    Llama() takes its model parameters from `llama_model_default_params()` and has no argument for
+    `use_extra_bufts`, so the defaults are wrapped for the duration of the load (under a lock: several
+    targets may load at once on their own threads)."""
+    import llama_cpp
+    import llama_cpp.llama as llama_module
+
+    if extra_buffer_types_enabled():
+        return llama_cpp.Llama(**kwargs)
+    with _LOAD_LOCK:
+        original = llama_module.llama_cpp.llama_model_default_params
+
+        def defaults() -> Any:
+            params = original()
+            if hasattr(params, "use_extra_bufts"):
+                params.use_extra_bufts = False
+            return params
+
+        llama_module.llama_cpp.llama_model_default_params = defaults
+        try:
+            return llama_cpp.Llama(**kwargs)
+        finally:
+            llama_module.llama_cpp.llama_model_default_params = original
 
 
 def _close_llm(llm: Any) -> None:
