@@ -56,18 +56,19 @@ def llama_settings(target: Any) -> dict[str, Any]:
 
 
 async def crosscheck(model: str, rounds: int, max_tokens: int) -> dict[str, Any]:
-    import llama_cpp
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
     from weightwatch.api import make_target
     from weightwatch.probes.speed.probe import output_tps, prompt_text, tagged
+    from weightwatch.targets.llamacpp import new_llama
     from weightwatch.types import ChatRequest, Message
 
     target = make_target(f"embedded:{model}", {})
     fp = await target.start()
     path = fp.extra.get("path") or getattr(target, "path", None)
     settings = llama_settings(target)
-    bare = llama_cpp.Llama(model_path=str(path), verbose=False, **settings)
+    # the same load options as the target (extra buffer types off: see targets/llamacpp.new_llama)
+    bare = new_llama(model_path=str(path), verbose=False, **settings)
     fmt = Jinja2ChatFormatter(template=bare.metadata["tokenizer.chat_template"],
                               eos_token=bare.detokenize([bare.token_eos()]).decode("utf-8", "replace"),
                               bos_token=bare.detokenize([bare.token_bos()]).decode("utf-8", "replace"))
