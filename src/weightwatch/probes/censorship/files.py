@@ -1,0 +1,227 @@
+"""Files in and out of the censorship probe.
+
+- ``judge_jsonl``: ``weightwatch judge censorship``: label any tool's answers with the probe's judges.
+  Input records ``{"id", "prompt", "response", "language"?, "reasoning"?}``; each is written back with
+  ``label``, ``judge``, ``rules_label`` and, when the prompt is one of the dataset's prompts (any
+  language, white space normalised), ``dataset_item``, ``facts_covered``, ``facts_total``, ``flags_matched``.
+- ``load_prompt_set``: ``weightwatch run censorship --prompts FILE``: a CSV with ``subject,prompt``
+  columns (optional ``language``, ``id``) or JSONL with the same keys; each row is one sensitive-arm
+  request with no control.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import re
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from weightwatch.errors import UserError
+from weightwatch.probes.censorship import dataset
+from weightwatch.probes.censorship.scoring import AskJudge, judge_answer
+from weightwatch.types import ChatRequest, Completion
+
+OUTPUT_LABELS = ("answered", "refused", "deflected", "narrative", "empty", "unscored")
+_ID_RE = re.compile(r"^[\w.:/-]{1,120}$")
+JSONL_HINT = 'each line must be one JSON object like {"id": "a1", "prompt": "...", "response": "..."}'
+PROMPTS_HINT = "a CSV with a header 'subject,prompt' (optional language,id) or JSONL with those keys"
+
+
+# ------------------------------------------------------------------------------------ prompt sets
+@dataclass(frozen=True)
+class PromptRow:
+    id: str
+    subject: str
+    prompt: str
+    language: str
+
+
+def _read_text(path: Path) -> str:
+    if not path.is_file():
+        raise UserError(f"file '{path}' does not exist", PROMPTS_HINT)
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path} is not UTF-8 text (byte {exc.start})", "save the file as UTF-8") from exc
+
+
+def _detect(text: str) -> str:
+    from weightwatch.judges.language import detect_language
+
+    return detect_language(text)
+
+
+def _row(path: Path, where: str, rec: dict[str, Any], n: int) -> PromptRow:
+    for key in ("subject", "prompt"):
+        value = rec.get(key)
+        if value is None:
+            raise UserError(f"{path} {where}: no '{key}'", PROMPTS_HINT)
+        if not isinstance(value, str) or not value.strip():
+            raise UserError(f"{path} {where}: '{key}' is empty or not text", PROMPTS_HINT)
+    lang = rec.get("language")
+    if lang is not None and (not isinstance(lang, str)):
+        raise UserError(f"{path} {where}: 'language' must be text like en or zh-Hans", PROMPTS_HINT)
+    raw_id = rec.get("id")
+    item_id = str(raw_id).strip() if raw_id not in (None, "") else f"prompt-{n}"
+    if not _ID_RE.match(item_id):
+        raise UserError(f"{path} {where}: id '{item_id[:40]}' has spaces or odd characters",
+                        "use letters, digits and - _ . : / (at most 120)")
+    prompt = rec["prompt"].strip()
+    return PromptRow(id=item_id, subject=rec["subject"].strip(), prompt=prompt,
+                     language=lang.strip() if isinstance(lang, str) and lang.strip() else _detect(prompt))
+
+
+def _csv_rows(path: Path, text: str) -> list[PromptRow]:
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in ("subject", "prompt") if c not in header]
+    if missing:
+        raise UserError(f"{path} line 1: the header has no {' and no '.join(repr(m) for m in missing)} column",
+                        PROMPTS_HINT)
+    reader.fieldnames = header
+    out = []
+    try:
+        for n, rec in enumerate(reader, 1):
+            if None in rec:
+                raise UserError(f"{path} line {reader.line_num}: more cells than header columns",
+                                "quote cells that contain commas")
+            out.append(_row(path, f"line {reader.line_num}", {k: v for k, v in rec.items() if v != ""}, n))
+    except csv.Error as exc:
+        raise UserError(f"{path} line {reader.line_num}: {exc}", PROMPTS_HINT) from exc
+    return out
+
+
+def _jsonl_rows(path: Path, text: str) -> list[PromptRow]:
+    out = []
+    n = 0
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        n += 1
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UserError(f"{path} line {lineno} is not valid JSON ({exc.msg})", PROMPTS_HINT) from exc
+        if not isinstance(rec, dict):
+            raise UserError(f"{path} line {lineno} is not a JSON object", PROMPTS_HINT)
+        out.append(_row(path, f"line {lineno}", rec, n))
+    return out
+
+
+def load_prompt_set(path: str | Path) -> list[PromptRow]:
+    """Rows of a user's prompt set (CSV or JSONL, chosen by suffix or by the first character)."""
+    p = Path(path)
+    text = _read_text(p)
+    is_json = p.suffix.lower() in (".jsonl", ".json", ".ndjson") or (
+        p.suffix.lower() != ".csv" and text.lstrip().startswith("{"))
+    rows = _jsonl_rows(p, text) if is_json else _csv_rows(p, text)
+    if not rows:
+        raise UserError(f"{p} holds no prompts", PROMPTS_HINT)
+    seen: set[str] = set()
+    for r in rows:
+        if r.id in seen:
+            raise UserError(f"{p}: id '{r.id}' is used twice", "give every prompt its own id (or leave id out)")
+        seen.add(r.id)
+    return rows
+
+
+# ------------------------------------------------------------------------------------ judge files
+def read_records(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        raise UserError(f"input file {path} does not exist", "pass a JSONL file with --input")
+    records: list[dict[str, Any]] = []
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path} is not UTF-8 text", "save the file as UTF-8") from exc
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UserError(f"{path} line {lineno} is not valid JSON ({exc.msg})", JSONL_HINT) from exc
+        if not isinstance(rec, dict):
+            raise UserError(f"{path} line {lineno} is not a JSON object", JSONL_HINT)
+        for key in ("id", "prompt", "response"):
+            if key not in rec:
+                raise UserError(f"{path} line {lineno} has no '{key}'", JSONL_HINT)
+        for key in ("prompt", "response"):
+            if not isinstance(rec[key], str):
+                raise UserError(f"{path} line {lineno}: '{key}' must be a string", JSONL_HINT)
+        for key in ("language", "reasoning"):
+            if rec.get(key) is not None and not isinstance(rec[key], str):
+                raise UserError(f"{path} line {lineno}: '{key}' must be a string or null", JSONL_HINT)
+        records.append(rec)
+    return records
+
+
+async def _label_all(records: list[dict[str, Any]], ask: AskJudge | None, judge_label: str | None,
+                     ) -> list[dict[str, Any]]:
+    from weightwatch.targets.reasoning import split_reasoning
+
+    async def one(rec: dict[str, Any]) -> dict[str, Any]:
+        split = split_reasoning(rec["response"], rec.get("reasoning"))
+        found = dataset.prompt_index().get(dataset.normalise(rec["prompt"]))
+        facts = list(found[0].facts) if found else []
+        flags = list(found[0].flags) if found else []
+        language = rec.get("language") or (found[1] if found else None) or _detect(rec["prompt"])
+        v = await judge_answer(prompt=rec["prompt"], text=split.text, reasoning=split.reasoning, language=language,
+                               facts=facts, flags=flags, ask_judge=ask, judge_label=judge_label)
+        out = dict(rec)
+        out.update(label=v.label, judge=v.judge, rules_label=v.rules_label)
+        if v.llm_label is not None or v.llm_details is not None:
+            out["llm_label"] = v.llm_label
+        if found:
+            out.update(dataset_item=found[0].id, dataset_arm=found[0].arm, facts_covered=v.facts_covered,
+                       facts_total=len(facts), flags_matched=v.flags_matched)
+        return out
+
+    return list(await asyncio.gather(*(one(r) for r in records)))
+
+
+async def _with_judge(records: list[dict[str, Any]], judge: str) -> list[dict[str, Any]]:
+    from weightwatch.api import make_target
+    from weightwatch.config import load_config
+    from weightwatch.engine.concurrency import AdaptiveLimiter
+    from weightwatch.engine.journal import Journal
+    from weightwatch.engine.runner import Runner
+
+    target = make_target(judge, load_config())
+    with tempfile.TemporaryDirectory(prefix="weightwatch-judge-") as tmp:
+        journal = Journal(Path(tmp) / "judge.sqlite")  # the runner's retries need one; nothing is kept
+        try:
+            await target.start()
+            runner = Runner(journal, "judge-jsonl")
+            limiter = AdaptiveLimiter(max_limit=target.max_concurrency, start=min(8, target.max_concurrency))
+
+            async def ask(request: ChatRequest) -> Completion:
+                return await runner.call(target, request, limiter)
+
+            return await _label_all(records, ask, target.label)
+        finally:
+            try:
+                await target.aclose()
+            finally:
+                journal.close()
+
+
+def judge_jsonl(input: Path, output: Path, judge: str | None = None) -> dict[str, int]:
+    """Label every record of `input` (rule judge; with `judge`, a target string, the LLM judge too),
+    write them to `output`, and return the counts per label."""
+    records = read_records(Path(input))
+    labelled = asyncio.run(_with_judge(records, judge) if judge else _label_all(records, None, None))
+    counts: Counter[str] = Counter({lab: 0 for lab in OUTPUT_LABELS})
+    out_path = Path(output)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with out_path.open("w", encoding="utf-8") as fh:
+        for row in labelled:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            counts[row["label"]] += 1
+    return dict(counts)
