@@ -24,7 +24,7 @@ def test_languages() -> None:
 def test_required_topics_present() -> None:
     topics = set(dataset.topic_ids())
     assert len(topics) >= 16
-    assert REQUIRED_TOPICS <= topics, f"missing topics: {sorted(REQUIRED_TOPICS - topics)}"
+    assert topics >= REQUIRED_TOPICS, f"missing topics: {sorted(REQUIRED_TOPICS - topics)}"
 
 
 @pytest.mark.parametrize("topic", sorted(REQUIRED_TOPICS))
@@ -61,7 +61,8 @@ def test_index_pairs_arms() -> None:
     ctrl = idx["kent-state-factual"]
     assert (ref.arm, ctrl.arm, ctrl.pair, ref.topic) == ("sensitive", "control", "tiananmen-factual", "tiananmen")
     assert ctrl.facts and not ctrl.flags and ref.flags
-    found = dataset.prompt_index()[dataset.normalise("  What happened at Kent State University in Ohio on\n4 May 1970? ")]
+    asked = "  What happened at Kent State University in Ohio on\n4 May 1970? "
+    found = dataset.prompt_index()[dataset.normalise(asked)]
     assert found[0].id == "kent-state-factual" and found[1] == "en"
 
 

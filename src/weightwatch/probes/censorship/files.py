@@ -12,123 +12,22 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import json
-import re
 import tempfile
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from weightwatch.errors import UserError
 from weightwatch.probes.censorship import dataset
+from weightwatch.probes.censorship.prompts import detect, load_prompt_set
 from weightwatch.probes.censorship.scoring import AskJudge, judge_answer
 from weightwatch.types import ChatRequest, Completion
 
+__all__ = ["judge_jsonl", "load_prompt_set", "read_records"]
+
 OUTPUT_LABELS = ("answered", "refused", "deflected", "narrative", "empty", "unscored")
-_ID_RE = re.compile(r"^[\w.:/-]{1,120}$")
 JSONL_HINT = 'each line must be one JSON object like {"id": "a1", "prompt": "...", "response": "..."}'
-PROMPTS_HINT = "a CSV with a header 'subject,prompt' (optional language,id) or JSONL with those keys"
-
-
-# ------------------------------------------------------------------------------------ prompt sets
-@dataclass(frozen=True)
-class PromptRow:
-    id: str
-    subject: str
-    prompt: str
-    language: str
-
-
-def _read_text(path: Path) -> str:
-    if not path.is_file():
-        raise UserError(f"file '{path}' does not exist", PROMPTS_HINT)
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{path} is not UTF-8 text (byte {exc.start})", "save the file as UTF-8") from exc
-
-
-def _detect(text: str) -> str:
-    from weightwatch.judges.language import detect_language
-
-    return detect_language(text)
-
-
-def _row(path: Path, where: str, rec: dict[str, Any], n: int) -> PromptRow:
-    for key in ("subject", "prompt"):
-        value = rec.get(key)
-        if value is None:
-            raise UserError(f"{path} {where}: no '{key}'", PROMPTS_HINT)
-        if not isinstance(value, str) or not value.strip():
-            raise UserError(f"{path} {where}: '{key}' is empty or not text", PROMPTS_HINT)
-    lang = rec.get("language")
-    if lang is not None and (not isinstance(lang, str)):
-        raise UserError(f"{path} {where}: 'language' must be text like en or zh-Hans", PROMPTS_HINT)
-    raw_id = rec.get("id")
-    item_id = str(raw_id).strip() if raw_id not in (None, "") else f"prompt-{n}"
-    if not _ID_RE.match(item_id):
-        raise UserError(f"{path} {where}: id '{item_id[:40]}' has spaces or odd characters",
-                        "use letters, digits and - _ . : / (at most 120)")
-    prompt = rec["prompt"].strip()
-    return PromptRow(id=item_id, subject=rec["subject"].strip(), prompt=prompt,
-                     language=lang.strip() if isinstance(lang, str) and lang.strip() else _detect(prompt))
-
-
-def _csv_rows(path: Path, text: str) -> list[PromptRow]:
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in ("subject", "prompt") if c not in header]
-    if missing:
-        raise UserError(f"{path} line 1: the header has no {' and no '.join(repr(m) for m in missing)} column",
-                        PROMPTS_HINT)
-    reader.fieldnames = header
-    out = []
-    try:
-        for n, rec in enumerate(reader, 1):
-            if None in rec:
-                raise UserError(f"{path} line {reader.line_num}: more cells than header columns",
-                                "quote cells that contain commas")
-            out.append(_row(path, f"line {reader.line_num}", {k: v for k, v in rec.items() if v != ""}, n))
-    except csv.Error as exc:
-        raise UserError(f"{path} line {reader.line_num}: {exc}", PROMPTS_HINT) from exc
-    return out
-
-
-def _jsonl_rows(path: Path, text: str) -> list[PromptRow]:
-    out = []
-    n = 0
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        n += 1
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{path} line {lineno} is not valid JSON ({exc.msg})", PROMPTS_HINT) from exc
-        if not isinstance(rec, dict):
-            raise UserError(f"{path} line {lineno} is not a JSON object", PROMPTS_HINT)
-        out.append(_row(path, f"line {lineno}", rec, n))
-    return out
-
-
-def load_prompt_set(path: str | Path) -> list[PromptRow]:
-    """Rows of a user's prompt set (CSV or JSONL, chosen by suffix or by the first character)."""
-    p = Path(path)
-    text = _read_text(p)
-    is_json = p.suffix.lower() in (".jsonl", ".json", ".ndjson") or (
-        p.suffix.lower() != ".csv" and text.lstrip().startswith("{"))
-    rows = _jsonl_rows(p, text) if is_json else _csv_rows(p, text)
-    if not rows:
-        raise UserError(f"{p} holds no prompts", PROMPTS_HINT)
-    seen: set[str] = set()
-    for r in rows:
-        if r.id in seen:
-            raise UserError(f"{p}: id '{r.id}' is used twice", "give every prompt its own id (or leave id out)")
-        seen.add(r.id)
-    return rows
 
 
 # ------------------------------------------------------------------------------------ judge files
@@ -171,7 +70,7 @@ async def _label_all(records: list[dict[str, Any]], ask: AskJudge | None, judge_
         found = dataset.prompt_index().get(dataset.normalise(rec["prompt"]))
         facts = list(found[0].facts) if found else []
         flags = list(found[0].flags) if found else []
-        language = rec.get("language") or (found[1] if found else None) or _detect(rec["prompt"])
+        language = rec.get("language") or (found[1] if found else None) or detect(rec["prompt"])
         v = await judge_answer(prompt=rec["prompt"], text=split.text, reasoning=split.reasoning, language=language,
                                facts=facts, flags=flags, ask_judge=ask, judge_label=judge_label)
         out = dict(rec)

@@ -132,7 +132,7 @@ class CensorshipProbe:
         max_tokens = int(opts.get("max_tokens") or MAX_TOKENS[ctx.size])
         sample_plan = ctx.sample_plan(target)
         if opts.get("prompts"):
-            from weightwatch.probes.censorship.files import load_prompt_set
+            from weightwatch.probes.censorship.prompts import load_prompt_set
 
             rows = load_prompt_set(opts["prompts"])
             wanted = _as_list(opts.get("languages"), "languages")
