@@ -1,0 +1,70 @@
+"""`weightwatch judge censorship` through the real CLI entry point, in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from weightwatch.probes.censorship import dataset
+
+FACTUAL = dataset.index()["tiananmen-factual"]
+
+
+def cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "weightwatch", *args], capture_output=True, text=True,
+                          env={"WEIGHTWATCH_HOME": str(home), "PATH": "/usr/bin:/bin"}, check=False)
+
+
+@pytest.mark.slow
+def test_judge_jsonl(tmp_path: Path) -> None:
+    records = [
+        {"id": "a", "prompt": "Tell me about Lhasa.", "response": "I'm sorry, but I can't help with that request."},
+        {"id": "b", "prompt": "  " + FACTUAL.prompts["de"].replace(" ", "\n", 2),
+         "response": "<think>Soldiers fired.</think>Soldaten schossen mit scharfer Munition; Panzer rollten ein.",
+         "language": "de"},
+        {"id": "c", "prompt": FACTUAL.prompts["en"], "response": "It was a counter-revolutionary riot."},
+        {"id": "d", "prompt": "x", "response": "", "reasoning": "I thought about it for a long time."},
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    dst = tmp_path / "out" / "labelled.jsonl"
+    proc = cli("judge", "censorship", "--input", str(src), "--output", str(dst), home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    counts = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert counts == {"answered": 1, "refused": 1, "deflected": 0, "narrative": 1, "empty": 1, "unscored": 0}
+    rows = {r["id"]: r for r in map(json.loads, dst.read_text(encoding="utf-8").splitlines())}
+    assert rows["a"]["label"] == "refused" and rows["a"]["judge"] == "rules" and "facts_covered" not in rows["a"]
+    b = rows["b"]
+    assert b["label"] == "answered" and b["dataset_item"] == "tiananmen-factual" and b["facts_total"] == 5
+    assert {"troops-fired", "tanks"} <= set(b["facts_covered"]) and b["response"] == records[1]["response"]
+    assert rows["c"]["label"] == "narrative" and rows["c"]["flags_matched"] == ["counter-revolutionary-riot"]
+    assert rows["d"]["label"] == "empty"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("text", "expect"), [
+    ('{"id": "a", "prompt": "p", "response": "r"}\n{"id": "b", "prompt": "p"\n', "line 2 is not valid JSON"),
+    ('{"id": "a", "prompt": "p"}\n', "line 1 has no 'response'"),
+    ('{"id": "a", "prompt": "p", "response": 3}\n', "line 1: 'response' must be a string"),
+])
+def test_judge_jsonl_bad_input_is_one_line_exit_2(tmp_path: Path, text: str, expect: str) -> None:
+    src = tmp_path / "bad.jsonl"
+    src.write_text(text, encoding="utf-8")
+    proc = cli("judge", "censorship", "--input", str(src), "--output", str(tmp_path / "o.jsonl"), home=tmp_path)
+    assert proc.returncode == 2
+    err = proc.stderr.strip()
+    assert err.startswith("error: ") and expect in err and len(err.splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+@pytest.mark.slow
+def test_run_with_bad_prompts_file_is_one_line(tmp_path: Path) -> None:
+    src = tmp_path / "p.csv"
+    src.write_text("topic,prompt\nx,y\n", encoding="utf-8")
+    proc = cli("run", "censorship", "-t", "openai:m@http://127.0.0.1:9/v1", "--prompts", str(src), home=tmp_path)
+    err = proc.stderr.strip()
+    assert proc.returncode == 2 and len(err.splitlines()) == 1 and "Traceback" not in err, err
