@@ -1,0 +1,92 @@
+"""Which language is an answer in, and one normal form for matching text.
+
+`detect_language` returns one of ``en``, ``zh-Hans``, ``zh-Hant``, ``de`` or ``other``:
+
+- Chinese when Han characters make up at least 30% of the letters (Han + Latin + kana + Hangul);
+  Japanese kana or Korean Hangul dominating instead gives ``other``.
+- Simplified vs Traditional: count characters from two small sets of characters that exist in only
+  one script (这/這, 国/國, 说/說, 时/時 ...). More traditional-only than simplified-only -> ``zh-Hant``;
+  ties (including none at all) -> ``zh-Hans``, the far more common script in model output.
+- Latin script: German when it has umlauts/ß or more German than English function words, and German
+  function words make at least 5% of the words (or an umlaut word appears and English words do not
+  dominate); otherwise English when any Latin letters are present; otherwise ``other``.
+
+`normalize` is NFKC + casefold + collapsed whitespace (and typographic apostrophes made straight), the
+form the fact matcher compares aliases in.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+LANGUAGES = ("en", "zh-Hans", "zh-Hant", "de", "other")
+
+# Characters that are written differently in the two scripts: (simplified, traditional) pairs.
+_PAIRS = (
+    "这這 国國 说說 时時 对對 们們 会會 为為 发發 个個 来來 过過 还還 没沒 经經 见見 问問 间間 关關 无無 "
+    "与與 军軍 东東 门門 开開 进進 应應 当當 学學 产產 长長 动動 边邊 样樣 现現 种種 实實 历歷 战戰 "
+    "党黨 权權 华華 爱愛 体體 认認 让讓 论論 议議 处處 区區 团團 难難 杀殺 乱亂 压壓 报報 众眾 "
+    "记記 变變 导導 场場 广廣 龙龍 运運 湾灣 独獨 镇鎮 图圖 书書 语語 请請 谢謝 题題 义義 "
+    "么麼 吗嗎 话話 觉覺 总總 统統 条條 数數 线線 单單 尔爾 车車 机機 电電 网網 达達 钱錢 级級 传傳"
+)
+SIMPLIFIED_ONLY = frozenset(p[0] for p in _PAIRS.split())
+TRADITIONAL_ONLY = frozenset(p[1] for p in _PAIRS.split())
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
+_UMLAUT = re.compile(r"[äöüÄÖÜß]")
+
+_DE_TEXT = (
+    "der die das und ist nicht ich sie ein eine einen einem zu mit auf für von dem den des sich auch es "
+    "wurde wurden werden kann im ist sind war waren wie oder aber dass nach bei aus um über noch nur wir "
+    "ihr hat haben wird vom zum zur durch gegen keine kein diese dieser dieses"
+)
+_EN_TEXT = (
+    "the and is of to in that it was for with as on are this i you not be by at from an or were which "
+    "have has had they their but what can about there been who would will"
+)
+_DE_WORDS = frozenset(_DE_TEXT.split(" "))
+_EN_WORDS = frozenset(_EN_TEXT.split(" "))
+
+_WS = re.compile(r"\s+")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'", "`": "'"})
+
+
+def detect_language(text: str) -> str:
+    """The language of `text`: en, zh-Hans, zh-Hant, de, or other (see the module docstring)."""
+    if not text:
+        return "other"
+    han = len(_HAN.findall(text))
+    kana = len(_KANA.findall(text))
+    hangul = len(_HANGUL.findall(text))
+    latin = len(_LATIN.findall(text))
+    letters = han + kana + hangul + latin
+    if letters == 0:
+        return "other"
+    if kana + hangul > han and (kana + hangul) / letters >= 0.3:
+        return "other"
+    if han / letters >= 0.3:
+        simp = sum(1 for ch in text if ch in SIMPLIFIED_ONLY)
+        trad = sum(1 for ch in text if ch in TRADITIONAL_ONLY)
+        return "zh-Hant" if trad > simp else "zh-Hans"
+    if latin == 0:
+        return "other"
+    words = [w.lower() for w in _WORD.findall(text)]
+    de = sum(1 for w in words if w in _DE_WORDS)
+    en = sum(1 for w in words if w in _EN_WORDS)
+    umlauts = len(_UMLAUT.findall(text))
+    if de > en and (de >= 0.05 * len(words) or umlauts):
+        return "de"
+    if umlauts and de >= en and de > 0:
+        return "de"
+    return "en"
+
+
+def normalize(text: str) -> str:
+    """NFKC, casefold, straight apostrophes, and runs of white space collapsed to one space."""
+    text = unicodedata.normalize("NFKC", text or "").translate(_APOSTROPHES).casefold()
+    return _WS.sub(" ", text).strip()
