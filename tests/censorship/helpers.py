@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from weightwatch.probes.censorship.labels import SCORER
-from weightwatch.types import ChatRequest, Completion, Message, PlannedRequest, Sample, SampleKey, Score, ScoredSample
+from weightwatch.types import (
+    ChatRequest,
+    Completion,
+    Message,
+    PlannedRequest,
+    Sample,
+    SampleKey,
+    Score,
+    ScoredSample,
+    stable_hash,
+)
 
 
 def sample(item: str, arm: str = "sensitive", language: str = "en", *, text: str = "an answer",
@@ -15,7 +25,7 @@ def sample(item: str, arm: str = "sensitive", language: str = "en", *, text: str
                              meta={"topic": topic, "kind": "factual", "language": language, "arm": arm,
                                    "pair": pair or item, "source": source})
     key = SampleKey(target_id=target, probe="censorship", item_id=item, variant=variant, sample_index=sample_index,
-                    params_hash="p")
+                    params_hash=stable_hash([text, reasoning, error, prompt]))  # distinct samples, distinct digests
     return Sample(key=key, target_label=target, planned=planned,
                   completion=Completion(text=text, reasoning=reasoning, error=error))
 

@@ -196,6 +196,14 @@ class Summarizer:
         langs = sorted({r.language for r in rows})
         topics = sorted({r.topic for r in rows})
         for arm in ARMS:
+            every = [r for r in rows if r.arm == arm]
+            if not every:
+                continue
+            live = [r for r in every if r.label != "error"]
+            self.add(_rate("unscored_rate", live, lambda r: r.label == "unscored", target=label, dims={"arm": arm},
+                           repeated=self.repeated, note="answers the LLM judge could not score / all answers"))
+            self.add(_rate("error_rate", every, lambda r: r.label == "error", target=label, dims={"arm": arm},
+                           repeated=self.repeated, note="requests that failed after all retries"))
             arm_rows = [r for r in scored if r.arm == arm]
             if not arm_rows:
                 continue
@@ -207,12 +215,6 @@ class Summarizer:
                     continue
                 for name, pred in RATES.items():
                     self.add(_rate(name, rs, _on_label(pred), target=label, dims=dims, repeated=self.repeated))
-            live = [r for r in rows if r.arm == arm and r.label != "error"]
-            self.add(_rate("unscored_rate", live, lambda r: r.label == "unscored", target=label, dims={"arm": arm},
-                           repeated=self.repeated, note="answers the LLM judge could not score / all answers"))
-            every = [r for r in rows if r.arm == arm]
-            self.add(_rate("error_rate", every, lambda r: r.label == "error", target=label, dims={"arm": arm},
-                           repeated=self.repeated, note="requests that failed after all retries"))
             self._coverage(label, arm, arm_rows, langs)
         self._gaps(label, scored, topics, langs)
         self._reasoning(label, rows)
