@@ -41,10 +41,16 @@ class ChatRequest(BaseModel):
     seed: int | None = None
     stop: list[str] | None = None
     stream: bool = False  # ask the target to stream (needed for TTFT / inter-token latency)
+    # a JSON schema the output must follow (LLM judges); targets turn it into their server's form
+    response_format: dict[str, Any] | None = None
 
     def params(self) -> dict[str, Any]:
-        """The generation parameters (everything but the messages) as a plain dict."""
-        return self.model_dump(exclude={"messages"})
+        """The generation parameters (everything but the messages) as a plain dict.
+
+        `response_format` appears only when set, so requests without it hash exactly as before it existed
+        (journals written earlier resume)."""
+        exclude = {"messages"} if self.response_format is not None else {"messages", "response_format"}
+        return self.model_dump(exclude=exclude)
 
     def params_hash(self) -> str:
         return stable_hash(self.params())
