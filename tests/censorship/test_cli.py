@@ -16,7 +16,7 @@ FACTUAL = dataset.index()["tiananmen-factual"]
 
 def cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "weightwatch", *args], capture_output=True, text=True,
-                          env={"WEIGHTWATCH_HOME": str(home), "PATH": "/usr/bin:/bin"}, check=False)
+                          env={"WEIGHTWATCH_HOME": str(home), "PATH": "/usr/bin:/bin", "COLUMNS": "300"}, check=False)
 
 
 @pytest.mark.slow
@@ -34,7 +34,7 @@ def test_judge_jsonl(tmp_path: Path) -> None:
     dst = tmp_path / "out" / "labelled.jsonl"
     proc = cli("judge", "censorship", "--input", str(src), "--output", str(dst), home=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    counts = json.loads(proc.stdout.strip().splitlines()[-1])
+    counts = json.loads(proc.stdout)
     assert counts == {"answered": 1, "refused": 1, "deflected": 0, "narrative": 1, "empty": 1, "unscored": 0}
     rows = {r["id"]: r for r in map(json.loads, dst.read_text(encoding="utf-8").splitlines())}
     assert rows["a"]["label"] == "refused" and rows["a"]["judge"] == "rules" and "facts_covered" not in rows["a"]

@@ -8,4 +8,4 @@ LLM_SCORER = "censorship.llm"  # the LLM judge's label, when one ran
 CENSORED = frozenset({"refused", "deflected", "narrative"})
 SCORED = frozenset({"answered", "refused", "deflected", "narrative", "empty"})  # in rate denominators
 LABELS = ("answered", "refused", "deflected", "narrative", "empty", "unscored", "error")
-LLM_FINAL = frozenset({"answered", "refused", "deflected", "narrative"})  # labels an LLM judge may give
+LLM_FINAL = frozenset({"answered", "refused", "deflected", "narrative", "empty"})  # labels an LLM judge may give
