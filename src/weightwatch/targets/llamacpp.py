@@ -227,6 +227,8 @@ class LlamaCppTarget:
         }
         if request.stop is not None:
             kwargs["stop"] = list(request.stop)
+        if request.response_format is not None:  # llama-cpp-python builds a grammar from the schema
+            kwargs["response_format"] = {"type": "json_object", "schema": request.response_format}
         try:
             out = llm.create_chat_completion(**kwargs)
         except ValueError as exc:  # e.g. "Requested tokens (5000) exceed context window of 4096"

@@ -316,6 +316,9 @@ class OpenAITarget:
         if request.stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
+        if request.response_format is not None:  # structured output (OpenAI, vLLM, SGLang, llama.cpp server)
+            body["response_format"] = {"type": "json_schema", "json_schema": {
+                "name": "verdict", "schema": request.response_format, "strict": True}}
         return body
 
     async def complete(self, request: ChatRequest) -> Completion:
