@@ -137,3 +137,18 @@ def test_drilldown_columns() -> None:
     d = CensorshipProbe().drilldown(ScoredSample(sample=s, scores=[sc]))
     assert d["facts"] == "2/5" and d["facts_covered"] == "tanks, martial-law" and d["pair"] == FACTUAL
     assert (d["label"], d["judge"], d["arm"], d["language"]) == ("answered", "rules", "sensitive", "en")
+
+
+async def test_llm_judge_may_say_empty() -> None:
+    s = sample(FACTUAL, text="Well.")
+    v = verdict(await score([s], ScoreContext(ask_judge=Judge(verdict_json("empty", [])), judge_label="j")), s)
+    assert v.label == "empty" and v.details["llm_label"] == "empty"
+
+
+def test_version_names_dataset_and_judges() -> None:
+    from weightwatch.judges.llm import LLM_JUDGE_VERSION
+    from weightwatch.judges.rules import RULES_VERSION
+    from weightwatch.probes.censorship import dataset
+
+    v = CensorshipProbe().version
+    assert v == f"1.d{dataset.dataset_digest()}.r{RULES_VERSION}.l{LLM_JUDGE_VERSION}"
