@@ -57,6 +57,21 @@ def prompt(i: int, n: int) -> str:
     return f"Harness overhead benchmark, request {i} of {n}: reply with a short sentence."
 
 
+def cpu_s() -> float:
+    """User + system CPU seconds of this process so far."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def proc_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of another process (from /proc)."""
+    with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # -- weightwatch side ------------------------------------------------------------------------------
 class OverheadProbe:
     """N planned single-turn requests; one trivial score per sample. Imports are lazy: this module is
@@ -113,9 +128,14 @@ def ww_worker(base_url: str, n: int, concurrency: int, profile: bool = False) ->
 
         prof = cProfile.Profile()
         prof.enable()
+    scipy_before = "scipy.stats" in sys.modules
+    cpu0 = cpu_s()
+    e0 = time.time()
     t0 = time.perf_counter()
     outcome = api.run([PROBE_NAME], [f"openai:{MODEL}@{base_url}"], **kwargs)
     wall = time.perf_counter() - t0
+    e1 = time.time()
+    cpu = cpu_s() - cpu0
     if prof is not None:
         prof.disable()
     st = outcome.stats[0]
@@ -125,16 +145,26 @@ def ww_worker(base_url: str, n: int, concurrency: int, profile: bool = False) ->
     rows = con.execute("SELECT completion_json, error FROM samples WHERE probe = ?", (PROBE_NAME,)).fetchall()
     scores = con.execute("SELECT COUNT(*) FROM scores").fetchone()[0]
     con.close()
-    starts, ends = [], []
+    starts, ends, http_s, call_s = [], [], [], []
     for cj, _err in rows:
-        raw = json.loads(cj).get("raw") or {}
+        comp = json.loads(cj)
+        raw = comp.get("raw") or {}
         if "started_at" in raw:
             starts.append(raw["started_at"])
             ends.append(raw["finished_at"])
+            call_s.append(raw["finished_at"] - raw["started_at"])
+        if comp.get("total_s") is not None:
+            http_s.append(comp["total_s"])
     out = {"tool": "weightwatch", "version": __version__, "wall_s": wall, "n": n, "journaled": len(rows),
            "journal_errors": sum(1 for _, e in rows if e), "scores": scores, "done": st.done, "errors": st.errors,
            "retries": st.retries, "limiter_peak": st.peak_concurrency,
-           "phase_s": (max(ends) - min(starts)) if starts else None}
+           "phase_s": (max(ends) - min(starts)) if starts else None, "cpu_s": cpu,
+           "pre_s": (min(starts) - e0) if starts else None, "post_s": (e1 - max(ends)) if ends else None,
+           "scipy_imported_before": scipy_before,
+           # per request: HTTP round trip seen by the target, and the runner's whole call (limiter + retries)
+           "http_ms_median": 1000 * statistics.median(http_s) if http_s else None,
+           "http_ms_mean": 1000 * statistics.fmean(http_s) if http_s else None,
+           "call_ms_mean": 1000 * statistics.fmean(call_s) if call_s else None}
     if prof is not None:
         import io
         import pstats
@@ -157,18 +187,20 @@ def inspect_worker(base_url: str, n: int, concurrency: int) -> dict[str, Any]:
     os.environ.setdefault("OPENAI_API_KEY", "not-needed")
     task = Task(dataset=MemoryDataset([Sample(input=prompt(i, n), id=i) for i in range(n)]), solver=generate(),
                 name="harness_overhead")
+    cpu0 = cpu_s()
     t0 = time.perf_counter()
     logs = eval(task, model=f"openai/{MODEL}", model_base_url=base_url,
                 model_args={"responses_api": False, "streaming": False}, max_connections=concurrency,
                 max_tokens=MAX_TOKENS, temperature=0.0, display="none", log_dir=logdir, log_level="warning")
     wall = time.perf_counter() - t0
+    cpu = cpu_s() - cpu0
     log = logs[0]
     samples = log.samples or []
     errors = sum(1 for s in samples if s.error)
     import openai
 
     return {"tool": "inspect_ai", "version": inspect_ai.__version__, "openai": openai.__version__,
-            "wall_s": wall, "n": n, "status": log.status, "samples": len(samples), "errors": errors,
+            "wall_s": wall, "cpu_s": cpu, "n": n, "status": log.status, "samples": len(samples), "errors": errors,
             "log_bytes": sum(p.stat().st_size for p in Path(logdir).rglob("*") if p.is_file())}
 
 
@@ -201,10 +233,11 @@ def start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
     return proc, line.split()[1]
 
 
-def run_one(tool: str, python: str, base_url: str, n: int, c: int) -> dict[str, Any]:
+def run_one(tool: str, python: str, base_url: str, n: int, c: int, server_pid: int) -> dict[str, Any]:
     root = base_url.removesuffix("/v1")
     http(root + "/_reset", "POST")
     load_before = os.getloadavg()[0]
+    srv_cpu0 = proc_cpu_s(server_pid)
     cmd = [python, str(Path(__file__).resolve()), "--worker", tool, "--base-url", base_url, "--n", str(n),
            "--concurrency", str(c)]
     env = dict(os.environ)
@@ -216,6 +249,7 @@ def run_one(tool: str, python: str, base_url: str, n: int, c: int) -> dict[str, 
     if p.returncode != 0:
         raise RuntimeError(f"{tool} worker failed ({p.returncode}):\n{p.stderr[-3000:]}")
     res = json.loads(p.stdout.strip().splitlines()[-1])
+    res["server_cpu_s"] = proc_cpu_s(server_pid) - srv_cpu0
     stats = http(root + "/_stats")
     res.update(level=c, server_requests=stats["requests"], server_completed=sum(stats["completed"].values()),
                server_peak=stats["peak_in_flight"], stream=bool((stats.get("last_body") or {}).get("stream")),
@@ -296,12 +330,14 @@ def main() -> int:
                 if rep % 2:
                     order.reverse()
                 for tool, py in order:
-                    r = run_one(tool, py, base_url, n, c)
+                    r = run_one(tool, py, base_url, n, c, server.pid)
                     results.append(r)
                     print(f"c={c} rep={rep} {r['tool']}: {r['rps']:.1f} req/s (wall {r['wall_s']:.2f} s, "
                           f"process {r['process_s']:.2f} s, server requests {r['server_requests']}, peak in flight "
-                          f"{r['server_peak']}, load1 before {r['load1_before']:.2f})"
-                          + (f", phase {r['phase_s']:.2f} s, limiter peak {r['limiter_peak']}, journaled "
+                          f"{r['server_peak']}, load1 before {r['load1_before']:.2f}, client CPU {r['cpu_s']:.2f} s, "
+                          f"server CPU {r['server_cpu_s']:.2f} s)"
+                          + (f", pre {r['pre_s']:.2f} s, phase {r['phase_s']:.2f} s, post {r['post_s']:.2f} s, "
+                             f"HTTP median {r['http_ms_median']:.1f} ms, limiter peak {r['limiter_peak']}, journaled "
                              f"{r['journaled']}" if r["tool"] == "weightwatch" else
                              f", status {r['status']}, samples {r['samples']}, errors {r['errors']}"), flush=True)
     finally:
@@ -332,15 +368,20 @@ def main() -> int:
              "(after imports, including each tool's start-up and write-out).", ""]
     lines += fmt_table(results, args.latency)
     lines += ["", "Raw runs:", "",
-              "| concurrency | tool | req/s | wall s | process s | server requests | server peak in flight | "
-              "load1 before | notes |", "|---|---|---|---|---|---|---|---|---|"]
+              "| concurrency | tool | req/s | wall s | client CPU ms/request | server CPU ms/request | "
+              "server requests | server peak in flight | load1 before | notes |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         if r["tool"] == "weightwatch":
-            note = (f"request phase {r['phase_s']:.2f} s ({r['n'] / r['phase_s']:.1f} req/s); limiter peak "
+            note = (f"before first request {r['pre_s']:.2f} s; request phase {r['phase_s']:.2f} s "
+                    f"({r['n'] / r['phase_s']:.1f} req/s); after last answer {r['post_s']:.2f} s; HTTP round trip "
+                    f"median {r['http_ms_median']:.1f} ms, mean {r['http_ms_mean']:.1f} ms; runner call mean "
+                    f"{r['call_ms_mean']:.1f} ms; limiter peak "
                     f"{r['limiter_peak']}; journaled {r['journaled']}, errors {r['errors']}, retries {r['retries']}")
         else:
             note = f"status {r['status']}; samples {r['samples']}, errors {r['errors']}; log {r['log_bytes']} bytes"
-        lines.append(f"| {r['level']} | {r['tool']} | {r['rps']:.1f} | {r['wall_s']:.2f} | {r['process_s']:.2f} | "
+        lines.append(f"| {r['level']} | {r['tool']} | {r['rps']:.1f} | {r['wall_s']:.2f} | "
+                     f"{1000 * r['cpu_s'] / r['n']:.2f} | {1000 * r['server_cpu_s'] / r['n']:.2f} | "
                      f"{r['server_requests']} | {r['server_peak']} | {r['load1_before']:.2f} | {note} |")
     lines.append("")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
