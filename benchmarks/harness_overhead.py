@@ -109,7 +109,8 @@ class OverheadProbe:
         return {}
 
 
-def ww_worker(base_url: str, n: int, concurrency: int, profile: bool = False) -> dict[str, Any]:
+def ww_worker(base_url: str, n: int, concurrency: int, profile: bool = False, preimport: bool = False,
+              ) -> dict[str, Any]:
     home = Path(tempfile.mkdtemp(prefix="ww-bench-overhead-"))
     os.environ["WEIGHTWATCH_HOME"] = str(home)
     os.environ.pop("OPENAI_API_KEY", None)
@@ -128,6 +129,9 @@ def ww_worker(base_url: str, n: int, concurrency: int, profile: bool = False) ->
 
         prof = cProfile.Profile()
         prof.enable()
+    if preimport:  # diagnosis only: take the modules a run imports lazily out of the timed call
+        import weightwatch.cost  # noqa: F401  (imports weightwatch.stats.proportions -> scipy.stats)
+        import weightwatch.targets.openai_http  # noqa: F401
     scipy_before = "scipy.stats" in sys.modules
     cpu0 = cpu_s()
     e0 = time.time()
@@ -173,6 +177,9 @@ def ww_worker(base_url: str, n: int, concurrency: int, profile: bool = False) ->
             buf = io.StringIO()
             pstats.Stats(prof, stream=buf).sort_stats(key).print_stats(35)
             out[f"profile_{key}"] = buf.getvalue()
+        buf = io.StringIO()
+        pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats("weightwatch/", 45)
+        out["profile_weightwatch"] = buf.getvalue()
     return out
 
 
@@ -233,13 +240,14 @@ def start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
     return proc, line.split()[1]
 
 
-def run_one(tool: str, python: str, base_url: str, n: int, c: int, server_pid: int) -> dict[str, Any]:
+def run_one(tool: str, python: str, base_url: str, n: int, c: int, server_pid: int,
+            extra: list[str] | None = None) -> dict[str, Any]:
     root = base_url.removesuffix("/v1")
     http(root + "/_reset", "POST")
     load_before = os.getloadavg()[0]
     srv_cpu0 = proc_cpu_s(server_pid)
     cmd = [python, str(Path(__file__).resolve()), "--worker", tool, "--base-url", base_url, "--n", str(n),
-           "--concurrency", str(c)]
+           "--concurrency", str(c), *(extra or [])]
     env = dict(os.environ)
     if tool == "weightwatch":
         env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
@@ -287,6 +295,45 @@ def machine() -> str:
     return f"{platform.machine()}, {model or '?'}, {os.cpu_count()} cores, Linux {platform.release()}"
 
 
+def diag_preimport(args: argparse.Namespace, base_url: str, server_pid: int) -> int:
+    c = args.diag_preimport
+    rows: list[tuple[str, dict[str, Any]]] = []
+    for rep in range(args.repeats):
+        order = [("as is", []), ("pre-imported", ["--preimport"])]
+        if rep % 2:
+            order.reverse()
+        for name, extra in order:
+            r = run_one("weightwatch", sys.executable, base_url, args.n, c, server_pid, extra)
+            rows.append((name, r))
+            print(f"{name}: {r['rps']:.1f} req/s, wall {r['wall_s']:.2f} s (before {r['pre_s']:.2f}, phase "
+                  f"{r['phase_s']:.2f}, after {r['post_s']:.2f}), client CPU {r['cpu_s']:.2f} s, HTTP median "
+                  f"{r['http_ms_median']:.1f} ms, server peak {r['server_peak']}, load1 {r['load1_before']:.2f}",
+                  flush=True)
+    limit = c / args.latency
+    cmd = "/work/venv/bin/python " + " ".join(shlex.quote(a) for a in sys.argv)
+    lines = ["# Harness overhead, diagnosis: the lazy imports inside a run", "",
+             f"- Command: `{cmd}`", f"- Date (UTC): {datetime.now(UTC).strftime('%Y-%m-%d %H:%M')}; "
+             f"machine: {machine()} (shared with other jobs)",
+             f"- weightwatch at concurrency {c}, {args.n} requests, {args.latency * 1000:.0f} ms server latency "
+             f"(limit {limit:.0f} req/s). 'pre-imported' imports weightwatch.cost (-> weightwatch.stats.proportions"
+             " -> scipy.stats) and weightwatch.targets.openai_http (-> aiohttp) before the timer; nothing else "
+             "differs. Runs alternate.", "",
+             "| variant | req/s | % of limit | wall s | before first request s | request phase s | after last answer s "
+             "| client CPU s | HTTP median ms | load1 before |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for name, r in rows:
+        lines.append(f"| {name} | {r['rps']:.1f} | {100 * r['rps'] / limit:.1f}% | {r['wall_s']:.2f} | "
+                     f"{r['pre_s']:.2f} | {r['phase_s']:.2f} | {r['post_s']:.2f} | {r['cpu_s']:.2f} | "
+                     f"{r['http_ms_median']:.1f} | {r['load1_before']:.2f} |")
+    for name in ("as is", "pre-imported"):
+        med = statistics.median(r["rps"] for nm, r in rows if nm == name)
+        lines.append(f"\nMedian {name}: {med:.1f} req/s = {100 * med / limit:.1f}% of the limit.")
+    lines.append("")
+    out = Path(args.out).with_name("harness_overhead_diag.md")
+    out.write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--worker", choices=["weightwatch", "inspect"])
@@ -298,11 +345,14 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--latency", type=float, default=0.05)
     ap.add_argument("--profile-ww", type=int, metavar="C", help="profile one weightwatch run at concurrency C")
+    ap.add_argument("--preimport", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--diag-preimport", type=int, metavar="C",
+                    help="diagnosis: weightwatch as is vs with scipy.stats etc. imported before the timer, at C")
     ap.add_argument("--out", default=str(HERE / "results" / "harness_overhead.md"))
     args = ap.parse_args()
 
     if args.worker == "weightwatch":
-        print(json.dumps(ww_worker(args.base_url, args.n, args.concurrency)))
+        print(json.dumps(ww_worker(args.base_url, args.n, args.concurrency, preimport=args.preimport)))
         return 0
     if args.worker == "inspect":
         print(json.dumps(inspect_worker(args.base_url, args.n, args.concurrency)))
@@ -315,11 +365,16 @@ def main() -> int:
             res = ww_worker(base_url, args.n, args.profile_ww, profile=True)
             stats = http(base_url.removesuffix("/v1") + "/_stats")
             print(f"weightwatch at concurrency {args.profile_ww}: {args.n} requests in {res['wall_s']:.2f} s "
-                  f"(under cProfile) = {args.n / res['wall_s']:.1f} req/s; phase {res['phase_s']:.2f} s; "
+                  f"(under cProfile) = {args.n / res['wall_s']:.1f} req/s; before first request {res['pre_s']:.2f} s, "
+                  f"phase {res['phase_s']:.2f} s, after last answer {res['post_s']:.2f} s; client CPU "
+                  f"{res['cpu_s']:.2f} s; "
                   f"server peak in flight {stats['peak_in_flight']}")
             print(res["profile_tottime"])
             print(res["profile_cumulative"])
+            print(res["profile_weightwatch"])
             return 0
+        if args.diag_preimport:
+            return diag_preimport(args, base_url, server.pid)
         ipy = str(ensure_inspect_venv())
         results: list[dict[str, Any]] = []
         levels = [int(x) for x in args.levels.split(",")]
