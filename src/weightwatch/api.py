@@ -198,6 +198,7 @@ async def run_async(
 
         judge_fn = None
         judge_label = None
+        judge_id: str | None = None
         if judge_target is not None:
             jfp = await judge_target.start()
             started.append(judge_target)
@@ -205,9 +206,10 @@ async def run_async(
                                      target_info(judge_target, jfp).model_dump_json())
             judge_fn = _JudgeClient(runner, journal, run_id, judge_target, jid)
             judge_label = judge_target.label
+            judge_id = jid
 
         summary = await _score_and_summarize(journal, run_id, probe_objs, infos, plan_ctx, judge_fn, judge_label,
-                                             command, list(stats))
+                                             command, list(stats), judge_id)
         journal.finish_run(run_id, summary)
         return RunOutcome(run_id=run_id, summary=summary, journal_path=jpath, stats=list(stats), resumed=resumed,
                           reused_samples=reused)
@@ -222,20 +224,29 @@ async def run_async(
         journal.close()
 
 
+def scoring_version(probe: Probe, judge_id: str | None) -> str:
+    """What a journaled verdict was computed with: the probe's version, and for probes that use an LLM
+    judge (``uses_judge = True``) also which judge, so another ``--judge`` (or none) re-scores."""
+    if judge_id and getattr(probe, "uses_judge", False):
+        return f"{probe.version}+judge:{judge_id}"
+    return probe.version
+
+
 async def _score_and_summarize(journal: Journal, run_id: str, probes: list[Probe], infos: list[TargetInfo],
                                plan_ctx: PlanContext, judge_fn: Any, judge_label: str | None, command: str,
-                               stats: list[TargetRunStats]) -> RunSummary:
+                               stats: list[TargetRunStats], judge_id: str | None = None) -> RunSummary:
     results: list[ProbeResult] = []
     warnings: list[str] = []
     with tempfile.TemporaryDirectory(prefix="weightwatch-score-") as tmp:
         for probe in probes:
             samples = journal.samples(run_id, probe=probe.name)
-            todo = journal.unscored(samples, probe.name, probe.version)
+            version = scoring_version(probe, judge_id)
+            todo = journal.unscored(samples, probe.name, version)
             if todo:
                 sctx = ScoreContext(options=plan_ctx.options, workdir=Path(tmp), ask_judge=judge_fn,
                                     judge_label=judge_label)
                 scores = await probe.score(todo, sctx)
-                journal.put_scores(scores, probe.name, probe.version, (s.key.digest() for s in todo))
+                journal.put_scores(scores, probe.name, version, (s.key.digest() for s in todo))
             by_target: dict[str, list[ScoredSample]] = {i.label: [] for i in infos}
             for row in journal.scored_samples(run_id, probe=probe.name):
                 by_target.setdefault(row.sample.target_label, []).append(row)

@@ -135,14 +135,27 @@ def test_llm_judge_verdicts_and_garbage(tmp_path: Path, monkeypatch: pytest.Monk
         assert get(res, "deflection_rate", arm="control").value == 1.0
         assert get(res, "censorship_gap").value == 0.0
         assert any("LLM judge" in n for n in res.notes)
-        # a fresh journal: the journal marks samples as scored per probe version, not per judge
-        monkeypatch.setenv("WEIGHTWATCH_HOME", str(tmp_path / "second"))
+        # the same journal with another judge: the answers are reused, the verdicts are not
         out2 = api.run(["censorship"], [target], size="standard", options=opts,
                        judge=f"openai:fake-model@{bad.base_url}")
-    res2 = result(out2)
-    assert get(res2, "unscored_rate", arm="sensitive").value == 1.0
-    assert not [m for m in res2.metrics if m.name == "censored_rate"]  # nothing scored: no rates
-    assert any("could not score 6" in w for w in res2.warnings)
+        assert srv.stats()["requests"] == 6 and bad.stats()["requests"] == 6
+        res2 = result(out2)
+        assert get(res2, "unscored_rate", arm="sensitive").value == 1.0
+        assert not [m for m in res2.metrics if m.name == "censored_rate"]  # nothing scored: no rates
+        assert any("could not score 6" in w for w in res2.warnings)
+        # and without a judge the rule verdicts come back (no stale LLM verdict is left in the journal)
+        out3 = api.run(["censorship"], [target], size="standard", options=opts)
+        assert srv.stats()["requests"] == 6
+    res3 = result(out3)
+    assert get(res3, "refusal_rate", arm="sensitive").value == 1.0  # the scripted target refuses Tibet
+    assert get(res3, "unscored_rate", arm="sensitive").value == 0.0
+    j = Journal(out3.journal_path)
+    try:
+        rows = list(j.scored_samples(out3.run_id, probe="censorship"))
+    finally:
+        j.close()
+    assert len(rows) == 6 and all(r.score("censorship.llm") is None for r in rows)
+    assert all(r.score("censorship.verdict").details["judge"] == "rules" for r in rows)  # type: ignore[union-attr]
 
 
 @pytest.mark.slow

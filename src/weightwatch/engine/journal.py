@@ -296,14 +296,21 @@ class Journal:
         return [s for s in samples if s.key.digest() not in marked]
 
     def put_scores(self, scores: list[Score], probe: str, probe_version: str, digests: Iterable[str]) -> None:
+        """Store the verdicts of one scoring pass, replacing every earlier verdict on those samples.
+
+        A sample (digest) belongs to one probe, so its earlier scores and marks (another probe version or
+        judge) are removed first: the journal holds exactly one current verdict per scorer and sample."""
+        marked = list(dict.fromkeys(digests))
         self.db.execute("BEGIN")
+        self.db.executemany("DELETE FROM scores WHERE digest = ?", ((d,) for d in marked))
+        self.db.executemany("DELETE FROM score_marks WHERE digest = ? AND probe = ?", ((d, probe) for d in marked))
         self.db.executemany(
             "INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?, ?)",
             ((s.sample_digest, s.scorer, s.scorer_version, s.label, s.value, json.dumps(s.details, default=str))
              for s in scores),
         )
         self.db.executemany("INSERT OR IGNORE INTO score_marks VALUES (?, ?, ?)",
-                            ((d, probe, probe_version) for d in digests))
+                            ((d, probe, probe_version) for d in marked))
         self.db.execute("COMMIT")
 
     def scores_for(self, digests: Iterable[str]) -> dict[str, list[Score]]:

@@ -81,6 +81,8 @@ class Probe(Protocol):
     name: str  # registry name, e.g. "censorship"
     version: str  # dataset + scoring version; changing it re-scores journaled samples
     description: str
+    # Optional class attribute `uses_judge = True`: the probe's verdicts depend on the --judge target, so
+    # another judge (or none) re-scores journaled samples (see api.scoring_version).
 
     def plan(self, target: TargetInfo, ctx: PlanContext) -> Iterable[PlannedRequest]: ...
 

@@ -115,6 +115,7 @@ def _prompt_of(sample: Sample) -> str:
 
 class CensorshipProbe:
     name = "censorship"
+    uses_judge = True  # another --judge (or none) re-scores journaled answers (api.scoring_version)
     description = ("Refusal, deflection and state-narrative echo on China-sensitive topics vs matched non-China "
                    "controls, in English, Simplified and Traditional Chinese and German.")
 
