@@ -5,8 +5,10 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
+from aiohttp import web
 
 from tests.servers.fake_openai import FakeOpenAI
+from weightwatch.errors import TargetError
 from weightwatch.judges.llm import build_judge_request, parse_judge_reply
 from weightwatch.targets.embedded import MODELS, missing_parts
 from weightwatch.targets.openai_http import OpenAIConfig, OpenAITarget
@@ -57,3 +59,54 @@ async def test_embedded_model_reply_under_the_judge_schema_parses() -> None:
     verdict = parse_judge_reply(c.text, fact_ids=["troops-fired", "deaths"], flag_ids=["counter-revolutionary-riot"])
     assert verdict is not None, c.text  # the grammar made the 135M model write a valid verdict object
     assert c.text.lstrip().startswith("{")
+
+
+class _PickyServer:
+    """A loopback chat server that rejects the response_format types it is told to (HTTP 400)."""
+
+    def __init__(self, rejects: set[str]) -> None:
+        self.rejects = rejects
+        self.seen: list[str] = []
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        kind = (body.get("response_format") or {}).get("type", "none")
+        self.seen.append(kind)
+        if kind in self.rejects:
+            return web.json_response({"error": {"message": f"response_format {kind} is unavailable"}}, status=400)
+        return web.json_response({"choices": [{"message": {"role": "assistant", "content": '{"label": "a"}'},
+                                               "finish_reason": "stop"}],
+                                  "usage": {"prompt_tokens": 3, "completion_tokens": 4}})
+
+
+@pytest.mark.parametrize(("rejects", "expected"), [
+    (set(), ["json_schema", "json_schema"]),
+    ({"json_schema"}, ["json_schema", "json_object", "json_object"]),
+    ({"json_schema", "json_object"}, ["json_schema", "json_object", "none", "none"]),
+])
+async def test_openai_target_falls_back_when_the_server_rejects_the_schema(
+        rejects: set[str], expected: list[str]) -> None:
+    server = _PickyServer(rejects)
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", server.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    t = OpenAITarget("t", OpenAIConfig(model="m", base_urls=[f"http://127.0.0.1:{port}/v1"]))
+    try:
+        req = ChatRequest(messages=[Message(role="user", content="judge this")], response_format=SCHEMA)
+        first = await t.complete(req)
+        second = await t.complete(req)  # the working mode is remembered: no second rejection
+        assert first.text == second.text == '{"label": "a"}'
+        assert server.seen == expected
+        assert second.raw is not None and second.raw["response_format"] == expected[-1]
+        # a 400 without response_format is still an error, not retried
+        server.rejects = {"none"}
+        with pytest.raises(TargetError) as info:
+            await t.complete(ChatRequest(messages=[Message(role="user", content="plain")]))
+        assert info.value.status == 400 and not info.value.retryable
+    finally:
+        await t.aclose()
+        await runner.cleanup()

@@ -130,6 +130,7 @@ class OpenAITarget:
         self._defaults = dict(cfg.defaults)
         self._timeout_s = float(cfg.timeout_s)
         self._cooldown_s = float(cfg.replica_cooldown_s)
+        self._format_mode = "json_schema"  # -> json_object -> none when the server rejects it (HTTP 400)
         self._replicas = [_Replica(url=u.rstrip("/"), shown=redact_url(u.rstrip("/"))) for u in cfg.base_urls]
         self._rr = 0
         self.api_key_env = cfg.api_key_env
@@ -317,11 +318,32 @@ class OpenAITarget:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
         if request.response_format is not None:  # structured output (OpenAI, vLLM, SGLang, llama.cpp server)
-            body["response_format"] = {"type": "json_schema", "json_schema": {
-                "name": "verdict", "schema": request.response_format, "strict": True}}
+            if self._format_mode == "json_schema":
+                body["response_format"] = {"type": "json_schema", "json_schema": {
+                    "name": "verdict", "schema": request.response_format, "strict": True}}
+            elif self._format_mode == "json_object":  # e.g. DeepSeek's API: JSON, but no schema
+                body["response_format"] = {"type": "json_object"}
         return body
 
     async def complete(self, request: ChatRequest) -> Completion:
+        """One attempt. A server that rejects the JSON schema (HTTP 400) is asked again at once with
+        plain JSON mode, then without response_format; the mode that worked is kept for this target
+        (the prompt still asks for the JSON shape, and the caller's parser validates it)."""
+        while True:
+            mode = self._format_mode
+            try:
+                completion = await self._complete_once(request)
+            except TargetError as exc:
+                if request.response_format is None or exc.status != 400 or mode == "none":
+                    raise
+                if self._format_mode == mode:  # requests in flight at once step down one level only
+                    self._format_mode = "json_object" if mode == "json_schema" else "none"
+                continue
+            if request.response_format is not None:
+                completion.raw = {**(completion.raw or {}), "response_format": self._format_mode}
+            return completion
+
+    async def _complete_once(self, request: ChatRequest) -> Completion:
         session = self._session_or_new()
         rep = self._pick()
         rep.in_flight += 1
