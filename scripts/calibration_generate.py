@@ -26,6 +26,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from weightwatch.api import make_target
 from weightwatch.probes.censorship.dataset import DatasetError, Topic, _data_dir, languages, load_topic_file
@@ -89,6 +90,21 @@ def existing_ids(path: Path) -> set[str]:
     return {json.loads(line)["id"] for line in path.read_text("utf-8").splitlines() if line.strip()}
 
 
+def limit_threads(n: int) -> None:
+    """Load llama.cpp with n threads (generation and batch) instead of one per core.
+
+    Only the speed changes (the request is the same); on a shared, oversubscribed machine llama.cpp's
+    spinning threads slow down by an order of magnitude, one thread does not."""
+    import weightwatch.targets.llamacpp as llamacpp
+
+    original = llamacpp.new_llama
+
+    def new_llama(**kwargs: Any) -> Any:
+        return original(**{**kwargs, "n_threads": n, "n_threads_batch": n})
+
+    llamacpp.new_llama = new_llama
+
+
 async def generate(model: str, todo: list[tuple[str, PromptSet, str]], out: Path) -> None:
     target = make_target(model, {})
     await target.start()
@@ -113,8 +129,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", nargs="*", default=list(MODELS))
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--threads", type=int, default=0, help="llama.cpp threads (default: one per core)")
     ap.add_argument("--dry-run", action="store_true", help="list what would be generated")
     args = ap.parse_args()
+    if args.threads:
+        limit_threads(args.threads)
     sets = select(load_available_topics())
     have = existing_ids(args.out)
     args.out.parent.mkdir(parents=True, exist_ok=True)
