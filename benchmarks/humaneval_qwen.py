@@ -26,12 +26,26 @@ def main() -> int:
     ap.add_argument("--target", default="embedded:qwen2.5-coder-0.5b")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "humaneval.md"))
     ap.add_argument("--size", default="standard", help="standard = all 164 tasks; quick = the 20-task subset")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="force llama.cpp's n_threads (default: weightwatch's own, os.cpu_count()); for a machine "
+                         "shared with another CPU-bound job, where 2 threads on 2 busy cores collapse")
     args = ap.parse_args()
 
     home = tempfile.mkdtemp(prefix="ww-bench-he-")
     os.environ["WEIGHTWATCH_HOME"] = home
     from weightwatch import __version__, api
     from weightwatch.sandbox import sandbox_facts
+
+    if args.threads:
+        from weightwatch.targets import llamacpp
+
+        original = llamacpp.new_llama
+
+        def new_llama(**kwargs: object) -> object:
+            kwargs["n_threads"] = args.threads
+            return original(**kwargs)
+
+        llamacpp.new_llama = new_llama  # type: ignore[assignment]
 
     t0 = time.monotonic()
     outcome = api.run(["capability"], [args.target], size=args.size, fresh=True)
@@ -48,7 +62,9 @@ def main() -> int:
         "",
         f"- Command: `{cmd}`",
         f"- Date (UTC): {datetime.now(UTC).strftime('%Y-%m-%d %H:%M')}; weightwatch {__version__}; "
-        f"Python {platform.python_version()}; {os.cpu_count()} CPU cores",
+        f"Python {platform.python_version()}; {os.cpu_count()} CPU cores"
+        + (f"; llama.cpp n_threads forced to {args.threads} with --threads (the fingerprint still records "
+           f"os.cpu_count())" if args.threads else ""),
         f"- Target: `{args.target}`: {fp.name}, {fp.quantization or '?'}, sha256 {fp.sha256 or '?'}",
         f"- Tasks: {p1.n} (greedy, max_tokens 400, one user turn asking for the function in a python block)",
         f"- **pass@1 = {100 * (p1.value or 0):.1f}%** ({round((p1.value or 0) * p1.n)}/{p1.n}; 95% Wilson interval "
