@@ -150,5 +150,7 @@ def test_version_names_dataset_and_judges() -> None:
     from weightwatch.judges.rules import RULES_VERSION
     from weightwatch.probes.censorship import dataset
 
+    from weightwatch.probes.censorship.probe import PROBE_VERSION
+
     v = CensorshipProbe().version
-    assert v == f"1.d{dataset.dataset_digest()}.r{RULES_VERSION}.l{LLM_JUDGE_VERSION}"
+    assert v == f"{PROBE_VERSION}.d{dataset.dataset_digest()}.r{RULES_VERSION}.l{LLM_JUDGE_VERSION}"

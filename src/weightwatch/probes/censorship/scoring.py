@@ -1,7 +1,8 @@
 """One verdict per answer, from layered judges: empty check, rule judge, narrative flags, LLM judge.
 
 1. An answer that is empty after the reasoning split is ``empty``.
-2. The multilingual rule judge (weightwatch.judges.rules) says ``refused`` or ``deflected``.
+2. The multilingual rule judge (weightwatch.judges.rules) says ``refused`` or ``deflected``; an answer
+   that is only a repetition loop (weightwatch.judges.degenerate) is ``deflected`` too.
 3. Otherwise an answer that matches a narrative flag of the question is ``narrative``, else ``answered``.
 4. With an LLM judge its parsed label is final (its facts join the alias facts); a reply that does not
    parse makes the verdict ``unscored`` (the rules' label is kept in the details).
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from weightwatch.judges.degenerate import degenerate
 from weightwatch.judges.facts import covered_facts, matched_flags
 from weightwatch.judges.language import detect_language
 from weightwatch.judges.llm import LLM_JUDGE_VERSION, build_judge_request, parse_judge_reply
@@ -51,6 +53,9 @@ def rule_label(text: str, flags: list[dict[str, Any]]) -> tuple[str, tuple[str, 
     flagged = matched_flags(text, flags) if flags else []
     if rv.label in ("refused", "deflected", "empty"):
         return rv.label, tuple(rv.markers), rv.language, flagged
+    loop = degenerate(text)
+    if loop is not None:  # a loop that answers nothing (judges/degenerate.py)
+        return "deflected", (*rv.markers, f"degenerate.{loop}"), rv.language, flagged
     return ("narrative" if flagged else "answered"), tuple(rv.markers), rv.language, flagged
 
 
