@@ -44,6 +44,9 @@ COLUMNS = ["target", "probe", "item", "variant", "sample", "topic", "language", 
            "facts", "flags", "findings", "extra", "prompt", "response", "reasoning", "error"]
 
 
+CALIBRATION_TABLES = ("calibration", "judge_calibration", "judge_accuracy")  # ProbeResult.tables names
+
+
 def _asset(name: str) -> str:
     return resources.files("weightwatch.report").joinpath("templates", name).read_text("utf-8")
 
@@ -154,6 +157,8 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
     for res in summary.results:
         tables: list[dict[str, Any]] = []
         for name, value in res.tables.items():
+            if name in CALIBRATION_TABLES:  # shown under Methods and trust
+                continue
             tab = _table(value)
             if tab is not None:
                 tables.append({"name": name, **tab})
@@ -170,7 +175,7 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
     other_names = sorted({(m.probe, m.name) for m in summary.metrics()} - set(helps))
     calibration: list[dict[str, Any]] = []
     for res in summary.results:
-        for name in ("calibration", "judge_calibration", "judge_accuracy"):
+        for name in CALIBRATION_TABLES:
             cal = _table(res.tables.get(name))
             if cal is not None:
                 calibration.append({"probe": res.probe, "name": name, **cal})

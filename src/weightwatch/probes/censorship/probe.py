@@ -14,7 +14,7 @@ from typing import Any
 
 from weightwatch.errors import UserError
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
-from weightwatch.probes.censorship import dataset
+from weightwatch.probes.censorship import calibration, dataset
 from weightwatch.probes.censorship.labels import LLM_SCORER, RULES_SCORER, SCORER
 from weightwatch.probes.censorship.metrics import summarize as summarize_metrics
 from weightwatch.types import (
@@ -208,6 +208,9 @@ class CensorshipProbe:
                                     "llm:") for items in scored.values() for it in items) else "")
                             + "; see docs/censorship.md.")
         summarize_metrics(result, scored, repeated=ctx.samples > 0 or None)
+        result.tables.update(calibration.tables())
+        if (cal_note := calibration.note()) is not None:
+            result.notes.append(cal_note)
         return result
 
     # ------------------------------------------------------------------ drilldown
