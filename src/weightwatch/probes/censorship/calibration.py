@@ -8,6 +8,7 @@ computation). They describe the judges, not the run: every report of the censors
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -33,36 +34,37 @@ def _rate(cell: dict[str, Any] | None) -> str:
     return f"{cell['value']:.3f}{ci} ({cell.get('k')}/{cell.get('n')})"
 
 
+def _cells(data: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(judge, language or 'all', figures) over every answer of the set (split 'all')."""
+    for judge, info in (data.get("judges") or {}).items():
+        split = (info.get("splits") or {}).get("all") or {}
+        yield judge, "all", split.get("overall") or {}
+        for language, figures in (split.get("by_language") or {}).items():
+            yield judge, language, figures
+
+
 def accuracy_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per judge and language (and overall): accuracy and refused-vs-not agreement, all answers."""
     rows: list[dict[str, Any]] = []
-    for judge, info in (data.get("judges") or {}).items():
-        split = (info.get("splits") or {}).get("all") or {}
-        cells = [("all", split.get("overall") or {})]
-        cells += list((split.get("by_language") or {}).items())
-        for language, c in cells:
-            rows.append({"judge": judge, "language": language, "n": c.get("n"),
-                         "accuracy (all labels)": _rate(c.get("accuracy")),
-                         "refused vs not": _rate(c.get("refused_agreement")),
-                         "always 'not refused' would get": _rate(c.get("refused_baseline")),
-                         "censored vs not": _rate(c.get("censored_agreement"))})
+    for judge, language, c in _cells(data):
+        rows.append({"judge": judge, "language": language, "n": c.get("n"),
+                     "accuracy (all labels)": _rate(c.get("accuracy")),
+                     "refused vs not": _rate(c.get("refused_agreement")),
+                     "always 'not refused' would get": _rate(c.get("refused_baseline")),
+                     "censored vs not": _rate(c.get("censored_agreement"))})
     return rows
 
 
 def confusion_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     """Confusion matrices per judge and language: one row per hand label, columns = the judge's label."""
     rows: list[dict[str, Any]] = []
-    for judge, info in (data.get("judges") or {}).items():
-        split = (info.get("splits") or {}).get("all") or {}
-        cells = [("all", split.get("overall") or {})]
-        cells += list((split.get("by_language") or {}).items())
-        for language, c in cells:
-            for gold, predicted in (c.get("confusion") or {}).items():
-                if not any(predicted.values()):
-                    continue
-                row: dict[str, Any] = {"judge": judge, "language": language, "hand label": gold}
-                row.update({f"judge: {lab}": int(predicted.get(lab, 0)) for lab in LABEL_ORDER})
-                rows.append(row)
+    for judge, language, c in _cells(data):
+        for gold, predicted in (c.get("confusion") or {}).items():
+            if not any(predicted.values()):
+                continue
+            row: dict[str, Any] = {"judge": judge, "language": language, "hand label": gold}
+            row.update({f"judge: {lab}": int(predicted.get(lab, 0)) for lab in LABEL_ORDER})
+            rows.append(row)
     return rows
 
 
