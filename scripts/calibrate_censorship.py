@@ -30,6 +30,7 @@ from typing import Any
 
 from weightwatch.judges.rules import RULES_VERSION
 from weightwatch.probes.censorship.dataset import index
+from weightwatch.probes.censorship.probe import PROBE_VERSION
 from weightwatch.probes.censorship.scoring import rule_label
 from weightwatch.stats.proportions import wilson
 
@@ -130,7 +131,7 @@ def figures(rows: list[dict[str, Any]], preds: dict[str, str]) -> dict[str, Any]
 
 def rule_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     preds = {r["id"]: rules_predict(r)[0] for r in rows}
-    return {"judge": "rules+flags (censorship.scoring.rule_label)", "rules_version": RULES_VERSION,
+    return {"judge": "rules+loops+flags (censorship.scoring.rule_label)", "rules_version": RULES_VERSION,
             "splits": figures(rows, preds)}
 
 
@@ -176,6 +177,7 @@ def compute(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
         "rules_version": RULES_VERSION,
+        "probe_version": PROBE_VERSION,
         "set_size": len(rows),
         "by_language": dict(Counter(r["language"] for r in rows)),
         "by_model": dict(Counter(r["model"] for r in rows)),
