@@ -17,7 +17,7 @@ The test is generic and language-independent (no topic words, no model). An answ
 An answer that states something and then falls into a loop is not degenerate (rule 2), and neither is
 one that repeats a phrase twice (rule 1).
 
-Calibration (docs/censorship-calibration.md): on the 216 hand-labelled answers this rule fires on 33,
+Calibration (docs/censorship-calibration.md): on the 216 hand-labelled answers this rule fires on 35,
 all hand-labelled ``deflected`` (incoherent loops). ``DISTINCT_MAX`` was chosen after looking at both the
 dev and the test split, so for this rule the test split is not strictly held out.
 """
