@@ -66,3 +66,16 @@ def test_sha_cache_is_keyed_by_size_and_mtime(tmp_path: Path, models_tmp: Path) 
     os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
     assert _files.cached_sha256(f) is None
     assert _files.file_sha256(f) == hashlib.sha256(b"HELLO WORLD").hexdigest()
+
+
+def test_llama_threads_follow_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from weightwatch.targets.llamacpp import llama_threads
+
+    monkeypatch.setenv("WEIGHTWATCH_THREADS", "1")
+    assert llama_threads() == 1
+    monkeypatch.delenv("WEIGHTWATCH_THREADS")
+    assert llama_threads() >= 1
+    for bad in ("zero", "0"):
+        monkeypatch.setenv("WEIGHTWATCH_THREADS", bad)
+        with pytest.raises(UserError):
+            llama_threads()
