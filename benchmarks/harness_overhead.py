@@ -407,9 +407,10 @@ def main() -> int:
     lines = ["# Harness overhead: weightwatch vs inspect_ai", "",
              f"- Command: `{cmd}` (from the repository root)",
              f"- Date (UTC): {datetime.now(UTC).strftime('%Y-%m-%d %H:%M')}",
-             f"- Machine: {machine()}; Python {platform.python_version()}. **Shared**: other engineers' test "
-             "suites ran on the same 2 cores at the same time (1-minute load average before each run is in the "
-             "raw rows below); the two tools were interleaved per level so the load hit both.",
+             f"- Machine: {machine()}; Python {platform.python_version()}. 1-minute load average before the runs: "
+             f"{min(r['load1_before'] for r in results):.2f}-{max(r['load1_before'] for r in results):.2f} "
+             "(per run in the raw rows below; above 1 means other jobs shared the 2 cores); the two tools were "
+             "interleaved per level so any load hit both.",
              f"- Versions: weightwatch {ww['version']} (aiohttp {aiohttp.__version__}); inspect_ai {ins['version']} "
              f"(openai {ins['openai']}) in its own virtual environment {INSPECT_VENV.relative_to(ROOT)}",
              f"- Server: tests/servers/fake_openai.py as a subprocess on 127.0.0.1, fixed latency "
