@@ -104,7 +104,8 @@ def _heat(v: float) -> str:
 def heatmap(rows: Sequence[str], cols: Sequence[str], cells: dict[tuple[str, str], tuple[float, float | None,
             float | None, int]], *, title: str, fmt: Callable[[float], str]) -> str:
     """Rows = targets, columns = topics; colour = value in [0, 1]; each cell's tooltip has its interval."""
-    label_w, cell_w, cell_h, top = 170, 86, 30, 70
+    cell_w, cell_h, top = 86, 30, 70
+    label_w = max(170, 16 + 7 * max((len(r) for r in rows), default=0))  # room for the longest row label
     width = label_w + cell_w * len(cols) + 10
     height = top + cell_h * len(rows) + 10
     out = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
