@@ -149,7 +149,6 @@ def test_version_names_dataset_and_judges() -> None:
     from weightwatch.judges.llm import LLM_JUDGE_VERSION
     from weightwatch.judges.rules import RULES_VERSION
     from weightwatch.probes.censorship import dataset
-
     from weightwatch.probes.censorship.probe import PROBE_VERSION
 
     v = CensorshipProbe().version
