@@ -152,7 +152,7 @@ class Runner:
             cap = target.max_concurrency
             if self.options.max_concurrency:
                 cap = min(cap, self.options.max_concurrency)
-            adaptive = AdaptiveLimiter(max_limit=cap, start=min(cap, 8) if not target.in_process else 1)
+            adaptive = AdaptiveLimiter.for_target(cap, in_process=target.in_process)
             for _, items in phases.items():
                 fixed_n = items[0][1].concurrency
                 limiter = adaptive
