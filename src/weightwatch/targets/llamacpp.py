@@ -232,7 +232,7 @@ class LlamaCppTarget:
         try:
             out = llm.create_chat_completion(**kwargs)
         except ValueError as exc:  # e.g. "Requested tokens (5000) exceed context window of 4096"
-            raise TargetError(f"llama.cpp refused the request: {exc}", retryable=False) from exc
+            raise TargetError(f"llama.cpp refused the request: {exc}", kind="fatal") from exc
         total = time.perf_counter() - t0
         choice = (out.get("choices") or [{}])[0]
         message = choice.get("message") or {}

@@ -138,7 +138,7 @@ def parse_target(spec: str, config: dict[str, Any] | None = None) -> Target:
 
 
 def _build(spec: str, opts: dict[str, Any], label: str | None) -> Target:
-    from weightwatch.targets.openai_http import redact_url
+    from weightwatch.targets.http import redact_url
 
     kind, sep, rest = spec.partition(":")
     kind = kind.strip().lower()
