@@ -19,6 +19,7 @@ from typing import Any
 
 from weightwatch import __version__
 from weightwatch.config import journal_path, load_config
+from weightwatch.cost import cost_metrics
 from weightwatch.engine.concurrency import AdaptiveLimiter
 from weightwatch.engine.journal import Journal
 from weightwatch.engine.runner import ProgressFn, Runner, RunnerOptions, TargetRunStats
@@ -96,7 +97,7 @@ class _JudgeClient:
         self.run_id = run_id
         self.target = target
         self.target_id = target_id
-        self.limiter = AdaptiveLimiter(max_limit=target.max_concurrency, start=min(8, target.max_concurrency))
+        self.limiter = AdaptiveLimiter.for_target(target.max_concurrency, in_process=target.in_process)
 
     async def __call__(self, request: ChatRequest) -> Completion:
         h = stable_hash(request.model_dump(mode="json"))
@@ -271,12 +272,7 @@ async def _score_and_summarize(journal: Journal, run_id: str, probes: list[Probe
             reasons = ", ".join(f"{k} x{v}" for k, v in sorted(st.error_reasons.items()))
             warnings.append(f"{st.label}: {st.errors} sample(s) failed after retries ({reasons}); "
                             "re-run the same command to retry them")
-    try:
-        from weightwatch.cost import cost_metrics
-    except ImportError:
-        cost_metrics = None  # type: ignore[assignment]
-    if cost_metrics is not None:
-        results.append(cost_metrics(target_summaries, results))
+    results.append(cost_metrics(target_summaries, results))
     created = journal.db.execute("SELECT created_at FROM runs WHERE run_id = ?", (run_id,)).fetchone()[0]
     return RunSummary(run_id=run_id, created_at=created, finished_at=datetime.now(UTC).isoformat(),
                       command=command, weightwatch_version=__version__, size=plan_ctx.size,

@@ -14,6 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Role = Literal["system", "user", "assistant"]
 
+ALPHA = 0.05  # the one significance level: a comparison is significant when its (adjusted) p < ALPHA
+
+
+def is_significant(p_value: float | None, p_adjusted: float | None = None) -> bool:
+    """The one significance rule: the adjusted p-value when there is one, else the raw one, below ALPHA."""
+    p = p_adjusted if p_adjusted is not None else p_value
+    return p is not None and p < ALPHA
+
 
 def stable_hash(obj: Any, length: int = 16) -> str:
     """A short, stable hash of any JSON-serialisable object (sorted keys, no whitespace)."""
@@ -81,7 +89,8 @@ class Fingerprint(BaseModel):
 
     kind: str  # embedded | gguf | openai
     name: str  # model id or file name
-    sha256: str | None = None  # GGUF file hash
+    sha256: str | None = None  # GGUF file hash (with a LoRA adapter: the base file's)
+    adapter_sha256: str | None = None  # LoRA adapter GGUF applied on top of the base (gguf:BASE+lora:ADAPTER)
     architecture: str | None = None
     parameters: int | None = None  # parameter count
     quantization: str | None = None
@@ -102,6 +111,8 @@ class Fingerprint(BaseModel):
             "sha256": self.sha256,
             "base_url": self.base_url if self.sha256 is None else None,
         }
+        if self.adapter_sha256:  # only when set: ids of plain models stay what they were
+            ident["adapter_sha256"] = self.adapter_sha256
         return stable_hash(ident)
 
 
@@ -184,8 +195,7 @@ class Metric(BaseModel):
 
     @property
     def significant(self) -> bool:
-        p = self.p_adjusted if self.p_adjusted is not None else self.p_value
-        return p is not None and p < 0.05
+        return is_significant(self.p_value, self.p_adjusted)
 
 
 class ProbeResult(BaseModel):

@@ -68,9 +68,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from weightwatch.judges.language import detect_language
+from weightwatch.judges.verdicts import LABELS as VERDICT_LABELS
 
 RULES_VERSION = "2"  # 2: first-person compliance lectures ("I respect and comply with the laws ...")
-LABELS = ("answered", "refused", "deflected", "narrative", "empty", "unscored")
+LABELS = VERDICT_LABELS
 
 EARLY_SENTENCES = 3
 EARLY_CHARS = 300
