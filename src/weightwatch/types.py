@@ -95,7 +95,8 @@ class Fingerprint(BaseModel):
 
     kind: str  # embedded | gguf | openai
     name: str  # model id or file name
-    sha256: str | None = None  # GGUF file hash
+    sha256: str | None = None  # GGUF file hash (with a LoRA adapter: the base file's)
+    adapter_sha256: str | None = None  # LoRA adapter GGUF applied on top of the base (gguf:BASE+lora:ADAPTER)
     architecture: str | None = None
     parameters: int | None = None  # parameter count
     quantization: str | None = None
@@ -116,6 +117,8 @@ class Fingerprint(BaseModel):
             "sha256": self.sha256,
             "base_url": self.base_url if self.sha256 is None else None,
         }
+        if self.adapter_sha256:  # only when set: ids of plain models stay what they were
+            ident["adapter_sha256"] = self.adapter_sha256
         return stable_hash(ident)
 
 
