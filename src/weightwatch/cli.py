@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import shlex
 import sys
@@ -13,7 +12,9 @@ import typer
 from rich.console import Console
 
 from weightwatch import __version__
+from weightwatch.ecosystem import cli as ecosystem_cli
 from weightwatch.errors import UserError
+from weightwatch.report import cli as report_cli
 
 app = typer.Typer(
     name="weightwatch",
@@ -84,35 +85,23 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
     for w in summary.warnings:
         err.print(f"[yellow]warning:[/] {w}")
     if html is not None:
-        html_mod = _optional("weightwatch.report.html")
-        if html_mod is not None:
-            from weightwatch.config import journal_path
-            from weightwatch.engine.journal import Journal
+        from weightwatch.config import journal_path
+        from weightwatch.engine.journal import Journal
+        from weightwatch.report.html import write_html
 
-            j = Journal(journal_path())
-            try:
-                path = html_mod.write_html(j, outcome.run_id, html)
-            finally:
-                j.close()
-            err.print(f"HTML report: {path}")
+        j = Journal(journal_path())
+        try:
+            path = write_html(j, outcome.run_id, html)
+        finally:
+            j.close()
+        err.print(f"HTML report: {path}")
     err.print(f"run {outcome.run_id} (journal: {outcome.journal_path})")
 
 
-def _optional(module: str) -> Any:
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return None
-        raise
-
-
 def _print_summary(summary: Any) -> None:
-    terminal = _optional("weightwatch.report.terminal")
-    if terminal is not None:
-        terminal.print_scorecard(summary, out)
-        return
-    out.print_json(summary.model_dump_json())
+    from weightwatch.report.terminal import print_scorecard
+
+    print_scorecard(summary, out)
 
 
 def _options(prompts: Path | None, languages: str | None, judge_self: bool) -> dict[str, Any]:
@@ -269,10 +258,8 @@ def scan(
 
 
 # Parts that bring their own commands: report/export/compare, adoption/openness.
-for _module in ("weightwatch.report.cli", "weightwatch.ecosystem.cli"):
-    _mod = _optional(_module)
-    if _mod is not None:
-        _mod.register(app)
+report_cli.register(app)
+ecosystem_cli.register(app)
 
 
 def main() -> None:

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel
 
+from weightwatch.datafiles import package_yaml
 from weightwatch.ecosystem.models import HubModel
 
 LicenceClass = Literal["osi", "open-data", "restricted", "unknown"]
@@ -39,7 +38,7 @@ _CODE_RE = re.compile(r"https?://(?:www\.)?(?:github\.com|gitlab\.com|codeberg\.
 
 @lru_cache(maxsize=1)
 def _table() -> tuple[dict[str, LicenceClass], dict[str, LicenceClass]]:
-    raw = yaml.safe_load(resources.files("weightwatch.ecosystem").joinpath("data/licenses.yaml").read_text("utf-8"))
+    raw = package_yaml("weightwatch.ecosystem", "data/licenses.yaml")
     ids: dict[str, LicenceClass] = {}
     for cls, names in raw["ids"].items():
         for n in names:

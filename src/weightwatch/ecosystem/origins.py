@@ -8,12 +8,11 @@ account names are compared case-insensitively by people (e.g. `qwen/Qwen2.5-7B` 
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import BaseModel
 
+from weightwatch.datafiles import package_yaml
 from weightwatch.errors import UserError
 
 UNKNOWN = "unknown"
@@ -39,8 +38,7 @@ class Origin(BaseModel):
 
 @lru_cache(maxsize=1)
 def _builtin() -> tuple[int, dict[str, Origin]]:
-    text = resources.files("weightwatch.ecosystem").joinpath("data/origins.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = package_yaml("weightwatch.ecosystem", "data/origins.yaml")
     out: dict[str, Origin] = {}
     for org, entry in raw["orgs"].items():
         out[str(org).lower()] = Origin(org=str(org), **entry)

@@ -68,9 +68,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from weightwatch.judges.language import SUPPORTED, detect_language, fold_chinese
+from weightwatch.judges.verdicts import LABELS as VERDICT_LABELS
 
 RULES_VERSION = "3"  # 3: OpenCC folding, markers grown from real answers, offers, unsupported language, no-content
-LABELS = ("answered", "refused", "deflected", "narrative", "empty", "unscored")
+LABELS = VERDICT_LABELS
 
 EARLY_SENTENCES = 3
 EARLY_CHARS = 300

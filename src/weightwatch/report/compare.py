@@ -22,7 +22,7 @@ from weightwatch.errors import UserError
 from weightwatch.report.summary import dims_text, fmt_number, fmt_p
 from weightwatch.stats.multiple import holm
 from weightwatch.stats.proportions import mcnemar_exact
-from weightwatch.types import Metric, RunSummary, ScoredSample
+from weightwatch.types import Metric, RunSummary, ScoredSample, is_significant
 
 
 class TargetPair(BaseModel):
@@ -65,8 +65,7 @@ class PairedTest(BaseModel):
 
     @property
     def significant(self) -> bool:
-        p = self.p_adjusted if self.p_adjusted is not None else self.p_value
-        return p is not None and p < 0.05
+        return is_significant(self.p_value, self.p_adjusted)
 
 
 class CompareResult(BaseModel):

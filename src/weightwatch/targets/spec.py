@@ -2,6 +2,7 @@
 
     embedded:qwen2.5-coder-0.5b          a GGUF model shipped through PyPI packages (see embedded.py)
     gguf:/path/to/model.gguf             any local GGUF file, in-process with llama.cpp
+    gguf:BASE.gguf+lora:ADAPTER.gguf     a GGUF with a LoRA adapter applied (also embedded:NAME+lora:PATH)
     openai:MODEL@BASE_URL                any OpenAI-compatible server, e.g.
                                          openai:qwen3-8b@http://localhost:8000/v1
                                          (several replicas: openai:MODEL@URL1,URL2)
@@ -138,17 +139,19 @@ def parse_target(spec: str, config: dict[str, Any] | None = None) -> Target:
 
 
 def _build(spec: str, opts: dict[str, Any], label: str | None) -> Target:
-    from weightwatch.targets.openai_http import redact_url
+    from weightwatch.targets.http import redact_url
 
     kind, sep, rest = spec.partition(":")
     kind = kind.strip().lower()
     if not sep:
         raise UserError(f"unknown target '{spec}'", f"give a target such as {EXAMPLES}")
+    if kind in ("embedded", "gguf"):
+        rest, lora = _split_lora(rest)
     if kind == "embedded":
         from weightwatch.targets.embedded import EmbeddedTarget
 
         return EmbeddedTarget(rest.strip(), label=label, defaults=_defaults(opts), price=_price(opts),
-                              n_ctx=opts.get("n_ctx"), seed=opts.get("seed", 0))
+                              n_ctx=opts.get("n_ctx"), seed=opts.get("seed", 0), lora_path=lora)
     if kind == "gguf":
         from weightwatch.targets.llamacpp import LlamaCppTarget
 
@@ -157,7 +160,7 @@ def _build(spec: str, opts: dict[str, Any], label: str | None) -> Target:
             raise UserError("'gguf:' needs a file path", "e.g. gguf:/models/qwen2.5-coder-0.5b-q4_k_m.gguf")
         path = Path(os.path.expandvars(raw)).expanduser()
         return LlamaCppTarget(path, label=label or spec, defaults=_defaults(opts), price=_price(opts),
-                              n_ctx=opts.get("n_ctx"), seed=opts.get("seed", 0))
+                              n_ctx=opts.get("n_ctx"), seed=opts.get("seed", 0), lora_path=lora)
     if kind == "openai":
         from weightwatch.targets.openai_http import (
             DEFAULT_MAX_CONCURRENCY,
@@ -175,6 +178,22 @@ def _build(spec: str, opts: dict[str, Any], label: str | None) -> Target:
                            defaults=_defaults(opts), price=_price(opts))
         return OpenAITarget(label or shown, cfg)
     raise UserError(f"unknown target kind '{kind}' in '{_safe(spec)}'", f"use one of: {EXAMPLES}")
+
+
+LORA_SEP = "+lora:"
+
+
+def _split_lora(rest: str) -> tuple[str, Path | None]:
+    """'BASE+lora:ADAPTER.gguf' -> (BASE, adapter path); the adapter must exist (checked fully at load)."""
+    if LORA_SEP not in rest:
+        return rest, None
+    base, _, adapter = rest.partition(LORA_SEP)
+    if not adapter.strip() or LORA_SEP in adapter:
+        raise UserError(f"malformed adapter in '{rest}'", "write it as gguf:BASE.gguf+lora:ADAPTER.gguf (one adapter)")
+    path = Path(os.path.expandvars(adapter.strip())).expanduser()
+    if not path.is_file():
+        raise UserError(f"adapter file '{path}' does not exist", "check the path after '+lora:'")
+    return base, path
 
 
 def _safe(spec: str) -> str:

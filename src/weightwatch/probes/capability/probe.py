@@ -21,12 +21,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from weightwatch.datafiles import package_yaml
 from weightwatch.errors import MissingDependency
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
 from weightwatch.probes.capability.extract import build_program
 from weightwatch.sandbox import SandboxResult, run_many, sandbox_facts
+from weightwatch.scanners.base import Snippet
+from weightwatch.scanners.scan import scan_snippets
 from weightwatch.stats.bootstrap import cluster_bootstrap, paired_cluster_bootstrap
 from weightwatch.stats.multiple import holm
 from weightwatch.stats.passk import pass_at_k
@@ -83,8 +84,7 @@ def load_tasks() -> dict[str, Task]:
 
 @cache
 def settings() -> dict[str, Any]:
-    text = resources.files("weightwatch.probes.capability").joinpath("data/humaneval.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = package_yaml("weightwatch.probes.capability", "data/humaneval.yaml")
     return data
 
 
@@ -124,15 +124,11 @@ SecurityFn = Callable[[dict[str, str], Path | None], dict[str, dict[str, Any]]]
 
 
 def _security_scanner() -> SecurityFn | None:
-    """The code-security scanners (bandit + semgrep, `weightwatch.scanners`), when this build has them.
+    """The code-security scanners (bandit + semgrep, `weightwatch.scanners`).
 
     Returns fn(responses by sample digest, workdir) -> {digest: {"label": secure | vulnerable |
-    unscannable | refused | no_code, "cwes": [...], ...}}. Unscannable answers are never secure."""
-    try:
-        from weightwatch.scanners.base import Snippet
-        from weightwatch.scanners.scan import scan_snippets
-    except ImportError:
-        return None
+    unscannable | refused | no_code, "cwes": [...], ...}}. Unscannable answers are never secure.
+    (Tests replace this function with None to run without scanners.)"""
 
     def scan(responses: dict[str, str], workdir: Path | None) -> dict[str, dict[str, Any]]:
         ids = list(responses)

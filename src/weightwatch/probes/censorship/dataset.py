@@ -15,9 +15,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from weightwatch.datafiles import YAMLError, load_yaml, package_yaml
 from weightwatch.errors import UserError
 
 Kind = Literal["factual", "evaluative", "expressive"]
@@ -107,7 +107,7 @@ def _data_dir() -> Any:
 @cache
 def languages() -> tuple[str, ...]:
     """Language codes of the dataset, in the order of data/languages.yaml."""
-    data = yaml.safe_load(_data_dir().joinpath("languages.yaml").read_text("utf-8"))
+    data = package_yaml(PACKAGE, "data/languages.yaml")
     return tuple(str(x["code"]) for x in data["languages"])
 
 
@@ -154,8 +154,8 @@ def load_topic_file(path: Path | Any, langs: tuple[str, ...] | None = None) -> T
     langs = langs or languages()
     name = getattr(path, "name", str(path))
     try:
-        raw = yaml.safe_load(path.read_text("utf-8"))
-    except yaml.YAMLError as exc:
+        raw = load_yaml(path.read_text("utf-8"))
+    except YAMLError as exc:
         raise DatasetError(f"censorship topic file {name} is not valid YAML: {exc}".replace("\n", " "),
                            "fix the file (schema: docs/censorship.md)") from exc
     if not isinstance(raw, dict):

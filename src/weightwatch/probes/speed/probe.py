@@ -21,13 +21,12 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
-import yaml
 from scipy import stats as sps
 
+from weightwatch.datafiles import package_yaml
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
 from weightwatch.stats.multiple import holm
 from weightwatch.types import (
@@ -52,8 +51,7 @@ LANGUAGES = ("en", "zh-Hans", "de", "ja")
 
 @cache
 def load_data() -> dict[str, Any]:
-    text = resources.files("weightwatch.probes.speed").joinpath("data/speed.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = package_yaml("weightwatch.probes.speed", "data/speed.yaml")
     return data
 
 
