@@ -14,6 +14,7 @@ from rich.console import Console
 from weightwatch import __version__
 from weightwatch.ecosystem import cli as ecosystem_cli
 from weightwatch.errors import UserError
+from weightwatch.modify import cli as modify_cli
 from weightwatch.report import cli as report_cli
 
 app = typer.Typer(
@@ -250,6 +251,7 @@ def scan(
 # Parts that bring their own commands: report/export/compare, adoption/openness.
 report_cli.register(app)
 ecosystem_cli.register(app)
+modify_cli.register(app)
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from weightwatch.datafiles import package_yaml
 from weightwatch.errors import MissingDependency
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
 from weightwatch.probes.capability.extract import build_program
+from weightwatch.probes.registry import register
 from weightwatch.sandbox import SandboxResult, run_many, sandbox_facts
 from weightwatch.scanners.base import Snippet
 from weightwatch.scanners.scan import scan_snippets
@@ -144,6 +145,7 @@ def _security_scanner() -> SecurityFn | None:
     return scan
 
 
+@register
 class CapabilityProbe:
     name = "capability"
     version = "1"
