@@ -37,6 +37,8 @@ def register(app: typer.Typer) -> None:
                           "chosen edit may have.")] = 0.1,
         orthogonal: Annotated[bool, typer.Option("--orthogonal", help="Make the direction orthogonal to the "
                               "harmless prompts' mean activation.")] = False,
+        contrast: Annotated[str, typer.Option("--contrast", help="Contrast sensitive prompts with their matched "
+                            "controls, the harmless set, or both.")] = "control",
         check_tokens: Annotated[int, typer.Option("--check-tokens", help="Greedy tokens per held-out sensitive "
                                 "prompt for the refusal check (0: skip).")] = 48,
         audit_size: Annotated[str, typer.Option("--audit-size", help="quick | standard | full")] = "quick",
@@ -54,7 +56,8 @@ def register(app: typer.Typer) -> None:
         err = Console(stderr=True)
         langs = [x.strip() for x in languages.split(",") if x.strip()] if languages else None
         opts = ModifyOptions(languages=langs, max_items=max_items, budget=trials, kl_max=kl_max,
-                             orthogonal=orthogonal, merge=merge.upper() if merge else None, check_tokens=check_tokens)
+                             orthogonal=orthogonal, contrast=contrast, merge=merge.upper() if merge else None,
+                             check_tokens=check_tokens)
 
         def log(message: str) -> None:
             err.print(message, markup=False, highlight=False, soft_wrap=True)

@@ -39,6 +39,7 @@ class ModifyOptions:
     candidates: int = 6  # candidate layers (evenly spaced over the middle half of the model)
     kl_max: float = 0.1
     orthogonal: bool = False
+    contrast: str = "control"  # what sensitive prompts are contrasted with: control | harmless | both
     merge: str | None = None  # None: LoRA adapter; "F16" | "Q8_0": merged model
     check_tokens: int = 48  # greedy tokens per held-out sensitive prompt for the refusal check (0: skip)
     n_ctx: int = 512
@@ -129,6 +130,8 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
     bad = [lg for lg in langs if lg not in known]
     if bad:
         raise UserError(f"unknown language(s): {', '.join(bad)}", f"known: {', '.join(known)}")
+    if opts.contrast not in ("control", "harmless", "both"):
+        raise UserError(f"unknown contrast '{opts.contrast}'", "use control, harmless or both")
     if opts.merge is not None and opts.merge not in ("F16", "Q8_0"):
         raise UserError(f"unknown merge type '{opts.merge}'", "use --merge F16 or --merge Q8_0")
     base = resolve_base(spec)
@@ -159,8 +162,10 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
             base_logits[(p.id, p.language)] = session.run(p.text)[0]
         timings["capture_s"] = time.perf_counter() - t0
         log(f"captured {len(train) + len(h_train)} prompts x {len(layers)} layers in {timings['capture_s']:.0f} s")
-        dirs = directions(acts["sensitive"], acts["control"], acts["harmless"], orthogonal=opts.orthogonal)
-        sep = separation(acts["sensitive"], acts["control"], dirs)
+        negative = {"control": acts["control"], "harmless": acts["harmless"],
+                    "both": acts["control"] + acts["harmless"]}[opts.contrast]
+        dirs = directions(acts["sensitive"], negative, acts["harmless"], orthogonal=opts.orthogonal)
+        sep = separation(acts["sensitive"], negative, dirs)
         tokens = refusal_tokens(session)
 
         tmpdir = Path(tempfile.mkdtemp(prefix="weightwatch-modify-"))
@@ -203,7 +208,8 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
     edit = Edit(direction=dirs[best.layer], lam=best.lam, layers=window_layers(best.layer, best.window, len(layers)),
                 source_layer=best.layer, window=best.window)
     meta = provenance(edit, header, base_sha, {"data_version": P.data_version(), "languages": ",".join(langs),
-                                               "orthogonal": bool(opts.orthogonal)})
+                                               "orthogonal": bool(opts.orthogonal),
+                                               "contrast": opts.contrast})
     t0 = time.perf_counter()
     if opts.merge:
         write_merged(header, edit, out, meta, qtype=opts.merge)
