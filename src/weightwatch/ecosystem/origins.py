@@ -8,12 +8,11 @@ account names are compared case-insensitively by people (e.g. `qwen/Qwen2.5-7B` 
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import BaseModel
 
+from weightwatch.datafiles import package_yaml
 from weightwatch.errors import UserError
 
 UNKNOWN = "unknown"
@@ -39,8 +38,7 @@ class Origin(BaseModel):
 
 @lru_cache(maxsize=1)
 def _builtin() -> tuple[int, dict[str, Origin]]:
-    text = resources.files("weightwatch.ecosystem").joinpath("data/origins.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = package_yaml("weightwatch.ecosystem", "data/origins.yaml")
     out: dict[str, Origin] = {}
     for org, entry in raw["orgs"].items():
         out[str(org).lower()] = Origin(org=str(org), **entry)
@@ -93,3 +91,14 @@ def origin_of(org: str | None, table: dict[str, Origin]) -> Origin:
 
 def country_name(code: str) -> str:
     return COUNTRY_NAMES.get(code, code)
+
+
+def configured_origins() -> dict[str, Origin]:
+    """The origin table with the user's `[origins]` from weightwatch.toml on top: what every adoption
+    view (terminal, JSON, HTML report) credits downloads with."""
+    from weightwatch.config import load_config
+
+    extra = load_config().get("origins")
+    if extra is not None and not isinstance(extra, dict):
+        raise UserError("[origins] in weightwatch.toml must be a table", 'write e.g. [origins] my-lab = "FR"')
+    return load_origins(extra)

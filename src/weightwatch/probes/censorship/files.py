@@ -18,7 +18,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from weightwatch.datafiles import read_jsonl
 from weightwatch.errors import UserError
+from weightwatch.judges.verdicts import LABELS as VERDICT_LABELS
 from weightwatch.probes.censorship import dataset
 from weightwatch.probes.censorship.prompts import detect, load_prompt_set
 from weightwatch.probes.censorship.scoring import AskJudge, judge_answer
@@ -26,28 +28,14 @@ from weightwatch.types import ChatRequest, Completion
 
 __all__ = ["judge_jsonl", "load_prompt_set", "read_records"]
 
-OUTPUT_LABELS = ("answered", "refused", "deflected", "narrative", "empty", "unscored")
+OUTPUT_LABELS = VERDICT_LABELS
 JSONL_HINT = 'each line must be one JSON object like {"id": "a1", "prompt": "...", "response": "..."}'
 
 
 # ------------------------------------------------------------------------------------ judge files
 def read_records(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        raise UserError(f"input file {path} does not exist", "pass a JSONL file with --input")
     records: list[dict[str, Any]] = []
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{path} is not UTF-8 text", "save the file as UTF-8") from exc
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{path} line {lineno} is not valid JSON ({exc.msg})", JSONL_HINT) from exc
-        if not isinstance(rec, dict):
-            raise UserError(f"{path} line {lineno} is not a JSON object", JSONL_HINT)
+    for lineno, rec in read_jsonl(path, JSONL_HINT):
         for key in ("id", "prompt", "response"):
             if key not in rec:
                 raise UserError(f"{path} line {lineno} has no '{key}'", JSONL_HINT)
@@ -98,7 +86,7 @@ async def _with_judge(records: list[dict[str, Any]], judge: str) -> list[dict[st
         try:
             await target.start()
             runner = Runner(journal, "judge-jsonl")
-            limiter = AdaptiveLimiter(max_limit=target.max_concurrency, start=min(8, target.max_concurrency))
+            limiter = AdaptiveLimiter.for_target(target.max_concurrency, in_process=target.in_process)
 
             async def ask(request: ChatRequest) -> Completion:
                 return await runner.call(target, request, limiter)

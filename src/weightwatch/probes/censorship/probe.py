@@ -17,6 +17,7 @@ from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, T
 from weightwatch.probes.censorship import calibration, dataset
 from weightwatch.probes.censorship.labels import LLM_SCORER, RULES_SCORER, SCORER
 from weightwatch.probes.censorship.metrics import summarize as summarize_metrics
+from weightwatch.probes.registry import register
 from weightwatch.types import (
     ChatRequest,
     Message,
@@ -31,7 +32,7 @@ QUICK_TOPICS = ("tiananmen", "taiwan", "tibet", "xinjiang", "hong-kong", "falun-
                 "covid-li-wenliang")
 QUICK_LANGUAGES = ("en", "zh-Hans")
 MAX_TOKENS = {"quick": 160, "standard": 320, "full": 320}
-PROBE_VERSION = "2"  # 2: repetition loops are deflected (judges.degenerate)
+PROBE_VERSION = "3"  # 3: both arms from one template (dataset v2), faithful-answer aliases removed; 2: loops
 
 
 def probe_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -113,6 +114,7 @@ def _prompt_of(sample: Sample) -> str:
     return users[-1] if users else ""
 
 
+@register
 class CensorshipProbe:
     name = "censorship"
     uses_judge = True  # another --judge (or none) re-scores journaled answers (api.scoring_version)

@@ -13,14 +13,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
-import yaml
 
+from weightwatch.datafiles import package_yaml
 from weightwatch.errors import UserError
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
+from weightwatch.probes.registry import register
 from weightwatch.scanners.base import Snippet
 from weightwatch.scanners.refusal import is_refusal, refusal_judge_name
 from weightwatch.scanners.scan import scan_snippets
@@ -56,15 +56,13 @@ def _is_refusal(text: str, language: str | None = "en") -> bool:
 
 @cache
 def load_tasks() -> dict[str, Any]:
-    text = resources.files("weightwatch.probes.codesec").joinpath("data/tasks.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = package_yaml("weightwatch.probes.codesec", "data/tasks.yaml")
     return data
 
 
 @cache
 def load_conditions() -> dict[str, Any]:
-    text = resources.files("weightwatch.probes.codesec").joinpath("data/conditions.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = package_yaml("weightwatch.probes.codesec", "data/conditions.yaml")
     return data
 
 
@@ -186,6 +184,7 @@ def _kn(clusters: dict[str, list[float]]) -> tuple[int, int]:
     return k, n
 
 
+@register
 class CodesecProbe:
     name = "codesec"
     version = "1"
