@@ -32,7 +32,7 @@ QUICK_TOPICS = ("tiananmen", "taiwan", "tibet", "xinjiang", "hong-kong", "falun-
                 "covid-li-wenliang")
 QUICK_LANGUAGES = ("en", "zh-Hans")
 MAX_TOKENS = {"quick": 160, "standard": 320, "full": 320}
-PROBE_VERSION = "2"  # 2: repetition loops are deflected (judges.degenerate)
+PROBE_VERSION = "3"  # 3: both arms from one template (dataset v2), faithful-answer aliases removed; 2: loops
 
 
 def probe_options(options: dict[str, Any]) -> dict[str, Any]:
