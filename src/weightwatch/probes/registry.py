@@ -17,7 +17,8 @@ from importlib.metadata import entry_points
 from typing import TypeVar
 
 from weightwatch.errors import UserError
-from weightwatch.probes.base import Probe
+from weightwatch.probes.base import Probe, ProbeOptions
+from weightwatch.types import Headline
 
 ENTRY_POINT_GROUP = "weightwatch.probes"
 BUILTIN = (
@@ -27,19 +28,38 @@ BUILTIN = (
     "weightwatch.probes.speed.probe",
     "weightwatch.probes.sanity.probe",
 )
-# What `weightwatch audit` runs, in this order; a plugin probe joins when its class sets `in_audit = True`.
+# What `weightwatch audit` runs, in this order (a plugin probe runs with `weightwatch run NAME`).
 AUDIT_ORDER = ["censorship", "codesec", "capability", "speed", "sanity"]
 
 P = TypeVar("P", bound=type)
 _PROBES: dict[str, type] = {}
 _loaded = False
+_MEMBERS = ("version", "description", "Options", "headlines", "uses_judge", "plan", "score", "summarize",
+            "drilldown")
 
 
-def register(cls: P) -> P:
-    """Class decorator: make a probe class available under its `name`."""
+def _check(cls: type) -> None:
+    """The Probe protocol, checked when a class registers (a plugin's mistake shows at once, by name)."""
     name = getattr(cls, "name", None)
     if not isinstance(name, str) or not name.strip() or name != name.strip().lower() or " " in name:
         raise TypeError(f"probe class {cls.__qualname__} needs a lower-case `name` without spaces")
+    missing = [m for m in _MEMBERS if not hasattr(cls, m)]
+    if missing:
+        raise TypeError(f"probe class {cls.__qualname__} lacks {', '.join(missing)} (see probes/base.py Probe)")
+    options = cls.Options  # type: ignore[attr-defined]
+    if not (isinstance(options, type) and issubclass(options, ProbeOptions)):
+        raise TypeError(f"{cls.__qualname__}.Options must be a subclass of weightwatch.probes.base.ProbeOptions")
+    heads = cls.headlines  # type: ignore[attr-defined]
+    if not isinstance(heads, tuple | list) or not all(isinstance(h, Headline) for h in heads):
+        raise TypeError(f"{cls.__qualname__}.headlines must be a tuple of weightwatch.types.Headline")
+    if not isinstance(cls.uses_judge, bool):  # type: ignore[attr-defined]
+        raise TypeError(f"{cls.__qualname__}.uses_judge must be True or False")
+
+
+def register(cls: P) -> P:
+    """Class decorator: make a probe class available under its `name` (checked against the protocol)."""
+    _check(cls)
+    name: str = cls.name  # type: ignore[attr-defined]
     other = _PROBES.get(name)
     if other is not None and other.__qualname__ != cls.__qualname__:
         raise TypeError(f"two probes are named '{name}': {other.__module__}.{other.__qualname__} and "
@@ -77,7 +97,7 @@ def available() -> list[str]:
 
 def audit_probes() -> list[str]:
     _load()
-    return [p for p in available() if p in AUDIT_ORDER or getattr(_PROBES[p], "in_audit", False)]
+    return [p for p in AUDIT_ORDER if p in _PROBES]
 
 
 def get(name: str) -> Probe:

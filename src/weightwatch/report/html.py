@@ -25,8 +25,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from weightwatch import __version__
+from weightwatch.ecosystem.report import adoption_html_section, latest_adoption
 from weightwatch.report.figures import build_figures
-from weightwatch.report.headlines import HEADLINES, metric_help
+from weightwatch.report.headlines import declared, metric_help
 from weightwatch.report.summary import (
     comparison_text,
     dims_text,
@@ -102,23 +103,11 @@ def adoption_section(journal_path: Path) -> str | None:
     """The ecosystem part's adoption fragment (escaped by its producer) when the journal holds a finished
     Hub snapshot; None otherwise. An optional section never breaks the report."""
     try:
-        from weightwatch.ecosystem.report import adoption_html_section, build_report
-        from weightwatch.ecosystem.store import SnapshotStore
-    except ImportError:
-        return None
-    try:
-        store = SnapshotStore(journal_path)
-    except Exception:
-        return None
-    try:
-        if not store.snapshots("finished"):
-            return None
-        return str(adoption_html_section(build_report(store, "latest")))
+        report = latest_adoption(journal_path)
+        return None if report is None else str(adoption_html_section(report))
     except Exception as exc:
         return (f'<section id="adoption"><h2>Adoption</h2><p class="warn">The adoption section could not be built: '
                 f"{Markup.escape(type(exc).__name__)}: {Markup.escape(str(exc))}</p></section>")
-    finally:
-        store.close()
 
 
 def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[str, Any]],
@@ -165,12 +154,12 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
         probes.append({"name": res.probe, "version": res.version, "notes": res.notes, "warnings": res.warnings,
                        "metrics": [_metric_row(m) for m in res.metrics], "tables": tables})
 
-    helps = metric_help()
+    helps = metric_help(summary)
     methods = []
     seen_keys = {r.headline.key for r in score_rows}
-    for h in HEADLINES:
+    for probe, h in declared(summary):
         if h.key in seen_keys:
-            methods.append({"label": h.label.replace(": {value}", "").replace(", {value}", ""), "probe": h.probe,
+            methods.append({"label": h.label.replace(": {value}", "").replace(", {value}", ""), "probe": probe,
                             "names": ", ".join(h.names), "meaning": h.meaning, "test": h.test})
     other_names = sorted({(m.probe, m.name) for m in summary.metrics()} - set(helps))
     calibration: list[dict[str, Any]] = []
@@ -235,10 +224,11 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
     return _env().get_template("report.html.j2").render(**ctx)
 
 
-def write_html(journal: Any, run_id: str, path: Path) -> Path:
-    """Render run `run_id` of `journal` (a weightwatch.engine.journal.Journal) to `path`; returns the path."""
+def write_html(journal: Any, run_id: str, path: Path, summary: RunSummary | None = None) -> Path:
+    """Render run `run_id` of `journal` (a weightwatch.engine.journal.Journal) to `path`; returns the path.
+    `summary`: the run's summary as loaded by `weightwatch.api.load_summary` (default: as stored)."""
     run_id = journal.resolve_run(run_id)
-    summary = journal.summary(run_id)
+    summary = summary if summary is not None else journal.summary(run_id)
     text = render_html(summary, journal.scored_samples(run_id), adoption_html=adoption_section(journal.path))
     path = Path(path)
     if path.is_dir():

@@ -25,6 +25,8 @@ from weightwatch.datafiles import package_yaml
 from weightwatch.errors import MissingDependency
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
 from weightwatch.probes.capability.extract import build_program
+from weightwatch.probes.capability.headlines import HEADLINES
+from weightwatch.probes.capability.options import CapabilityOptions
 from weightwatch.probes.registry import register
 from weightwatch.sandbox import SandboxResult, run_many, sandbox_facts
 from weightwatch.scanners.base import Snippet
@@ -149,6 +151,9 @@ def _security_scanner() -> SecurityFn | None:
 class CapabilityProbe:
     name = "capability"
     version = "1"
+    Options = CapabilityOptions
+    headlines = HEADLINES
+    uses_judge = False
     description = ("HumanEval: complete 164 Python functions; each answer runs with the task's tests in a "
                    "sandboxed process. pass@1 (greedy) and pass@k; correct vs secure.")
 
