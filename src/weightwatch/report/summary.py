@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from weightwatch.report.headlines import declared
+from weightwatch.report.readable import readable_version
 from weightwatch.stats.power import n_per_arm, power_two_proportions
 from weightwatch.types import Headline, Metric, RunSummary, ScoredSample
 
@@ -354,7 +355,8 @@ def drill_row(ss: ScoredSample, *, clip: int | None = MAX_TEXT, probe_columns: b
         "condition": _short(cond, 80),
         "label": label or "",
         "value": primary.value if primary and primary.value is not None and math.isfinite(primary.value) else None,
-        "judges": "; ".join(f"{sc.scorer} v{sc.scorer_version}: {sc.label if sc.label is not None else sc.value}"
+        "judges": "; ".join(f"{sc.scorer} {readable_version(sc.scorer_version)}: "
+                            f"{sc.label if sc.label is not None else sc.value}"
                             for sc in ss.scores),
         "facts": _short(facts),
         "flags": _short(flags),
