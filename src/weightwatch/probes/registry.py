@@ -13,10 +13,10 @@ A probe that cannot be imported is an error, never silently left out.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import entry_points
 from typing import TypeVar
 
 from weightwatch.errors import UserError
+from weightwatch.plugins import load_plugins
 from weightwatch.probes.base import Probe, ProbeOptions
 from weightwatch.types import Headline
 
@@ -74,16 +74,9 @@ def _load() -> None:
         return
     for module in BUILTIN:
         importlib.import_module(module)
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name in _PROBES:
-            continue  # a plugin never replaces a built-in probe
-        try:
-            cls = ep.load()
-        except Exception as exc:
-            raise UserError(f"the probe plugin '{ep.name}' ({ep.value}) cannot be loaded: "
-                            f"{type(exc).__name__}: {exc}", "fix or uninstall the package that provides it") from exc
-        if not isinstance(cls, type) or getattr(cls, "name", None) != ep.name:
-            raise UserError(f"the probe plugin '{ep.name}' ({ep.value}) is not a probe class named '{ep.name}'",
+    for name, value, cls in load_plugins(ENTRY_POINT_GROUP, "probe", skip=set(_PROBES)):
+        if not isinstance(cls, type) or getattr(cls, "name", None) != name:
+            raise UserError(f"the probe plugin '{name}' ({value}) is not a probe class named '{name}'",
                             "its entry point must name a class whose `name` is the entry point's name")
         register(cls)
     _loaded = True

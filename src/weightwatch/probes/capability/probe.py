@@ -324,9 +324,7 @@ class CapabilityProbe:
         if self._scan_error:
             result.warnings.append(f"security scan of the HumanEval answers failed: {self._scan_error}")
         if not has_security:
-            scan = _security_scanner()
-            result.notes.append("security of these completions: not measured in this run"
-                                + (" (weightwatch.scanners is not part of this build)" if scan is None else ""))
+            result.notes.append("security of these completions: not measured in this run")
         result.metrics.extend(self._comparisons(greedy_by_target))
         return result
 
