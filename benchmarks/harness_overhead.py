@@ -127,6 +127,7 @@ def ww_worker(base_url: str, n: int, concurrency: int, profile: bool = False, pr
     OverheadProbe.Options = OverheadOptions  # type: ignore[attr-defined]
     OverheadProbe.headlines = ()  # type: ignore[attr-defined]
     OverheadProbe.uses_judge = False  # type: ignore[attr-defined]
+    OverheadProbe.runs_model_code = False  # type: ignore[attr-defined]
     registry.register(OverheadProbe)
     journal = home / "journal.sqlite"
     kwargs = dict(options={"n": n}, max_concurrency=concurrency, fresh=True, journal_file=journal,

@@ -26,7 +26,7 @@ def test_declarations(name: str) -> None:
     probe = registry.get(name)
     assert probe.name == name and probe.version and probe.description
     assert issubclass(probe.Options, ProbeOptions) and probe.Options.model_config.get("extra") == "forbid"
-    assert isinstance(probe.uses_judge, bool)
+    assert isinstance(probe.uses_judge, bool) and isinstance(probe.runs_model_code, bool)
     assert probe.headlines and all(isinstance(h, Headline) for h in probe.headlines)
     keys = [h.key for h in probe.headlines]
     assert len(set(keys)) == len(keys)

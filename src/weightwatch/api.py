@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from weightwatch import __version__, cost
+from weightwatch import __version__, cost, sandbox
 from weightwatch.config import journal_path, load_config
 from weightwatch.cost import cost_metrics
 from weightwatch.engine.concurrency import AdaptiveLimiter
@@ -130,7 +130,10 @@ async def run_async(
     progress: Callable[[dict[str, int]], ProgressFn] | None = None,
     journal_file: Path | None = None,
     config: dict[str, Any] | None = None,
+    allow_unsandboxed_code: bool = False,
 ) -> RunOutcome:
+    """`allow_unsandboxed_code`: where no sandbox is possible (no bubblewrap / user namespaces), run
+    model-written code anyway, without isolation; otherwise such a run refuses to start."""
     if size not in SIZES:
         raise UserError(f"unknown size '{size}'", "use quick, standard or full")
     if samples < 0:
@@ -143,6 +146,9 @@ async def run_async(
     probe_objs = [registry.get(p) for p in probes]
     options = dict(options or {})
     probe_opts = resolve_options(probe_objs, options)  # a misspelled option stops here, with the valid ones
+    runs_code = any(p.runs_model_code for p in probe_objs)
+    if runs_code:  # refuse before any request is made, not after an hour of generation
+        sandbox.require_isolation(allow_unsandboxed_code)
     cfg = config if config is not None else load_config()
     jpath = journal_file or journal_path()
     journal = Journal(jpath)
@@ -213,8 +219,11 @@ async def run_async(
             judge_label = judge_target.label
             judge_id = jid
 
-        summary = await _score_and_summarize(journal, run_id, probe_objs, infos, plan_ctx, probe_opts, judge_fn,
-                                             judge_label, command, list(stats), judge_id)
+        with sandbox.allow_unsandboxed_code(allow_unsandboxed_code):
+            summary = await _score_and_summarize(journal, run_id, probe_objs, infos, plan_ctx, probe_opts,
+                                                 judge_fn, judge_label, command, list(stats), judge_id)
+        if runs_code:
+            _record_isolation(summary)
         journal.finish_run(run_id, summary)
         return RunOutcome(run_id=run_id, summary=summary, journal_path=jpath, stats=list(stats), resumed=resumed,
                           reused_samples=reused)
@@ -227,6 +236,16 @@ async def run_async(
             with contextlib.suppress(Exception):  # closing must never mask the real outcome
                 await t.aclose()
         journal.close()
+
+
+def _record_isolation(summary: RunSummary) -> None:
+    """The run says how model-written code was isolated, and warns loudly when it was not."""
+    iso = sandbox.isolation()
+    summary.isolation = sandbox.isolation_summary(allow_unsandboxed=True)
+    summary.unsandboxed_code = not iso.available
+    if not iso.available:
+        summary.warnings.insert(0, "model-written code ran WITHOUT a sandbox (--allow-unsandboxed-code): it could "
+                                   "read and change files of this machine; " + iso.detail)
 
 
 def scoring_version(probe: Probe, judge_id: str | None) -> str:

@@ -284,6 +284,9 @@ class RunSummary(BaseModel):
     targets: list[TargetSummary] = Field(default_factory=list)
     results: list[ProbeResult] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    # how model-written code was isolated (weightwatch.sandbox), "" when no probe of the run executes it
+    isolation: str = ""
+    unsandboxed_code: bool = False  # model-written code ran without isolation (--allow-unsandboxed-code)
 
     def metrics(self, probe: str | None = None) -> list[Metric]:
         out: list[Metric] = []

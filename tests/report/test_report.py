@@ -107,6 +107,7 @@ def test_formatting() -> None:
 def test_power_notes_flag_unresolved_differences(built) -> None:  # type: ignore[no-untyped-def]
     notes = power_notes(built.summary)
     assert any(n.startswith("Vulnerable code, baseline") and "responses per target" in n for n in notes), notes
+    assert not any("had power" in n for n in notes)             # no observed (post-hoc) power
     # the significant refusal difference is not called unresolved
     assert not any(n.startswith("Refused or deflected") for n in notes)
 
@@ -149,7 +150,8 @@ def test_html_escapes_model_text_and_is_self_contained(built) -> None:  # type: 
     assert any(HOSTILE[3] in r[resp] for r in parsed["rows"])
     # methods, calibration, power and reproducibility blocks are there
     for needle in ("Methods and trust", "Judge calibration", "zh-Hans", "Reproducibility",
-                   "weightwatch audit -t a -t b -t c", "10" * 32, "is not resolved by n="):
+                   "weightwatch audit -t a -t b -t c", "10" * 32, "is not resolved: at n=",
+                   "Sample size and minimum detectable effects"):
         assert needle in html, needle
 
 

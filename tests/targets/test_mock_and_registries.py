@@ -79,7 +79,7 @@ def test_probe_registry() -> None:
         name = "half"
         version = "1"
 
-    with pytest.raises(TypeError, match="lacks description, Options, headlines, uses_judge, plan"):
+    with pytest.raises(TypeError, match="lacks description, Options, headlines, uses_judge, runs_model_code, plan"):
         registry.register(Half)
 
     from weightwatch.probes.sanity.probe import SanityProbe

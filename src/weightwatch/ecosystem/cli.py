@@ -17,13 +17,9 @@ err = Console(stderr=True)
 
 
 def _origins() -> Any:
-    from weightwatch.config import load_config
-    from weightwatch.ecosystem.origins import load_origins
+    from weightwatch.ecosystem.origins import configured_origins
 
-    extra = load_config().get("origins")
-    if extra is not None and not isinstance(extra, dict):
-        raise UserError("[origins] in weightwatch.toml must be a table", 'write e.g. [origins] my-lab = "FR"')
-    return load_origins(extra)
+    return configured_origins()
 
 
 def snapshot(

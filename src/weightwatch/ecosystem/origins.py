@@ -91,3 +91,14 @@ def origin_of(org: str | None, table: dict[str, Origin]) -> Origin:
 
 def country_name(code: str) -> str:
     return COUNTRY_NAMES.get(code, code)
+
+
+def configured_origins() -> dict[str, Origin]:
+    """The origin table with the user's `[origins]` from weightwatch.toml on top: what every adoption
+    view (terminal, JSON, HTML report) credits downloads with."""
+    from weightwatch.config import load_config
+
+    extra = load_config().get("origins")
+    if extra is not None and not isinstance(extra, dict):
+        raise UserError("[origins] in weightwatch.toml must be a table", 'write e.g. [origins] my-lab = "FR"')
+    return load_origins(extra)

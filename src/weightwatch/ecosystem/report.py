@@ -150,7 +150,7 @@ def build_report(store: SnapshotStore, ref: str | int | None = "latest", *,
 
 # --- terminal -------------------------------------------------------------------------------------------
 
-def latest_adoption(journal_path: Path) -> AdoptionReport | None:
+def latest_adoption(journal_path: Path, origins: dict[str, Origin] | None = None) -> AdoptionReport | None:
     """The adoption report of the journal's latest finished Hub snapshot; None when there is none (or the
     journal has no ecosystem tables). The run report calls this, never the tables."""
     try:
@@ -160,7 +160,7 @@ def latest_adoption(journal_path: Path) -> AdoptionReport | None:
     try:
         if not store.snapshots("finished"):
             return None
-        return build_report(store, "latest")
+        return build_report(store, "latest", origins=origins)
     finally:
         store.close()
 

@@ -104,6 +104,9 @@ class Probe(Protocol):
     # True: the verdicts depend on the --judge target, so another judge (or none) re-scores journaled
     # samples (the judge's identity joins the scoring version, see api.scoring_version).
     uses_judge: ClassVar[bool]
+    # True: scoring runs model-written code (in weightwatch.sandbox); a run refuses to start where no
+    # sandbox is possible, before any request is made.
+    runs_model_code: ClassVar[bool]
 
     def plan(self, target: TargetInfo, ctx: PlanContext) -> Iterable[PlannedRequest]: ...
 

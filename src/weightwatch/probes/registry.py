@@ -34,8 +34,8 @@ AUDIT_ORDER = ["censorship", "codesec", "capability", "speed", "sanity"]
 P = TypeVar("P", bound=type)
 _PROBES: dict[str, type] = {}
 _loaded = False
-_MEMBERS = ("version", "description", "Options", "headlines", "uses_judge", "plan", "score", "summarize",
-            "drilldown")
+_MEMBERS = ("version", "description", "Options", "headlines", "uses_judge", "runs_model_code", "plan", "score",
+            "summarize", "drilldown")
 
 
 def _check(cls: type) -> None:
@@ -52,8 +52,9 @@ def _check(cls: type) -> None:
     heads = cls.headlines  # type: ignore[attr-defined]
     if not isinstance(heads, tuple | list) or not all(isinstance(h, Headline) for h in heads):
         raise TypeError(f"{cls.__qualname__}.headlines must be a tuple of weightwatch.types.Headline")
-    if not isinstance(cls.uses_judge, bool):  # type: ignore[attr-defined]
-        raise TypeError(f"{cls.__qualname__}.uses_judge must be True or False")
+    for flag in ("uses_judge", "runs_model_code"):
+        if not isinstance(getattr(cls, flag), bool):
+            raise TypeError(f"{cls.__qualname__}.{flag} must be True or False")
 
 
 def register(cls: P) -> P:

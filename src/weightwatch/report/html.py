@@ -27,7 +27,8 @@ from markupsafe import Markup
 from weightwatch import __version__
 from weightwatch.ecosystem.report import adoption_html_section, latest_adoption
 from weightwatch.report.figures import build_figures
-from weightwatch.report.headlines import declared, metric_help
+from weightwatch.report.headlines import metric_help
+from weightwatch.report.methods import mde_lines, row_methods, run_lines, scorer_lines
 from weightwatch.report.readable import human_span, human_time, readable_version
 from weightwatch.report.summary import (
     comparison_text,
@@ -104,7 +105,10 @@ def adoption_section(journal_path: Path) -> str | None:
     """The ecosystem part's adoption fragment (escaped by its producer) when the journal holds a finished
     Hub snapshot; None otherwise. An optional section never breaks the report."""
     try:
-        report = latest_adoption(journal_path)
+        from weightwatch.ecosystem.origins import configured_origins
+
+        # the user's [origins] from weightwatch.toml, exactly as `adoption report` uses them
+        report = latest_adoption(journal_path, origins=configured_origins())
         return None if report is None else str(adoption_html_section(report))
     except Exception as exc:
         return (f'<section id="adoption"><h2>Adoption</h2><p class="warn">The adoption section could not be built: '
@@ -116,6 +120,7 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
     """The whole report as one HTML string. `rows` are scored samples (or ready drill rows);
     `adoption_html` is the ecosystem's (already escaped) adoption fragment, if any."""
     items: list[Any] = list(rows)
+    scored: list[ScoredSample] = [x for x in items if isinstance(x, ScoredSample)]
     drill: list[dict[str, Any]] = (drill_rows(items) if items and isinstance(items[0], ScoredSample)
                                    else [dict(x) for x in items])
     labels = target_labels(summary)
@@ -158,11 +163,10 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
 
     helps = metric_help(summary)
     methods = []
-    seen_keys = {r.headline.key for r in score_rows}
-    for probe, h in declared(summary):
-        if h.key in seen_keys:
-            methods.append({"label": h.label.replace(": {value}", "").replace(", {value}", ""), "probe": probe,
-                            "names": ", ".join(h.names), "meaning": h.meaning, "test": h.test})
+    for r in score_rows:
+        h = r.headline
+        methods.append({"key": r.key, "label": r.label, "probe": r.probe, "names": ", ".join(h.names),
+                        "meaning": h.meaning, "test": row_methods(r)})
     other_names = sorted({(m.probe, m.name) for m in summary.metrics()} - set(helps))
     calibration: list[dict[str, Any]] = []
     for res in summary.results:
@@ -210,6 +214,9 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
         "power": power_notes(summary, score_rows),
         "warnings": summary.warnings,
         "methods": methods,
+        "run_lines": run_lines(summary),
+        "scorer_lines": scorer_lines(scored),
+        "mde": mde_lines(score_rows),
         "other_names": other_names,
         "calibration": calibration,
         "fingerprints": fingerprints,

@@ -4,7 +4,8 @@
   between-target comparisons that carry the significance marker.
 - `fmt_*`: how a metric's value, interval and test read in the table, the JSON and the HTML.
 - `drill_rows(scored)`: one flat dict per response for the drill-down and the exports.
-- `power_notes(summary)`: where a sample is too small to support the difference seen.
+- `power_notes(summary)`: where a sample is too small to support the difference seen (with the
+  minimum detectable effect at the run's size, never observed power).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 
 from weightwatch.report.headlines import declared
 from weightwatch.report.readable import readable_version
-from weightwatch.stats.power import n_per_arm, power_two_proportions
+from weightwatch.stats.mde import discordance_if_independent, mde_paired, mde_two_proportions
+from weightwatch.stats.power import n_per_arm
 from weightwatch.types import Headline, Metric, RunSummary, ScoredSample
 
 MAX_TEXT = 8000  # characters of prompt / response kept per row in the HTML drill-down (exports keep all)
@@ -61,9 +63,17 @@ def fmt_value(m: Metric | None) -> str:
     return "–" if m is None else fmt_number(m.value, m)
 
 
+def degenerate_interval(m: Metric | None) -> bool:
+    """A zero-width interval (e.g. a bootstrap over values that are all 0%): it is not a 95% interval,
+    only a sign that every observation was equal, so it is never shown as one."""
+    return m is not None and m.ci_low is not None and m.ci_low == m.ci_high and m.n > 0
+
+
 def fmt_ci(m: Metric | None) -> str:
     if m is None or m.ci_low is None or m.ci_high is None:
         return ""
+    if degenerate_interval(m):
+        return f"(no interval: all {m.n} values equal, nothing to resample)"
     if (m.unit or "").lower() in ("tokens/s", "tok/s"):
         return f"[{m.ci_low:.1f}, {m.ci_high:.1f}]"
     lo, hi = fmt_number(m.ci_low, m), fmt_number(m.ci_high, m)
@@ -238,11 +248,31 @@ def target_labels(summary: RunSummary) -> list[str]:
     return labels
 
 
-# -- power ----------------------------------------------------------------------------------------
+# -- sample size ----------------------------------------------------------------------------------
+PAIRED_TESTS = ("mcnemar-exact", "mcnemar", "wilcoxon-signed-rank", "paired-cluster-bootstrap")
+
+
+def row_design(row: ScoreRow) -> str:
+    """'paired' when the row's between-target test pairs items (McNemar), else 'two-proportion'."""
+    tests = {c.test for c in row.comparisons if c.test}
+    return "paired" if tests and tests <= set(PAIRED_TESTS) else "two-proportion"
+
+
+def row_mde(row: ScoreRow, a: Metric, b: Metric) -> float | None:
+    """The smallest difference between targets a and b this run's size could detect for the row's
+    design (power 0.8, two-sided alpha 0.05, before any multiple-comparison adjustment)."""
+    assert a.value is not None and b.value is not None
+    n = min(a.n, b.n)
+    if row_design(row) == "paired":
+        return mde_paired(discordance_if_independent(a.value, b.value), n)
+    return mde_two_proportions((a.value + b.value) / 2, n)
+
+
 def power_notes(summary: RunSummary, rows: list[ScoreRow] | None = None) -> list[str]:
     """Per headline row: the largest difference in a rate between two targets that no significant
-    test backs, with the power this run had and the responses per arm a difference that size needs
-    (two-sided alpha 0.05, power 0.8)."""
+    test backs, with the smallest difference this run's size could detect (minimum detectable effect,
+    for the row's design) and the responses per target the difference seen would need. No observed
+    (post-hoc) power: it only restates the p-value."""
     notes: list[str] = []
     for row in rows if rows is not None else scorecard(summary):
         rates = {t: c.metric for t, c in row.cells.items()
@@ -261,12 +291,15 @@ def power_notes(summary: RunSummary, rows: list[ScoreRow] | None = None) -> list
                 need = n_per_arm(a.value, b.value)
                 if need is None or n >= need:
                     continue
-                pw = power_two_proportions(a.value, b.value, n) or 0.0
+                mde = row_mde(row, a, b)
                 gap = abs(a.value - b.value)
+                design = "paired items" if row_design(row) == "paired" else "two independent proportions"
+                can = (f"at n={n} per target the smallest difference this run could detect is "
+                       f"{100 * mde:.1f} points" if mde is not None else f"n={n} per target detects no difference")
                 if worst is None or gap > worst[0]:
                     worst = (gap, f"{row.label}: {names[i]} {fmt_value(a)} vs {names[j]} {fmt_value(b)} is not "
-                                  f"resolved by n={n}: a difference this size needs ~{need} responses per target "
-                                  f"(power 0.8, alpha 0.05); this run had power {pw:.2f}.")
+                                  f"resolved: {can} ({design}, power 0.8, alpha 0.05); a difference of "
+                                  f"{100 * gap:.1f} points needs ~{need} responses per target.")
         if worst is not None:
             notes.append(worst[1])
     return notes

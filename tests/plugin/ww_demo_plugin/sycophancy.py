@@ -50,6 +50,7 @@ class SycophancyProbe:
     description = "Right answer, then the user insists on a wrong one: how often does the model give in?"
     Options = SycophancyOptions
     uses_judge = False
+    runs_model_code = False
     headlines = (
         Headline(key="sycophancy_caved", label="Gave in to a wrong pushback", names=("caved_rate",),
                  higher_is_better=False, format="rate",

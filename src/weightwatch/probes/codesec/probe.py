@@ -193,6 +193,7 @@ class CodesecProbe:
     Options = CodesecOptions
     headlines = HEADLINES
     uses_judge = False
+    runs_model_code = False
     description = ("Do political triggers in the prompt make a model write less secure code? "
                    "Tasks x contexts x groups x placements, scanned with bandit and semgrep.")
 

@@ -47,6 +47,7 @@ class SanityProbe:
     Options = NoOptions
     headlines = HEADLINES
     uses_judge = False
+    runs_model_code = False
     description = "Trivial questions with one right answer: checks the target and its chat template work."
 
     def plan(self, target: TargetInfo, ctx: PlanContext) -> Iterable[PlannedRequest]:

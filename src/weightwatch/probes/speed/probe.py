@@ -131,6 +131,7 @@ class SpeedProbe:
     Options = SpeedOptions
     headlines = HEADLINES
     uses_judge = False
+    runs_model_code = False
     description = ("Time to first token, time per output token, inter-token latency, tokens/s and latency "
                    "percentiles; a concurrency sweep for servers; tokens per 1,000 characters by language.")
 
