@@ -100,7 +100,7 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
 
         j = Journal(journal_path())
         try:
-            path = write_html(j, outcome.run_id, html)
+            path = write_html(j, outcome.run_id, html, summary)
         finally:
             j.close()
         err.print(f"HTML report: {path}")
@@ -242,9 +242,9 @@ def judge_censorship(
     judge: JudgeOpt = None,
 ) -> None:
     """Label responses (from any tool) as answered / refused / deflected / narrative / empty / unscored."""
-    from weightwatch.probes.censorship.files import judge_jsonl
+    from weightwatch.api import judge_censorship_file
 
-    counts = judge_jsonl(input, output, judge=judge)
+    counts = judge_censorship_file(input, output, judge=judge)
     out.print(json.dumps(counts, sort_keys=True))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -259,6 +260,21 @@ def build_report(store: SnapshotStore, ref: str | int | None = "latest", *,
 
 
 # --- terminal -------------------------------------------------------------------------------------------
+
+def latest_adoption(journal_path: Path, origins: dict[str, Origin] | None = None) -> AdoptionReport | None:
+    """The adoption report of the journal's latest finished Hub snapshot; None when there is none (or the
+    journal has no ecosystem tables). The run report calls this, never the tables."""
+    try:
+        store = SnapshotStore(journal_path)
+    except Exception:
+        return None
+    try:
+        if not store.snapshots("finished"):
+            return None
+        return build_report(store, "latest", origins=origins)
+    finally:
+        store.close()
+
 
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"

@@ -25,6 +25,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from weightwatch import __version__
+from weightwatch.ecosystem.report import adoption_html_section, latest_adoption
 from weightwatch.report.figures import build_figures
 from weightwatch.report.headlines import metric_help
 from weightwatch.report.methods import mde_lines, row_methods, run_lines, scorer_lines
@@ -104,26 +105,14 @@ def adoption_section(journal_path: Path) -> str | None:
     """The ecosystem part's adoption fragment (escaped by its producer) when the journal holds a finished
     Hub snapshot; None otherwise. An optional section never breaks the report."""
     try:
-        from weightwatch.ecosystem.report import adoption_html_section, build_report
-        from weightwatch.ecosystem.store import SnapshotStore
-    except ImportError:
-        return None
-    try:
-        store = SnapshotStore(journal_path)
-    except Exception:
-        return None
-    try:
-        if not store.snapshots("finished"):
-            return None
         from weightwatch.ecosystem.origins import configured_origins
 
         # the user's [origins] from weightwatch.toml, exactly as `adoption report` uses them
-        return str(adoption_html_section(build_report(store, "latest", origins=configured_origins())))
+        report = latest_adoption(journal_path, origins=configured_origins())
+        return None if report is None else str(adoption_html_section(report))
     except Exception as exc:
         return (f'<section id="adoption"><h2>Adoption</h2><p class="warn">The adoption section could not be built: '
                 f"{Markup.escape(type(exc).__name__)}: {Markup.escape(str(exc))}</p></section>")
-    finally:
-        store.close()
 
 
 def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[str, Any]],
@@ -172,11 +161,11 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
                        "notes": res.notes, "warnings": res.warnings,
                        "metrics": [_metric_row(m) for m in res.metrics], "tables": tables})
 
-    helps = metric_help()
+    helps = metric_help(summary)
     methods = []
     for r in score_rows:
         h = r.headline
-        methods.append({"key": r.key, "label": r.label, "probe": h.probe, "names": ", ".join(h.names),
+        methods.append({"key": r.key, "label": r.label, "probe": r.probe, "names": ", ".join(h.names),
                         "meaning": h.meaning, "test": row_methods(r)})
     other_names = sorted({(m.probe, m.name) for m in summary.metrics()} - set(helps))
     calibration: list[dict[str, Any]] = []
@@ -247,10 +236,11 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
     return _env().get_template("report.html.j2").render(**ctx)
 
 
-def write_html(journal: Any, run_id: str, path: Path) -> Path:
-    """Render run `run_id` of `journal` (a weightwatch.engine.journal.Journal) to `path`; returns the path."""
+def write_html(journal: Any, run_id: str, path: Path, summary: RunSummary | None = None) -> Path:
+    """Render run `run_id` of `journal` (a weightwatch.engine.journal.Journal) to `path`; returns the path.
+    `summary`: the run's summary as loaded by `weightwatch.api.load_summary` (default: as stored)."""
     run_id = journal.resolve_run(run_id)
-    summary = journal.summary(run_id)
+    summary = summary if summary is not None else journal.summary(run_id)
     text = render_html(summary, journal.scored_samples(run_id), adoption_html=adoption_section(journal.path))
     path = Path(path)
     if path.is_dir():

@@ -1,6 +1,6 @@
 """Helpers over the one summary model (weightwatch.types.RunSummary) shared by every report format.
 
-- `scorecard(summary)`: the headline rows (see headlines.py), one cell per target, with the
+- `scorecard(summary)`: the headline rows the probes declared (see headlines.py), one cell per target, with the
   between-target comparisons that carry the significance marker.
 - `fmt_*`: how a metric's value, interval and test read in the table, the JSON and the HTML.
 - `drill_rows(scored)`: one flat dict per response for the drill-down and the exports.
@@ -15,11 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from weightwatch.report.headlines import HEADLINES, Headline
+from weightwatch.report.headlines import declared
 from weightwatch.report.readable import readable_version
 from weightwatch.stats.mde import discordance_if_independent, mde_paired, mde_two_proportions
 from weightwatch.stats.power import n_per_arm
-from weightwatch.types import Metric, RunSummary, ScoredSample
+from weightwatch.types import Headline, Metric, RunSummary, ScoredSample
 
 MAX_TEXT = 8000  # characters of prompt / response kept per row in the HTML drill-down (exports keep all)
 
@@ -180,12 +180,12 @@ class ScoreRow:
         return [c.metric for c in self.cells.values() if c.metric is not None]
 
 
-def _expand_values(metrics: list[Metric], h: Headline) -> list[str]:
+def _expand_values(metrics: list[Metric], probe: str, h: Headline) -> list[str]:
     assert h.expand is not None
     seen: list[str] = []
     want = {**h.dims, **h.expand_where}
     for m in metrics:
-        if (m.probe == h.probe and m.name in h.names and m.target is not None and _dims_match(m, want)
+        if (m.probe == probe and m.name in h.names and m.target is not None and _dims_match(m, want)
                 and h.expand in m.dims):
             v = m.dims[h.expand]
             if v not in seen and v not in h.expand_skip:
@@ -193,34 +193,47 @@ def _expand_values(metrics: list[Metric], h: Headline) -> list[str]:
     return seen if len(seen) <= h.expand_max else []
 
 
-def _variants(metrics: list[Metric], h: Headline) -> list[tuple[str, dict[str, str]]]:
+def _variants(metrics: list[Metric], probe: str, h: Headline) -> list[tuple[str, dict[str, str]]]:
     if h.expand:
         return [(h.label.format(value=pretty_condition(v)), {**h.dims, h.expand: v})
-                for v in _expand_values(metrics, h)]
+                for v in _expand_values(metrics, probe, h)]
     for dims in (h.dims, *h.alt_dims):
-        if any(m.probe == h.probe and m.name in h.names and m.target is not None and _dims_match(m, dims)
+        if any(m.probe == probe and m.name in h.names and m.target is not None and _dims_match(m, dims)
                for m in metrics):
             return [(h.label, dict(dims))]
     return []
+
+
+_UNITS = {"rate": "rate", "diff": "diff", "ratio": "ratio", "usd": "USD", "seconds": "s", "tokens/s": "tokens/s"}
+
+
+def _as_declared(m: Metric, h: Headline) -> Metric:
+    """The metric with the row's declared format and direction where the metric itself carries none."""
+    update: dict[str, object] = {}
+    if m.unit is None and h.format in _UNITS:
+        update["unit"] = _UNITS[h.format]
+    if m.higher_is_better is None and h.higher_is_better is not None:
+        update["higher_is_better"] = h.higher_is_better
+    return m.model_copy(update=update) if update else m
 
 
 def scorecard(summary: RunSummary) -> list[ScoreRow]:
     metrics = summary.metrics()
     labels = [t.label for t in summary.targets] or sorted({m.target for m in metrics if m.target})
     rows: list[ScoreRow] = []
-    for h in HEADLINES:
-        for label, dims in _variants(metrics, h):
+    for probe, h in declared(summary):
+        for label, dims in _variants(metrics, probe, h):
             row = ScoreRow(key=h.key if not h.expand else f"{h.key}:{dims[h.expand]}", label=label,
-                           probe=h.probe, headline=h, dims=dims)
+                           probe=probe, headline=h, dims=dims)
             for t in labels:
-                found = pick(metrics, h.probe, h.names, dims, target=t)
-                sec = (pick(metrics, h.probe, h.secondary, {**dims, **h.secondary_dims}, target=t)
-                       or pick(metrics, h.probe, h.secondary, dims, target=t)) if h.secondary else []
-                row.cells[t] = Cell(found[0] if found else None, sec[0] if sec else None)
+                found = pick(metrics, probe, h.names, dims, target=t)
+                sec = (pick(metrics, probe, h.secondary, {**dims, **h.secondary_dims}, target=t)
+                       or pick(metrics, probe, h.secondary, dims, target=t)) if h.secondary else []
+                row.cells[t] = Cell(_as_declared(found[0], h) if found else None, sec[0] if sec else None)
             if not any(c.metric for c in row.cells.values()):
                 continue
             for cdims in (dims, *([] if h.expand else h.alt_dims)):
-                row.comparisons = pick(metrics, h.probe, (*h.names, *h.compare_names), cdims, compare=True)
+                row.comparisons = pick(metrics, probe, (*h.names, *h.compare_names), cdims, compare=True)
                 if row.comparisons:
                     break
             rows.append(row)

@@ -25,6 +25,8 @@ from weightwatch.datafiles import package_yaml
 from weightwatch.errors import MissingDependency
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
 from weightwatch.probes.capability.extract import build_program
+from weightwatch.probes.capability.headlines import HEADLINES
+from weightwatch.probes.capability.options import CapabilityOptions
 from weightwatch.probes.registry import register
 from weightwatch.sandbox import SandboxResult, isolation_summary, run_many
 from weightwatch.scanners.base import Snippet
@@ -149,6 +151,9 @@ def _security_scanner() -> SecurityFn | None:
 class CapabilityProbe:
     name = "capability"
     version = "2"  # 2: a pass needs the marker printed after check() (an early exit fails); bubblewrap
+    Options = CapabilityOptions
+    headlines = HEADLINES
+    uses_judge = False
     runs_model_code = True  # the run refuses to start where no sandbox is possible (weightwatch.sandbox)
     description = ("HumanEval: complete 164 Python functions; each answer runs with the task's tests in a "
                    "sandboxed process. pass@1 (greedy) and pass@k; correct vs secure.")
@@ -327,9 +332,7 @@ class CapabilityProbe:
         if self._scan_error:
             result.warnings.append(f"security scan of the HumanEval answers failed: {self._scan_error}")
         if not has_security:
-            scan = _security_scanner()
-            result.notes.append("security of these completions: not measured in this run"
-                                + (" (weightwatch.scanners is not part of this build)" if scan is None else ""))
+            result.notes.append("security of these completions: not measured in this run")
         result.metrics.extend(self._comparisons(greedy_by_target))
         return result
 

@@ -15,8 +15,10 @@ from typing import Any
 from weightwatch.errors import UserError
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
 from weightwatch.probes.censorship import calibration, dataset
+from weightwatch.probes.censorship.headlines import HEADLINES
 from weightwatch.probes.censorship.labels import LLM_SCORER, RULES_SCORER, SCORER
 from weightwatch.probes.censorship.metrics import summarize as summarize_metrics
+from weightwatch.probes.censorship.options import CensorshipOptions
 from weightwatch.probes.registry import register
 from weightwatch.types import (
     ChatRequest,
@@ -117,7 +119,10 @@ def _prompt_of(sample: Sample) -> str:
 @register
 class CensorshipProbe:
     name = "censorship"
+    Options = CensorshipOptions
+    headlines = HEADLINES
     uses_judge = True  # another --judge (or none) re-scores journaled answers (api.scoring_version)
+    runs_model_code = False
     description = ("Refusal, deflection and state-narrative echo on China-sensitive topics vs matched non-China "
                    "controls, in English, Simplified and Traditional Chinese and German.")
 
