@@ -25,6 +25,9 @@ import numpy as np
 from weightwatch.judges import encoder
 
 CLASSES = ("answered", "refused", "evasive")
+# Languages the head is used for: measured on held-out SpeechMap models (en, zh-Hans, fi) and on our own
+# hand labels (de, zh-Hant); see docs/censorship-judge-model-card.md. Elsewhere it is not asked.
+LANGUAGES = frozenset({"en", "zh-Hans", "zh-Hant", "de", "fi"})
 HEAD_FILE = "data/censorship_head.npz"
 # window sizes in "cost units": a CJK character costs about as much to encode as 3 Latin ones
 OPEN_UNITS = 480
@@ -123,6 +126,10 @@ def _shipped() -> Head | None:
 def shipped() -> Head | None:
     """The head shipped in the package (None when absent)."""
     return _shipped()
+
+
+def covers(language: str | None) -> bool:
+    return language in LANGUAGES
 
 
 def head_version() -> str:
