@@ -19,9 +19,9 @@ For every set and language: accuracy, censored-vs-answered agreement, per-class 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -196,22 +196,22 @@ def measure(ls: LabelledSet, preds: dict[str, str]) -> dict[str, Any]:
                                         ls.classes) for lang in langs}}
 
 
-def predict(ls: LabelledSet, judge: str | None) -> dict[str, str]:
-    """The configured judge's final label for every row (the same path as `weightwatch judge censorship`)."""
-    from weightwatch.probes.censorship.files import label_records
+Labeller = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 
+
+def predict(ls: LabelledSet, label: Labeller) -> dict[str, str]:
+    """The configured judge's final label for every row (the same path as `weightwatch judge censorship`)."""
     records = [{"id": r["id"], "prompt": r["prompt"], "response": r["response"], "reasoning": r.get("reasoning"),
                 "language": r["language"]} for r in ls.rows]
-    labelled = asyncio.run(label_records(records, judge))
-    return {row["id"]: row["label"] for row in labelled}
+    return {row["id"]: row["label"] for row in label(records)}
 
 
 def calibrate(sets: list[str] | None, input: Path | None, data_dir: Path | None, judge: str | None,
-              ) -> list[dict[str, Any]]:
-    """Figures for each labelled set (the `--input` file alone when given)."""
+              label: Labeller) -> list[dict[str, Any]]:
+    """Figures for each labelled set (the `--input` file alone when given); `label` labels records."""
     chosen = [read_input(Path(input))] if input is not None else load_sets(sets or ["hand", "deccp", "speechmap"],
                                                                           data_dir)
-    return [{"judge": judge or "rules+head", **measure(ls, predict(ls, judge))} for ls in chosen]
+    return [{"judge": judge or "rules+head", **measure(ls, predict(ls, label))} for ls in chosen]
 
 
 # ------------------------------------------------------------------------------------ text
