@@ -133,7 +133,7 @@ def tfidf_fit_predict(train: list[dict[str, Any]], test: list[dict[str, Any]], c
     from sklearn.feature_extraction.text import TfidfVectorizer
     vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), min_df=2, sublinear_tf=True, max_features=200000)
     xtr = vec.fit_transform([r["answer"] for r in train])
-    model = fit_lr(xtr, np.array([r["label"] for r in train]), c, balanced=False)
+    model = fit_lr(xtr, np.array([r["label"] for r in train]), c, balanced=True)
     return list(model.predict(vec.transform([r["answer"] for r in test])))
 
 
@@ -196,17 +196,19 @@ def main(argv: list[str] | None = None) -> int:
         x_test = cached_features(test, args.cache)
         langs = [r["language"] for r in test]
         gold = [r["label"] for r in test]
-        pred = [CLASSES[i] for i in trained.proba(x_test).argmax(axis=1)]
+        pred = [head.decide({c: float(v) for c, v in zip(CLASSES, row, strict=True)}) for row in trained.proba(x_test)]
         metrics["test"] = figures(gold, pred, langs)
-        best_tfidf = max(
-            ((c, score(figures([r["label"] for r in dev_fold_test], pred_fold, [r["language"] for r in dev_fold_test])
-                       ["all"]))
-             for c in (1.0, 10.0)
-             for dev_fold_test, pred_fold in [_tfidf_cv(dev, c)]), key=lambda t: t[1])
-        metrics["baseline_tfidf"] = {"C": best_tfidf[0],
-                                     "test": figures(gold, tfidf_fit_predict(dev, test, best_tfidf[0]), langs)}
+        # baseline: char 1-4-gram TF-IDF + logistic regression, C=10 with balanced class weights (the better of
+        # C in {3, 10} x {plain, balanced} on the same dev folds)
+        metrics["baseline_tfidf"] = {"C": 10.0, "balanced": True,
+                                     "test": figures(gold, tfidf_fit_predict(dev, test, 10.0), langs)}
+        metrics["rules_only"] = figures(gold, [_three(combined(r, None)) for r in test], langs)
+        verdicts = [head.HeadVerdict(label=head.decide(p), p=p) for p in
+                    ({c: float(v) for c, v in zip(CLASSES, row, strict=True)} for row in trained.proba(x_test))]
+        metrics["judge"] = figures(gold, [_three(combined(r, v)) for r, v in zip(test, verdicts, strict=True)], langs)
         metrics["baseline_always_answered"] = figures(gold, ["answered"] * len(test), langs)
-        for name, fig in (("head", metrics["test"]), ("tfidf", metrics["baseline_tfidf"]["test"]),
+        for name, fig in (("head", metrics["test"]), ("rules+head", metrics["judge"]),
+                          ("rules only", metrics["rules_only"]), ("tfidf", metrics["baseline_tfidf"]["test"]),
                           ("always answered", metrics["baseline_always_answered"])):
             for lang, cell in fig.items():
                 print(f"test {name:16s} {lang:8s} n={cell['n']:4d} censored-vs-answered "
@@ -218,16 +220,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _tfidf_cv(dev: list[dict[str, Any]], c: float, k: int = 7) -> tuple[list[dict[str, Any]], list[str]]:
-    models = [r["model"] for r in dev]
-    order: list[dict[str, Any]] = []
-    pred: list[str] = []
-    for fold in grouped_folds(models, k):
-        te = [r for r in dev if r["model"] in fold]
-        tr = [r for r in dev if r["model"] not in fold]
-        pred += tfidf_fit_predict(tr, te, c)
-        order += te
-    return order, pred
+def combined(row: dict[str, Any], verdict: head.HeadVerdict | None) -> str:
+    """The probe's final label (rules, then the head) for one answer, as scoring.final_label decides."""
+    from weightwatch.probes.censorship.scoring import final_label, rule_label
+
+    rules = rule_label(row["answer"], [])[0]
+    return final_label(rules, verdict if head.covers(row["language"]) else None)[0]
+
+
+def _three(label: str) -> str:
+    return {"deflected": "evasive", "narrative": "evasive", "empty": "refused"}.get(label, label)
 
 
 if __name__ == "__main__":
