@@ -36,7 +36,6 @@ from weightwatch.types import (
     SampleKey,
     ScoredSample,
     TargetSummary,
-    stable_hash,
 )
 
 DEFAULT_AUDIT_TARGETS = ["embedded:qwen2.5-coder-0.5b", "embedded:smollm2-135m"]
@@ -79,7 +78,7 @@ def plan_keys(probe: Probe, info: TargetInfo, target_id: str, ctx: PlanContext,
     for planned in probe.plan(info, ctx):
         key = SampleKey(target_id=target_id, probe=probe.name, item_id=planned.item_id, variant=planned.variant,
                         sample_index=planned.sample_index,
-                        params_hash=stable_hash([planned.request.model_dump(mode="json"), planned.phase]))
+                        params_hash=planned.request.request_hash(planned.phase))
         digest = key.digest()
         if digest in seen:
             raise RuntimeError(f"probe {probe.name} planned the same sample twice: {key}")
@@ -100,13 +99,13 @@ class _JudgeClient:
         self.limiter = AdaptiveLimiter.for_target(target.max_concurrency, in_process=target.in_process)
 
     async def __call__(self, request: ChatRequest) -> Completion:
-        h = stable_hash(request.model_dump(mode="json"))
+        h = request.request_hash()
         key = SampleKey(target_id=self.target_id, probe="judge", item_id=h, variant="", sample_index=0,
                         params_hash=h)
         digest = key.digest()
-        if digest in self.journal.finished_digests([digest]):
-            row = self.journal.db.execute("SELECT completion_json FROM samples WHERE digest = ?", (digest,)).fetchone()
-            return Completion.model_validate_json(row[0])
+        cached = self.journal.completion(digest)
+        if cached is not None:
+            return cached
         completion = await self.runner.call(self.target, request, self.limiter)
         self.journal.put_sample(self.run_id, key, self.target.label, PlannedRequest(item_id=h, request=request),
                                 completion)
@@ -233,6 +232,26 @@ def scoring_version(probe: Probe, judge_id: str | None) -> str:
     return probe.version
 
 
+def drill_columns(probe: Probe, row: ScoredSample) -> dict[str, Any]:
+    """The probe's drill-down columns for one scored sample; an odd sample never breaks the run."""
+    try:
+        return dict(probe.drilldown(row) or {})
+    except Exception as exc:
+        return {"drilldown_error": f"{type(exc).__name__}: {exc}"}
+
+
+def _store_columns(journal: Journal, probe: Probe, version: str, rows: list[ScoredSample]) -> None:
+    """Compute and journal the drill-down columns of scored samples that have none yet (newly scored, or
+    scored before the journal stored them), so a report of this run later needs only the journal."""
+    missing = {row.sample.key.digest(): drill_columns(probe, row) for row in rows if row.columns is None}
+    if not missing:
+        return
+    journal.put_columns(probe.name, version, missing)
+    for row in rows:
+        if row.columns is None:
+            row.columns = missing[row.sample.key.digest()]
+
+
 async def _score_and_summarize(journal: Journal, run_id: str, probes: list[Probe], infos: list[TargetInfo],
                                plan_ctx: PlanContext, judge_fn: Any, judge_label: str | None, command: str,
                                stats: list[TargetRunStats], judge_id: str | None = None) -> RunSummary:
@@ -248,8 +267,10 @@ async def _score_and_summarize(journal: Journal, run_id: str, probes: list[Probe
                                     judge_label=judge_label)
                 scores = await probe.score(todo, sctx)
                 journal.put_scores(scores, probe.name, version, (s.key.digest() for s in todo))
+            rows = list(journal.scored_samples(run_id, probe=probe.name))
+            _store_columns(journal, probe, version, rows)
             by_target: dict[str, list[ScoredSample]] = {i.label: [] for i in infos}
-            for row in journal.scored_samples(run_id, probe=probe.name):
+            for row in rows:
                 by_target.setdefault(row.sample.target_label, []).append(row)
             sum_ctx = SummaryContext(targets={i.label: i for i in infos}, size=plan_ctx.size,
                                      samples=plan_ctx.samples, options=plan_ctx.options)
@@ -257,23 +278,17 @@ async def _score_and_summarize(journal: Journal, run_id: str, probes: list[Probe
 
     target_summaries = []
     for info in infos:
-        rows = journal.db.execute(
-            "SELECT COUNT(*), SUM(error IS NOT NULL), COALESCE(SUM(prompt_tokens), 0), "
-            "COALESCE(SUM(completion_tokens), 0) FROM run_samples r JOIN samples s ON s.digest = r.digest "
-            "JOIN run_targets rt ON rt.run_id = r.run_id AND rt.target_id = s.target_id "
-            "WHERE r.run_id = ? AND rt.label = ?",
-            (run_id, info.label),
-        ).fetchone()
+        n, errors, tokens_in, tokens_out = journal.target_totals(run_id, info.label)
         target_summaries.append(TargetSummary(label=info.label, kind=info.kind, fingerprint=info.fingerprint,
-                                              defaults=info.defaults, price=info.price, samples=rows[0] or 0,
-                                              errors=rows[1] or 0, prompt_tokens=rows[2], completion_tokens=rows[3]))
+                                              defaults=info.defaults, price=info.price, samples=n, errors=errors,
+                                              prompt_tokens=tokens_in, completion_tokens=tokens_out))
     for st in stats:
         if st.errors:
             reasons = ", ".join(f"{k} x{v}" for k, v in sorted(st.error_reasons.items()))
             warnings.append(f"{st.label}: {st.errors} sample(s) failed after retries ({reasons}); "
                             "re-run the same command to retry them")
     results.append(cost_metrics(target_summaries, results))
-    created = journal.db.execute("SELECT created_at FROM runs WHERE run_id = ?", (run_id,)).fetchone()[0]
+    created = journal.run_created_at(run_id)
     return RunSummary(run_id=run_id, created_at=created, finished_at=datetime.now(UTC).isoformat(),
                       command=command, weightwatch_version=__version__, size=plan_ctx.size,
                       samples=plan_ctx.samples, seed=plan_ctx.seed, probes=[p.name for p in probes],

@@ -14,6 +14,7 @@ from rich.console import Console
 from weightwatch import __version__
 from weightwatch.ecosystem import cli as ecosystem_cli
 from weightwatch.errors import UserError
+from weightwatch.modify import cli as modify_cli
 from weightwatch.report import cli as report_cli
 
 app = typer.Typer(
@@ -166,7 +167,8 @@ def audit(
     timeout: TimeoutOpt = 600.0,
     fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
     html: Annotated[Path | None, typer.Option("--html", "-o", help="Where to write the HTML report "
-                    "(default: weightwatch-report-<run>.html in the current folder).")] = None,
+                    "(default: weightwatch-report.html in the current folder; an existing folder gets "
+                    "weightwatch-report-<run>.html inside it).")] = None,
 ) -> None:
     """Every probe on every target. With no -t: the embedded Qwen2.5-Coder-0.5B and SmolLM2-135M side by side."""
     from weightwatch.api import DEFAULT_AUDIT_TARGETS
@@ -195,23 +197,11 @@ def probes() -> None:
 @app.command()
 def targets() -> None:
     """The embedded models (installed or not, size, origin) and the named targets of weightwatch.toml."""
-    from rich.table import Table
-
     from weightwatch.config import config_path, load_config
+    from weightwatch.report.targets_table import print_targets
     from weightwatch.targets.embedded import list_embedded
 
-    table = Table("target", "installed", "size", "origin", "how to install", title="Embedded models")
-    for e in list_embedded():
-        table.add_row(f"embedded:{e.name}", "yes" if e.installed else "no", e.size_human, e.origin,
-                      "" if e.installed else e.install_command)
-    out.print(table)
-    cfg = load_config()
-    named = cfg.get("targets", {})
-    if named:
-        t2 = Table("name", "spec", "key variable", title=f"Named targets ({config_path()})")
-        for name, spec in named.items():
-            t2.add_row(name, str(spec.get("spec", "")), str(spec.get("api_key_env", "")))
-        out.print(t2)
+    print_targets(list_embedded(), load_config().get("targets", {}), config_path(), out)
 
 
 @app.command()
@@ -230,6 +220,7 @@ def runs(limit: Annotated[int, typer.Option("--limit")] = 20) -> None:
 
     from weightwatch.config import journal_path
     from weightwatch.engine.journal import Journal
+    from weightwatch.report.readable import human_time
 
     j = Journal(journal_path())
     try:
@@ -238,7 +229,7 @@ def runs(limit: Annotated[int, typer.Option("--limit")] = 20) -> None:
         j.close()
     table = Table("run", "created", "status", "probes", "targets", "samples", title=str(journal_path()))
     for r in rows:
-        table.add_row(r.run_id, r.created_at[:19], r.status, ",".join(r.params.get("probes", [])),
+        table.add_row(r.run_id, human_time(r.created_at), r.status, ",".join(r.params.get("probes", [])),
                       ", ".join(r.params.get("targets", [])), str(r.samples))
     out.print(table)
 
@@ -271,6 +262,7 @@ def scan(
 # Parts that bring their own commands: report/export/compare, adoption/openness.
 report_cli.register(app)
 ecosystem_cli.register(app)
+modify_cli.register(app)
 
 
 def main() -> None:

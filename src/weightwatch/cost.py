@@ -77,8 +77,8 @@ def _metric(results: list[ProbeResult], probe: str, name: str, target: str,
         if r.probe != probe:
             continue
         for m in r.metrics:
-            if m.name == name and m.target == target and (dims is None or all(
-                    m.dims.get(k) == v for k, v in dims.items())):
+            if m.name == name and m.target == target and (dims is None or (m.dims == dims if not dims else all(
+                    m.dims.get(k) == v for k, v in dims.items()))):
                 return m
     return None
 
@@ -133,8 +133,16 @@ def cost_metrics(targets: list[TargetSummary], results: list[ProbeResult]) -> Pr
             add("run_cost", cost, t.samples, "USD", False)
 
         p1 = _metric(results, "capability", "pass@1", label, {"decoding": "greedy"})
-        he_in = _metric(results, "capability", "tokens_in", label)
-        he_out = _metric(results, "capability", "tokens_out", label)
+        # "correct" is counted on the greedy answers (pass@1), so the cost is too: with --samples the
+        # sampled answers' tokens would otherwise inflate the cost per correct task ~(1 + samples) times
+        he_in = _metric(results, "capability", "tokens_in", label, {"decoding": "greedy"})
+        he_out = _metric(results, "capability", "tokens_out", label, {"decoding": "greedy"})
+        if he_in is None and he_out is None:  # a summary from before the greedy token counts existed
+            he_in = _metric(results, "capability", "tokens_in", label)
+            he_out = _metric(results, "capability", "tokens_out", label)
+        all_in = _metric(results, "capability", "tokens_in", label, {})
+        all_out = _metric(results, "capability", "tokens_out", label, {})
+        passed_all = _metric(results, "capability", "answers_passed", label)
         point: dict[str, Any] = {"target": label}
         if p1 is not None and p1.value is not None and p1.n:
             correct = round(p1.value * p1.n)
@@ -159,6 +167,13 @@ def cost_metrics(targets: list[TargetSummary], results: list[ProbeResult]) -> Pr
                             method="wilson (on tasks solved)")
                 else:
                     add("cost_per_correct_task", None, p1.n, "USD", False, "no task solved")
+            if passed_all is not None and passed_all.n > p1.n and passed_all.value:
+                # with --samples: every answer's tokens over every passing answer (greedy and sampled)
+                all_cost = run_cost(int(all_in.value or 0) if all_in else 0, int(all_out.value or 0) if all_out
+                                    else 0, p_in, p_out)
+                if all_cost is not None:
+                    add("cost_per_correct_answer", all_cost / passed_all.value, passed_all.n, "USD", False,
+                        f"{passed_all.n} HumanEval answers (greedy and sampled), {int(passed_all.value)} passed")
             if blend is not None:
                 point["blended_price_per_mtok"] = blend
             params = t.fingerprint.parameters

@@ -53,15 +53,21 @@ class ChatRequest(BaseModel):
     response_format: dict[str, Any] | None = None
 
     def params(self) -> dict[str, Any]:
-        """The generation parameters (everything but the messages) as a plain dict.
-
-        `response_format` appears only when set, so requests without it hash exactly as before it existed
-        (journals written earlier resume)."""
+        """The generation parameters (everything but the messages) as a plain dict (for exports);
+        `response_format` appears only when set."""
         exclude = {"messages"} if self.response_format is not None else {"messages", "response_format"}
         return self.model_dump(exclude=exclude)
 
-    def params_hash(self) -> str:
-        return stable_hash(self.params())
+    def request_hash(self, phase: str | None = None) -> str:
+        """THE request hash, the only one: `SampleKey.params_hash` of every journaled sample.
+
+        The stable hash of the whole request in JSON mode (messages and every generation parameter,
+        `response_format` included even when None) and, for a planned request, its `PlannedRequest.phase`
+        (the same request in a speed sweep phase is another sample). Judge requests are not planned and
+        have no phase (None). Changing what goes in here changes every sample key, so journals written
+        before would not resume: tests/test_types_response_format.py pins the values."""
+        dump = self.model_dump(mode="json")
+        return stable_hash(dump if phase is None else [dump, phase])
 
 
 class Completion(BaseModel):
@@ -165,6 +171,9 @@ class Score(BaseModel):
 class ScoredSample(BaseModel):
     sample: Sample
     scores: list[Score] = Field(default_factory=list)
+    # the drill-down columns the probe computed when it scored this sample (Probe.drilldown), stored in the
+    # journal so a report of an old run needs no probe code; None when not computed (journals before v2)
+    columns: dict[str, Any] | None = None
 
     def score(self, scorer: str) -> Score | None:
         for s in self.scores:

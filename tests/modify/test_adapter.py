@@ -143,3 +143,20 @@ def test_bad_adapters_get_one_line_errors(tiny: Path, tmp_path: Path) -> None:
         line = info.value.one_line()
         assert words in line and "\n" not in line, line
     check_adapter(good, tiny)  # the good one passes, from a path too
+
+
+def test_prefix_cache_gives_the_same_numbers(tiny: Path) -> None:
+    """Session.run reuses the KV cache of the prompt prefix it shares with the last prompt: same results."""
+    pytest.importorskip("llama_cpp")
+    from weightwatch.modify.capture import Session
+
+    with Session(tiny, n_ctx=128, n_threads=1) as s:
+        fresh_logits, fresh_acts = s.run("the world is", layers=range(N_LAYER))
+    with Session(tiny, n_ctx=128, n_threads=1) as s:
+        s.run("the world of hello", layers=range(N_LAYER))
+        s.generate("a", 3)
+        logits, acts = s.run("the world is", layers=range(N_LAYER))
+        again, _ = s.run("the world is")
+    assert np.allclose(logits, fresh_logits, atol=1e-4) and np.allclose(again, fresh_logits, atol=1e-4)
+    for i in range(N_LAYER):
+        assert np.allclose(acts[i], fresh_acts[i], atol=1e-4)

@@ -94,7 +94,7 @@ def build_run(*, run_id: str = "20261122-080000-abcdef", seed: int = 1, hostile:
             req = ChatRequest(messages=[Message(role="user", content=prompt)], temperature=0.0 if k == 0 else 0.7,
                               seed=k)
             key = SampleKey(target_id=_tid, probe=probe, item_id=item, variant=variant, sample_index=k,
-                            params_hash=req.params_hash())
+                            params_hash=req.request_hash())
             comp = Completion(text=text if not error else "", error=error, finish_reason="stop", prompt_tokens=40,
                               completion_tokens=completion_tokens, ttft_s=_ttft * (0.8 + 0.4 * rng.random()),
                               total_s=completion_tokens / _tps)

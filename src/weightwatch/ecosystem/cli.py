@@ -38,6 +38,8 @@ def snapshot(
                      "the same options exists.")] = False,
     pace: Annotated[float, typer.Option("--pace", help="Least seconds between two page requests (0.6 stays "
                     "under the Hub's anonymous quota of ~500 calls per 5 minutes).")] = 0.6,
+    retries: Annotated[int, typer.Option("--retries", help="Retries of a page after a 429 / 5xx (each waits "
+                       "for the Hub's Retry-After) before the snapshot stops, resumable.")] = 5,
 ) -> None:
     """Read model metadata from the Hugging Face Hub into the journal (needs access to the Hub; resumable)."""
     from weightwatch.ecosystem.hub import take_snapshot
@@ -45,7 +47,8 @@ def snapshot(
 
     with SnapshotStore() as store:
         res = take_snapshot(store, limit=limit or None, authors=author, since=since, sort=sort, page_size=page_size,
-                            fresh=fresh, pace=pace, progress=lambda msg: err.print(msg, markup=False, highlight=False))
+                            fresh=fresh, pace=pace, max_retries=retries,
+                            progress=lambda msg: err.print(msg, markup=False, highlight=False))
         err.print(f"snapshot {res.snapshot_id} {res.status}: {res.models_total} models "
                   f"({res.pages_fetched} page(s) fetched now{', resumed' if res.resumed else ''}) in {store.path}",
                   markup=False, highlight=False)
@@ -97,7 +100,7 @@ def openness(
     import json
 
     from weightwatch.ecosystem.hub import HubClient, HubUnreachable, fetch_model, unreachable
-    from weightwatch.ecosystem.openness import assess
+    from weightwatch.ecosystem.openness import assess, yes_no
     from weightwatch.ecosystem.store import SnapshotStore
 
     results = []
@@ -124,8 +127,8 @@ def openness(
         return
     t = Table("model", "licence", "class", "data named", "code linked", "level", "from")
     for o, src in results:
-        t.add_row(rx(o.model_id), rx(o.license), o.licence_class, "yes" if o.data_disclosed else "no",
-                  "yes" if o.code_linked else "no", o.level, src)
+        t.add_row(rx(o.model_id), rx(o.license), o.licence_class, yes_no(o.data_disclosed), yes_no(o.code_linked),
+                  o.level, src)
     out.print(t)
     for o, _ in results:
         out.print(f"[bold]{rx(o.model_id)}[/]: " + rx("; ".join(o.reasons)), highlight=False)

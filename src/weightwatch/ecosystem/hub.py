@@ -18,12 +18,14 @@ import), else https://huggingface.co.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from pydantic import BaseModel
 
@@ -72,6 +74,25 @@ class SnapshotResult(BaseModel):
     status: str
 
 
+@contextlib.contextmanager
+def _quiet_library() -> Iterator[None]:
+    """huggingface_hub logs a warning on every retry ("HTTP Error 429 thrown ...", "Rate limited. Waiting
+    ..."); weightwatch reports the outcome itself in one line, so those warnings are held back here."""
+    log = logging.getLogger("huggingface_hub")
+    before = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(before)
+
+
+def next_url(endpoint: str, path_and_query: str) -> str:
+    """The absolute URL of a saved next-page link. The link holds the server's whole path, so an
+    endpoint with a path prefix (`HF_ENDPOINT=https://mirror.example/hf`) is not prefixed twice."""
+    return urljoin(endpoint.rstrip("/") + "/", path_and_query)
+
+
 def _path_and_query(url: str) -> str:
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
@@ -96,10 +117,11 @@ class HubClient:
         # Not retried: a refused or unresolvable connection means the Hub is not reachable from here.
         retry_exc = (hx.ReadTimeout, hx.WriteTimeout, hx.PoolTimeout, hx.RemoteProtocolError, hx.ReadError)
         try:
-            r = http_backoff("GET", url, params=params, headers=build_hf_headers(token=self.token),
-                             max_retries=self.max_retries, base_wait_time=self.base_wait,
-                             max_wait_time=self.max_wait, retry_on_exceptions=retry_exc,
-                             retry_on_status_codes=RETRY_STATUSES, timeout=self.timeout)
+            with _quiet_library():
+                r = http_backoff("GET", url, params=params, headers=build_hf_headers(token=self.token),
+                                 max_retries=self.max_retries, base_wait_time=self.base_wait,
+                                 max_wait_time=self.max_wait, retry_on_exceptions=retry_exc,
+                                 retry_on_status_codes=RETRY_STATUSES, timeout=self.timeout)
         except (hx.ConnectError, hx.ConnectTimeout) as exc:
             raise HubUnreachable(str(exc) or type(exc).__name__) from exc
         except hx.TransportError as exc:
@@ -229,7 +251,7 @@ def take_snapshot(store: SnapshotStore, *, limit: int | None = None, authors: It
                     first = False
                 else:
                     assert nxt is not None
-                    url, q = client.endpoint + nxt, None
+                    url, q = next_url(client.endpoint, nxt), None
                 wait = last_request + pace - time.monotonic()
                 if pages and wait > 0:
                     time.sleep(wait)

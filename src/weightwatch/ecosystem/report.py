@@ -13,7 +13,7 @@ from rich.markup import escape as rx
 from rich.table import Table
 
 from weightwatch.ecosystem import lineage as lineage_mod
-from weightwatch.ecosystem.openness import LEVELS, assess
+from weightwatch.ecosystem.openness import LEVELS, assess, yes_no
 from weightwatch.ecosystem.origins import Origin, load_origins, table_version
 from weightwatch.ecosystem.shares import (
     METRICS,
@@ -67,7 +67,7 @@ class OpennessRow(BaseModel):
     license: str
     licence_class: str
     data_disclosed: bool
-    code_linked: bool
+    code_linked: bool | None   # None: unknown (README not fetched)
     level: str
 
 
@@ -207,7 +207,7 @@ def print_report(report: AdoptionReport, console: Console, *, top: int = 10) -> 
         t.add_column(col)
     for o in report.openness[:top]:
         t.add_row(rx(o.model_id), f"{o.downloads_30d:,}" if o.downloads_30d is not None else "unknown", rx(o.license),
-                  o.licence_class, "yes" if o.data_disclosed else "no", "yes" if o.code_linked else "no", o.level)
+                  o.licence_class, yes_no(o.data_disclosed), yes_no(o.code_linked), o.level)
     t.caption = "; ".join(f"{lv.level}: {lv.models} models, {_pct(lv.share)} of 30-day downloads"
                           for lv in report.openness_levels)
     console.print(t)
@@ -297,8 +297,8 @@ def adoption_html_section(report: AdoptionReport, *, top: int = 10) -> str:
     for o in report.openness[:top]:
         dl = f"{o.downloads_30d:,}" if o.downloads_30d is not None else "unknown"
         out.append(f'<tr><td>{e(o.model_id)}</td><td class="n">{e(dl)}</td><td>{e(o.license)}</td>'
-                   f"<td>{e(o.licence_class)}</td><td>{'yes' if o.data_disclosed else 'no'}</td>"
-                   f"<td>{'yes' if o.code_linked else 'no'}</td><td>{e(o.level)}</td></tr>")
+                   f"<td>{e(o.licence_class)}</td><td>{yes_no(o.data_disclosed)}</td>"
+                   f"<td>{yes_no(o.code_linked)}</td><td>{e(o.level)}</td></tr>")
     out.append("</tbody></table>")
     lin = report.lineage
     out.append(f'<p class="note">Lineage: {lin.self_root} models are their own root, {lin.in_snapshot} have a root '

@@ -99,6 +99,7 @@ class Session:
             raise UserError("llama.cpp could not create a context for activation capture", "lower n_ctx")
         self.n_ctx = n_ctx
         self._adapters: dict[str, Any] = {}
+        self._kv: list[int] = []  # tokens now in the KV cache (sequence 0)
 
     # -- the eval callback -------------------------------------------------------------------------
     def _on_tensor(self, tensor: int, ask: bool, _user: int) -> bool:
@@ -135,13 +136,24 @@ class Session:
         return toks[-(self.n_ctx - 8):]
 
     def _decode(self, tokens: Sequence[int]) -> None:
+        """Decode `tokens` as sequence 0, reusing the cached prefix they share with the last prompt (the chat
+        template's system part is the same for every prompt). The cache is dropped when the adapter changes."""
         lc = self._lc
-        lc.llama_memory_clear(lc.llama_get_memory(self.ctx), True)
-        arr = (lc.llama_token * len(tokens))(*tokens)
-        batch = lc.llama_batch_get_one(arr, len(tokens))
-        rc = lc.llama_decode(self.ctx, batch)
+        mem = lc.llama_get_memory(self.ctx)
+        n = 0
+        limit = min(len(self._kv), len(tokens) - 1)
+        while n < limit and self._kv[n] == tokens[n]:
+            n += 1
+        if n == 0 or not lc.llama_memory_seq_rm(mem, 0, n, -1):
+            lc.llama_memory_clear(mem, True)
+            n = 0
+        self._kv = []
+        rest = list(tokens[n:])
+        arr = (lc.llama_token * len(rest))(*rest)
+        rc = lc.llama_decode(self.ctx, lc.llama_batch_get_one(arr, len(rest)))
         if rc != 0:
             raise RuntimeError(f"llama_decode returned {rc}")
+        self._kv = list(tokens)
 
     def run(self, prompt: str, layers: Sequence[int] = ()) -> tuple[np.ndarray, dict[int, np.ndarray]]:
         """(first-token logits, {layer: last-token residual after that layer}) for one user prompt."""
@@ -179,13 +191,16 @@ class Session:
             out.append(tok)
             arr = (lc.llama_token * 1)(tok)
             if lc.llama_decode(self.ctx, lc.llama_batch_get_one(arr, 1)) != 0:
+                self._kv = []
                 break
+            self._kv.append(tok)
             pos += 1
         return self.llm.detokenize(out).decode("utf-8", "replace")
 
     # -- adapters ------------------------------------------------------------------------------------
     def set_adapter(self, path: Path | None, scale: float = 1.0) -> None:
         lc = self._lc
+        self._kv = []  # cached keys/values were computed with the previous adapter
         if path is None:
             lc.llama_set_adapters_lora(self.ctx, None, 0, None)
             return

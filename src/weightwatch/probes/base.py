@@ -7,7 +7,8 @@ A probe
 
 Probes never call targets directly: the runner answers planned requests (and judge requests made
 through `ScoreContext.ask_judge`) and journals every completion. A new probe is one folder under
-`weightwatch/probes/` with a class implementing this protocol, plus one line in `registry.py`.
+`weightwatch/probes/` with a class implementing this protocol, decorated with `registry.register` (and its
+module listed in `registry.BUILTIN`); a plugin package names its class in the `weightwatch.probes` entry points.
 """
 
 from __future__ import annotations

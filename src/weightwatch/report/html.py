@@ -27,6 +27,7 @@ from markupsafe import Markup
 from weightwatch import __version__
 from weightwatch.report.figures import build_figures
 from weightwatch.report.headlines import HEADLINES, metric_help
+from weightwatch.report.readable import human_span, human_time, readable_version
 from weightwatch.report.summary import (
     comparison_text,
     dims_text,
@@ -162,7 +163,8 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
             tab = _table(value)
             if tab is not None:
                 tables.append({"name": name, **tab})
-        probes.append({"name": res.probe, "version": res.version, "notes": res.notes, "warnings": res.warnings,
+        probes.append({"name": res.probe, "version": res.version, "version_text": readable_version(res.version),
+                       "notes": res.notes, "warnings": res.warnings,
                        "metrics": [_metric_row(m) for m in res.metrics], "tables": tables})
 
     helps = metric_help()
@@ -224,7 +226,10 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
         "fingerprints": fingerprints,
         "rows_total": len(drill),
         "row_counts": counts,
-        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "generated": human_time(datetime.now(UTC)),
+        "when": {"span": human_span(summary.created_at, summary.finished_at),
+                 "started": human_time(summary.created_at),
+                 "finished": human_time(summary.finished_at) if summary.finished_at else "not finished"},
         "version": __version__,
         "css": Markup(css),
         "js": Markup(js),

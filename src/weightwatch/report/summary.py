@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from weightwatch.report.headlines import HEADLINES, Headline
+from weightwatch.report.readable import readable_version
 from weightwatch.stats.power import n_per_arm, power_two_proportions
 from weightwatch.types import Metric, RunSummary, ScoredSample
 
@@ -302,20 +303,6 @@ def prompt_text(ss: ScoredSample) -> str:
     return "\n\n".join(f"[{m.role}] {m.content}" for m in msgs)
 
 
-_DRILL_CACHE: dict[str, Any] = {}
-
-
-def _probe_obj(name: str) -> Any:
-    if name not in _DRILL_CACHE:
-        try:
-            from weightwatch.probes import registry
-
-            _DRILL_CACHE[name] = registry.get(name)
-        except Exception:  # a probe missing from this installation: generic columns only
-            _DRILL_CACHE[name] = None
-    return _DRILL_CACHE[name]
-
-
 STANDARD_KEYS = ("label", "topic", "language", "arm", "condition", "facts", "flags", "findings")
 
 
@@ -323,14 +310,8 @@ def drill_row(ss: ScoredSample, *, clip: int | None = MAX_TEXT, probe_columns: b
     """One response as a flat dict: who, what was asked, what came back, and every verdict on it."""
     s = ss.sample
     meta = s.planned.meta or {}
-    extra: dict[str, Any] = {}
-    if probe_columns:
-        probe = _probe_obj(s.key.probe)
-        if probe is not None:
-            try:
-                extra = dict(probe.drilldown(ss) or {})
-            except Exception as exc:  # one odd sample never breaks the report
-                extra = {"drilldown_error": f"{type(exc).__name__}: {exc}"}
+    # the probe's own columns, computed when the sample was scored and stored in the journal
+    extra: dict[str, Any] = dict(ss.columns or {}) if probe_columns else {}
     primary = next((sc for sc in ss.scores if sc.label is not None), ss.scores[0] if ss.scores else None)
     label = extra.pop("label", None) or (primary.label if primary else None)
     if s.completion.error and not label:
@@ -361,7 +342,8 @@ def drill_row(ss: ScoredSample, *, clip: int | None = MAX_TEXT, probe_columns: b
         "condition": _short(cond, 80),
         "label": label or "",
         "value": primary.value if primary and primary.value is not None and math.isfinite(primary.value) else None,
-        "judges": "; ".join(f"{sc.scorer} v{sc.scorer_version}: {sc.label if sc.label is not None else sc.value}"
+        "judges": "; ".join(f"{sc.scorer} {readable_version(sc.scorer_version)}: "
+                            f"{sc.label if sc.label is not None else sc.value}"
                             for sc in ss.scores),
         "facts": _short(facts),
         "flags": _short(flags),

@@ -25,6 +25,7 @@ from weightwatch.datafiles import package_yaml
 from weightwatch.errors import MissingDependency
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
 from weightwatch.probes.capability.extract import build_program
+from weightwatch.probes.registry import register
 from weightwatch.sandbox import SandboxResult, run_many, sandbox_facts
 from weightwatch.scanners.base import Snippet
 from weightwatch.scanners.scan import scan_snippets
@@ -144,6 +145,7 @@ def _security_scanner() -> SecurityFn | None:
     return scan
 
 
+@register
 class CapabilityProbe:
     name = "capability"
     version = "1"
@@ -239,6 +241,8 @@ class CapabilityProbe:
             hows: Counter[str] = Counter()
             fails: Counter[str] = Counter()
             tok_in = tok_out = 0
+            greedy_in = greedy_out = 0  # the greedy answers alone: what "correct" (pass@1) counts
+            answers = passed_all = 0
             secure: dict[str, bool] = {}
             sec_labels: Counter[str] = Counter()
             for r in rows:
@@ -246,6 +250,9 @@ class CapabilityProbe:
                 c = r.sample.completion
                 tok_in += c.prompt_tokens or 0
                 tok_out += c.completion_tokens or 0
+                if r.sample.planned.sample_index == 0:
+                    greedy_in += c.prompt_tokens or 0
+                    greedy_out += c.completion_tokens or 0
                 if sc is None or sc.label == "error":
                     errors += 1
                     continue
@@ -253,6 +260,8 @@ class CapabilityProbe:
                 if sc.label != "pass":
                     fails[str(sc.details.get("killed") or sc.label)] += 1
                 ok = 1.0 if sc.label == "pass" else 0.0
+                answers += 1
+                passed_all += int(ok)
                 if r.sample.planned.sample_index == 0:
                     greedy[r.sample.planned.item_id] = ok
                     sec = r.score(SECURITY_SCORER)
@@ -272,6 +281,14 @@ class CapabilityProbe:
                                          target=label, unit="tokens"))
             result.metrics.append(Metric(probe=self.name, name="tokens_out", value=float(tok_out), n=len(rows),
                                          target=label, unit="tokens"))
+            # cost.py prices "cost per correct task" with these: the same greedy answers pass@1 counts
+            greedy_rows = sum(1 for r in rows if r.sample.planned.sample_index == 0)
+            for name, value in (("tokens_in", greedy_in), ("tokens_out", greedy_out)):
+                result.metrics.append(Metric(probe=self.name, name=name, value=float(value), n=greedy_rows,
+                                             target=label, unit="tokens", dims={"decoding": "greedy"}))
+            result.metrics.append(Metric(probe=self.name, name="answers_passed", value=float(passed_all),
+                                         n=answers, target=label, unit="answers", higher_is_better=True,
+                                         note="every scored answer, greedy and sampled"))
             if sampled:
                 temp = None
                 if info is not None:

@@ -17,6 +17,7 @@ from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, T
 from weightwatch.probes.censorship import calibration, dataset
 from weightwatch.probes.censorship.labels import LLM_SCORER, RULES_SCORER, SCORER
 from weightwatch.probes.censorship.metrics import summarize as summarize_metrics
+from weightwatch.probes.registry import register
 from weightwatch.types import (
     ChatRequest,
     Message,
@@ -113,6 +114,7 @@ def _prompt_of(sample: Sample) -> str:
     return users[-1] if users else ""
 
 
+@register
 class CensorshipProbe:
     name = "censorship"
     uses_judge = True  # another --judge (or none) re-scores journaled answers (api.scoring_version)

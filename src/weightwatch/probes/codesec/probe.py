@@ -20,6 +20,7 @@ import numpy as np
 from weightwatch.datafiles import package_yaml
 from weightwatch.errors import UserError
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
+from weightwatch.probes.registry import register
 from weightwatch.scanners.base import Snippet
 from weightwatch.scanners.refusal import is_refusal, refusal_judge_name
 from weightwatch.scanners.scan import scan_snippets
@@ -183,6 +184,7 @@ def _kn(clusters: dict[str, list[float]]) -> tuple[int, int]:
     return k, n
 
 
+@register
 class CodesecProbe:
     name = "codesec"
     version = "1"

@@ -13,6 +13,7 @@ from typing import Any
 
 from weightwatch.datafiles import package_yaml
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
+from weightwatch.probes.registry import register
 from weightwatch.stats.proportions import rate_metric
 from weightwatch.types import (
     ChatRequest,
@@ -38,6 +39,7 @@ def is_correct(answer: str, accept: list[str]) -> bool:
     return any(re.search(rf"(?<!\w){re.escape(a.lower())}(?!\w)", low) for a in accept)
 
 
+@register
 class SanityProbe:
     name = "sanity"
     version = "1"

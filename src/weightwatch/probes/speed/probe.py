@@ -28,6 +28,7 @@ from scipy import stats as sps
 
 from weightwatch.datafiles import package_yaml
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
+from weightwatch.probes.registry import register
 from weightwatch.stats.multiple import holm
 from weightwatch.types import (
     ChatRequest,
@@ -121,6 +122,7 @@ def median_ci(values: Sequence[float], *, n_boot: int = 2000, seed: int = 0,
     return med, float(np.quantile(reps, 0.025)), float(np.quantile(reps, 0.975))
 
 
+@register
 class SpeedProbe:
     name = "speed"
     version = "1"
