@@ -68,13 +68,19 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
     command = _resume_command()
     display = ProgressDisplay(err)
 
-    with display:
-        outcome = run_interruptible(run_async(
-            probes, targets, size=size, samples=samples, seed=seed, options=options,  # type: ignore[arg-type]
-            judge=judge, fresh=fresh, max_concurrency=max_concurrency, timeout_s=timeout, command=command,
-            progress=display.start,
-        ), on_first=lambda: _say("stopping: finished samples are kept in the journal (Ctrl-C again to quit at "
-                                 "once)"), on_second=lambda: _say(f"quit; resume with: {command}"))
+    try:
+        with display:
+            outcome = run_interruptible(run_async(
+                probes, targets, size=size, samples=samples, seed=seed, options=options,  # type: ignore[arg-type]
+                judge=judge, fresh=fresh, max_concurrency=max_concurrency, timeout_s=timeout, command=command,
+                progress=display.start,
+            ), on_first=lambda: _say("stopping: finished samples are kept in the journal (Ctrl-C again to quit "
+                                     "at once)"), on_second=lambda: _say(f"quit; resume with: {command}"))
+    except KeyboardInterrupt:
+        # typer would turn a KeyboardInterrupt into a silent exit code: say it here
+        err.print(f"interrupted: the samples finished so far are in the journal; resume with: {command}",
+                  markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
     if outcome.resumed:
         err.print(f"resumed run {outcome.run_id}")
     if outcome.reused_samples:
@@ -268,7 +274,9 @@ modify_cli.register(app)
 def main() -> None:
     debug = "--debug" in sys.argv
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:  # typer.Exit(n) comes back as a return value
+            sys.exit(code)
     except UserError as exc:
         if debug:
             raise
