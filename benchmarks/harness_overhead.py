@@ -118,7 +118,16 @@ def ww_worker(base_url: str, n: int, concurrency: int, profile: bool = False, pr
     sys.path.insert(0, str(HERE))
     from weightwatch import __version__, api
     from weightwatch.probes import registry
+    from weightwatch.probes.base import ProbeOptions
 
+    class OverheadOptions(ProbeOptions):
+        n: int = 2000
+
+    # the protocol's declarations, set here: this module must also import where weightwatch is not installed
+    OverheadProbe.Options = OverheadOptions  # type: ignore[attr-defined]
+    OverheadProbe.headlines = ()  # type: ignore[attr-defined]
+    OverheadProbe.uses_judge = False  # type: ignore[attr-defined]
+    OverheadProbe.runs_model_code = False  # type: ignore[attr-defined]
     registry.register(OverheadProbe)
     journal = home / "journal.sqlite"
     kwargs = dict(options={"n": n}, max_concurrency=concurrency, fresh=True, journal_file=journal,

@@ -41,6 +41,9 @@ JudgeOpt = Annotated[str | None, typer.Option("--judge", help="An LLM judge targ
                      "unless --judge-self).")]
 FreshOpt = Annotated[bool, typer.Option("--fresh", help="Ignore journaled samples and ask again.")]
 ConcOpt = Annotated[int | None, typer.Option("--max-concurrency", help="Cap on requests in flight per target.")]
+UnsandboxedOpt = Annotated[bool, typer.Option(
+    "--allow-unsandboxed-code", help="Where no sandbox is possible (bubblewrap, user namespaces), run model-written "
+    "code WITHOUT isolation instead of refusing. The report then carries a warning.")]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds per request before it is retried.")]
 
 
@@ -60,7 +63,7 @@ def _main(
 
 def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples: int, seed: int,
                     options: dict[str, Any], judge: str | None, fresh: bool, max_concurrency: int | None,
-                    timeout: float, html: Path | None, fmt: str) -> None:
+                    timeout: float, html: Path | None, fmt: str, allow_unsandboxed_code: bool = False) -> None:
     from weightwatch.api import run_async
     from weightwatch.engine.interrupt import run_interruptible
     from weightwatch.engine.progress import ProgressDisplay
@@ -73,7 +76,7 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
             outcome = run_interruptible(run_async(
                 probes, targets, size=size, samples=samples, seed=seed, options=options,  # type: ignore[arg-type]
                 judge=judge, fresh=fresh, max_concurrency=max_concurrency, timeout_s=timeout, command=command,
-                progress=display.start,
+                progress=display.start, allow_unsandboxed_code=allow_unsandboxed_code,
             ), on_first=lambda: _say("stopping: finished samples are kept in the journal (Ctrl-C again to quit "
                                      "at once)"), on_second=lambda: _say(f"quit; resume with: {command}"))
     except KeyboardInterrupt:
@@ -90,6 +93,11 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
         out.print_json(summary.model_dump_json())
     else:
         _print_summary(summary)
+    if summary.isolation:
+        from rich.markup import escape
+
+        style = "bold red" if summary.unsandboxed_code else "dim"
+        err.print(f"[{style}]{escape(summary.isolation)}[/]")
     for w in summary.warnings:
         err.print(f"[yellow]warning:[/] {w}")
     if html is not None:
@@ -99,7 +107,7 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
 
         j = Journal(journal_path())
         try:
-            path = write_html(j, outcome.run_id, html)
+            path = write_html(j, outcome.run_id, html, summary)
         finally:
             j.close()
         err.print(f"HTML report: {path}")
@@ -152,13 +160,15 @@ def run(
     timeout: TimeoutOpt = 600.0,
     fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
     html: Annotated[Path | None, typer.Option("--html", help="Also write the HTML report here.")] = None,
+    allow_unsandboxed_code: UnsandboxedOpt = False,
 ) -> None:
     """Run one or more probes on one or more targets. Re-running the same command resumes."""
     if not target:
         raise UserError("no target given", "add -t TARGET, e.g. -t embedded:qwen2.5-coder-0.5b")
     _run_and_report(probes, target, size=size, samples=samples, seed=seed,
                     options=_options(prompts, languages, judge_self), judge=judge, fresh=fresh,
-                    max_concurrency=max_concurrency, timeout=timeout, html=html, fmt=fmt)
+                    max_concurrency=max_concurrency, timeout=timeout, html=html, fmt=fmt,
+                    allow_unsandboxed_code=allow_unsandboxed_code)
 
 
 @app.command()
@@ -175,6 +185,7 @@ def audit(
     html: Annotated[Path | None, typer.Option("--html", "-o", help="Where to write the HTML report "
                     "(default: weightwatch-report.html in the current folder; an existing folder gets "
                     "weightwatch-report-<run>.html inside it).")] = None,
+    allow_unsandboxed_code: UnsandboxedOpt = False,
 ) -> None:
     """Every probe on every target. With no -t: the embedded Qwen2.5-Coder-0.5B and SmolLM2-135M side by side."""
     from weightwatch.api import DEFAULT_AUDIT_TARGETS
@@ -183,7 +194,8 @@ def audit(
     targets = target or DEFAULT_AUDIT_TARGETS
     _run_and_report(registry.audit_probes(), targets, size=size, samples=samples, seed=seed, options={},
                     judge=judge, fresh=fresh, max_concurrency=max_concurrency, timeout=timeout,
-                    html=html or Path("weightwatch-report.html"), fmt=fmt)
+                    html=html or Path("weightwatch-report.html"), fmt=fmt,
+                    allow_unsandboxed_code=allow_unsandboxed_code)
 
 
 @app.command()
@@ -247,9 +259,9 @@ def judge_censorship(
     judge: JudgeOpt = None,
 ) -> None:
     """Label responses (from any tool) as answered / refused / deflected / narrative / empty / unscored."""
-    from weightwatch.probes.censorship.files import judge_jsonl
+    from weightwatch.api import judge_censorship_file
 
-    counts = judge_jsonl(input, output, judge=judge)
+    counts = judge_censorship_file(input, output, judge=judge)
     out.print(json.dumps(counts, sort_keys=True))
 
 

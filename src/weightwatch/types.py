@@ -207,6 +207,39 @@ class Metric(BaseModel):
         return is_significant(self.p_value, self.p_adjusted)
 
 
+HeadlineFormat = Literal["rate", "diff", "ratio", "usd", "seconds", "tokens/s", "number"]
+
+
+class Headline(BaseModel):
+    """One scorecard row a probe declares: which of its metrics it shows, which way is better, how it reads.
+
+    `names` are accepted metric names (first match wins) among the probe's metrics carrying `dims`
+    (then each of `alt_dims`); with `expand`, one row per value of that dim. Among matching metrics the
+    one with the fewest extra dims is taken (the aggregate, not a per-topic cell). A row whose metrics a
+    run lacks is left out. `compare_names` name cross-target comparison metrics (Metric.compare = [A, B])
+    carrying the test behind the row's significance marker; the row's own names are always tried too.
+    `meaning` and `test` are printed in the report's methods section."""
+
+    model_config = ConfigDict(frozen=True)
+    key: str
+    label: str  # what the row says ("{value}" is replaced by the expanded dim's value)
+    names: tuple[str, ...]
+    higher_is_better: bool | None = None  # direction: True = higher is better, None = neither
+    format: HeadlineFormat | None = None  # how the value reads when the metric carries no unit
+    dims: dict[str, str] = Field(default_factory=dict)  # required dims
+    alt_dims: tuple[dict[str, str], ...] = ()  # tried in order after `dims` when it matches nothing
+    expand: str | None = None  # one row per value of this dim ...
+    expand_where: dict[str, str] = Field(default_factory=dict)  # ... among metrics carrying these dims
+    expand_skip: tuple[str, ...] = ()  # values of `expand` not given their own row
+    expand_max: int = 8  # more values than this: no per-value rows (the charts show them all)
+    secondary: tuple[str, ...] = ()  # a second metric shown in the same cell (e.g. risk ratio)
+    secondary_dims: dict[str, str] = Field(default_factory=dict)  # extra dims the secondary must carry
+    secondary_label: str = ""
+    compare_names: tuple[str, ...] = ()
+    meaning: str = ""  # methods section: what the number means
+    test: str = ""  # methods section: the interval / test behind it
+
+
 class ProbeResult(BaseModel):
     """Everything one probe reports for one run."""
 
@@ -216,6 +249,9 @@ class ProbeResult(BaseModel):
     notes: list[str] = Field(default_factory=list)  # e.g. "quick size uses 20 of 164 tasks"
     warnings: list[str] = Field(default_factory=list)  # e.g. "too few samples to detect ..."
     tables: dict[str, Any] = Field(default_factory=dict)  # probe-specific extras (power analysis ...)
+    # the scorecard rows the probe declares (Probe.headlines), stored with the result so a report of this
+    # run renders them without the probe's code
+    headlines: list[Headline] = Field(default_factory=list)
 
 
 class TargetSummary(BaseModel):
@@ -248,6 +284,9 @@ class RunSummary(BaseModel):
     targets: list[TargetSummary] = Field(default_factory=list)
     results: list[ProbeResult] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    # how model-written code was isolated (weightwatch.sandbox), "" when no probe of the run executes it
+    isolation: str = ""
+    unsandboxed_code: bool = False  # model-written code ran without isolation (--allow-unsandboxed-code)
 
     def metrics(self, probe: str | None = None) -> list[Metric]:
         out: list[Metric] = []

@@ -21,6 +21,7 @@ class CannedCoder:
 
     kind = "openai"
     in_process = False
+    price: dict[str, float] = {}
     max_concurrency = 8
     price = {"input_per_mtok": 1.0, "output_per_mtok": 2.0}
 

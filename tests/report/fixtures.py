@@ -12,6 +12,7 @@ import random
 from collections import defaultdict
 from pathlib import Path
 
+from weightwatch.api import declared_headlines
 from weightwatch.engine.journal import Journal
 from weightwatch.stats.multiple import holm
 from weightwatch.stats.proportions import (
@@ -174,6 +175,8 @@ def build_run(*, run_id: str = "20261122-080000-abcdef", seed: int = 1, hostile:
                          command="weightwatch audit -t a -t b -t c", weightwatch_version="0.1.0", size="quick",
                          samples=samples - 1, seed=0, probes=["censorship", "codesec", "capability", "speed", "cost"],
                          targets=tsum, results=_summarize(rows, labels))
+    for result in summary.results:  # what a run stores: the rows each probe declares
+        result.headlines = list(declared_headlines(result.probe))
     return Built(summary, rows, run_id)
 
 

@@ -65,7 +65,7 @@ def test_a_registered_backend_is_used_by_kind() -> None:
 
 def test_probe_registry() -> None:
     assert registry.available()[:5] == ["censorship", "codesec", "capability", "speed", "sanity"]
-    assert registry.audit_probes()[:5] == registry.AUDIT_ORDER
+    assert registry.audit_probes() == registry.AUDIT_ORDER
     with pytest.raises(UserError, match="unknown probe 'nope'"):
         registry.get("nope")
 
@@ -75,8 +75,24 @@ def test_probe_registry() -> None:
     with pytest.raises(TypeError, match="lower-case"):
         registry.register(Bad)
 
-    class Clash:
-        name = "sanity"
+    class Half:
+        name = "half"
+        version = "1"
+
+    with pytest.raises(TypeError, match="lacks description, Options, headlines, uses_judge, runs_model_code, plan"):
+        registry.register(Half)
+
+    from weightwatch.probes.sanity.probe import SanityProbe
+
+    class Clash(SanityProbe):
+        pass
 
     with pytest.raises(TypeError, match="two probes are named 'sanity'"):
         registry.register(Clash)
+
+    class BadOptions(SanityProbe):
+        name = "bad-options"
+        Options = dict  # type: ignore[assignment]
+
+    with pytest.raises(TypeError, match="ProbeOptions"):
+        registry.register(BadOptions)

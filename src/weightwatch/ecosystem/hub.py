@@ -158,14 +158,17 @@ class HubClient:
                 raise HubUnreachable("HF_HUB_OFFLINE is set") from exc
             raise
 
-    def card_text(self, model_id: str) -> str | None:
-        """The README body of a model, or None when it has none."""
+    def card_text(self, model_id: str, *, missing: str | None = None) -> str | None:
+        """The README body of a model; `missing` (default None) when the Hub has none (404)."""
         from huggingface_hub.utils import HfHubHTTPError
 
         try:
             r = self._get(f"{self.endpoint}/{model_id}/resolve/main/README.md")
-        except HfHubHTTPError:
-            return None
+        except HfHubHTTPError as exc:
+            status = exc.response.status_code if exc.response is not None else None
+            if status in (401, 403, 404):
+                return missing
+            raise
         text: str = r.text
         if text.startswith("---"):
             end = text.find("\n---", 3)
@@ -344,3 +347,39 @@ def fetch_model(model_id: str, *, endpoint: str | None = None, token: bool | str
                             "check the id (owner/name); gated or private models need a token") from exc
         raise UserError(f"the Hub answered HTTP {status} for '{model_id}'", "try again later") from exc
     return model
+
+
+def fetch_cards(store: SnapshotStore, snapshot_id: int, *, top: int = 100, endpoint: str | None = None,
+                token: bool | str | None = None, pace: float = 0.0, max_retries: int = 5,
+                progress: Callable[[str], None] | None = None) -> int:
+    """Read the README of the `top` most downloaded (30-day) models of a snapshot, for the openness rule's
+    "training code linked". Resumable: READMEs already stored are not fetched again. Returns how many were
+    fetched now. A model without a README is stored as empty (its code link is then known: no)."""
+    say = progress or (lambda _msg: None)
+    client = HubClient(endpoint, token=token, max_retries=max_retries)
+    have = store.cards(snapshot_id)
+    models = sorted(store.models(snapshot_id), key=lambda m: (-(m.downloads_30d or 0), m.model_id))[:top]
+    todo = [m.model_id for m in models if m.model_id not in have]
+    fetched = 0
+    last = 0.0
+    for mid in todo:
+        wait = last + pace - time.monotonic()
+        if fetched and wait > 0:
+            time.sleep(wait)
+        last = time.monotonic()
+        try:
+            text = client.card_text(mid, missing="")
+        except HubUnreachable as exc:
+            raise unreachable(client.endpoint, str(exc), resumable=True) from exc
+        except Exception as exc:
+            from huggingface_hub.utils import HfHubHTTPError
+
+            if isinstance(exc, HfHubHTTPError):
+                status = exc.response.status_code if exc.response is not None else None
+                raise UserError(f"the Hub answered HTTP {status} for the README of '{mid}'; {fetched} README(s) "
+                                "saved so far", "re-run the same command: READMEs already read are kept") from exc
+            raise
+        store.add_card(snapshot_id, mid, text or "")
+        fetched += 1
+    say(f"READMEs: {fetched} fetched now, {len(have)} already stored (top {top} models by 30-day downloads)")
+    return fetched

@@ -45,8 +45,9 @@ class LanguageHeadline:
         return asdict(self)
 
 
-def _find(summary: RunSummary, name: str, dims: dict[str, str]) -> Metric | None:
-    return next((m for m in summary.metrics("censorship") if m.name == name and m.dims == dims), None)
+def _find(summary: RunSummary, name: str, dims: dict[str, str], target: str | None = None) -> Metric | None:
+    return next((m for m in summary.metrics("censorship") if m.name == name and m.dims == dims
+                 and m.target is not None and (target is None or m.target == target)), None)
 
 
 def _count(m: Metric | None) -> tuple[int, int]:
@@ -59,24 +60,26 @@ def _pct(x: float | None) -> str:
     return "?" if x is None else f"{100 * x:.0f}%"
 
 
-def _blocked(summary: RunSummary, lang: str) -> tuple[int, int]:
+def _blocked(summary: RunSummary, lang: str, target: str | None) -> tuple[int, int]:
     dims = {"arm": "sensitive", "language": lang}
-    k1, n = _count(_find(summary, "refusal_rate", dims))
-    k2, _ = _count(_find(summary, "deflection_rate", dims))
+    k1, n = _count(_find(summary, "refusal_rate", dims, target))
+    k2, _ = _count(_find(summary, "deflection_rate", dims, target))
     return k1 + k2, n
 
 
-def headline(before: RunSummary, after: RunSummary, lang: str) -> LanguageHeadline | None:
+def headline(before: RunSummary, after: RunSummary, lang: str, target_a: str | None = None,
+             target_b: str | None = None) -> LanguageHeadline | None:
+    """The verdict for one language (targets: which target of each run; None = the run's only one)."""
     dims = {"arm": "sensitive", "language": lang}
-    kb, nb = _blocked(before, lang)
-    ka, na = _blocked(after, lang)
+    kb, nb = _blocked(before, lang, target_a)
+    ka, na = _blocked(after, lang, target_b)
     if not nb or not na:
         return None
-    knb, _ = _count(_find(before, "narrative_rate", dims))
-    kna, _ = _count(_find(after, "narrative_rate", dims))
-    fb, fa = _find(before, "fact_coverage", dims), _find(after, "fact_coverage", dims)
-    gb = _find(before, "censorship_gap", {"language": lang})
-    ga = _find(after, "censorship_gap", {"language": lang})
+    knb, _ = _count(_find(before, "narrative_rate", dims, target_a))
+    kna, _ = _count(_find(after, "narrative_rate", dims, target_b))
+    fb, fa = _find(before, "fact_coverage", dims, target_a), _find(after, "fact_coverage", dims, target_b)
+    gb = _find(before, "censorship_gap", {"language": lang}, target_a)
+    ga = _find(after, "censorship_gap", {"language": lang}, target_b)
     d_block, lo_b, hi_b = newcombe_diff(ka, na, kb, nb)
     d_narr, lo_n, hi_n = newcombe_diff(kna, na, knb, nb)
     assert d_block is not None and d_narr is not None
@@ -110,8 +113,14 @@ def headline(before: RunSummary, after: RunSummary, lang: str) -> LanguageHeadli
         gap_before=gb.value if gb else None, gap_after=ga.value if ga else None, verdict=verdict, text=text)
 
 
-def headlines(before: RunSummary, after: RunSummary, languages: Sequence[str]) -> list[LanguageHeadline]:
-    return [h for lang in languages if (h := headline(before, after, lang)) is not None]
+def headlines(before: RunSummary, after: RunSummary, languages: Sequence[str] | None = None,
+              target_a: str | None = None, target_b: str | None = None) -> list[LanguageHeadline]:
+    """Per-language verdicts; languages default to those with a sensitive-arm rate in the first run."""
+    if languages is None:
+        seen = [m.dims["language"] for m in before.metrics("censorship")
+                if m.name == "refusal_rate" and set(m.dims) == {"arm", "language"} and m.dims["arm"] == "sensitive"]
+        languages = list(dict.fromkeys(seen))
+    return [h for lang in languages if (h := headline(before, after, lang, target_a, target_b)) is not None]
 
 
 @dataclass

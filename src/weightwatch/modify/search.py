@@ -118,7 +118,7 @@ def choose(trials: Sequence[Trial], kl_max: float) -> Trial:
 
 def run_search(session: Session, adapter_for: Callable[[int, str], Path], candidates: Sequence[int],
                sensitive: Sequence[Prompt], others: Sequence[Prompt], base_logits: dict[tuple[str, str], np.ndarray],
-               tokens: Sequence[int], *, budget: int, kl_max: float, lambdas: Iterable[float] = (0.6, 1.4, 2.0),
+               tokens: Sequence[int], *, budget: int, kl_max: float, lambdas: Iterable[float] = (0.8, 1.2, 1.5),
                windows: Iterable[str] = ("+-2",), log: Callable[[str], None] = lambda _m: None) -> list[Trial]:
     """Stage 1: every candidate layer, all layers' writes, lambda 1. Stage 2: around the best two layers,
     other strengths and a narrow window, until `budget` trials."""

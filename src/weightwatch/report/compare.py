@@ -142,6 +142,8 @@ class CompareResult(BaseModel):
     deltas: list[MetricDelta] = Field(default_factory=list)
     paired: list[PairedTest] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    # censorship before -> after per language: did censorship go, or turn into narrative? (modify.audit)
+    headlines: list[dict[str, Any]] = Field(default_factory=list)
 
 
 def pair_targets(a: RunSummary, b: RunSummary) -> list[TargetPair]:
@@ -253,6 +255,12 @@ def compare_runs(journal: Any, run_a: str, run_b: str) -> CompareResult:
     if any(p.how.startswith("same name") for p in result.pairs):
         result.notes.append("targets paired by model name (and URL) only: nothing proves a server served the same "
                             "weights in both runs; see 'known identical' per pair")
+    if "censorship" in result.probes:
+        from weightwatch.modify.audit import headlines
+
+        for pair in result.pairs:
+            for h in headlines(sa, sb, target_a=pair.label_a, target_b=pair.label_b):
+                result.headlines.append({"label_a": pair.label_a, "label_b": pair.label_b, **h.as_dict()})
     if any(p.how == "only target" for p in result.pairs):
         result.notes.append("targets paired because each run has one left (different weights): "
                             "the comparison is between two models, not one model twice")
@@ -293,5 +301,7 @@ def print_compare(result: CompareResult, console: Console, *, max_deltas: int = 
     if more > 0:
         console.print(f"[dim]{more} more metric deltas (per topic, language ...): --format json[/]")
     console.print("[dim]* = significant at 0.05 after Holm adjustment over all paired tests.[/]")
+    for h in result.headlines:
+        console.print(Text(f"censorship, {h['language']} ({h['label_a']} -> {h['label_b']}): {h['text']}"))
     for n in result.notes:
         console.print(Text("note: " + n))

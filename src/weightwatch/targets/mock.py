@@ -5,6 +5,7 @@ same answer, and streams it word by word when asked (the speed probe gets token 
 
     mock:echo      repeats the last user message
     mock:refuse    refuses everything ("I'm sorry, but I can't help with that.")
+    mock:error     fails every request (a non-retryable TargetError): what a probe does with failed samples
     mock:NAME      any other name: a fixed short answer naming the model, with a small Python code block
 
 It is never an audit target by default, and its fingerprint says `kind = "mock"`, so a report cannot pass
@@ -16,7 +17,7 @@ from __future__ import annotations
 import time
 
 from weightwatch import __version__
-from weightwatch.errors import UserError
+from weightwatch.errors import TargetError, UserError
 from weightwatch.types import ChatRequest, Completion, Fingerprint
 
 REFUSAL = "I'm sorry, but I can't help with that."
@@ -53,6 +54,8 @@ class MockTarget:
                 "def answer(x):\n    return x\n```\n")
 
     async def complete(self, request: ChatRequest) -> Completion:
+        if self.name == "error":
+            raise TargetError("mock:error fails every request", kind="fatal")
         t0 = time.perf_counter()
         text = self.answer(request)
         words = text.split(" ")

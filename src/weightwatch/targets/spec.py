@@ -35,11 +35,11 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 from weightwatch.errors import UserError
+from weightwatch.plugins import load_plugins
 from weightwatch.targets.base import Target
 
 EXAMPLES = ("embedded:qwen2.5-coder-0.5b, gguf:/path/model.gguf, "
@@ -184,18 +184,11 @@ def _load_plugins() -> None:
     if _plugins_loaded:
         return
     _plugins_loaded = True
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name.lower() in _BACKENDS:
-            continue  # a plugin never replaces a built-in backend
-        try:
-            factory = ep.load()
-        except Exception as exc:
-            raise UserError(f"the target plugin '{ep.name}' ({ep.value}) cannot be loaded: "
-                            f"{type(exc).__name__}: {exc}", "fix or uninstall the package that provides it") from exc
+    for name, value, factory in load_plugins(ENTRY_POINT_GROUP, "target", skip=set(_BACKENDS)):
         if not callable(factory):
-            raise UserError(f"the target plugin '{ep.name}' ({ep.value}) is not a factory",
+            raise UserError(f"the target plugin '{name}' ({value}) is not a factory",
                             "its entry point must name a function (TargetSpec) -> Target")
-        _BACKENDS[ep.name.lower()] = factory
+        _BACKENDS[name.lower()] = factory
 
 
 def backends() -> list[str]:

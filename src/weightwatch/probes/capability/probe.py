@@ -25,8 +25,10 @@ from weightwatch.datafiles import package_yaml
 from weightwatch.errors import MissingDependency
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
 from weightwatch.probes.capability.extract import build_program
+from weightwatch.probes.capability.headlines import HEADLINES
+from weightwatch.probes.capability.options import CapabilityOptions
 from weightwatch.probes.registry import register
-from weightwatch.sandbox import SandboxResult, run_many, sandbox_facts
+from weightwatch.sandbox import SandboxResult, isolation_summary, run_many
 from weightwatch.scanners.base import Snippet
 from weightwatch.scanners.scan import scan_snippets
 from weightwatch.stats.bootstrap import cluster_bootstrap, paired_cluster_bootstrap
@@ -148,7 +150,11 @@ def _security_scanner() -> SecurityFn | None:
 @register
 class CapabilityProbe:
     name = "capability"
-    version = "1"
+    version = "2"  # 2: a pass needs the marker printed after check() (an early exit fails); bubblewrap
+    Options = CapabilityOptions
+    headlines = HEADLINES
+    uses_judge = False
+    runs_model_code = True  # the run refuses to start where no sandbox is possible (weightwatch.sandbox)
     description = ("HumanEval: complete 164 Python functions; each answer runs with the task's tests in a "
                    "sandboxed process. pass@1 (greedy) and pass@k; correct vs secure.")
 
@@ -194,15 +200,19 @@ class CapabilityProbe:
             program, how = build_program(task.prompt, s.completion.text, task.test, task.entry_point)
             runnable.append((s, program, how))
         results: list[SandboxResult] = await asyncio.to_thread(
-            run_many, [p for _, p, _ in runnable], workers=workers, timeout_s=timeout)
+            run_many, [p for _, p, _ in runnable], workers=workers, timeout_s=timeout, marker=True)
         for (s, _, how), res in zip(runnable, results, strict=True):
             label = "pass" if res.passed else ("timeout" if res.timed_out else "fail")
+            killed = res.killed_reason
+            if killed is None and res.returncode == 0 and res.marker_seen is False:
+                killed = "early-exit"  # exit status 0 before the tests finished (sys.exit / os._exit)
             out.append(Score(sample_digest=s.key.digest(), scorer=SCORER, scorer_version=self.version,
                              label=label, value=1.0 if res.passed else 0.0,
-                             details={"how": how, "returncode": res.returncode, "killed": res.killed_reason,
+                             details={"how": how, "returncode": res.returncode, "killed": killed,
                                       "stderr_tail": res.stderr_tail[-600:],
                                       "duration_s": round(res.duration_s, 3),
-                                      "net": res.isolation.get("net"), "user": res.isolation.get("user")}))
+                                      "net": res.isolation.get("net"), "user": res.isolation.get("user"),
+                                      "sandbox": res.isolation.get("backend")}))
         out.extend(await self._security(runnable, ctx))
         return out
 
@@ -228,9 +238,12 @@ class CapabilityProbe:
         if ctx.size == "quick":
             result.notes.append(f"quick: {n_tasks} of {TOTAL_TASKS} HumanEval tasks (every 8th task id); "
                                 "use --size standard for all 164")
-        facts = sandbox_facts()
-        result.notes.append(f"programs ran in a sandboxed process: network namespace={facts.get('net')}, "
-                            f"user={facts.get('user')}")
+        result.notes.append(f"programs ran in a sandboxed process; {isolation_summary()}")
+        unsandboxed = sum(1 for rows in scored.values() for r in rows
+                          if (sc := r.score(SCORER)) is not None and sc.details.get("sandbox") == "none")
+        if unsandboxed:
+            result.warnings.append(f"{unsandboxed} model-written program(s) ran WITHOUT isolation "
+                                   "(--allow-unsandboxed-code): they could read and change this machine's files")
         has_security = False
         greedy_by_target: dict[str, dict[str, float]] = {}
         for label, rows in scored.items():
@@ -319,9 +332,7 @@ class CapabilityProbe:
         if self._scan_error:
             result.warnings.append(f"security scan of the HumanEval answers failed: {self._scan_error}")
         if not has_security:
-            scan = _security_scanner()
-            result.notes.append("security of these completions: not measured in this run"
-                                + (" (weightwatch.scanners is not part of this build)" if scan is None else ""))
+            result.notes.append("security of these completions: not measured in this run")
         result.metrics.extend(self._comparisons(greedy_by_target))
         return result
 

@@ -20,6 +20,8 @@ import numpy as np
 from weightwatch.datafiles import package_yaml
 from weightwatch.errors import UserError
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
+from weightwatch.probes.codesec.headlines import HEADLINES
+from weightwatch.probes.codesec.options import CodesecOptions
 from weightwatch.probes.registry import register
 from weightwatch.scanners.base import Snippet
 from weightwatch.scanners.refusal import is_refusal, refusal_judge_name
@@ -188,12 +190,16 @@ def _kn(clusters: dict[str, list[float]]) -> tuple[int, int]:
 class CodesecProbe:
     name = "codesec"
     version = "1"
+    Options = CodesecOptions
+    headlines = HEADLINES
+    uses_judge = False
+    runs_model_code = False
     description = ("Do political triggers in the prompt make a model write less secure code? "
                    "Tasks x contexts x groups x placements, scanned with bandit and semgrep.")
 
     # ------------------------------------------------------------------ plan
     def plan(self, target: TargetInfo, ctx: PlanContext) -> Iterable[PlannedRequest]:
-        opts = dict(ctx.options.get("codesec", {}) or {})
+        opts = dict(ctx.options.get("codesec") or ctx.options)  # nested (old callers) or validated
         size_cfg = load_conditions()["sizes"][ctx.size]
         samples = max(ctx.samples, int(size_cfg.get("samples", 0)))
         sample_ctx = PlanContext(size=ctx.size, samples=samples, seed=ctx.seed, options=ctx.options)
@@ -249,7 +255,7 @@ class CodesecProbe:
                             "missing authentication or unverified webhooks without a flagged call are not found.")
         power_rows: list[dict[str, Any]] = []
         regressions: dict[str, Any] = {}
-        opts = dict(ctx.options.get("codesec", {}) or {})
+        opts = dict(ctx.options.get("codesec") or ctx.options)  # nested (old callers) or validated
         for label, items in scored.items():
             rows = _rows(items)
             errors = sum(1 for it in items if (s := it.score(SCORER)) is not None and s.label == "error")

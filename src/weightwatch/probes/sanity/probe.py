@@ -12,8 +12,9 @@ from functools import cache
 from typing import Any
 
 from weightwatch.datafiles import package_yaml
-from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
+from weightwatch.probes.base import NoOptions, PlanContext, ScoreContext, SummaryContext, TargetInfo
 from weightwatch.probes.registry import register
+from weightwatch.probes.sanity.headlines import HEADLINES
 from weightwatch.stats.proportions import rate_metric
 from weightwatch.types import (
     ChatRequest,
@@ -43,6 +44,10 @@ def is_correct(answer: str, accept: list[str]) -> bool:
 class SanityProbe:
     name = "sanity"
     version = "1"
+    Options = NoOptions
+    headlines = HEADLINES
+    uses_judge = False
+    runs_model_code = False
     description = "Trivial questions with one right answer: checks the target and its chat template work."
 
     def plan(self, target: TargetInfo, ctx: PlanContext) -> Iterable[PlannedRequest]:

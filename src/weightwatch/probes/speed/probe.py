@@ -29,6 +29,8 @@ from scipy import stats as sps
 from weightwatch.datafiles import package_yaml
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
 from weightwatch.probes.registry import register
+from weightwatch.probes.speed.headlines import HEADLINES
+from weightwatch.probes.speed.options import SpeedOptions
 from weightwatch.stats.multiple import holm
 from weightwatch.types import (
     ChatRequest,
@@ -126,6 +128,10 @@ def median_ci(values: Sequence[float], *, n_boot: int = 2000, seed: int = 0,
 class SpeedProbe:
     name = "speed"
     version = "1"
+    Options = SpeedOptions
+    headlines = HEADLINES
+    uses_judge = False
+    runs_model_code = False
     description = ("Time to first token, time per output token, inter-token latency, tokens/s and latency "
                    "percentiles; a concurrency sweep for servers; tokens per 1,000 characters by language.")
 
