@@ -51,6 +51,7 @@ class Job:
     seed: int = 0
     grammar: str | None = None  # GBNF, root rule "root"
     stop: list[str] = field(default_factory=list)
+    first_logits: bool = False  # keep the raw logits of the first sampled position (log-probabilities)
     submitted: float = field(default_factory=time.perf_counter)
     future: Future[Result] = field(default_factory=Future)
     cancelled: bool = False
@@ -64,6 +65,7 @@ class Result:
     completion_tokens: int
     token_times_s: list[float]  # offset from submission at which each token was sampled
     total_s: float
+    first_logits: Any = None  # numpy array of the vocabulary's logits at the first sampled token, if asked
 
 
 @dataclass
@@ -78,6 +80,7 @@ class _Slot:
     times: list[float] = field(default_factory=list)
     next_token: int | None = None  # sampled, to be decoded in the next step
     logit_index: int = -1  # index in the current batch whose logits this slot samples from
+    first_logits: Any = None
 
 
 class BatchEngine:
@@ -263,7 +266,7 @@ class BatchEngine:
             text = text[:stop_at]
         fut.set_result(Result(text=text, finish_reason=reason, prompt_tokens=len(slot.job.tokens),
                               completion_tokens=len(slot.out), token_times_s=list(slot.times),
-                              total_s=time.perf_counter() - slot.job.submitted))
+                              total_s=time.perf_counter() - slot.job.submitted, first_logits=slot.first_logits))
 
     def _step(self, slots: dict[int, _Slot], free: list[int]) -> None:
         """One chunk of the oldest waiting prompt (alone), then one token for every generating sequence."""
@@ -305,6 +308,12 @@ class BatchEngine:
         for slot, _, _ in rows:
             if slot.logit_index < 0 or slot.seq_id not in slots:
                 continue
+            if slot.job.first_logits and not slot.times:
+                import numpy as np
+
+                n_vocab = int(ll.llama_vocab_n_tokens(self._vocab))
+                ptr = ll.llama_get_logits_ith(self._ctx, slot.logit_index)
+                slot.first_logits = np.ctypeslib.as_array(ptr, shape=(n_vocab,)).copy()
             token = int(ll.llama_sampler_sample(slot.sampler, self._ctx, slot.logit_index))
             slot.logit_index = -1
             slot.times.append(now - slot.job.submitted)

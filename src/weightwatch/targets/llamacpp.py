@@ -27,6 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from weightwatch import __version__
 from weightwatch.errors import MissingDependency, TargetError, UserError
 from weightwatch.targets._files import check_gguf, file_sha256
@@ -266,6 +268,8 @@ class LlamaCppTarget:
         if split.truncated:
             raw["reasoning_truncated"] = True
         times = result.token_times_s
+        if request.top_logprobs and result.first_logits is not None:  # the first token's distribution
+            raw["top_logprobs"] = _top_logprobs(self._llm, result.first_logits, int(request.top_logprobs))
         return Completion(
             text=split.text, reasoning=split.reasoning, finish_reason=result.finish_reason,
             prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
@@ -285,7 +289,7 @@ class LlamaCppTarget:
         grammar = json_grammar(request.response_format) if request.response_format is not None else None
         return Job(tokens=list(tokens), max_tokens=request.max_tokens, temperature=request.temperature,
                    top_p=float(top_p), seed=request.seed if request.seed is not None else self.seed,
-                   grammar=grammar, stop=stop)
+                   grammar=grammar, stop=stop, first_logits=bool(request.top_logprobs))
 
     def stop_now(self) -> None:
         """Abandon every request in flight (Ctrl-C): the engine leaves at its next decode step."""
@@ -331,6 +335,19 @@ def json_grammar(schema: dict[str, Any]) -> str:
         return str(LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)._grammar)
     except Exception:  # what create_chat_completion does too
         return JSON_GBNF
+
+
+def _top_logprobs(llm: Any, logits: Any, k: int) -> list[dict[str, Any]]:
+    """The k most likely tokens of one logits vector as [{"token": text, "logprob": float}] (log-softmax)."""
+    x = np.asarray(logits, dtype=np.float64)
+    x = x - x.max()
+    logp = x - np.log(np.exp(x).sum())
+    best = np.argsort(-logp)[: max(1, min(k, 20))]
+    out = []
+    for tok in best:
+        text = llm.detokenize([int(tok)]).decode("utf-8", errors="replace")
+        out.append({"token": text[:40], "logprob": float(logp[tok])})
+    return out
 
 
 _LOAD_LOCK = threading.Lock()
