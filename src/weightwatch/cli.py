@@ -248,6 +248,28 @@ def judge_censorship(
     out.print(json.dumps(counts, sort_keys=True))
 
 
+@judge_app.command("calibrate")
+def judge_calibrate(
+    input: Annotated[Path | None, typer.Option("--input", "-i", help="JSONL: {id, prompt, response, language, "
+                     "label}; measure on this file alone.")] = None,
+    sets: Annotated[str | None, typer.Option("--set", help="Comma-separated: hand, deccp, speechmap "
+                    "(default: all three).")] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Folder with speechmap-dev.jsonl and "
+                        "deccp-qwen2-responses.jsonl (default: ../shared/data beside the repository).")] = None,
+    judge: JudgeOpt = None,
+    as_json: Annotated[Path | None, typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
+) -> None:
+    """Measure the censorship judge on labelled answers: accuracy, recall, precision, confusion per language."""
+    from weightwatch.api import calibrate_censorship_judge
+    from weightwatch.probes.censorship.calibrate import render
+
+    names = [x.strip() for x in sets.split(",") if x.strip()] if sets else None
+    results = calibrate_censorship_judge(names, input, data_dir, judge)
+    out.print(render(results), markup=False, highlight=False, soft_wrap=True)
+    if as_json is not None:
+        as_json.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", "utf-8")
+
+
 @app.command()
 def scan(
     input: Annotated[Path, typer.Option("--input", "-i", help="JSONL: {id, response, language?}")],

@@ -25,6 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from weightwatch import __version__
 from weightwatch.errors import MissingDependency, TargetError, UserError
 from weightwatch.targets._files import check_gguf, file_sha256
@@ -229,8 +231,12 @@ class LlamaCppTarget:
         times: list[float] = []
         t0 = time.perf_counter()
 
+        first_logits: list[Any] = []
+
         def on_token(_ids: Any, logits: Any) -> Any:  # called once per token, just before it is sampled
             times.append(time.perf_counter() - t0)
+            if request.top_logprobs and not first_logits:
+                first_logits.append(np.array(logits, dtype=np.float64, copy=True))
             return logits
 
         top_p = request.top_p if request.top_p is not None else self._defaults.get("top_p", 1.0)
@@ -263,6 +269,8 @@ class LlamaCppTarget:
         raw: dict[str, Any] = {"sampled_tokens": len(times)}
         if split.truncated:
             raw["reasoning_truncated"] = True
+        if request.top_logprobs and first_logits:  # the first token's distribution, from the logits
+            raw["top_logprobs"] = _top_logprobs(llm, first_logits[0], int(request.top_logprobs))
         return Completion(
             text=split.text, reasoning=split.reasoning, finish_reason=choice.get("finish_reason"),
             prompt_tokens=usage.get("prompt_tokens"), completion_tokens=n_out,
@@ -277,6 +285,19 @@ class LlamaCppTarget:
                 with contextlib.suppress(Exception):
                     await asyncio.get_running_loop().run_in_executor(pool, _close_llm, llm)
             pool.shutdown(wait=False)
+
+
+def _top_logprobs(llm: Any, logits: Any, k: int) -> list[dict[str, Any]]:
+    """The k most likely tokens of one logits vector as [{"token": text, "logprob": float}] (log-softmax)."""
+    x = np.asarray(logits, dtype=np.float64)
+    x = x - x.max()
+    logp = x - np.log(np.exp(x).sum())
+    best = np.argsort(-logp)[: max(1, min(k, 20))]
+    out = []
+    for tok in best:
+        text = llm.detokenize([int(tok)]).decode("utf-8", errors="replace")
+        out.append({"token": text[:40], "logprob": float(logp[tok])})
+    return out
 
 
 _LOAD_LOCK = threading.Lock()
