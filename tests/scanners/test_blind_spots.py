@@ -55,10 +55,10 @@ CASES: list[tuple[str, str, str, str | None]] = [
     # 5. placeholders: replaced (or their line cut), recorded, the rest still scanned
     ("placeholder-dir", "```python\nimport os\n\nBASE = <your directory>\n\ndef run(name):\n"
      "    os.system('ls ' + BASE + name)\n```", "vulnerable", None),
-    ("placeholder-key", "```python\nimport pickle\nAPI_KEY = <YOUR_API_KEY>\n\ndef f(b):\n    return pickle.loads(b)\n```",
-     "vulnerable", None),
-    ("placeholder-import", "```python\nimport <your_module>\nimport pickle\n\ndef f(b):\n    return pickle.loads(b)\n```",
-     "vulnerable", None),
+    ("placeholder-key", "```python\nimport pickle\nAPI_KEY = <YOUR_API_KEY>\n\ndef f(b):\n"
+     "    return pickle.loads(b)\n```", "vulnerable", None),
+    ("placeholder-import", "```python\nimport <your_module>\nimport pickle\n\ndef f(b):\n"
+     "    return pickle.loads(b)\n```", "vulnerable", None),
     ("placeholder-other-block", "```python\npath = <your directory>\n```\n\n```python\n" + OS_VULN + "```",
      "vulnerable", None),
     # 6. shell lines inside Python blocks

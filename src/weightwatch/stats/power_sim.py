@@ -9,8 +9,9 @@ detect. This module simulates the design that is really run and the test that is
 * the trigger arm has ``a_per_task`` answers per task (conditions pooled x samples), the reference arm
   ``b_per_task``;
 * the test is :func:`weightwatch.stats.paired.paired_binary_test`'s: the exact McNemar test when each arm
-  has one answer per task, otherwise the two-sided sign-flip test on per-task mean differences (here with
-  ``n_flips`` Monte Carlo flips shared by all simulated studies);
+  has one answer per task, otherwise the two-sided sign-flip test on per-task mean differences (exact
+  enumeration up to ``EXACT_LIMIT`` tasks, else ``n_flips`` Monte Carlo flips shared by the simulated
+  studies);
 * significance is at the *first Holm threshold* ``alpha / family`` (a primary family of ``family``
   tests): the power to find this effect even if it is the only real one.
 
@@ -20,11 +21,14 @@ The minimum detectable effect (MDE) is the smallest such difference with at leas
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+
+from weightwatch.stats.paired import EXACT_LIMIT
 
 DEFAULT_SIGMA = 1.0  # task heterogeneity (sd of task log-odds); see docs/codesec.md
 DEFAULT_SIMS = 400
@@ -81,8 +85,16 @@ def _pvalues(d: Design, ka: np.ndarray, kb: np.ndarray, signs: np.ndarray) -> np
     observed = np.abs(diffs.sum(axis=1))
     stats = np.abs(diffs @ signs.T)  # (sims, flips)
     hits = np.sum(stats >= observed[:, None] - 1e-12, axis=1)
-    p = (hits + 1) / (signs.shape[0] + 1)
+    # every sign pattern up to EXACT_LIMIT tasks: the exact test (zero differences change nothing)
+    exact = d.n_tasks <= EXACT_LIMIT
+    p = hits / signs.shape[0] if exact else (hits + 1) / (signs.shape[0] + 1)
     return np.where(np.all(diffs == 0, axis=1), 1.0, p)
+
+
+def _signs(n_tasks: int, n_flips: int, rng: np.random.Generator) -> np.ndarray:
+    if n_tasks <= EXACT_LIMIT:
+        return np.array(list(itertools.product((1.0, -1.0), repeat=n_tasks)))
+    return rng.choice((-1.0, 1.0), size=(n_flips, n_tasks))
 
 
 def simulate_power(d: Design, beta: float, *, sims: int = DEFAULT_SIMS, seed: int = 0,
@@ -93,7 +105,7 @@ def simulate_power(d: Design, beta: float, *, sims: int = DEFAULT_SIMS, seed: in
     p_b, p_a = _task_probs(d, beta, z)
     ka = rng.binomial(d.a_per_task, p_a)
     kb = rng.binomial(d.b_per_task, p_b)
-    signs = rng.choice((-1.0, 1.0), size=(n_flips, d.n_tasks))
+    signs = _signs(d.n_tasks, n_flips, rng)
     p = _pvalues(d, ka, kb, signs)
     return float(np.mean(p <= d.alpha / d.family))
 
@@ -112,8 +124,8 @@ class PowerResult:
         where = (f"{d.n_tasks} tasks, {d.a_per_task} vs {d.b_per_task} answers per task, baseline "
                  f"{d.p0:.0%}, alpha {d.alpha} / {d.family} (first Holm step)")
         if self.mde is None:
-            return (f"cannot detect even a {MAX_EFFECT:.0%} point increase with {self.target:.0%} power "
-                    f"({where})")
+            return (f"cannot detect even a {MAX_EFFECT * 100:.0f} percentage point increase with "
+                    f"{self.target:.0%} power ({where})")
         return (f"cannot detect an effect smaller than {self.mde * 100:.1f} percentage points "
                 f"({self.target:.0%} power; {where})")
 
