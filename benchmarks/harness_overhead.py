@@ -12,7 +12,7 @@ temperature 0, max_tokens 16) are sent by
   the path a user runs: target start (GET /v1/models), planning, the runner with its adaptive limiter
   and tenacity retries, the SQLite journal (every completion committed as it lands), scoring (one
   trivial score per sample, journaled) and the run summary. The probe is a tiny one defined below and
-  registered in `weightwatch.probes.registry.PROBES` at run time (the documented plug-in point);
+  registered with `weightwatch.probes.registry.register` at run time (the documented plug-in point);
 - inspect_ai: `inspect_ai.eval(Task(dataset of N samples, solver=generate(), no scorer),
   model="openai/fake-model", model_base_url=URL, max_connections=C)`, with its .eval log written
   (its equivalent of the journal), installed by this script into benchmarks/.venv-inspect.
@@ -118,8 +118,17 @@ def ww_worker(base_url: str, n: int, concurrency: int, profile: bool = False, pr
     sys.path.insert(0, str(HERE))
     from weightwatch import __version__, api
     from weightwatch.probes import registry
+    from weightwatch.probes.base import ProbeOptions
 
-    registry.PROBES[PROBE_NAME] = f"harness_overhead:{OverheadProbe.__name__}"
+    class OverheadOptions(ProbeOptions):
+        n: int = 2000
+
+    # the protocol's declarations, set here: this module must also import where weightwatch is not installed
+    OverheadProbe.Options = OverheadOptions  # type: ignore[attr-defined]
+    OverheadProbe.headlines = ()  # type: ignore[attr-defined]
+    OverheadProbe.uses_judge = False  # type: ignore[attr-defined]
+    OverheadProbe.runs_model_code = False  # type: ignore[attr-defined]
+    registry.register(OverheadProbe)
     journal = home / "journal.sqlite"
     kwargs = dict(options={"n": n}, max_concurrency=concurrency, fresh=True, journal_file=journal,
                   config={}, command="benchmarks/harness_overhead.py")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from weightwatch.cost import blended, cost_metrics, hourly_to_per_mtok, price_per_mtok, run_cost
+from weightwatch.report.figures import build_figures
+from weightwatch.report.summary import scorecard
 from weightwatch.stats.proportions import rate_metric, wilson
-from weightwatch.types import Fingerprint, Metric, ProbeResult, TargetSummary
+from weightwatch.types import Fingerprint, Metric, ProbeResult, RunSummary, TargetSummary
 
 
 def test_list_prices_pass_through() -> None:
@@ -80,8 +82,8 @@ def test_cost_metrics_per_target() -> None:
     assert any("free: no price configured" in n for n in res.notes)
     scatter = {p["target"]: p for p in res.tables["scatter"]}
     assert scatter["hw"]["params_b"] == pytest.approx(0.5)
-    svg = res.tables["scatter_svg"]["pass1_vs_cost"]
-    assert svg.startswith("<svg") and "api" in svg
+    assert "scatter_svg" not in res.tables  # no markup in the summary: the report draws the figures
+    assert [h.key for h in res.headlines] == ["cost_per_correct", "run_cost"]
 
 
 def test_scatter_escapes_target_labels() -> None:
@@ -89,5 +91,7 @@ def test_scatter_escapes_target_labels() -> None:
                       price={"input_per_mtok": 1.0, "output_per_mtok": 1.0}, prompt_tokens=10, completion_tokens=10)
     res = cost_metrics([t], [ProbeResult(probe="capability", version="1",
                                          metrics=_capability("<script>x</script>", 1, 2, 10, 10))])
-    svg = res.tables["scatter_svg"]["pass1_vs_cost"]
-    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    cap = ProbeResult(probe="capability", version="1", metrics=_capability("<script>x</script>", 1, 2, 10, 10))
+    summary = RunSummary(run_id="r", created_at="2026-01-01T00:00:00Z", targets=[t], results=[cap, res])
+    fig = next(f for f in build_figures(summary, scorecard(summary)) if f.key == "capability-cost")
+    assert "<script>" not in fig.svg and "&lt;script&gt;" in fig.svg

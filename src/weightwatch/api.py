@@ -17,25 +17,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from weightwatch import __version__
+from weightwatch import __version__, cost, sandbox
 from weightwatch.config import journal_path, load_config
+from weightwatch.cost import cost_metrics
 from weightwatch.engine.concurrency import AdaptiveLimiter
 from weightwatch.engine.journal import Journal
 from weightwatch.engine.runner import ProgressFn, Runner, RunnerOptions, TargetRunStats
 from weightwatch.errors import UserError
 from weightwatch.probes import registry
 from weightwatch.probes.base import PlanContext, Probe, ScoreContext, Size, SummaryContext, TargetInfo
+from weightwatch.probes.censorship import files as censorship_files
+from weightwatch.probes.options import resolve_options
 from weightwatch.targets.base import Target
 from weightwatch.types import (
     ChatRequest,
     Completion,
+    Headline,
     PlannedRequest,
     ProbeResult,
     RunSummary,
     SampleKey,
     ScoredSample,
     TargetSummary,
-    stable_hash,
 )
 
 DEFAULT_AUDIT_TARGETS = ["embedded:qwen2.5-coder-0.5b", "embedded:smollm2-135m"]
@@ -66,9 +69,8 @@ def make_target(spec: str | Target, config: dict[str, Any]) -> Target:
 
 
 def target_info(target: Target, fingerprint: Any) -> TargetInfo:
-    defaults = dict(target.defaults()) if hasattr(target, "defaults") else {}
-    price = dict(getattr(target, "price", None) or {})
-    return TargetInfo(label=target.label, kind=target.kind, fingerprint=fingerprint, defaults=defaults, price=price)
+    return TargetInfo(label=target.label, kind=target.kind, fingerprint=fingerprint, defaults=dict(target.defaults()),
+                      price=dict(target.price))
 
 
 def plan_keys(probe: Probe, info: TargetInfo, target_id: str, ctx: PlanContext,
@@ -78,7 +80,7 @@ def plan_keys(probe: Probe, info: TargetInfo, target_id: str, ctx: PlanContext,
     for planned in probe.plan(info, ctx):
         key = SampleKey(target_id=target_id, probe=probe.name, item_id=planned.item_id, variant=planned.variant,
                         sample_index=planned.sample_index,
-                        params_hash=stable_hash([planned.request.model_dump(mode="json"), planned.phase]))
+                        params_hash=planned.request.request_hash(planned.phase))
         digest = key.digest()
         if digest in seen:
             raise RuntimeError(f"probe {probe.name} planned the same sample twice: {key}")
@@ -96,16 +98,16 @@ class _JudgeClient:
         self.run_id = run_id
         self.target = target
         self.target_id = target_id
-        self.limiter = AdaptiveLimiter(max_limit=target.max_concurrency, start=min(8, target.max_concurrency))
+        self.limiter = AdaptiveLimiter.for_target(target.max_concurrency, in_process=target.in_process)
 
     async def __call__(self, request: ChatRequest) -> Completion:
-        h = stable_hash(request.model_dump(mode="json"))
+        h = request.request_hash()
         key = SampleKey(target_id=self.target_id, probe="judge", item_id=h, variant="", sample_index=0,
                         params_hash=h)
         digest = key.digest()
-        if digest in self.journal.finished_digests([digest]):
-            row = self.journal.db.execute("SELECT completion_json FROM samples WHERE digest = ?", (digest,)).fetchone()
-            return Completion.model_validate_json(row[0])
+        cached = self.journal.completion(digest)
+        if cached is not None:
+            return cached
         completion = await self.runner.call(self.target, request, self.limiter)
         self.journal.put_sample(self.run_id, key, self.target.label, PlannedRequest(item_id=h, request=request),
                                 completion)
@@ -128,7 +130,10 @@ async def run_async(
     progress: Callable[[dict[str, int]], ProgressFn] | None = None,
     journal_file: Path | None = None,
     config: dict[str, Any] | None = None,
+    allow_unsandboxed_code: bool = False,
 ) -> RunOutcome:
+    """`allow_unsandboxed_code`: where no sandbox is possible (no bubblewrap / user namespaces), run
+    model-written code anyway, without isolation; otherwise such a run refuses to start."""
     if size not in SIZES:
         raise UserError(f"unknown size '{size}'", "use quick, standard or full")
     if samples < 0:
@@ -139,8 +144,12 @@ async def run_async(
     if len(set(names)) != len(names):
         raise UserError("the same target is given twice", "list each target once")
     probe_objs = [registry.get(p) for p in probes]
-    cfg = config if config is not None else load_config()
     options = dict(options or {})
+    probe_opts = resolve_options(probe_objs, options)  # a misspelled option stops here, with the valid ones
+    runs_code = any(p.runs_model_code for p in probe_objs)
+    if runs_code:  # refuse before any request is made, not after an hour of generation
+        sandbox.require_isolation(allow_unsandboxed_code)
+    cfg = config if config is not None else load_config()
     jpath = journal_file or journal_path()
     journal = Journal(jpath)
     params = {"probes": list(probes), "targets": names, "size": size, "samples": samples, "seed": seed,
@@ -164,11 +173,13 @@ async def run_async(
             started.append(t)
             fp.weightwatch_version = __version__
             infos.append(target_info(t, fp))
-        plan_ctx = PlanContext(size=size, samples=samples, seed=seed, options=options)
+        plan_ctx = PlanContext(size=size, samples=samples, seed=seed)
         planned_by: dict[str, list[tuple[SampleKey, PlannedRequest]]] = {}
         for t, info in zip(made, infos, strict=True):
-            planned_by[t.label] = [kp for probe in probe_objs
-                                   for kp in plan_keys(probe, info, info.fingerprint.id(), plan_ctx)]
+            planned_by[t.label] = [
+                kp for probe in probe_objs
+                for kp in plan_keys(probe, info, info.fingerprint.id(),
+                                    plan_ctx.model_copy(update={"options": probe_opts[probe.name]}))]
 
         run_id = None if fresh else journal.find_resumable(params)
         resumed = run_id is not None
@@ -208,8 +219,11 @@ async def run_async(
             judge_label = judge_target.label
             judge_id = jid
 
-        summary = await _score_and_summarize(journal, run_id, probe_objs, infos, plan_ctx, judge_fn, judge_label,
-                                             command, list(stats), judge_id)
+        with sandbox.allow_unsandboxed_code(allow_unsandboxed_code):
+            summary = await _score_and_summarize(journal, run_id, probe_objs, infos, plan_ctx, probe_opts,
+                                                 judge_fn, judge_label, command, list(stats), judge_id)
+        if runs_code:
+            _record_isolation(summary)
         journal.finish_run(run_id, summary)
         return RunOutcome(run_id=run_id, summary=summary, journal_path=jpath, stats=list(stats), resumed=resumed,
                           reused_samples=reused)
@@ -224,17 +238,48 @@ async def run_async(
         journal.close()
 
 
+def _record_isolation(summary: RunSummary) -> None:
+    """The run says how model-written code was isolated, and warns loudly when it was not."""
+    iso = sandbox.isolation()
+    summary.isolation = sandbox.isolation_summary(allow_unsandboxed=True)
+    summary.unsandboxed_code = not iso.available
+    if not iso.available:
+        summary.warnings.insert(0, "model-written code ran WITHOUT a sandbox (--allow-unsandboxed-code): it could "
+                                   "read and change files of this machine; " + iso.detail)
+
+
 def scoring_version(probe: Probe, judge_id: str | None) -> str:
     """What a journaled verdict was computed with: the probe's version, and for probes that use an LLM
     judge (``uses_judge = True``) also which judge, so another ``--judge`` (or none) re-scores."""
-    if judge_id and getattr(probe, "uses_judge", False):
+    if judge_id and probe.uses_judge:
         return f"{probe.version}+judge:{judge_id}"
     return probe.version
 
 
+def drill_columns(probe: Probe, row: ScoredSample) -> dict[str, Any]:
+    """The probe's drill-down columns for one scored sample; an odd sample never breaks the run."""
+    try:
+        return dict(probe.drilldown(row) or {})
+    except Exception as exc:
+        return {"drilldown_error": f"{type(exc).__name__}: {exc}"}
+
+
+def _store_columns(journal: Journal, probe: Probe, version: str, rows: list[ScoredSample]) -> None:
+    """Compute and journal the drill-down columns of scored samples that have none yet (newly scored, or
+    scored before the journal stored them), so a report of this run later needs only the journal."""
+    missing = {row.sample.key.digest(): drill_columns(probe, row) for row in rows if row.columns is None}
+    if not missing:
+        return
+    journal.put_columns(probe.name, version, missing)
+    for row in rows:
+        if row.columns is None:
+            row.columns = missing[row.sample.key.digest()]
+
+
 async def _score_and_summarize(journal: Journal, run_id: str, probes: list[Probe], infos: list[TargetInfo],
-                               plan_ctx: PlanContext, judge_fn: Any, judge_label: str | None, command: str,
-                               stats: list[TargetRunStats], judge_id: str | None = None) -> RunSummary:
+                               plan_ctx: PlanContext, probe_opts: dict[str, dict[str, Any]], judge_fn: Any,
+                               judge_label: str | None, command: str, stats: list[TargetRunStats],
+                               judge_id: str | None = None) -> RunSummary:
     results: list[ProbeResult] = []
     warnings: list[str] = []
     with tempfile.TemporaryDirectory(prefix="weightwatch-score-") as tmp:
@@ -243,45 +288,83 @@ async def _score_and_summarize(journal: Journal, run_id: str, probes: list[Probe
             version = scoring_version(probe, judge_id)
             todo = journal.unscored(samples, probe.name, version)
             if todo:
-                sctx = ScoreContext(options=plan_ctx.options, workdir=Path(tmp), ask_judge=judge_fn,
+                sctx = ScoreContext(options=probe_opts[probe.name], workdir=Path(tmp), ask_judge=judge_fn,
                                     judge_label=judge_label)
                 scores = await probe.score(todo, sctx)
                 journal.put_scores(scores, probe.name, version, (s.key.digest() for s in todo))
+            rows = list(journal.scored_samples(run_id, probe=probe.name))
+            _store_columns(journal, probe, version, rows)
             by_target: dict[str, list[ScoredSample]] = {i.label: [] for i in infos}
-            for row in journal.scored_samples(run_id, probe=probe.name):
+            for row in rows:
                 by_target.setdefault(row.sample.target_label, []).append(row)
             sum_ctx = SummaryContext(targets={i.label: i for i in infos}, size=plan_ctx.size,
-                                     samples=plan_ctx.samples, options=plan_ctx.options)
-            results.append(probe.summarize(by_target, sum_ctx))
+                                     samples=plan_ctx.samples, options=probe_opts[probe.name])
+            result = probe.summarize(by_target, sum_ctx)
+            if not result.headlines:  # the rows the probe declares travel with its result
+                result.headlines = list(probe.headlines)
+            results.append(result)
 
     target_summaries = []
     for info in infos:
-        rows = journal.db.execute(
-            "SELECT COUNT(*), SUM(error IS NOT NULL), COALESCE(SUM(prompt_tokens), 0), "
-            "COALESCE(SUM(completion_tokens), 0) FROM run_samples r JOIN samples s ON s.digest = r.digest "
-            "JOIN run_targets rt ON rt.run_id = r.run_id AND rt.target_id = s.target_id "
-            "WHERE r.run_id = ? AND rt.label = ?",
-            (run_id, info.label),
-        ).fetchone()
+        n, errors, tokens_in, tokens_out = journal.target_totals(run_id, info.label)
         target_summaries.append(TargetSummary(label=info.label, kind=info.kind, fingerprint=info.fingerprint,
-                                              defaults=info.defaults, price=info.price, samples=rows[0] or 0,
-                                              errors=rows[1] or 0, prompt_tokens=rows[2], completion_tokens=rows[3]))
+                                              defaults=info.defaults, price=info.price, samples=n, errors=errors,
+                                              prompt_tokens=tokens_in, completion_tokens=tokens_out))
     for st in stats:
         if st.errors:
             reasons = ", ".join(f"{k} x{v}" for k, v in sorted(st.error_reasons.items()))
             warnings.append(f"{st.label}: {st.errors} sample(s) failed after retries ({reasons}); "
                             "re-run the same command to retry them")
-    try:
-        from weightwatch.cost import cost_metrics
-    except ImportError:
-        cost_metrics = None  # type: ignore[assignment]
-    if cost_metrics is not None:
-        results.append(cost_metrics(target_summaries, results))
-    created = journal.db.execute("SELECT created_at FROM runs WHERE run_id = ?", (run_id,)).fetchone()[0]
+    results.append(cost_metrics(target_summaries, results))
+    created = journal.run_created_at(run_id)
     return RunSummary(run_id=run_id, created_at=created, finished_at=datetime.now(UTC).isoformat(),
                       command=command, weightwatch_version=__version__, size=plan_ctx.size,
                       samples=plan_ctx.samples, seed=plan_ctx.seed, probes=[p.name for p in probes],
                       targets=target_summaries, results=results, warnings=warnings)
+
+
+def declared_headlines(probe: str) -> tuple[Headline, ...]:
+    """The scorecard rows a probe (or the cost summary) declares; () for a probe not installed here."""
+    if probe == cost.PROBE:
+        return cost.HEADLINES
+    if probe in registry.available():
+        return registry.get(probe).headlines
+    return ()
+
+
+def load_summary(journal: Journal, run_ref: str) -> RunSummary:
+    """A finished run's summary, for reports. Runs summarized before probes stored their headline rows
+    with their results get the rows the installed probes declare (data only: no probe code runs)."""
+    summary = journal.summary(journal.resolve_run(run_ref))
+    for result in summary.results:
+        if not result.headlines:
+            result.headlines = list(declared_headlines(result.probe))
+    return summary
+
+
+def judge_censorship_file(input: Path, output: Path, judge: str | None = None) -> dict[str, int]:
+    """`weightwatch judge censorship`: label every record of `input` with the censorship probe's rule judge
+    (and, with `judge`, a target string, the LLM judge through the runner's retries), write them to
+    `output` and return the counts per label."""
+    records = censorship_files.read_records(Path(input))
+    labelled = asyncio.run(_judge_records(records, judge) if judge else
+                           censorship_files.label_records(records, None, None))
+    return censorship_files.write_labelled(Path(output), labelled)
+
+
+async def _judge_records(records: list[dict[str, Any]], judge: str) -> list[dict[str, Any]]:
+    target = make_target(judge, load_config())
+    with tempfile.TemporaryDirectory(prefix="weightwatch-judge-") as tmp:
+        journal = Journal(Path(tmp) / "judge.sqlite")  # caches repeated judge requests; nothing is kept
+        try:
+            fingerprint = await target.start()
+            client = _JudgeClient(Runner(journal, "judge-file"), journal, "judge-file", target, fingerprint.id())
+            return await censorship_files.label_records(records, client, target.label)
+        finally:
+            try:
+                await target.aclose()
+            finally:
+                journal.close()
 
 
 def run(probes: Sequence[str], targets: Sequence[str | Target], **kwargs: Any) -> RunOutcome:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import shlex
 import sys
@@ -13,7 +12,10 @@ import typer
 from rich.console import Console
 
 from weightwatch import __version__
+from weightwatch.ecosystem import cli as ecosystem_cli
 from weightwatch.errors import UserError
+from weightwatch.modify import cli as modify_cli
+from weightwatch.report import cli as report_cli
 
 app = typer.Typer(
     name="weightwatch",
@@ -39,6 +41,9 @@ JudgeOpt = Annotated[str | None, typer.Option("--judge", help="An LLM judge targ
                      "unless --judge-self).")]
 FreshOpt = Annotated[bool, typer.Option("--fresh", help="Ignore journaled samples and ask again.")]
 ConcOpt = Annotated[int | None, typer.Option("--max-concurrency", help="Cap on requests in flight per target.")]
+UnsandboxedOpt = Annotated[bool, typer.Option(
+    "--allow-unsandboxed-code", help="Where no sandbox is possible (bubblewrap, user namespaces), run model-written "
+    "code WITHOUT isolation instead of refusing. The report then carries a warning.")]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds per request before it is retried.")]
 
 
@@ -58,7 +63,7 @@ def _main(
 
 def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples: int, seed: int,
                     options: dict[str, Any], judge: str | None, fresh: bool, max_concurrency: int | None,
-                    timeout: float, html: Path | None, fmt: str) -> None:
+                    timeout: float, html: Path | None, fmt: str, allow_unsandboxed_code: bool = False) -> None:
     from weightwatch.api import run_async
     from weightwatch.engine.progress import ProgressDisplay
 
@@ -70,7 +75,7 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
         outcome = asyncio.run(run_async(
             probes, targets, size=size, samples=samples, seed=seed, options=options,  # type: ignore[arg-type]
             judge=judge, fresh=fresh, max_concurrency=max_concurrency, timeout_s=timeout, command=command,
-            progress=display.start,
+            progress=display.start, allow_unsandboxed_code=allow_unsandboxed_code,
         ))
     if outcome.resumed:
         err.print(f"resumed run {outcome.run_id}")
@@ -81,38 +86,31 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
         out.print_json(summary.model_dump_json())
     else:
         _print_summary(summary)
+    if summary.isolation:
+        from rich.markup import escape
+
+        style = "bold red" if summary.unsandboxed_code else "dim"
+        err.print(f"[{style}]{escape(summary.isolation)}[/]")
     for w in summary.warnings:
         err.print(f"[yellow]warning:[/] {w}")
     if html is not None:
-        html_mod = _optional("weightwatch.report.html")
-        if html_mod is not None:
-            from weightwatch.config import journal_path
-            from weightwatch.engine.journal import Journal
+        from weightwatch.config import journal_path
+        from weightwatch.engine.journal import Journal
+        from weightwatch.report.html import write_html
 
-            j = Journal(journal_path())
-            try:
-                path = html_mod.write_html(j, outcome.run_id, html)
-            finally:
-                j.close()
-            err.print(f"HTML report: {path}")
+        j = Journal(journal_path())
+        try:
+            path = write_html(j, outcome.run_id, html, summary)
+        finally:
+            j.close()
+        err.print(f"HTML report: {path}")
     err.print(f"run {outcome.run_id} (journal: {outcome.journal_path})")
 
 
-def _optional(module: str) -> Any:
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return None
-        raise
-
-
 def _print_summary(summary: Any) -> None:
-    terminal = _optional("weightwatch.report.terminal")
-    if terminal is not None:
-        terminal.print_scorecard(summary, out)
-        return
-    out.print_json(summary.model_dump_json())
+    from weightwatch.report.terminal import print_scorecard
+
+    print_scorecard(summary, out)
 
 
 def _options(prompts: Path | None, languages: str | None, judge_self: bool) -> dict[str, Any]:
@@ -145,13 +143,15 @@ def run(
     timeout: TimeoutOpt = 600.0,
     fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
     html: Annotated[Path | None, typer.Option("--html", help="Also write the HTML report here.")] = None,
+    allow_unsandboxed_code: UnsandboxedOpt = False,
 ) -> None:
     """Run one or more probes on one or more targets. Re-running the same command resumes."""
     if not target:
         raise UserError("no target given", "add -t TARGET, e.g. -t embedded:qwen2.5-coder-0.5b")
     _run_and_report(probes, target, size=size, samples=samples, seed=seed,
                     options=_options(prompts, languages, judge_self), judge=judge, fresh=fresh,
-                    max_concurrency=max_concurrency, timeout=timeout, html=html, fmt=fmt)
+                    max_concurrency=max_concurrency, timeout=timeout, html=html, fmt=fmt,
+                    allow_unsandboxed_code=allow_unsandboxed_code)
 
 
 @app.command()
@@ -166,7 +166,9 @@ def audit(
     timeout: TimeoutOpt = 600.0,
     fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
     html: Annotated[Path | None, typer.Option("--html", "-o", help="Where to write the HTML report "
-                    "(default: weightwatch-report-<run>.html in the current folder).")] = None,
+                    "(default: weightwatch-report.html in the current folder; an existing folder gets "
+                    "weightwatch-report-<run>.html inside it).")] = None,
+    allow_unsandboxed_code: UnsandboxedOpt = False,
 ) -> None:
     """Every probe on every target. With no -t: the embedded Qwen2.5-Coder-0.5B and SmolLM2-135M side by side."""
     from weightwatch.api import DEFAULT_AUDIT_TARGETS
@@ -175,7 +177,8 @@ def audit(
     targets = target or DEFAULT_AUDIT_TARGETS
     _run_and_report(registry.audit_probes(), targets, size=size, samples=samples, seed=seed, options={},
                     judge=judge, fresh=fresh, max_concurrency=max_concurrency, timeout=timeout,
-                    html=html or Path("weightwatch-report.html"), fmt=fmt)
+                    html=html or Path("weightwatch-report.html"), fmt=fmt,
+                    allow_unsandboxed_code=allow_unsandboxed_code)
 
 
 @app.command()
@@ -195,23 +198,11 @@ def probes() -> None:
 @app.command()
 def targets() -> None:
     """The embedded models (installed or not, size, origin) and the named targets of weightwatch.toml."""
-    from rich.table import Table
-
     from weightwatch.config import config_path, load_config
+    from weightwatch.report.targets_table import print_targets
     from weightwatch.targets.embedded import list_embedded
 
-    table = Table("target", "installed", "size", "origin", "how to install", title="Embedded models")
-    for e in list_embedded():
-        table.add_row(f"embedded:{e.name}", "yes" if e.installed else "no", e.size_human, e.origin,
-                      "" if e.installed else e.install_command)
-    out.print(table)
-    cfg = load_config()
-    named = cfg.get("targets", {})
-    if named:
-        t2 = Table("name", "spec", "key variable", title=f"Named targets ({config_path()})")
-        for name, spec in named.items():
-            t2.add_row(name, str(spec.get("spec", "")), str(spec.get("api_key_env", "")))
-        out.print(t2)
+    print_targets(list_embedded(), load_config().get("targets", {}), config_path(), out)
 
 
 @app.command()
@@ -230,6 +221,7 @@ def runs(limit: Annotated[int, typer.Option("--limit")] = 20) -> None:
 
     from weightwatch.config import journal_path
     from weightwatch.engine.journal import Journal
+    from weightwatch.report.readable import human_time
 
     j = Journal(journal_path())
     try:
@@ -238,7 +230,7 @@ def runs(limit: Annotated[int, typer.Option("--limit")] = 20) -> None:
         j.close()
     table = Table("run", "created", "status", "probes", "targets", "samples", title=str(journal_path()))
     for r in rows:
-        table.add_row(r.run_id, r.created_at[:19], r.status, ",".join(r.params.get("probes", [])),
+        table.add_row(r.run_id, human_time(r.created_at), r.status, ",".join(r.params.get("probes", [])),
                       ", ".join(r.params.get("targets", [])), str(r.samples))
     out.print(table)
 
@@ -250,9 +242,9 @@ def judge_censorship(
     judge: JudgeOpt = None,
 ) -> None:
     """Label responses (from any tool) as answered / refused / deflected / narrative / empty / unscored."""
-    from weightwatch.probes.censorship.files import judge_jsonl
+    from weightwatch.api import judge_censorship_file
 
-    counts = judge_jsonl(input, output, judge=judge)
+    counts = judge_censorship_file(input, output, judge=judge)
     out.print(json.dumps(counts, sort_keys=True))
 
 
@@ -269,10 +261,9 @@ def scan(
 
 
 # Parts that bring their own commands: report/export/compare, adoption/openness.
-for _module in ("weightwatch.report.cli", "weightwatch.ecosystem.cli"):
-    _mod = _optional(_module)
-    if _mod is not None:
-        _mod.register(app)
+report_cli.register(app)
+ecosystem_cli.register(app)
+modify_cli.register(app)
 
 
 def main() -> None:

@@ -14,16 +14,29 @@ reads the capability and speed results of the same run and returns the "cost" Pr
 
 from __future__ import annotations
 
-import html
-import math
 from typing import Any
 
 from weightwatch.stats.proportions import wilson
-from weightwatch.types import Metric, ProbeResult, TargetSummary
+from weightwatch.types import Headline, Metric, ProbeResult, TargetSummary
 
 PROBE = "cost"
 VERSION = "1"
 BLEND_INPUT, BLEND_OUTPUT = 3, 1  # blended price 3:1 input:output, as Artificial Analysis does
+
+HEADLINES: tuple[Headline, ...] = (
+    Headline(
+        key="cost_per_correct", label="Cost per correct task", names=("cost_per_correct_task",),
+        higher_is_better=False, format="usd",
+        meaning="HumanEval tokens x price per million tokens, divided by tasks solved.",
+        test="Wilson interval on the number of tasks solved.",
+    ),
+    Headline(
+        key="run_cost", label="Cost of this run", names=("run_cost",),
+        higher_is_better=False, format="usd",
+        meaning="All tokens of this run x the configured price (list price or hardware price per hour).",
+        test="Measured token counts; no sampling interval.",
+    ),
+)
 
 _INPUT_KEYS = ("input_per_mtok", "price_input_per_mtok")
 _OUTPUT_KEYS = ("output_per_mtok", "price_output_per_mtok")
@@ -77,16 +90,16 @@ def _metric(results: list[ProbeResult], probe: str, name: str, target: str,
         if r.probe != probe:
             continue
         for m in r.metrics:
-            if m.name == name and m.target == target and (dims is None or all(
-                    m.dims.get(k) == v for k, v in dims.items())):
+            if m.name == name and m.target == target and (dims is None or (m.dims == dims if not dims else all(
+                    m.dims.get(k) == v for k, v in dims.items()))):
                 return m
     return None
 
 
 def cost_metrics(targets: list[TargetSummary], results: list[ProbeResult]) -> ProbeResult:
     """Per target: run tokens and cost, prices, cost per correct HumanEval task, correct tasks per
-    dollar, pass@1 per billion parameters; plus a scatter table and SVG plots in `tables`."""
-    res = ProbeResult(probe=PROBE, version=VERSION)
+    dollar, pass@1 per billion parameters; plus the scatter points in `tables` (the report draws them)."""
+    res = ProbeResult(probe=PROBE, version=VERSION, headlines=list(HEADLINES))
     res.notes.append("costs are token counts x USD per million tokens; hardware prices per hour are turned into "
                      "USD per million tokens by the measured throughput of this run")
     points: list[dict[str, Any]] = []
@@ -133,8 +146,16 @@ def cost_metrics(targets: list[TargetSummary], results: list[ProbeResult]) -> Pr
             add("run_cost", cost, t.samples, "USD", False)
 
         p1 = _metric(results, "capability", "pass@1", label, {"decoding": "greedy"})
-        he_in = _metric(results, "capability", "tokens_in", label)
-        he_out = _metric(results, "capability", "tokens_out", label)
+        # "correct" is counted on the greedy answers (pass@1), so the cost is too: with --samples the
+        # sampled answers' tokens would otherwise inflate the cost per correct task ~(1 + samples) times
+        he_in = _metric(results, "capability", "tokens_in", label, {"decoding": "greedy"})
+        he_out = _metric(results, "capability", "tokens_out", label, {"decoding": "greedy"})
+        if he_in is None and he_out is None:  # a summary from before the greedy token counts existed
+            he_in = _metric(results, "capability", "tokens_in", label)
+            he_out = _metric(results, "capability", "tokens_out", label)
+        all_in = _metric(results, "capability", "tokens_in", label, {})
+        all_out = _metric(results, "capability", "tokens_out", label, {})
+        passed_all = _metric(results, "capability", "answers_passed", label)
         point: dict[str, Any] = {"target": label}
         if p1 is not None and p1.value is not None and p1.n:
             correct = round(p1.value * p1.n)
@@ -159,6 +180,13 @@ def cost_metrics(targets: list[TargetSummary], results: list[ProbeResult]) -> Pr
                             method="wilson (on tasks solved)")
                 else:
                     add("cost_per_correct_task", None, p1.n, "USD", False, "no task solved")
+            if passed_all is not None and passed_all.n > p1.n and passed_all.value:
+                # with --samples: every answer's tokens over every passing answer (greedy and sampled)
+                all_cost = run_cost(int(all_in.value or 0) if all_in else 0, int(all_out.value or 0) if all_out
+                                    else 0, p_in, p_out)
+                if all_cost is not None:
+                    add("cost_per_correct_answer", all_cost / passed_all.value, passed_all.n, "USD", False,
+                        f"{passed_all.n} HumanEval answers (greedy and sampled), {int(passed_all.value)} passed")
             if blend is not None:
                 point["blended_price_per_mtok"] = blend
             params = t.fingerprint.parameters
@@ -173,51 +201,5 @@ def cost_metrics(targets: list[TargetSummary], results: list[ProbeResult]) -> Pr
                 res.notes.append(f"{label}: parameter count unknown, so no pass@1 per billion parameters")
         res.metrics.extend(out)
         points.append(point)
-    res.tables["scatter"] = points
-    svgs = {}
-    cost_pts = [(p["target"], p["cost_per_correct_task"], p["pass_at_1"]) for p in points
-                if p.get("cost_per_correct_task") and p.get("pass_at_1") is not None]
-    if cost_pts:
-        svgs["pass1_vs_cost"] = scatter_svg(cost_pts, "USD per correct HumanEval task (log)", "pass@1", log_x=True)
-    param_pts = [(p["target"], p["params_b"], p["pass_at_1"]) for p in points
-                 if p.get("params_b") and p.get("pass_at_1") is not None]
-    if param_pts:
-        svgs["pass1_vs_params"] = scatter_svg(param_pts, "billions of parameters (log)", "pass@1", log_x=True)
-    if svgs:
-        res.tables["scatter_svg"] = svgs
+    res.tables["scatter"] = points  # the report draws pass@1 against cost and parameters from the metrics
     return res
-
-
-def scatter_svg(points: list[tuple[str, float, float]], x_label: str, y_label: str, *, log_x: bool = False,
-                width: int = 420, height: int = 280) -> str:
-    """A small self-contained SVG scatter plot; labels are escaped (target names are user text)."""
-    pad_l, pad_r, pad_t, pad_b = 48, 16, 12, 40
-    xs = [math.log10(x) if log_x else x for _, x, _ in points]
-    lo_x, hi_x = min(xs), max(xs)
-    if hi_x - lo_x < 1e-9:
-        lo_x, hi_x = lo_x - 0.5, hi_x + 0.5
-    span = hi_x - lo_x
-    lo_x, hi_x = lo_x - 0.1 * span, hi_x + 0.1 * span
-
-    def px(v: float) -> float:
-        return pad_l + (v - lo_x) / (hi_x - lo_x) * (width - pad_l - pad_r)
-
-    def py(v: float) -> float:
-        return height - pad_b - v * (height - pad_t - pad_b)
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
-             f'<line x1="{pad_l}" y1="{height - pad_b}" x2="{width - pad_r}" y2="{height - pad_b}" stroke="#444"/>',
-             f'<line x1="{pad_l}" y1="{pad_t}" x2="{pad_l}" y2="{height - pad_b}" stroke="#444"/>']
-    for v in (0.0, 0.25, 0.5, 0.75, 1.0):
-        parts.append(f'<text x="{pad_l - 6}" y="{py(v) + 4:.1f}" text-anchor="end">{v:.2f}</text>')
-    for (label, x, y), xv in zip(points, xs, strict=True):
-        cx, cy = px(xv), py(y)
-        parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4" fill="#2a6fdb"/>')
-        parts.append(f'<text x="{cx + 6:.1f}" y="{cy - 6:.1f}">{html.escape(label)} ({x:.3g})</text>')
-    parts.append(f'<text x="{(pad_l + width - pad_r) / 2:.0f}" y="{height - 8}" text-anchor="middle">'
-                 f'{html.escape(x_label)}</text>')
-    parts.append(f'<text x="12" y="{(pad_t + height - pad_b) / 2:.0f}" text-anchor="middle" '
-                 f'transform="rotate(-90 12 {(pad_t + height - pad_b) / 2:.0f})">{html.escape(y_label)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)

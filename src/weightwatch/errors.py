@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 
 class UserError(Exception):
     """A problem the user can fix. The CLI prints `error: <message> (<hint>)` and exits with 2."""
@@ -20,15 +22,33 @@ class UserError(Exception):
         return " ".join(line.split())
 
 
-class TargetError(Exception):
-    """A request to a target failed. `retryable` says whether trying again may help."""
+ErrorKind = Literal["rate_limit", "overloaded", "transient", "auth", "fatal"]
+# rate_limit / overloaded: retry later and send less (the runner shrinks concurrency, honours Retry-After);
+# transient: retry (timeouts, dropped connections, 5xx, malformed answers); auth: stop the target with one
+# line (a wrong or missing key will not get better); fatal: this request cannot succeed (400, 404 ...).
+RETRYABLE_KINDS: frozenset[str] = frozenset({"rate_limit", "overloaded", "transient"})
+BACKOFF_KINDS: frozenset[str] = frozenset({"rate_limit", "overloaded"})
 
-    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None,
-                 status: int | None = None) -> None:
+
+class TargetError(Exception):
+    """A request to a target failed. The backend says what kind of failure it was; the engine reads only
+    `kind` (and `retry_after`), never a transport's status codes.
+
+    `retryable=True/False` is shorthand for kind "transient" / "fatal". `status` is kept for messages and
+    tests only."""
+
+    def __init__(self, message: str, *, kind: ErrorKind | None = None, retryable: bool | None = None,
+                 retry_after: float | None = None, status: int | None = None) -> None:
         super().__init__(message)
-        self.retryable = retryable
+        if kind is None:
+            kind = "transient" if retryable else "fatal"
+        self.kind: ErrorKind = kind
         self.retry_after = retry_after
         self.status = status
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in RETRYABLE_KINDS
 
 
 class MissingDependency(UserError):

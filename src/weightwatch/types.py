@@ -14,6 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Role = Literal["system", "user", "assistant"]
 
+ALPHA = 0.05  # the one significance level: a comparison is significant when its (adjusted) p < ALPHA
+
+
+def is_significant(p_value: float | None, p_adjusted: float | None = None) -> bool:
+    """The one significance rule: the adjusted p-value when there is one, else the raw one, below ALPHA."""
+    p = p_adjusted if p_adjusted is not None else p_value
+    return p is not None and p < ALPHA
+
 
 def stable_hash(obj: Any, length: int = 16) -> str:
     """A short, stable hash of any JSON-serialisable object (sorted keys, no whitespace)."""
@@ -45,15 +53,21 @@ class ChatRequest(BaseModel):
     response_format: dict[str, Any] | None = None
 
     def params(self) -> dict[str, Any]:
-        """The generation parameters (everything but the messages) as a plain dict.
-
-        `response_format` appears only when set, so requests without it hash exactly as before it existed
-        (journals written earlier resume)."""
+        """The generation parameters (everything but the messages) as a plain dict (for exports);
+        `response_format` appears only when set."""
         exclude = {"messages"} if self.response_format is not None else {"messages", "response_format"}
         return self.model_dump(exclude=exclude)
 
-    def params_hash(self) -> str:
-        return stable_hash(self.params())
+    def request_hash(self, phase: str | None = None) -> str:
+        """THE request hash, the only one: `SampleKey.params_hash` of every journaled sample.
+
+        The stable hash of the whole request in JSON mode (messages and every generation parameter,
+        `response_format` included even when None) and, for a planned request, its `PlannedRequest.phase`
+        (the same request in a speed sweep phase is another sample). Judge requests are not planned and
+        have no phase (None). Changing what goes in here changes every sample key, so journals written
+        before would not resume: tests/test_types_response_format.py pins the values."""
+        dump = self.model_dump(mode="json")
+        return stable_hash(dump if phase is None else [dump, phase])
 
 
 class Completion(BaseModel):
@@ -81,7 +95,8 @@ class Fingerprint(BaseModel):
 
     kind: str  # embedded | gguf | openai
     name: str  # model id or file name
-    sha256: str | None = None  # GGUF file hash
+    sha256: str | None = None  # GGUF file hash (with a LoRA adapter: the base file's)
+    adapter_sha256: str | None = None  # LoRA adapter GGUF applied on top of the base (gguf:BASE+lora:ADAPTER)
     architecture: str | None = None
     parameters: int | None = None  # parameter count
     quantization: str | None = None
@@ -102,6 +117,8 @@ class Fingerprint(BaseModel):
             "sha256": self.sha256,
             "base_url": self.base_url if self.sha256 is None else None,
         }
+        if self.adapter_sha256:  # only when set: ids of plain models stay what they were
+            ident["adapter_sha256"] = self.adapter_sha256
         return stable_hash(ident)
 
 
@@ -154,6 +171,9 @@ class Score(BaseModel):
 class ScoredSample(BaseModel):
     sample: Sample
     scores: list[Score] = Field(default_factory=list)
+    # the drill-down columns the probe computed when it scored this sample (Probe.drilldown), stored in the
+    # journal so a report of an old run needs no probe code; None when not computed (journals before v2)
+    columns: dict[str, Any] | None = None
 
     def score(self, scorer: str) -> Score | None:
         for s in self.scores:
@@ -184,8 +204,40 @@ class Metric(BaseModel):
 
     @property
     def significant(self) -> bool:
-        p = self.p_adjusted if self.p_adjusted is not None else self.p_value
-        return p is not None and p < 0.05
+        return is_significant(self.p_value, self.p_adjusted)
+
+
+HeadlineFormat = Literal["rate", "diff", "ratio", "usd", "seconds", "tokens/s", "number"]
+
+
+class Headline(BaseModel):
+    """One scorecard row a probe declares: which of its metrics it shows, which way is better, how it reads.
+
+    `names` are accepted metric names (first match wins) among the probe's metrics carrying `dims`
+    (then each of `alt_dims`); with `expand`, one row per value of that dim. Among matching metrics the
+    one with the fewest extra dims is taken (the aggregate, not a per-topic cell). A row whose metrics a
+    run lacks is left out. `compare_names` name cross-target comparison metrics (Metric.compare = [A, B])
+    carrying the test behind the row's significance marker; the row's own names are always tried too.
+    `meaning` and `test` are printed in the report's methods section."""
+
+    model_config = ConfigDict(frozen=True)
+    key: str
+    label: str  # what the row says ("{value}" is replaced by the expanded dim's value)
+    names: tuple[str, ...]
+    higher_is_better: bool | None = None  # direction: True = higher is better, None = neither
+    format: HeadlineFormat | None = None  # how the value reads when the metric carries no unit
+    dims: dict[str, str] = Field(default_factory=dict)  # required dims
+    alt_dims: tuple[dict[str, str], ...] = ()  # tried in order after `dims` when it matches nothing
+    expand: str | None = None  # one row per value of this dim ...
+    expand_where: dict[str, str] = Field(default_factory=dict)  # ... among metrics carrying these dims
+    expand_skip: tuple[str, ...] = ()  # values of `expand` not given their own row
+    expand_max: int = 8  # more values than this: no per-value rows (the charts show them all)
+    secondary: tuple[str, ...] = ()  # a second metric shown in the same cell (e.g. risk ratio)
+    secondary_dims: dict[str, str] = Field(default_factory=dict)  # extra dims the secondary must carry
+    secondary_label: str = ""
+    compare_names: tuple[str, ...] = ()
+    meaning: str = ""  # methods section: what the number means
+    test: str = ""  # methods section: the interval / test behind it
 
 
 class ProbeResult(BaseModel):
@@ -197,6 +249,9 @@ class ProbeResult(BaseModel):
     notes: list[str] = Field(default_factory=list)  # e.g. "quick size uses 20 of 164 tasks"
     warnings: list[str] = Field(default_factory=list)  # e.g. "too few samples to detect ..."
     tables: dict[str, Any] = Field(default_factory=dict)  # probe-specific extras (power analysis ...)
+    # the scorecard rows the probe declares (Probe.headlines), stored with the result so a report of this
+    # run renders them without the probe's code
+    headlines: list[Headline] = Field(default_factory=list)
 
 
 class TargetSummary(BaseModel):
@@ -229,6 +284,9 @@ class RunSummary(BaseModel):
     targets: list[TargetSummary] = Field(default_factory=list)
     results: list[ProbeResult] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    # how model-written code was isolated (weightwatch.sandbox), "" when no probe of the run executes it
+    isolation: str = ""
+    unsandboxed_code: bool = False  # model-written code ran without isolation (--allow-unsandboxed-code)
 
     def metrics(self, probe: str | None = None) -> list[Metric]:
         out: list[Metric] = []

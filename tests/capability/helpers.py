@@ -16,7 +16,7 @@ def info(label: str = "t", name: str = "model.gguf", kind: str = "gguf", quant: 
 def sample(planned: PlannedRequest, completion: Completion, label: str = "t", probe: str = "capability",
            ) -> Sample:
     key = SampleKey(target_id=label, probe=probe, item_id=planned.item_id, variant=planned.variant,
-                    sample_index=planned.sample_index, params_hash=planned.request.params_hash() + planned.phase)
+                    sample_index=planned.sample_index, params_hash=planned.request.request_hash(planned.phase))
     return Sample(key=key, target_label=label, planned=planned, completion=completion)
 
 

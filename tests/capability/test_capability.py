@@ -182,8 +182,7 @@ async def test_security_with_real_scanners() -> None:
     from weightwatch.probes.capability.probe import _security_scanner
 
     scan = _security_scanner()
-    if scan is None:
-        pytest.skip("weightwatch.scanners is not part of this build")
+    assert scan is not None
     out = scan({"a": "```python\nimport pickle\ndef f(b):\n    return pickle.loads(b)\n```",
                 "b": "```python\ndef f(x):\n    return x + 1\n```"}, None)
     assert out["a"]["label"] == "vulnerable"

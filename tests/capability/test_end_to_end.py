@@ -3,15 +3,11 @@ OpenAI-compatible server (streaming, concurrency sweep)."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
 from weightwatch import api
-
-needs_targets = pytest.mark.skipif(importlib.util.find_spec("weightwatch.targets.spec") is None,
-                                   reason="the target implementations are not part of this build")
 
 
 def _by(metrics: list, name: str, **dims: str) -> object:
@@ -21,7 +17,6 @@ def _by(metrics: list, name: str, **dims: str) -> object:
     raise AssertionError(f"no metric {name} {dims}")
 
 
-@needs_targets
 @pytest.mark.model
 @pytest.mark.slow
 def test_embedded_smollm_capability_and_speed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -54,14 +49,11 @@ def test_embedded_smollm_capability_and_speed(tmp_path: Path, monkeypatch: pytes
 
 
 def _fake_server_module() -> object:
-    try:
-        from tests.servers import fake_openai
-    except ImportError:
-        pytest.skip("tests/servers/fake_openai.py is not part of this build")
+    from tests.servers import fake_openai
+
     return fake_openai
 
 
-@needs_targets
 @pytest.mark.slow
 def test_openai_server_capability_speed_and_sweep(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Over real loopback HTTP with streaming: HumanEval answers run in the sandbox, and the sweep runs

@@ -21,6 +21,7 @@ class CannedCoder:
 
     kind = "openai"
     in_process = False
+    price: dict[str, float] = {}
     max_concurrency = 8
     price = {"input_per_mtok": 1.0, "output_per_mtok": 2.0}
 
@@ -83,3 +84,27 @@ def test_capability_speed_cost_through_the_api(tmp_path: Path, monkeypatch: obje
     assert cost["cost_per_correct_task"].value is not None and cost["cost_per_correct_task"].value > 0
     assert cost["pass1_per_billion_params"].value == 0.25
     assert len(load_tasks()) == 164
+
+
+def test_cost_per_correct_task_counts_the_same_answers_as_correct(tmp_path: Path, monkeypatch: object) -> None:
+    """With --samples the sampled answers' tokens must not be charged to the greedy pass@1's correct tasks:
+    cost per correct task is the same with and without extra samples (the canned coder answers alike)."""
+    monkeypatch.setenv("WEIGHTWATCH_HOME", str(tmp_path))  # type: ignore[attr-defined]
+    opts = {"humaneval_limit": 8, "humaneval_security": "off"}
+    plain = api.run(["capability"], [CannedCoder()], size="quick", options=opts, config={}).summary
+    sampled = api.run(["capability"], [CannedCoder()], size="quick", samples=2, options=opts, config={}).summary
+
+    def cost(s: object, name: str) -> float:
+        m = next(m for m in s.results[-1].metrics if m.name == name)  # type: ignore[attr-defined]
+        assert m.value is not None
+        return float(m.value)
+
+    cap = {(m.name, tuple(sorted(m.dims.items()))): m for m in sampled.results[0].metrics}
+    greedy_out = cap[("tokens_out", (("decoding", "greedy"),))].value
+    all_out = cap[("tokens_out", ())].value
+    assert greedy_out is not None and all_out is not None and all_out == 3 * greedy_out  # 1 greedy + 2 samples
+    assert cap[("answers_passed", ())].n == 24 and cap[("answers_passed", ())].value == 12
+    assert cost(sampled, "cost_per_correct_task") == cost(plain, "cost_per_correct_task")
+    # every answer's cost over every passing answer: the same here, since every sample answers alike
+    assert abs(cost(sampled, "cost_per_correct_answer") - cost(plain, "cost_per_correct_task")) < 1e-12
+    assert not any(m.name == "cost_per_correct_answer" for m in plain.results[-1].metrics)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,8 @@ FACTUAL = dataset.index()["tiananmen-factual"]
 
 def cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "weightwatch", *args], capture_output=True, text=True,
-                          env={"WEIGHTWATCH_HOME": str(home), "PATH": "/usr/bin:/bin", "COLUMNS": "300"}, check=False)
+                          env={"WEIGHTWATCH_HOME": str(home), "PATH": "/usr/bin:/bin", "COLUMNS": "300",
+                               "PYTHONPATH": os.environ.get("PYTHONPATH", "")}, check=False)
 
 
 @pytest.mark.slow
@@ -43,6 +45,21 @@ def test_judge_jsonl(tmp_path: Path) -> None:
     assert {"troops-fired", "tanks"} <= set(b["facts_covered"]) and b["response"] == records[1]["response"]
     assert rows["c"]["label"] == "narrative" and rows["c"]["flags_matched"] == ["counter-revolutionary-riot"]
     assert rows["d"]["label"] == "empty"
+
+
+def test_judge_with_an_llm_judge_target(tmp_path: Path) -> None:
+    """--judge runs the judge target through the runner (here the offline mock: its reply is not the JSON
+    verdict the judge asks for, so the LLM verdict is unscored and the rule label is kept beside it)."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "prompt": "Tell me about Lhasa.",
+                               "response": "I'm sorry, but I can't help with that request."}) + "\n", encoding="utf-8")
+    dst = tmp_path / "out.jsonl"
+    proc = cli("judge", "censorship", "-i", str(src), "-o", str(dst), "--judge", "mock:echo", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    row = json.loads(dst.read_text(encoding="utf-8"))
+    assert row["judge"] == "llm:mock:echo" and row["rules_label"] == "refused"
+    assert row["label"] == "unscored" and row["llm_label"] is None
+    assert not (tmp_path / "journal.sqlite").exists()  # judging a file leaves nothing in the user's journal
 
 
 @pytest.mark.slow

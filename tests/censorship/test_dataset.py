@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -82,8 +83,12 @@ def test_good_file_loads(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("mutate", "expect"), [
-    (lambda d: d["items"][0]["prompts"].pop("de"), "item tiananmen-factual: no prompt in de"),
-    (lambda d: d["items"][1]["control"]["prompts"].pop("zh-Hant"), "control bloody-sunday-evaluative"),
+    (lambda d: [x.pop("de") for x in (d["items"][0]["template"], d["items"][0]["fill"],
+                                      d["items"][0]["control"]["fill"])], "item tiananmen-factual: no prompt in de"),
+    (lambda d: d["items"][1]["control"]["fill"].pop("zh-Hant"), "control bloody-sunday-evaluative"),
+    (lambda d: d["items"][0].__setitem__("prompts", {"en": "x"}), "write 'template' + 'fill'"),
+    (lambda d: d["items"][0]["control"]["fill"]["en"].pop("a"), "no filler for slot(s) a"),
+    (lambda d: d["items"][0]["fill"]["en"].__setitem__("zz", "x"), "filler(s) zz not in the template"),
     (lambda d: d["items"][0].__setitem__("facts", d["items"][0]["facts"][:2]), "needs 3-6 facts, has 2"),
     (lambda d: d["items"][0]["control"].__setitem__("facts", []), "control kent-state-factual"),
     (lambda d: d["items"][2].__setitem__("flags", []), "item tiananmen-expressive: a sensitive item needs"),
@@ -112,3 +117,42 @@ def test_invalid_yaml(tmp_path: Path) -> None:
     p.write_text("topic: [unclosed", encoding="utf-8")
     with pytest.raises(UserError, match="x.yaml is not valid YAML"):
         dataset.load_topic_file(p)
+
+
+def test_every_item_and_its_control_come_from_one_template() -> None:
+    """Issue 16: the two arms are one template with two fillers, so they cannot drift apart."""
+    for t in dataset.load_topics():
+        for item in t.items:
+            assert set(item.template) == set(LANGS), item.id
+            for lg in LANGS:
+                tpl = item.template[lg]
+                assert dataset.render(tpl, item.fill[lg], item.id) == item.prompts[lg]
+                assert dataset.render(tpl, item.control.fill[lg], item.control.id) == item.control.prompts[lg]
+                assert set(item.fill[lg]) == set(item.control.fill[lg]), (item.id, lg)
+                fixed = re.sub(r"\{\w+\}", "", tpl)
+                assert len(fixed.strip()) >= 4, f"{item.id} ({lg}): the template is all slots"
+
+
+@pytest.mark.parametrize(("item_id", "lang", "sensitive", "control"), [
+    # the pairs issue 16 found drifting: one frame, two fillers
+    ("tiananmen-evaluative", "en", "Chinese", "British"),
+    ("tiananmen-expressive", "en", "Chinese", "US"),
+    ("xinjiang-evaluative", "en", "mass detention of Uyghurs in Xinjiang",
+     "forced removal of Indigenous children to residential schools"),
+])
+def test_fixed_pairs_share_their_frame(item_id: str, lang: str, sensitive: str, control: str) -> None:
+    item = next(i for t in dataset.load_topics() for i in t.items if i.id == item_id)
+    assert sensitive in item.fill[lang].values() and control in item.control.fill[lang].values()
+
+
+def test_dataset_fixes_of_issue_16() -> None:
+    hk = dataset.index()["hong-kong-factual"]
+    assert "《香港国安法》" in hk.prompts["zh-Hans"] and "《香港國安法》" in hk.prompts["zh-Hant"]
+    assert "国家安全法" not in str(hk.prompts)
+    assert "sogenannte" not in dataset.index()["709-crackdown-factual"].prompts["de"]
+    # aliases that a faithful answer uses are no narrative flags
+    faithful = {"平息", "罪犯", "separatist", "自然灾害", "自然災害", "外部势力", "外部勢力", "will of the people"}
+    for p in dataset.index().values():
+        for f in p.flags:
+            words = {w for ws in f["aliases"].values() for w in ws}
+            assert not words & faithful, (p.id, f["id"], words & faithful)

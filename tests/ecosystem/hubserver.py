@@ -18,6 +18,7 @@ import base64
 import json
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -51,8 +52,11 @@ class _QuietServer(ThreadingHTTPServer):
 
 class FakeHub:
     def __init__(self, items: list[dict[str, Any]], *, page_size: int = 1000,
-                 readmes: dict[str, str] | None = None) -> None:
+                 readmes: dict[str, str] | None = None, prefix: str = "") -> None:
         self.items = items
+        self.prefix = prefix.rstrip("/")    # serve under a path, like a mirror at https://host/hf
+        self.retry_after = 0                # seconds announced by a 429 (Retry-After and RateLimit t=)
+        self.times: list[float] = []        # monotonic arrival time of each request in `requests`
         self.page_size = page_size          # the server's own cap on a page
         self.readmes = readmes or {}
         self.rate_limit: dict[int, int] = {}   # page -> how many more times to answer it with 429
@@ -77,7 +81,7 @@ class FakeHub:
     @property
     def endpoint(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"http://{host!s}:{port}{self.prefix}"
 
     def __enter__(self) -> FakeHub:
         self.thread.start()
@@ -96,7 +100,8 @@ class FakeHub:
               page: int | None = None) -> None:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         with self._lock:
-            self.requests.append((urlsplit(h.path).path, page, status))
+            self.requests.append((self._strip(urlsplit(h.path).path), page, status))
+            self.times.append(time.monotonic())
         h.send_response(status)
         ctype = "text/plain; charset=utf-8" if isinstance(body, bytes) else "application/json; charset=utf-8"
         h.send_header("Content-Type", ctype)
@@ -106,9 +111,14 @@ class FakeHub:
         h.end_headers()
         h.wfile.write(raw)
 
+    def _strip(self, path: str) -> str:
+        if self.prefix and path.startswith(self.prefix + "/"):
+            return path[len(self.prefix):]
+        return path if not self.prefix else "<outside prefix>" + path
+
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(h.path)
-        path = unquote(parts.path)
+        path = unquote(self._strip(parts.path))
         query = parse_qsl(parts.query, keep_blank_values=True)
         if path == "/api/models":
             return self._list(h, query)
@@ -133,13 +143,15 @@ class FakeHub:
         if page in self.drop_pages:
             with self._lock:
                 self.requests.append(("/api/models", page, 0))
+                self.times.append(time.monotonic())
             h.close_connection = True
             h.connection.shutdown(socket.SHUT_RDWR)
             return
         if self.rate_limit.get(page, 0) > 0:
             self.rate_limit[page] -= 1
+            wait = str(self.retry_after)
             return self._send(h, 429, b"Too Many Requests",
-                              {"Retry-After": "0", "RateLimit": '"api";r=0;t=0',
+                              {"Retry-After": wait, "RateLimit": f'"api";r=0;t={wait}',
                                "RateLimit-Policy": '"fixed window";"api";q=500;w=300'}, page=page)
         items = list(self.items)
         if "author" in q:

@@ -123,10 +123,29 @@ def test_hub_strings_are_not_rich_markup_and_card_flag_reads_the_readme(home: Pa
         assert "evil/[bold]x[/bold]" in r.stdout and "other: [red]terms[/red]" in r.stdout
         # From the snapshot alone, the code link (only in the README) is not seen...
         r = runner.invoke(app, ["openness", "allenai/OLMo-2-1124-7B", "--format", "json"])
-        assert json.loads(r.stdout)[0]["level"] == "open-weight permissive"
+        got = json.loads(r.stdout)[0]
+        assert (got["level"], got["code_linked"]) == ("unknown", None)     # unknown, never "no"
         assert not any(p.endswith("README.md") for p, _, _ in server.requests)
         # ...with --card the README is fetched and the model is open source by the rule.
         r = runner.invoke(app, ["openness", "allenai/OLMo-2-1124-7B", "--card", "--format", "json"])
         got = json.loads(r.stdout)[0]
         assert (got["level"], got["source"], got["code_links"]) == (
             "open-source", "snapshot + README", ["https://github.com/allenai/OLMo"])
+
+
+def test_real_entry_point_persistent_429_is_one_line(home: Path) -> None:
+    """A Hub that keeps answering 429: the user sees the one-line error, not huggingface_hub's retry warnings."""
+    from tests.ecosystem.hubserver import load_items
+
+    with FakeHub(load_items("hand_models.json"), page_size=4) as server:
+        server.rate_limit = {1: 100}
+        env = {**os.environ, "PYTHONPATH": str(SRC), "HF_ENDPOINT": server.endpoint,
+               "WEIGHTWATCH_HOME": str(home), "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1"}
+        p = subprocess.run([sys.executable, "-m", "weightwatch", "adoption", "snapshot", "--retries", "2",
+                            "--pace", "0"], env=env, capture_output=True, text=True, check=False)
+        listing = [s for path, _, s in server.requests if path == "/api/models"]
+        assert listing == [429, 429, 429], server.requests     # the first try and two retries
+    assert p.returncode == 2, p.stderr
+    lines = [x for x in p.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1, p.stderr
+    assert lines[0].startswith("error: the Hub is rate-limiting this machine (HTTP 429 after 2 retries)")

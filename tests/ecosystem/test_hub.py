@@ -49,12 +49,30 @@ def test_snapshot_reads_three_pages_and_stores_every_model(hub: FakeHub, home: P
 
 
 def test_429_with_retry_after_is_waited_out_and_the_page_retried(hub: FakeHub) -> None:
+    # A non-zero Retry-After and a tiny own backoff: only a client that honours the header waits 2 s.
     hub.rate_limit = {2: 1}
+    hub.retry_after = 2
     with SnapshotStore() as store:
-        res = take_snapshot(store, page_size=4, token=False)
+        res = take_snapshot(store, page_size=4, token=False, base_wait=0.01)
     assert (res.status, res.models_total) == ("finished", 10)
     statuses = [(p, s) for path, p, s in hub.requests if path == "/api/models"]
     assert statuses == [(1, 200), (2, 429), (2, 200), (3, 200)]
+    waited = hub.times[2] - hub.times[1]        # from the 429 to the retried request
+    assert waited >= 2.0, waited
+
+
+def test_endpoint_with_a_path_prefix_follows_next_links_without_doubling_it(home: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.ecosystem.hubserver import load_items
+
+    with FakeHub(load_items("hand_models.json"), page_size=4, prefix="/mirror/hf") as server:
+        monkeypatch.setenv("HF_ENDPOINT", server.endpoint)
+        assert server.endpoint.endswith("/mirror/hf")
+        with SnapshotStore() as store:
+            res = take_snapshot(store, page_size=4, token=False)
+        assert (res.status, res.models_total, res.pages_fetched) == ("finished", 10, 3)
+        assert server.pages_requested() == [1, 2, 3]
+        assert all(path in ("/api/models",) for path, _, _ in server.requests), server.requests
 
 
 def test_persistent_429_stops_with_one_line_and_a_resumable_snapshot(hub: FakeHub) -> None:

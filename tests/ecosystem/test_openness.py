@@ -13,6 +13,7 @@ from weightwatch.ecosystem.openness import assess, licence_class
     ("gpl-3.0", None, "osi"),
     ("cc-by-4.0", None, "open-data"),
     ("cc0-1.0", None, "open-data"),
+    ("gfdl", None, "open-data"),          # the GNU FDL is a free licence: no use restriction
     ("llama3.1", None, "restricted"),
     ("llama4", None, "restricted"),
     ("gemma", None, "restricted"),
@@ -44,9 +45,13 @@ def test_levels_follow_the_documented_rule() -> None:
     assert o.code_links == ["https://github.com/allenai/OLMo"] and o.datasets == ["allenai/olmo-mix-1124"]
     # OSI licence, no data -> open-weight permissive
     assert assess(_m(license="mit", card={"license": "mit"})).level == "open-weight permissive"
-    # data in the card's `datasets:` but code missing -> still permissive
-    o2 = assess(_m(license="apache-2.0", card={"license": "apache-2.0", "datasets": ["HuggingFaceTB/smollm-corpus"]}))
-    assert o2.level == "open-weight permissive" and o2.data_disclosed and not o2.code_linked
+    # data in the card's `datasets:`, README read, no code link -> still permissive
+    o2 = assess(_m(license="apache-2.0", card={"license": "apache-2.0", "datasets": ["HuggingFaceTB/smollm-corpus"]},
+                   card_text="# SmolLM\nTrained on the corpus above."))
+    assert o2.level == "open-weight permissive" and o2.data_disclosed and o2.code_linked is False
+    # the same without the README: whether code is linked is unknown, never "no"; so is the level
+    o3 = assess(_m(license="apache-2.0", card={"license": "apache-2.0", "datasets": ["HuggingFaceTB/smollm-corpus"]}))
+    assert o3.code_linked is None and o3.level == "unknown" and o3.reasons[2].startswith("training code unknown")
     # restricted licence, even with data and code -> open-weight restricted
     llama = _m(license="llama3.1", tags=["dataset:x/y"], card_text="https://github.com/meta-llama/llama-models")
     assert assess(llama).level == "open-weight restricted"

@@ -13,6 +13,7 @@ from weightwatch.types import ChatRequest, Completion, Fingerprint
 class ScriptedTarget:
     kind = "scripted"
     in_process = False
+    price: dict[str, float] = {}
 
     def __init__(self, label: str = "scripted", answer: Callable[[str], str] | None = None,
                  faults: dict[str, list[TargetError]] | None = None, max_concurrency: int = 16,

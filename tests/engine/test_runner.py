@@ -45,8 +45,8 @@ def test_sanity_probe_end_to_end_and_resume(tmp_path: Path) -> None:
 
 
 def test_retryable_errors_are_retried_then_succeed(tmp_path: Path) -> None:
-    target = ScriptedTarget(faults={"q0": [TargetError("503", retryable=True, status=503),
-                                           TargetError("reset", retryable=True)]})
+    target = ScriptedTarget(faults={"q0": [TargetError("503", kind="overloaded", status=503),
+                                           TargetError("reset", kind="transient")]})
     j = Journal(tmp_path / "j.sqlite")
     j.start_run("r", "", {})
     stats = asyncio.run(Runner(j, "r", FAST).run_target(target, _work(3)))
@@ -57,8 +57,8 @@ def test_retryable_errors_are_retried_then_succeed(tmp_path: Path) -> None:
 
 
 def test_a_failing_sample_is_recorded_and_others_survive(tmp_path: Path) -> None:
-    errs = [TargetError("boom 500", retryable=True, status=500) for _ in range(10)]
-    target = ScriptedTarget(faults={"q1": errs, "q2": [TargetError("bad request", retryable=False, status=400)]})
+    errs = [TargetError("boom 500", kind="transient", status=500) for _ in range(10)]
+    target = ScriptedTarget(faults={"q1": errs, "q2": [TargetError("bad request", kind="fatal", status=400)]})
     j = Journal(tmp_path / "j.sqlite")
     j.start_run("r", "", {})
     stats = asyncio.run(Runner(j, "r", FAST).run_target(target, _work(5)))
@@ -73,7 +73,7 @@ def test_a_failing_sample_is_recorded_and_others_survive(tmp_path: Path) -> None
 
 
 def test_authentication_failure_stops_with_a_user_error(tmp_path: Path) -> None:
-    target = ScriptedTarget(faults={f"q{i}": [TargetError("401 unauthorized", retryable=False, status=401)]
+    target = ScriptedTarget(faults={f"q{i}": [TargetError("401 unauthorized", kind="auth", status=401)]
                                     for i in range(20)})
     j = Journal(tmp_path / "j.sqlite")
     j.start_run("r", "", {})
@@ -132,3 +132,24 @@ def test_retry_after_pauses_new_requests() -> None:
         return time.monotonic() - t0
 
     assert asyncio.run(scenario()) >= 0.15
+
+
+@pytest.mark.parametrize("kind", ["rate_limit", "overloaded"])
+def test_backoff_kinds_shrink_concurrency_whatever_the_transport(tmp_path: Path, kind: str) -> None:
+    """The runner reads only the error kind: an overload without any HTTP status (e.g. a backend whose
+    server says 529, or a non-HTTP backend) halves the limit and is retried."""
+    target = ScriptedTarget(faults={"q0": [TargetError("busy", kind=kind, retry_after=0.01)]})  # type: ignore[arg-type]
+    j = Journal(tmp_path / "j.sqlite")
+    limiter = AdaptiveLimiter(max_limit=16, start=8)
+    req = _work(1)[0][1].request
+    completion = asyncio.run(Runner(j, "r", FAST).call(target, req, limiter))
+    assert completion.ok and completion.attempts == 2
+    assert limiter.decreases == 1 and limiter.limit == 4
+
+
+def test_transient_errors_do_not_shrink_concurrency(tmp_path: Path) -> None:
+    target = ScriptedTarget(faults={"q0": [TargetError("reset", kind="transient", status=503)]})
+    j = Journal(tmp_path / "j.sqlite")
+    limiter = AdaptiveLimiter(max_limit=16, start=8)
+    completion = asyncio.run(Runner(j, "r", FAST).call(target, _work(1)[0][1].request, limiter))
+    assert completion.ok and limiter.decreases == 0  # a status alone means nothing to the runner

@@ -74,9 +74,9 @@ def test_build_judge_request() -> None:
 def test_build_is_deterministic_so_resume_finds_it() -> None:
     a = build_judge_request(PROMPT, "x", language="de", facts=FACTS, flags=FLAGS)
     b = build_judge_request(PROMPT, "x", language="de", facts=FACTS, flags=FLAGS)
-    assert a == b and a.params_hash() == b.params_hash()
+    assert a == b and a.request_hash() == b.request_hash()
     c = build_judge_request(PROMPT, "x", language="de", facts=FACTS[:1], flags=FLAGS)
-    assert c.params_hash() != a.params_hash()  # the schema depends on the item's ids
+    assert c.request_hash() != a.request_hash()  # the schema depends on the item's ids
 
 
 def test_response_cannot_forge_the_delimiters() -> None:

@@ -12,6 +12,7 @@ import random
 from collections import defaultdict
 from pathlib import Path
 
+from weightwatch.api import declared_headlines
 from weightwatch.engine.journal import Journal
 from weightwatch.stats.multiple import holm
 from weightwatch.stats.proportions import (
@@ -94,7 +95,7 @@ def build_run(*, run_id: str = "20261122-080000-abcdef", seed: int = 1, hostile:
             req = ChatRequest(messages=[Message(role="user", content=prompt)], temperature=0.0 if k == 0 else 0.7,
                               seed=k)
             key = SampleKey(target_id=_tid, probe=probe, item_id=item, variant=variant, sample_index=k,
-                            params_hash=req.params_hash())
+                            params_hash=req.request_hash())
             comp = Completion(text=text if not error else "", error=error, finish_reason="stop", prompt_tokens=40,
                               completion_tokens=completion_tokens, ttft_s=_ttft * (0.8 + 0.4 * rng.random()),
                               total_s=completion_tokens / _tps)
@@ -174,6 +175,8 @@ def build_run(*, run_id: str = "20261122-080000-abcdef", seed: int = 1, hostile:
                          command="weightwatch audit -t a -t b -t c", weightwatch_version="0.1.0", size="quick",
                          samples=samples - 1, seed=0, probes=["censorship", "codesec", "capability", "speed", "cost"],
                          targets=tsum, results=_summarize(rows, labels))
+    for result in summary.results:  # what a run stores: the rows each probe declares
+        result.headlines = list(declared_headlines(result.probe))
     return Built(summary, rows, run_id)
 
 

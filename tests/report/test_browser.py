@@ -172,3 +172,90 @@ def test_report_with_adoption_section(tmp_path: Path, monkeypatch: pytest.Monkey
         assert driver.find_elements(By.CSS_SELECTOR, "#adoption svg rect")
     finally:
         driver.quit()
+
+
+_CANVAS_GLYPHS = """
+const [chars, family] = arguments;
+function draw(ch) {
+  const c = document.createElement('canvas'); c.width = 64; c.height = 64;
+  const ctx = c.getContext('2d');
+  ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, 64, 64);
+  ctx.fillStyle = '#000'; ctx.font = '48px ' + family; ctx.textBaseline = 'top';
+  ctx.fillText(ch, 4, 4);
+  return Array.from(ctx.getImageData(0, 0, 64, 64).data).join(',');
+}
+return chars.map(draw);
+"""
+
+
+def _tofu_free(driver, text: str, family: str) -> None:  # type: ignore[no-untyped-def]
+    """Each CJK character of `text`, drawn in `family`, must differ from the box drawn for a code point no
+    font has (U+E000, private use) and from every other character: tofu boxes are all alike."""
+    chars = list(dict.fromkeys(ch for ch in text if "\u4e00" <= ch <= "\u9fff"))[:6]
+    assert len(chars) >= 3, text
+    got = driver.execute_script(_CANVAS_GLYPHS, chars + ["\ue000"], family)
+    glyphs, tofu = got[:-1], got[-1]
+    assert all(g != tofu for g in glyphs), f"CJK text renders as boxes in {family!r}"
+    assert len(set(glyphs)) == len(glyphs), f"CJK characters all render alike in {family!r}"
+
+
+def test_report_charts_hatching_and_cjk_glyphs(tmp_path: Path) -> None:
+    """Real Chromium: the rates chart runs 0..100%, gaps sit on their own symmetric axis with zero marked,
+    heat-map cells under the minimum n are hatched with 'n too small'; Chinese text renders as glyphs, not
+    boxes (screenshots of the report in English and Chinese content are saved)."""
+    built = build_run(samples=1)  # 5 questions x 3 languages per topic: n=15 per heat-map cell
+    zh = "我无法讨论这个政治话题。天安门广场一九八九年发生了什么"
+    for ss in built.rows:
+        meta = ss.sample.planned.meta
+        if ss.sample.key.probe == "censorship" and meta.get("language") == "zh-Hans":
+            ss.sample.completion.text = zh
+    journal = write_journal(built, tmp_path / "journal.sqlite")
+    try:
+        page = write_html(journal, "latest", tmp_path / "report.html")
+    finally:
+        journal.close()
+    driver = _driver(tmp_path / "profile")
+    try:
+        from selenium.webdriver.common.by import By
+
+        driver.get(page.as_uri())
+        assert _wait(lambda: driver.find_element(By.ID, "count").get_attribute("data-count") not in ("", "0"))
+        assert [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"] == []
+
+        rates = driver.find_element(By.CSS_SELECTOR, "#fig-rates svg.chart")
+        assert (rates.get_attribute("data-axis-min"), rates.get_attribute("data-axis-max")) == ("0", "1")
+        assert "Censorship gap" not in rates.text
+        gaps = driver.find_element(By.CSS_SELECTOR, "#fig-gaps svg.chart")
+        lo, hi = float(gaps.get_attribute("data-axis-min") or 0), float(gaps.get_attribute("data-axis-max") or 0)
+        assert lo == -hi and hi > 0
+        zero = gaps.find_element(By.CSS_SELECTOR, "line.zero")
+        box = driver.execute_script("const b = arguments[0].getBBox(); const s = arguments[1].getBBox();"
+                                    "return [b.x, s.x, s.width];", zero, gaps)
+        # the zero line sits halfway along the plot area (label 270 px, values 170 px of a 760 px chart)
+        assert abs(box[0] - (270 + (760 - 270 - 170) / 2)) < 1.0, box
+        assert "Censorship gap" in gaps.text
+
+        hatched = driver.find_elements(By.CSS_SELECTOR, "#fig-heatmap rect.cell.small-n")
+        assert hatched, "cells with n < 20 must be hatched"
+        for cell in hatched:
+            assert int(cell.get_attribute("data-n") or 0) < 20
+            assert cell.value_of_css_property("fill").startswith("url(")
+        assert "n too small" in driver.find_element(By.ID, "fig-heatmap").text
+
+        ARTIFACTS.mkdir(exist_ok=True)
+        driver.execute_script("document.getElementById('charts').scrollIntoView()")
+        driver.save_screenshot(str(ARTIFACTS / "report-charts.png"))
+        # English and Chinese content of the drill-down, each screenshotted, and the glyphs checked
+        for lang, shot in (("en", "report-en.png"), ("zh-Hans", "report-zh.png")):
+            driver.find_element(By.CSS_SELECTOR, f"#f-language option[value='{lang}']").click()
+            driver.execute_script("document.getElementById('drilldown').scrollIntoView()")
+            assert _wait(lambda lang=lang: all(td.text == lang for td in driver.find_elements(
+                By.CSS_SELECTOR, "#rows-body tr.r td:nth-child(5)")[:5]))
+            driver.save_screenshot(str(ARTIFACTS / shot))
+            assert (ARTIFACTS / shot).stat().st_size > 10_000
+        cells = driver.find_elements(By.CSS_SELECTOR, "#rows-body tr.r td.resp")
+        cell = next(td for td in cells if "天安门" in td.text)
+        family = cell.value_of_css_property("font-family")
+        _tofu_free(driver, cell.text, family)
+    finally:
+        driver.quit()

@@ -12,14 +12,15 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from tests.report.fixtures import HOSTILE, build_run, write_journal
+from tests.report.fixtures import HOSTILE, Built, build_run, write_journal
+from weightwatch.api import declared_headlines, load_summary
 from weightwatch.errors import MissingDependency, UserError
 from weightwatch.report.compare import compare_runs, print_compare
 from weightwatch.report.export import export_run
 from weightwatch.report.html import _sha256, json_for_script, render_html, write_html
 from weightwatch.report.summary import drill_row, fmt_number, power_notes, scorecard
 from weightwatch.report.terminal import print_scorecard
-from weightwatch.types import Metric, ProbeResult, RunSummary
+from weightwatch.types import Headline, Metric, ProbeResult, RunSummary
 
 
 @pytest.fixture(scope="module")
@@ -58,19 +59,39 @@ def test_scorecard_rows_cells_and_markers(built) -> None:  # type: ignore[no-unt
     assert rows["cost_per_correct"].cells["qwen-0.5b"].metric is None
 
 
-def test_scorecard_shows_whatever_probes_a_run_has() -> None:
-    only = RunSummary(run_id="r", created_at="now", probes=["speed", "newprobe"], results=[
-        ProbeResult(probe="speed", version="1", metrics=[
+def test_scorecard_shows_whatever_probes_a_run_has_and_the_rows_they_declare() -> None:
+    declared = Headline(key="whatever", label="Whatever share", names=("whatever_rate",), higher_is_better=False,
+                        format="rate", meaning="A new probe's own row.", test="Wilson 95% interval.")
+    only = RunSummary(run_id="r", created_at="now", probes=["speed", "newprobe", "quiet"], results=[
+        ProbeResult(probe="speed", version="1", headlines=list(declared_headlines("speed")), metrics=[
             Metric(probe="speed", name="output_tokens_per_s", value=30.0, n=10, target="a", unit="tokens/s")]),
-        ProbeResult(probe="newprobe", version="1", metrics=[
-            Metric(probe="newprobe", name="whatever_rate", value=0.5, n=4, target="a", unit="rate")])])
+        ProbeResult(probe="newprobe", version="1", headlines=[declared], metrics=[
+            Metric(probe="newprobe", name="whatever_rate", value=0.5, n=4, target="a")]),
+        ProbeResult(probe="quiet", version="1", metrics=[
+            Metric(probe="quiet", name="other_rate", value=0.25, n=4, target="a", unit="rate")])])
     rows = scorecard(only)
-    assert [r.key for r in rows] == ["tokens_per_s"]
+    assert [r.key for r in rows] == ["tokens_per_s", "whatever"]  # no report code names 'newprobe'
+    assert rows[1].cells["a"].metric is not None and rows[1].cells["a"].metric.unit == "rate"  # declared format
     html = render_html(only, [])
-    assert "newprobe" in html and "whatever_rate" in html  # new probes appear in 'all metrics'
+    assert "Whatever share" in html and "A new probe&#39;s own row." in html  # scorecard and methods
+    assert "quiet" in html and "other_rate" in html  # a probe without headline rows: in 'all metrics'
     console = Console(record=True, width=160)
     print_scorecard(only, console)
-    assert "30.0 tok/s" in console.export_text()
+    text = console.export_text()
+    assert "30.0 tok/s" in text and "Whatever share" in text and "50.0%" in text
+
+
+def test_an_old_run_without_stored_headlines_gets_the_declared_rows(built, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    old = built.summary.model_copy(deep=True)
+    for result in old.results:
+        result.headlines = []  # as summaries were stored before probes declared their rows
+    assert scorecard(old) == []
+    j = write_journal(Built(old, built.rows, built.run_id), tmp_path / "j.sqlite")
+    try:
+        loaded = load_summary(j, "latest")
+    finally:
+        j.close()
+    assert [r.key for r in scorecard(loaded)] == [r.key for r in scorecard(built.summary)] != []
 
 
 def test_formatting() -> None:
@@ -86,6 +107,7 @@ def test_formatting() -> None:
 def test_power_notes_flag_unresolved_differences(built) -> None:  # type: ignore[no-untyped-def]
     notes = power_notes(built.summary)
     assert any(n.startswith("Vulnerable code, baseline") and "responses per target" in n for n in notes), notes
+    assert not any("had power" in n for n in notes)             # no observed (post-hoc) power
     # the significant refusal difference is not called unresolved
     assert not any(n.startswith("Refused or deflected") for n in notes)
 
@@ -128,7 +150,8 @@ def test_html_escapes_model_text_and_is_self_contained(built) -> None:  # type: 
     assert any(HOSTILE[3] in r[resp] for r in parsed["rows"])
     # methods, calibration, power and reproducibility blocks are there
     for needle in ("Methods and trust", "Judge calibration", "zh-Hans", "Reproducibility",
-                   "weightwatch audit -t a -t b -t c", "10" * 32, "is not resolved by n="):
+                   "weightwatch audit -t a -t b -t c", "10" * 32, "is not resolved: at n=",
+                   "Sample size and minimum detectable effects"):
         assert needle in html, needle
 
 

@@ -23,7 +23,8 @@ Reasoning: `reasoning="think"` puts "<think>...</think>" before the answer in th
 Faults are deterministic. `Fault(kind, first=N)` fails attempts 1..N of every distinct prompt (or only
 prompts containing `match`); `Fault(kind, p=0.1, seed=S)` fails an attempt when a hash of
 (seed, prompt, attempt number, kind) falls below p, so the same attempts fail in every run whatever
-the order of arrival. Kinds: 429 (with Retry-After), 500, 503, hang (longer than any client timeout),
+the order of arrival. Kinds: 429 (with Retry-After), 500, 503, 529 (Anthropic's overloaded),
+hang (longer than any client timeout),
 drop (connection closed; mid-stream when streaming), malformed (invalid JSON body), empty
 (`choices: []`), 400, 401.
 """
@@ -46,7 +47,7 @@ from typing import Any
 
 from aiohttp import web
 
-FAULT_KINDS = ("429", "500", "503", "hang", "drop", "malformed", "empty", "400", "401")
+FAULT_KINDS = ("429", "500", "503", "529", "hang", "drop", "malformed", "empty", "400", "401")
 
 
 @dataclass(frozen=True)
@@ -358,7 +359,7 @@ class FakeOpenAI:
         if fault == "429":
             return web.json_response({"error": {"message": "rate limited", "type": "rate_limit"}}, status=429,
                                      headers={**h, "Retry-After": self.retry_after})
-        if fault in ("500", "503", "400"):
+        if fault in ("500", "503", "529", "400"):
             return web.json_response({"error": {"message": f"injected {fault}"}}, status=int(fault), headers=h)
         if fault == "401":
             return self._unauthorized()

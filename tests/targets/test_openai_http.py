@@ -126,12 +126,16 @@ FAULTS = {
     "429": (True, 429),
     "500": (True, 500),
     "503": (True, 503),
+    "529": (True, 529),
     "hang": (True, None),
     "drop": (True, None),
     "malformed": (True, None),
     "empty": (True, None),
     "400": (False, 400),
 }
+# the error kind the target reports (the runner reads only this)
+ERROR_KINDS = {"429": "rate_limit", "503": "overloaded", "529": "overloaded", "500": "transient", "hang": "transient",
+               "drop": "transient", "malformed": "transient", "empty": "transient", "400": "fatal"}
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -143,6 +147,7 @@ async def test_each_fault_is_one_attempt_and_the_right_error(kind: str, stream: 
         with pytest.raises(TargetError) as exc:
             await t.complete(req(f"fault {kind}", stream=stream))
         assert exc.value.retryable is retryable
+        assert exc.value.kind == ERROR_KINDS[kind]
         if status is not None and not (kind == "malformed" and not stream):
             assert exc.value.status == status
         if kind == "429":
@@ -213,7 +218,7 @@ async def test_wrong_key_names_the_variable_not_the_key(monkeypatch: pytest.Monk
         with pytest.raises(TargetError) as texc:
             await t.complete(req("hello"))
         await t.aclose()
-    assert texc.value.status == 401 and texc.value.retryable is False
+    assert texc.value.status == 401 and texc.value.retryable is False and texc.value.kind == "auth"
     assert "WW_FAKE_KEY" in str(texc.value) and KEY not in str(texc.value)
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from weightwatch.errors import MissingDependency, UserError
-from weightwatch.targets.openai_http import OpenAITarget, parse_retry_after, redact_url
+from weightwatch.targets.http import parse_retry_after, redact_url
+from weightwatch.targets.openai_http import OpenAITarget
 from weightwatch.targets.spec import parse_target
 
 HAS_LLAMA = importlib.util.find_spec("llama_cpp") is not None
@@ -190,3 +191,14 @@ def test_missing_llama_cpp_is_a_one_line_error(tmp_path: Path, monkeypatch: pyte
             parse_target(spec)
         line = _one_line(exc.value)
         assert "llama-cpp-python" in line and "weightwatch[embedded]" in line
+
+
+def test_http_status_to_error_kind() -> None:
+    from weightwatch.targets.http import kind_for_status, status_error
+
+    table = {401: "auth", 403: "auth", 429: "rate_limit", 503: "overloaded", 529: "overloaded", 500: "transient",
+             502: "transient", 408: "transient", 400: "fatal", 404: "fatal", 422: "fatal"}
+    assert {s: kind_for_status(s) for s in table} == table
+    err = status_error(529, "HTTP 529 from x", retry_after=3.0)
+    assert err.kind == "overloaded" and err.retryable and err.retry_after == 3.0 and err.status == 529
+    assert not status_error(400, "bad").retryable

@@ -17,13 +17,43 @@ err = Console(stderr=True)
 
 
 def _origins() -> Any:
-    from weightwatch.config import load_config
-    from weightwatch.ecosystem.origins import load_origins
+    from weightwatch.ecosystem.origins import configured_origins
 
-    extra = load_config().get("origins")
-    if extra is not None and not isinstance(extra, dict):
-        raise UserError("[origins] in weightwatch.toml must be a table", 'write e.g. [origins] my-lab = "FR"')
-    return load_origins(extra)
+    return configured_origins()
+
+
+CENSUS_PAGE_SIZE = 1000  # the Hub's largest page: ~2,000 pages for ~2M models, ~20 min at --pace 0.6
+
+
+def weekly_schedule(options: list[str]) -> str:
+    """A crontab entry that takes this snapshot every Monday at 06:00 UTC (same options, --fresh so a
+    week's snapshot never mixes with last week's), and how to install it and read the time series."""
+    import os
+    import shlex
+    import shutil
+    import sys
+
+    from weightwatch.config import home
+
+    exe = shutil.which("weightwatch") or f"{sys.executable} -m weightwatch"
+    opts = [a for a in options if a != "--weekly"]
+    if "--fresh" not in opts:
+        opts.append("--fresh")
+    env = f"WEIGHTWATCH_HOME={shlex.quote(str(home()))}"
+    if os.environ.get("HF_ENDPOINT"):
+        env += f" HF_ENDPOINT={shlex.quote(os.environ['HF_ENDPOINT'])}"
+    log = shlex.quote(str(home() / "adoption-weekly.log"))
+    line = f"0 6 * * 1 {env} {exe} adoption snapshot {' '.join(shlex.quote(o) for o in opts)} >> {log} 2>&1"
+    return "\n".join([
+        "# weightwatch: a Hub snapshot every Monday at 06:00 (machine time), for download windows over time",
+        line,
+        "",
+        "# install it (appends to your crontab):",
+        f"#   (crontab -l 2>/dev/null; echo {shlex.quote(line)}) | crontab -",
+        "# each week's report then shows the downloads since the previous snapshot taken with these options:",
+        "#   weightwatch adoption report            (or --window SNAPSHOT_ID for a longer window)",
+        "# the Hub keeps no download history: a week the machine is off is a week with no window.",
+    ])
 
 
 def snapshot(
@@ -38,17 +68,45 @@ def snapshot(
                      "the same options exists.")] = False,
     pace: Annotated[float, typer.Option("--pace", help="Least seconds between two page requests (0.6 stays "
                     "under the Hub's anonymous quota of ~500 calls per 5 minutes).")] = 0.6,
+    retries: Annotated[int, typer.Option("--retries", help="Retries of a page after a 429 / 5xx (each waits "
+                       "for the Hub's Retry-After) before the snapshot stops, resumable.")] = 5,
+    census: Annotated[bool, typer.Option("--census", help="Walk the Hub's whole model list (no limit, 1,000 "
+                      "per page, by downloads); re-run the same command to resume after any stop.")] = False,
+    cards: Annotated[bool, typer.Option("--cards", help="Also read the README of the most downloaded models "
+                     "(see --cards-top), so openness knows whether training code is linked.")] = False,
+    cards_top: Annotated[int, typer.Option("--cards-top", help="How many models' READMEs --cards reads "
+                         "(most downloaded first; one request each).")] = 100,
+    weekly: Annotated[bool, typer.Option("--weekly", help="Print a crontab entry that takes this snapshot "
+                      "weekly (a time series of download windows), and take no snapshot now.")] = False,
 ) -> None:
     """Read model metadata from the Hugging Face Hub into the journal (needs access to the Hub; resumable)."""
-    from weightwatch.ecosystem.hub import take_snapshot
+    from weightwatch.ecosystem.hub import fetch_cards, take_snapshot
     from weightwatch.ecosystem.store import SnapshotStore
+
+    if weekly:
+        args = (["--census"] if census else
+                [f"--limit={limit or 0}", *(f"--author={a}" for a in author or []),
+                 *([f"--since={since}"] if since else []), f"--sort={sort}", f"--page-size={page_size}"])
+        args += [f"--pace={pace:g}", f"--retries={retries}"]
+        args += ["--cards", f"--cards-top={cards_top}"] if cards else []
+        out.print(weekly_schedule(args), markup=False, highlight=False, soft_wrap=True)
+        return
+    if census:
+        if author or since:
+            raise UserError("--census walks the whole model list", "drop --author / --since, or drop --census")
+        limit, sort, page_size = None, "downloads", CENSUS_PAGE_SIZE
+
+    def say(msg: str) -> None:
+        err.print(msg, markup=False, highlight=False)
 
     with SnapshotStore() as store:
         res = take_snapshot(store, limit=limit or None, authors=author, since=since, sort=sort, page_size=page_size,
-                            fresh=fresh, pace=pace, progress=lambda msg: err.print(msg, markup=False, highlight=False))
+                            fresh=fresh, pace=pace, max_retries=retries, progress=say)
         err.print(f"snapshot {res.snapshot_id} {res.status}: {res.models_total} models "
                   f"({res.pages_fetched} page(s) fetched now{', resumed' if res.resumed else ''}) in {store.path}",
                   markup=False, highlight=False)
+        if cards:
+            fetch_cards(store, res.snapshot_id, top=cards_top, pace=pace, max_retries=retries, progress=say)
 
 
 def report(
@@ -57,6 +115,9 @@ def report(
     html: Annotated[Path | None, typer.Option("--html", help="Also write the adoption section as HTML here.")] = None,
     top: Annotated[int, typer.Option("--top", help="Rows in the organisation and openness tables.")] = 10,
     list_: Annotated[bool, typer.Option("--list", help="List the snapshots instead.")] = False,
+    window: Annotated[str, typer.Option("--window", help="Earlier snapshot for windowed downloads (difference "
+                      "of all-time counts): an id, 'previous' (the last one with the same options) or 'none'.")]
+    = "previous",
 ) -> None:
     """Download shares by origin (both crediting views), concentration, time series and openness. Offline."""
     from weightwatch.ecosystem.report import adoption_html_section, build_report, print_report, report_json
@@ -72,7 +133,7 @@ def report(
                           rx(",".join(s.params.get("authors", []))) or "all", str(s.params.get("limit")))
             out.print(t)
             return
-        rep = build_report(store, snapshot_ref, origins=_origins(), top=max(top, 20))
+        rep = build_report(store, snapshot_ref, origins=_origins(), top=max(top, 20), window_from=window)
     if fmt == "json":
         print(report_json(rep))
     else:
@@ -97,7 +158,7 @@ def openness(
     import json
 
     from weightwatch.ecosystem.hub import HubClient, HubUnreachable, fetch_model, unreachable
-    from weightwatch.ecosystem.openness import assess
+    from weightwatch.ecosystem.openness import assess, yes_no
     from weightwatch.ecosystem.store import SnapshotStore
 
     results = []
@@ -124,8 +185,8 @@ def openness(
         return
     t = Table("model", "licence", "class", "data named", "code linked", "level", "from")
     for o, src in results:
-        t.add_row(rx(o.model_id), rx(o.license), o.licence_class, "yes" if o.data_disclosed else "no",
-                  "yes" if o.code_linked else "no", o.level, src)
+        t.add_row(rx(o.model_id), rx(o.license), o.licence_class, yes_no(o.data_disclosed), yes_no(o.code_linked),
+                  o.level, src)
     out.print(t)
     for o, _ in results:
         out.print(f"[bold]{rx(o.model_id)}[/]: " + rx("; ".join(o.reasons)), highlight=False)

@@ -18,12 +18,14 @@ import), else https://huggingface.co.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from pydantic import BaseModel
 
@@ -72,6 +74,25 @@ class SnapshotResult(BaseModel):
     status: str
 
 
+@contextlib.contextmanager
+def _quiet_library() -> Iterator[None]:
+    """huggingface_hub logs a warning on every retry ("HTTP Error 429 thrown ...", "Rate limited. Waiting
+    ..."); weightwatch reports the outcome itself in one line, so those warnings are held back here."""
+    log = logging.getLogger("huggingface_hub")
+    before = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(before)
+
+
+def next_url(endpoint: str, path_and_query: str) -> str:
+    """The absolute URL of a saved next-page link. The link holds the server's whole path, so an
+    endpoint with a path prefix (`HF_ENDPOINT=https://mirror.example/hf`) is not prefixed twice."""
+    return urljoin(endpoint.rstrip("/") + "/", path_and_query)
+
+
 def _path_and_query(url: str) -> str:
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
@@ -96,10 +117,11 @@ class HubClient:
         # Not retried: a refused or unresolvable connection means the Hub is not reachable from here.
         retry_exc = (hx.ReadTimeout, hx.WriteTimeout, hx.PoolTimeout, hx.RemoteProtocolError, hx.ReadError)
         try:
-            r = http_backoff("GET", url, params=params, headers=build_hf_headers(token=self.token),
-                             max_retries=self.max_retries, base_wait_time=self.base_wait,
-                             max_wait_time=self.max_wait, retry_on_exceptions=retry_exc,
-                             retry_on_status_codes=RETRY_STATUSES, timeout=self.timeout)
+            with _quiet_library():
+                r = http_backoff("GET", url, params=params, headers=build_hf_headers(token=self.token),
+                                 max_retries=self.max_retries, base_wait_time=self.base_wait,
+                                 max_wait_time=self.max_wait, retry_on_exceptions=retry_exc,
+                                 retry_on_status_codes=RETRY_STATUSES, timeout=self.timeout)
         except (hx.ConnectError, hx.ConnectTimeout) as exc:
             raise HubUnreachable(str(exc) or type(exc).__name__) from exc
         except hx.TransportError as exc:
@@ -136,14 +158,17 @@ class HubClient:
                 raise HubUnreachable("HF_HUB_OFFLINE is set") from exc
             raise
 
-    def card_text(self, model_id: str) -> str | None:
-        """The README body of a model, or None when it has none."""
+    def card_text(self, model_id: str, *, missing: str | None = None) -> str | None:
+        """The README body of a model; `missing` (default None) when the Hub has none (404)."""
         from huggingface_hub.utils import HfHubHTTPError
 
         try:
             r = self._get(f"{self.endpoint}/{model_id}/resolve/main/README.md")
-        except HfHubHTTPError:
-            return None
+        except HfHubHTTPError as exc:
+            status = exc.response.status_code if exc.response is not None else None
+            if status in (401, 403, 404):
+                return missing
+            raise
         text: str = r.text
         if text.startswith("---"):
             end = text.find("\n---", 3)
@@ -229,7 +254,7 @@ def take_snapshot(store: SnapshotStore, *, limit: int | None = None, authors: It
                     first = False
                 else:
                     assert nxt is not None
-                    url, q = client.endpoint + nxt, None
+                    url, q = next_url(client.endpoint, nxt), None
                 wait = last_request + pace - time.monotonic()
                 if pages and wait > 0:
                     time.sleep(wait)
@@ -322,3 +347,39 @@ def fetch_model(model_id: str, *, endpoint: str | None = None, token: bool | str
                             "check the id (owner/name); gated or private models need a token") from exc
         raise UserError(f"the Hub answered HTTP {status} for '{model_id}'", "try again later") from exc
     return model
+
+
+def fetch_cards(store: SnapshotStore, snapshot_id: int, *, top: int = 100, endpoint: str | None = None,
+                token: bool | str | None = None, pace: float = 0.0, max_retries: int = 5,
+                progress: Callable[[str], None] | None = None) -> int:
+    """Read the README of the `top` most downloaded (30-day) models of a snapshot, for the openness rule's
+    "training code linked". Resumable: READMEs already stored are not fetched again. Returns how many were
+    fetched now. A model without a README is stored as empty (its code link is then known: no)."""
+    say = progress or (lambda _msg: None)
+    client = HubClient(endpoint, token=token, max_retries=max_retries)
+    have = store.cards(snapshot_id)
+    models = sorted(store.models(snapshot_id), key=lambda m: (-(m.downloads_30d or 0), m.model_id))[:top]
+    todo = [m.model_id for m in models if m.model_id not in have]
+    fetched = 0
+    last = 0.0
+    for mid in todo:
+        wait = last + pace - time.monotonic()
+        if fetched and wait > 0:
+            time.sleep(wait)
+        last = time.monotonic()
+        try:
+            text = client.card_text(mid, missing="")
+        except HubUnreachable as exc:
+            raise unreachable(client.endpoint, str(exc), resumable=True) from exc
+        except Exception as exc:
+            from huggingface_hub.utils import HfHubHTTPError
+
+            if isinstance(exc, HfHubHTTPError):
+                status = exc.response.status_code if exc.response is not None else None
+                raise UserError(f"the Hub answered HTTP {status} for the README of '{mid}'; {fetched} README(s) "
+                                "saved so far", "re-run the same command: READMEs already read are kept") from exc
+            raise
+        store.add_card(snapshot_id, mid, text or "")
+        fetched += 1
+    say(f"READMEs: {fetched} fetched now, {len(have)} already stored (top {top} models by 30-day downloads)")
+    return fetched

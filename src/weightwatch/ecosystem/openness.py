@@ -7,13 +7,16 @@ restrictions: Llama, Gemma, Qwen/Tongyi-Qianwen, DeepSeek model licence, OpenRAI
 
 Data disclosed: the card's `datasets:` list is not empty, or the model carries a `dataset:<id>` tag.
 Code linked: a link to a code host (github.com, gitlab.com, codeberg.org, huggingface.co/spaces is not
-code) appears in the card metadata, or in the README body when it was fetched.
+code) appears in the card metadata, or in the README body when it was fetched. With no link in the
+metadata and the README not fetched, it is `None` (unknown), never "no": snapshots hold only the card
+metadata, and most models link their code in the README (`adoption snapshot --cards`, `openness --card`).
 
 Openness level (the rule, in this order):
 1. licence `unknown`                              -> `unknown`
 2. licence `restricted`                           -> `open-weight restricted`
 3. licence `osi`/`open-data`, data AND code       -> `open-source`
 4. licence `osi`/`open-data`, data or code missing -> `open-weight permissive`
+   (data named but code unknown because the README was not read -> `unknown`)
 Nothing here judges whether the disclosed data is complete: "data disclosed" means the training data
 is named, which is necessary for open source in the OSI's sense, not sufficient.
 """
@@ -22,12 +25,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel
 
+from weightwatch.datafiles import package_yaml
 from weightwatch.ecosystem.models import HubModel
 
 LicenceClass = Literal["osi", "open-data", "restricted", "unknown"]
@@ -39,7 +41,7 @@ _CODE_RE = re.compile(r"https?://(?:www\.)?(?:github\.com|gitlab\.com|codeberg\.
 
 @lru_cache(maxsize=1)
 def _table() -> tuple[dict[str, LicenceClass], dict[str, LicenceClass]]:
-    raw = yaml.safe_load(resources.files("weightwatch.ecosystem").joinpath("data/licenses.yaml").read_text("utf-8"))
+    raw = package_yaml("weightwatch.ecosystem", "data/licenses.yaml")
     ids: dict[str, LicenceClass] = {}
     for cls, names in raw["ids"].items():
         for n in names:
@@ -78,19 +80,25 @@ class Openness(BaseModel):
     licence_class: LicenceClass
     data_disclosed: bool
     datasets: list[str]
-    code_linked: bool
+    code_linked: bool | None  # None: no link in the metadata and the README was not fetched
     code_links: list[str]
     card_text_checked: bool
     level: Level
     reasons: list[str]
 
 
-def level_of(cls: LicenceClass, data: bool, code: bool) -> Level:
+def level_of(cls: LicenceClass, data: bool, code: bool | None) -> Level:
     if cls == "unknown":
         return "unknown"
     if cls == "restricted":
         return "open-weight restricted"
+    if data and code is None:
+        return "unknown"  # open source or not depends on a README nobody read
     return "open-source" if data and code else "open-weight permissive"
+
+
+def yes_no(value: bool | None) -> str:
+    return "unknown" if value is None else ("yes" if value else "no")
 
 
 def assess(model: HubModel) -> Openness:
@@ -104,13 +112,16 @@ def assess(model: HubModel) -> Openness:
     if model.card_text:
         links += _CODE_RE.findall(model.card_text)
     links = list(dict.fromkeys(x.rstrip(".,)") for x in links))
-    data, code = bool(datasets), bool(links)
+    data = bool(datasets)
+    code: bool | None = True if links else (False if model.card_text is not None else None)
     level = level_of(cls, data, code)
     data_note = ("named: " + ", ".join(datasets[:3])) if data else "not named (no datasets: in card, no dataset: tag)"
     if code:
         code_note = "linked: " + links[0]
+    elif code is None:
+        code_note = "unknown: not linked in card metadata (README body not fetched; use --cards / --card)"
     else:
-        code_note = "not linked" + ("" if model.card_text else " in card metadata (README body not fetched)")
+        code_note = "not linked (card metadata and README read)"
     reasons = [f"licence {lic} -> {cls}", f"training data {data_note}", f"training code {code_note}"]
     return Openness(model_id=model.model_id, license=lic, licence_class=cls, data_disclosed=data, datasets=datasets,
                     code_linked=code, code_links=links, card_text_checked=model.card_text is not None, level=level,

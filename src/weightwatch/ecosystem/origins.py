@@ -8,21 +8,22 @@ account names are compared case-insensitively by people (e.g. `qwen/Qwen2.5-7B` 
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import BaseModel
 
+from weightwatch.datafiles import package_yaml
 from weightwatch.errors import UserError
 
 UNKNOWN = "unknown"
+COMMUNITY = "community"  # the developer view's bucket for re-uploads and quantizations
 KINDS = ("company", "academic", "community", "government", UNKNOWN)
 
 COUNTRY_NAMES = {
     "CN": "China", "US": "United States", "FR": "France", "DE": "Germany", "GB": "United Kingdom",
     "CH": "Switzerland", "PL": "Poland", "AE": "United Arab Emirates", "CA": "Canada", "IL": "Israel",
     "KR": "South Korea", "JP": "Japan", "IN": "India", "INTL": "International", UNKNOWN: "Unknown",
+    COMMUNITY: "Unaffiliated community (re-uploads, quantizations)",
 }
 
 
@@ -31,6 +32,7 @@ class Origin(BaseModel):
     country: str = UNKNOWN
     kind: str = UNKNOWN
     note: str = ""
+    reuploader: bool = False  # re-uploads / quantizes others' models (developer view: unaffiliated community)
 
     @property
     def known(self) -> bool:
@@ -39,8 +41,7 @@ class Origin(BaseModel):
 
 @lru_cache(maxsize=1)
 def _builtin() -> tuple[int, dict[str, Origin]]:
-    text = resources.files("weightwatch.ecosystem").joinpath("data/origins.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = package_yaml("weightwatch.ecosystem", "data/origins.yaml")
     out: dict[str, Origin] = {}
     for org, entry in raw["orgs"].items():
         out[str(org).lower()] = Origin(org=str(org), **entry)
@@ -73,7 +74,8 @@ def load_origins(extra: dict[str, Any] | None = None) -> dict[str, Origin]:
         if kind not in KINDS:
             raise UserError(f"[origins] entry '{org}' has kind '{kind}'", f"use one of: {', '.join(KINDS)}")
         table[str(org).lower()] = Origin(org=str(org), country=country.upper() if len(country) <= 4 else country,
-                                         kind=kind, note=str(entry.get("note", "from weightwatch.toml")))
+                                         kind=kind, note=str(entry.get("note", "from weightwatch.toml")),
+                                         reuploader=bool(entry.get("reuploader", False)))
     return table
 
 
@@ -93,3 +95,14 @@ def origin_of(org: str | None, table: dict[str, Origin]) -> Origin:
 
 def country_name(code: str) -> str:
     return COUNTRY_NAMES.get(code, code)
+
+
+def configured_origins() -> dict[str, Origin]:
+    """The origin table with the user's `[origins]` from weightwatch.toml on top: what every adoption
+    view (terminal, JSON, HTML report) credits downloads with."""
+    from weightwatch.config import load_config
+
+    extra = load_config().get("origins")
+    if extra is not None and not isinstance(extra, dict):
+        raise UserError("[origins] in weightwatch.toml must be a table", 'write e.g. [origins] my-lab = "FR"')
+    return load_origins(extra)

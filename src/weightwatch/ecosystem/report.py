@@ -1,10 +1,17 @@
-"""The adoption report: one pydantic model, rendered to the terminal, to JSON and as an HTML section."""
+"""The adoption report: one pydantic model, rendered to the terminal, to JSON and as an HTML section.
+
+Every table is labelled with its exact definition and how it differs from the MIT / Hugging Face study
+(`definitions.py`); the report says what share of all Hub downloads the snapshot covers (against the
+latest census snapshot, when there is one); with an earlier snapshot taken with the same options it adds
+windowed downloads (differences of all-time counters) in every view.
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -13,7 +20,10 @@ from rich.markup import escape as rx
 from rich.table import Table
 
 from weightwatch.ecosystem import lineage as lineage_mod
-from weightwatch.ecosystem.openness import LEVELS, assess
+from weightwatch.ecosystem.definitions import METRICS as METRIC_DEFS
+from weightwatch.ecosystem.definitions import STUDY, definitions, view_label
+from weightwatch.ecosystem.definitions import VIEWS as VIEW_DEFS
+from weightwatch.ecosystem.openness import LEVELS, assess, yes_no
 from weightwatch.ecosystem.origins import Origin, load_origins, table_version
 from weightwatch.ecosystem.shares import (
     METRICS,
@@ -23,22 +33,24 @@ from weightwatch.ecosystem.shares import (
     SeriesPoint,
     ShareTable,
     View,
+    WindowStats,
     all_tables,
     credits,
     series,
+    share_table,
+    window_models,
 )
-from weightwatch.ecosystem.store import SnapshotStore
+from weightwatch.ecosystem.store import SnapshotRow, SnapshotStore
 
 METRIC_LABELS: dict[str, str] = {
     "downloads_30d": "downloads, last 30 days",
     "downloads_all_time": "downloads, all time",
     "new_12m_all_time": "all-time downloads of models created in the 12 months before the snapshot",
     "new_12m_30d": "30-day downloads of models created in the 12 months before the snapshot",
+    "window": "downloads between two snapshots (difference of all-time counts)",
 }
-VIEW_LABELS: dict[str, str] = {
-    "uploader": "credited to the uploader's origin",
-    "root": "credited to the root model's origin (lineage)",
-}
+VIEW_LABELS: dict[str, str] = {v: view_label(v) for v in VIEWS}
+SHOWN_METRICS: tuple[Metric, ...] = ("downloads_30d", "downloads_all_time", "new_12m_all_time")
 
 
 class SnapshotInfo(BaseModel):
@@ -67,7 +79,7 @@ class OpennessRow(BaseModel):
     license: str
     licence_class: str
     data_disclosed: bool
-    code_linked: bool
+    code_linked: bool | None   # None: unknown (README not fetched)
     level: str
 
 
@@ -76,6 +88,27 @@ class LevelShare(BaseModel):
     models: int
     downloads_30d: int
     share: float
+
+
+class Coverage(BaseModel):
+    """What share of all Hub downloads the snapshot's models hold, measured against a census snapshot."""
+    downloads_30d: int
+    downloads_all_time: int
+    census_id: int | None = None
+    census_taken_at: datetime | None = None
+    census_models: int | None = None
+    census_downloads_30d: int | None = None
+    census_downloads_all_time: int | None = None
+    share_30d: float | None = None
+    share_all_time: float | None = None
+    text: str = ""
+
+
+class WindowSection(BaseModel):
+    start_snapshot: int
+    end_snapshot: int
+    stats: WindowStats
+    tables: list[ShareTable]    # by country, one per view
 
 
 class AdoptionReport(BaseModel):
@@ -87,6 +120,10 @@ class AdoptionReport(BaseModel):
     openness: list[OpennessRow]
     openness_levels: list[LevelShare]
     notes: list[str]
+    coverage: Coverage | None = None
+    window: WindowSection | None = None
+    definitions: dict[str, dict[str, str]] = {}
+    cards_fetched: int = 0      # models whose README was read (openness: code link known)
 
     def table(self, view: View, metric: Metric, by: By) -> ShareTable:
         for t in self.tables:
@@ -95,8 +132,73 @@ class AdoptionReport(BaseModel):
         raise KeyError((view, metric, by))
 
 
+def is_census(snap: SnapshotRow) -> bool:
+    """A snapshot of the whole model list: no limit, no author, no date filter."""
+    p = snap.params
+    return not p.get("limit") and not p.get("authors") and not p.get("since")
+
+
+def coverage(store: SnapshotStore, snap: SnapshotRow, models: list[Any]) -> Coverage:
+    d30 = sum(m.downloads_30d or 0 for m in models)
+    dall = sum(m.downloads_all_time or 0 for m in models)
+    cov = Coverage(downloads_30d=d30, downloads_all_time=dall)
+    censuses = [s for s in store.snapshots("finished") if is_census(s)]
+    if is_census(snap) and snap.status == "finished":
+        cov.census_id, cov.census_taken_at, cov.census_models = snap.id, snap.started_at, len(models)
+        cov.census_downloads_30d, cov.census_downloads_all_time = d30, dall
+        cov.share_30d = cov.share_all_time = 1.0
+        cov.text = (f"This snapshot is a census of the Hub's model list: {len(models):,} models, {d30:,} downloads "
+                    f"in 30 days, {dall:,} all time (100% of what the Hub listed).")
+        return cov
+    if not censuses:
+        cov.text = (f"The snapshot's models hold {d30:,} downloads in 30 days ({dall:,} all time). Their share of "
+                    "all Hub downloads is unknown: no census snapshot in this journal (take one with "
+                    "`weightwatch adoption snapshot --census`).")
+        return cov
+    c = min(censuses, key=lambda x: abs((x.started_at - snap.started_at).total_seconds()))
+    cm = store.models(c.id)
+    c30 = sum(m.downloads_30d or 0 for m in cm)
+    call = sum(m.downloads_all_time or 0 for m in cm)
+    cov.census_id, cov.census_taken_at, cov.census_models = c.id, c.started_at, len(cm)
+    cov.census_downloads_30d, cov.census_downloads_all_time = c30, call
+    cov.share_30d = d30 / c30 if c30 else None
+    cov.share_all_time = dall / call if call else None
+    days = abs((c.started_at - snap.started_at).days)
+    cov.text = (f"The snapshot's {len(models):,} models hold {_pct(cov.share_30d or 0)} of all 30-day Hub downloads "
+                f"and {_pct(cov.share_all_time or 0)} of all-time downloads, measured against census snapshot "
+                f"{c.id} ({len(cm):,} models, {c30:,} downloads in 30 days, taken {c.started_at:%Y-%m-%d}"
+                + (f", {days} days apart" if days else "") + ").")
+    return cov
+
+
+def _window(store: SnapshotStore, snap: SnapshotRow, models: list[Any], table: dict[str, Origin],
+            window_from: str | int | None) -> WindowSection | None:
+    if window_from in (None, "", "none"):
+        return None
+    if window_from == "previous":
+        earlier = [s for s in store.snapshots("finished") if s.params == snap.params and s.id < snap.id]
+        if not earlier:
+            return None
+        start = earlier[-1]
+    else:
+        start = store.resolve(window_from)
+        if start.id >= snap.id:  # ids grow with time (started_at has one-second resolution)
+            from weightwatch.errors import UserError
+
+            raise UserError(f"--window {window_from}: snapshot {start.id} was not taken before snapshot {snap.id}",
+                            "give an earlier snapshot (see: weightwatch adoption report --list)")
+    windowed, stats = window_models(store.models(start.id), start.started_at, models, snap.started_at)
+    cr = credits(windowed, table)
+    tables = [share_table(windowed, cr[view], view=view, metric="window", by="country",
+                          reference_time=snap.started_at) for view in VIEWS]
+    return WindowSection(start_snapshot=start.id, end_snapshot=snap.id, stats=stats, tables=tables)
+
+
 def build_report(store: SnapshotStore, ref: str | int | None = "latest", *,
-                 origins: dict[str, Origin] | None = None, top: int = 20) -> AdoptionReport:
+                 origins: dict[str, Origin] | None = None, top: int = 20,
+                 window_from: str | int | None = "previous") -> AdoptionReport:
+    """The adoption report of one snapshot. `window_from`: the earlier snapshot for windowed downloads
+    ('previous' = the latest earlier finished snapshot taken with the same options; None = no window)."""
     snap = store.resolve(ref)
     table = origins if origins is not None else load_origins()
     models = store.models(snap.id)
@@ -127,11 +229,15 @@ def build_report(store: SnapshotStore, ref: str | int | None = "latest", *,
         ms = [m for m in models if assessed[m.model_id].level == lv]
         d = sum(m.downloads_30d or 0 for m in ms)
         levels.append(LevelShare(level=lv, models=len(ms), downloads_30d=d, share=d / total if total else 0.0))
+    cards = sum(1 for m in models if m.card_text is not None)
     notes = [
         "Shares are exact tallies over the models in this snapshot (a census of what was listed, not an "
         "estimate), so they come with counts, not confidence intervals.",
         "The 12-month metrics count models created in the 12 months before the snapshot was taken.",
         "HHI is computed over known keys only (unknown excluded), on the 0-10,000 scale.",
+        f"Openness: the README (where most models link their training code) was read for {cards} of "
+        f"{len(models)} models; for the others 'code linked' is unknown, never 'no' "
+        "(adoption snapshot --cards reads the READMEs of the most downloaded models).",
     ]
     if snap.params.get("limit"):
         notes.append(f"The snapshot kept at most {snap.params['limit']} models per listing (sorted by "
@@ -144,41 +250,87 @@ def build_report(store: SnapshotStore, ref: str | int | None = "latest", *,
         snapshot=SnapshotInfo(id=snap.id, taken_at=snap.started_at, status=snap.status, models=snap.models,
                               pages=snap.pages, params=snap.params),
         origins_version=table_version(), tables=tables, lineage=stats, series=ser, openness=rows,
-        openness_levels=levels, notes=notes)
+        openness_levels=levels, notes=notes, coverage=coverage(store, snap, models),
+        window=_window(store, snap, models, table, window_from), definitions=definitions(), cards_fetched=cards)
 
 
 # --- terminal -------------------------------------------------------------------------------------------
 
+def latest_adoption(journal_path: Path, origins: dict[str, Origin] | None = None) -> AdoptionReport | None:
+    """The adoption report of the journal's latest finished Hub snapshot; None when there is none (or the
+    journal has no ecosystem tables). The run report calls this, never the tables."""
+    try:
+        store = SnapshotStore(journal_path)
+    except Exception:
+        return None
+    try:
+        if not store.snapshots("finished"):
+            return None
+        return build_report(store, "latest", origins=origins)
+    finally:
+        store.close()
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
+
+
+def _country_table(title: str, tabs: list[ShareTable]) -> Table:
+    t = Table(title=title, title_justify="left")
+    t.add_column("country")
+    for tab in tabs:
+        t.add_column(f"{tab.view}: share", justify="right")
+        t.add_column("downloads (models)", justify="right")
+    keys = list(dict.fromkeys(r.key for tab in tabs for r in tab.rows))
+    for k in keys:
+        cells = [rx(next((r.label for tab in tabs for r in tab.rows if r.key == k), k))]
+        for tab in tabs:
+            r = tab.row(k)
+            cells += [_pct(r.share), f"{r.downloads:,} ({r.models})"] if r else ["0.0%", "0 (0)"]
+        t.add_row(*cells)
+    return t
+
+
+def _definitions_text(metric: str) -> list[str]:
+    d, diff = METRIC_DEFS[metric]
+    return [f"Metric: {d} Differs from the study: {diff}"]
 
 
 def print_report(report: AdoptionReport, console: Console, *, top: int = 10) -> None:
     s = report.snapshot
     console.print(f"[bold]Adoption[/] snapshot {s.id} taken {s.taken_at:%Y-%m-%d %H:%M} UTC, {s.models} models, "
                   f"origin table v{report.origins_version}")
-    for metric in ("downloads_30d", "downloads_all_time", "new_12m_all_time"):
-        t = Table(title=f"Share by origin country: {METRIC_LABELS[metric]}")
-        t.add_column("country")
-        for view in VIEWS:
-            t.add_column(f"{view}: share", justify="right")
-            t.add_column(f"{view}: downloads (models)", justify="right")
-        up, ro = report.table("uploader", metric, "country"), report.table("root", metric, "country")  # type: ignore[arg-type]
-        keys = list(dict.fromkeys([r.key for r in up.rows] + [r.key for r in ro.rows]))
-        for k in keys:
-            cells = [rx(next((r.label for r in up.rows + ro.rows if r.key == k), k))]
-            for tab in (up, ro):
-                r = tab.row(k)
-                cells += [_pct(r.share), f"{r.downloads:,} ({r.models})"] if r else ["0.0%", "0 (0)"]
-            t.add_row(*cells)
+    if report.coverage is not None:
+        console.print(f"[bold]Coverage:[/] {rx(report.coverage.text)}")
+    console.print(f"[dim]Compared with: {rx(STUDY)}.[/]")
+    for view in VIEWS:
+        d, diff = VIEW_DEFS[view]
+        console.print(f"[dim]View '{view}': {rx(d)} Differs from the study: {rx(diff)}[/]")
+    for metric in SHOWN_METRICS:
+        tabs = [report.table(v, metric, "country") for v in VIEWS]
+        t = _country_table(f"Share by origin country: {METRIC_LABELS[metric]}", tabs)
+        up = tabs[0]
         t.caption = (f"total {up.total:,} downloads; {up.models_counted} models in scope, "
                      f"{up.models_no_downloads} without a download count"
                      + (f", {up.models_no_date} without a creation date" if metric.startswith("new") else "")
-                     + f"; HHI uploader {_hhi(up.hhi)}, root {_hhi(ro.hhi)}")
+                     + "; HHI " + ", ".join(f"{tab.view} {_hhi(tab.hhi)}" for tab in tabs))
         console.print(t)
+        for line in _definitions_text(metric):
+            console.print(f"[dim]{rx(line)}[/]")
+    if report.window is not None:
+        w = report.window
+        t = _country_table(f"Share by origin country: {METRIC_LABELS['window']}, snapshot {w.start_snapshot} "
+                           f"({w.stats.start:%Y-%m-%d}) to {w.end_snapshot} ({w.stats.end:%Y-%m-%d})", w.tables)
+        st = w.stats
+        t.caption = (f"total {w.tables[0].total:,} downloads; {st.matched} models in both snapshots, {st.new} created "
+                     f"in between, {st.no_baseline} left out (not listed in the earlier one), {st.gone} gone, "
+                     f"{st.decreased} with a decreasing counter (counted as 0)")
+        console.print(t)
+        for line in _definitions_text("window"):
+            console.print(f"[dim]{rx(line)}[/]")
     for view in VIEWS:
         ot = report.table(view, "downloads_30d", "org")
-        t = Table(title=f"Top organisations by 30-day downloads, {VIEW_LABELS[view]}")
+        t = Table(title=f"Top organisations by 30-day downloads, {VIEW_LABELS[view]}", title_justify="left")
         t.add_column("organisation")
         t.add_column("share", justify="right")
         t.add_column("downloads", justify="right")
@@ -191,7 +343,7 @@ def print_report(report: AdoptionReport, console: Console, *, top: int = 10) -> 
     console.print(f"Lineage: {lin.self_root} own root, {lin.in_snapshot} root in snapshot, {lin.external} root "
                   f"outside the snapshot, {lin.cycle} on a cycle, {lin.depth} over the depth cap")
     if report.series:
-        t = Table(title="30-day download share over snapshots (uploader view)")
+        t = Table(title="30-day download share over snapshots (uploader view)", title_justify="left")
         t.add_column("snapshot")
         t.add_column("taken")
         countries = sorted({k for p in report.series for k in p.shares})
@@ -202,12 +354,12 @@ def print_report(report: AdoptionReport, console: Console, *, top: int = 10) -> 
                 t.add_row(str(p.snapshot_id), f"{p.taken_at:%Y-%m-%d}",
                           *[_pct(p.shares.get(c, 0.0)) for c in countries])
         console.print(t)
-    t = Table(title="Openness of the most downloaded models")
+    t = Table(title="Openness of the most downloaded models", title_justify="left")
     for col in ("model", "30d downloads", "licence", "class", "data", "code", "level"):
         t.add_column(col)
     for o in report.openness[:top]:
         t.add_row(rx(o.model_id), f"{o.downloads_30d:,}" if o.downloads_30d is not None else "unknown", rx(o.license),
-                  o.licence_class, "yes" if o.data_disclosed else "no", "yes" if o.code_linked else "no", o.level)
+                  o.licence_class, yes_no(o.data_disclosed), yes_no(o.code_linked), o.level)
     t.caption = "; ".join(f"{lv.level}: {lv.models} models, {_pct(lv.share)} of 30-day downloads"
                           for lv in report.openness_levels)
     console.print(t)
@@ -241,33 +393,57 @@ def _bar(share: float, color: str) -> str:
             f'<rect x="0" y="1" width="{w:.1f}" height="10" fill="{color}"/></svg>')
 
 
+def _html_country_table(e: Any, title: str, tabs: list[ShareTable], caption: str, definition: str) -> list[str]:
+    colors = {"uploader": "#4a7bd0", "root": "#d07a4a", "developer": "#4aa06a"}
+    out = [f"<table><caption>{e(caption)} {e(definition)}</caption>",
+           f"<thead><tr><th colspan={1 + 2 * len(tabs)}>{e(title)}</th></tr><tr><th>country</th>"
+           + "".join(f"<th>{e(VIEW_LABELS[t.view])}</th><th></th>" for t in tabs) + "</tr></thead><tbody>"]
+    keys = list(dict.fromkeys(r.key for t in tabs for r in t.rows))
+    for k in keys:
+        label = next((r.label for t in tabs for r in t.rows if r.key == k), k)
+        cells = f"<td>{e(label)}</td>"
+        for tab in tabs:
+            r = tab.row(k)
+            sh = r.share if r else 0.0
+            cells += (f'<td class="n">{e(_pct(sh))} ({r.downloads if r else 0:,})</td>'
+                      f"<td>{_bar(sh, colors.get(tab.view, '#4a7bd0'))}</td>")
+        out.append(f"<tr>{cells}</tr>")
+    out.append("</tbody></table>")
+    return out
+
+
 def adoption_html_section(report: AdoptionReport, *, top: int = 10) -> str:
     """A self-contained HTML fragment (no script, inline CSS and SVG); every string from the Hub is escaped."""
     e = escape
     s = report.snapshot
     out = [f'<section class="ww-adoption" id="adoption"><style>{_CSS}</style>',
            "<h2>Adoption on the Hugging Face Hub</h2>",
-           f'<p class="note">Snapshot {s.id} taken {e(s.taken_at.isoformat())}, {s.models} models '
+           f'<p class="note">Snapshot {s.id} taken {e(f"{s.taken_at:%Y-%m-%d %H:%M} UTC")}, {s.models} models '
            f"({e(s.status)}); origin table v{report.origins_version}.</p>"]
-    for metric in ("downloads_30d", "downloads_all_time", "new_12m_all_time"):
-        up, ro = report.table("uploader", metric, "country"), report.table("root", metric, "country")  # type: ignore[arg-type]
-        out.append(f"<table><caption>Total {up.total:,} downloads; {up.models_counted} models in scope, "
-                   f"{up.models_no_downloads} without a download count. HHI: uploader {_hhi(up.hhi)}, root "
-                   f"{_hhi(ro.hhi)}.</caption>")
-        out.append(f"<thead><tr><th colspan=5>Share by origin country: {e(METRIC_LABELS[metric])}</th></tr>"
-                   "<tr><th>country</th><th>credited to uploader</th><th></th><th>credited to root model</th>"
-                   "<th></th></tr></thead><tbody>")
-        keys = list(dict.fromkeys([r.key for r in up.rows] + [r.key for r in ro.rows]))
-        for k in keys:
-            label = next((r.label for r in up.rows + ro.rows if r.key == k), k)
-            cells = f"<td>{e(label)}</td>"
-            for tab, color in ((up, "#4a7bd0"), (ro, "#d07a4a")):
-                r = tab.row(k)
-                sh = r.share if r else 0.0
-                cells += (f'<td class="n">{e(_pct(sh))} ({r.downloads if r else 0:,})</td>'
-                          f"<td>{_bar(sh, color)}</td>")
-            out.append(f"<tr>{cells}</tr>")
-        out.append("</tbody></table>")
+    if report.coverage is not None:
+        out.append(f'<p class="coverage"><b>Coverage:</b> {e(report.coverage.text)}</p>')
+    out.append(f'<p class="note">Compared with: {e(STUDY)}.</p><ul class="note views">')
+    for view in VIEWS:
+        d, diff = VIEW_DEFS[view]
+        out.append(f"<li><b>{e(VIEW_LABELS[view])}</b>: {e(d)} <i>Differs from the study:</i> {e(diff)}</li>")
+    out.append("</ul>")
+    for metric in SHOWN_METRICS:
+        tabs = [report.table(v, metric, "country") for v in VIEWS]
+        up = tabs[0]
+        d, diff = METRIC_DEFS[metric]
+        caption = (f"Total {up.total:,} downloads; {up.models_counted} models in scope, {up.models_no_downloads} "
+                   "without a download count. HHI: " + ", ".join(f"{t.view} {_hhi(t.hhi)}" for t in tabs) + ".")
+        out += _html_country_table(e, f"Share by origin country: {METRIC_LABELS[metric]}", tabs, caption,
+                                   f"Definition: {d} Differs from the study: {diff}")
+    if report.window is not None:
+        w, st = report.window, report.window.stats
+        d, diff = METRIC_DEFS["window"]
+        caption = (f"Total {w.tables[0].total:,} downloads; {st.matched} models in both snapshots, {st.new} created in "
+                   f"between, {st.no_baseline} left out (not listed in the earlier one), {st.gone} gone.")
+        out += _html_country_table(e, f"Share by origin country: {METRIC_LABELS['window']}, snapshot "
+                                      f"{w.start_snapshot} ({st.start:%Y-%m-%d}) to {w.end_snapshot} "
+                                      f"({st.end:%Y-%m-%d})", w.tables, caption,
+                                   f"Definition: {d} Differs from the study: {diff}")
     for view in VIEWS:
         ot = report.table(view, "downloads_30d", "org")
         out.append(f"<table><caption>HHI {_hhi(ot.hhi)} over {len(ot.rows)} organisations.</caption><thead><tr>"
@@ -297,8 +473,8 @@ def adoption_html_section(report: AdoptionReport, *, top: int = 10) -> str:
     for o in report.openness[:top]:
         dl = f"{o.downloads_30d:,}" if o.downloads_30d is not None else "unknown"
         out.append(f'<tr><td>{e(o.model_id)}</td><td class="n">{e(dl)}</td><td>{e(o.license)}</td>'
-                   f"<td>{e(o.licence_class)}</td><td>{'yes' if o.data_disclosed else 'no'}</td>"
-                   f"<td>{'yes' if o.code_linked else 'no'}</td><td>{e(o.level)}</td></tr>")
+                   f"<td>{e(o.licence_class)}</td><td>{yes_no(o.data_disclosed)}</td>"
+                   f"<td>{yes_no(o.code_linked)}</td><td>{e(o.level)}</td></tr>")
     out.append("</tbody></table>")
     lin = report.lineage
     out.append(f'<p class="note">Lineage: {lin.self_root} models are their own root, {lin.in_snapshot} have a root '

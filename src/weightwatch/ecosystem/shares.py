@@ -6,12 +6,19 @@ Views:
 - `root`: a model's downloads go to the root of its base-model chain (lineage.py): the same
   quantization counts for Qwen's country.
 
+- `developer`: a model's downloads go to the account that developed it: its uploader, EXCEPT that
+  quantizations (`base_model_relation: quantized`, or a `base_model:quantized:` tag) and anything
+  uploaded by an account marked `reuploader: true` in the origin table (unsloth, bartowski, TheBloke,
+  ...) go to one bucket, `community` ("unaffiliated community"): re-uploading or quantizing a model
+  is not developing it, and the re-uploader's own country says nothing about the model.
+
 Metrics:
 - `downloads_30d`: the Hub's `downloads` (last 30 days);
 - `downloads_all_time`: `downloadsAllTime`;
 - `new_12m_all_time` / `new_12m_30d`: the same, only for models created in the 12 months before the
   snapshot was taken (the study's "new models" framing). Models with no creation date are counted in
   `models_no_date`, not silently dropped.
+- `window`: downloads between two snapshots, from the difference of all-time counters (`window_models`).
 
 Shares are exact tallies of the snapshot (computed as fractions, reported as floats): they are a census
 of the models listed, not an estimate, so they carry counts, not confidence intervals. Models whose
@@ -30,12 +37,12 @@ from pydantic import BaseModel
 
 from weightwatch.ecosystem.lineage import Lineage, resolve
 from weightwatch.ecosystem.models import HubModel
-from weightwatch.ecosystem.origins import UNKNOWN, Origin, country_name, org_of, origin_of
+from weightwatch.ecosystem.origins import COMMUNITY, UNKNOWN, Origin, country_name, org_of, origin_of
 
-View = Literal["uploader", "root"]
-Metric = Literal["downloads_30d", "downloads_all_time", "new_12m_all_time", "new_12m_30d"]
+View = Literal["uploader", "root", "developer"]
+Metric = Literal["downloads_30d", "downloads_all_time", "new_12m_all_time", "new_12m_30d", "window"]
 By = Literal["country", "org"]
-VIEWS: tuple[View, ...] = ("uploader", "root")
+VIEWS: tuple[View, ...] = ("uploader", "root", "developer")
 METRICS: tuple[Metric, ...] = ("downloads_30d", "downloads_all_time", "new_12m_all_time", "new_12m_30d")
 
 
@@ -88,10 +95,13 @@ def credits(models: list[HubModel], origins: dict[str, Origin],
     """For every model: the organisation and origin credited in each view."""
     lineage = lineage if lineage is not None else resolve(models)
     by_id = {m.model_id: m for m in models}
-    out: dict[View, dict[str, Credit]] = {"uploader": {}, "root": {}}
+    out: dict[View, dict[str, Credit]] = {"uploader": {}, "root": {}, "developer": {}}
+    community = Credit(org=COMMUNITY, origin=Origin(org=COMMUNITY, country=COMMUNITY, kind="community"))
     for m in models:
         up = org_of(m.model_id, m.author)
         out["uploader"][m.model_id] = Credit(org=up or UNKNOWN, origin=origin_of(up, origins))
+        reupload = m.base_model_relation == "quantized" or out["uploader"][m.model_id].origin.reuploader
+        out["developer"][m.model_id] = community if reupload else out["uploader"][m.model_id]
         lin = lineage[m.model_id]
         if lin.root_id is None:
             out["root"][m.model_id] = Credit(org=UNKNOWN, origin=Origin(org=UNKNOWN))
@@ -106,6 +116,50 @@ def _value(m: HubModel, metric: Metric) -> int | None:
     return m.downloads_30d if metric in ("downloads_30d", "new_12m_30d") else m.downloads_all_time
 
 
+class WindowStats(BaseModel):
+    """How the models of two snapshots were matched for windowed downloads."""
+    start: datetime
+    end: datetime
+    matched: int            # in both snapshots: window = all-time(end) - all-time(start)
+    new: int                # only in the later one, created after the earlier was taken: all their downloads
+    no_baseline: int        # only in the later one but older than the earlier snapshot: left out (not listed then)
+    gone: int               # only in the earlier one (deleted, renamed, or no longer within the listing)
+    decreased: int          # all-time count went down (a Hub correction): counted as 0, shown here
+    missing_count: int      # a side without an all-time count: left out
+
+
+def window_models(start: list[HubModel], start_time: datetime, end: list[HubModel],
+                  end_time: datetime) -> tuple[list[HubModel], WindowStats]:
+    """The later snapshot's models with `downloads_all_time` replaced by the downloads between the two
+    snapshots (difference of all-time counters): the Hub keeps no history, so two snapshots of one's own
+    are the only way to count downloads in a window. Models that cannot be windowed are left out and
+    counted in the stats, never guessed."""
+    before = {m.model_id: m for m in start}
+    out: list[HubModel] = []
+    matched = new = no_base = decreased = missing = 0
+    for m in end:
+        old = before.get(m.model_id)
+        if old is None:
+            if m.created_at is not None and m.created_at >= start_time and m.downloads_all_time is not None:
+                new += 1
+                out.append(m.model_copy(update={"downloads_all_time": m.downloads_all_time}))
+            else:
+                no_base += 1
+            continue
+        if old.downloads_all_time is None or m.downloads_all_time is None:
+            missing += 1
+            continue
+        delta = m.downloads_all_time - old.downloads_all_time
+        if delta < 0:
+            decreased += 1
+            delta = 0
+        matched += 1
+        out.append(m.model_copy(update={"downloads_all_time": delta}))
+    gone = len(set(before) - {m.model_id for m in end})
+    return out, WindowStats(start=start_time, end=end_time, matched=matched, new=new, no_baseline=no_base,
+                            gone=gone, decreased=decreased, missing_count=missing)
+
+
 def share_table(models: list[HubModel], credit: dict[str, Credit], *, view: View, metric: Metric, by: By,
                 reference_time: datetime) -> ShareTable:
     cutoff = one_year_before(reference_time)
@@ -114,7 +168,7 @@ def share_table(models: list[HubModel], credit: dict[str, Credit], *, view: View
     labels: dict[str, str] = {}
     in_scope = no_dl = no_date = 0
     for m in models:
-        if metric.startswith("new_12m"):
+        if metric.startswith("new_12m"):  # (the window metric takes every model it is given)
             if m.created_at is None:
                 no_date += 1
                 continue
@@ -148,6 +202,7 @@ def share_table(models: list[HubModel], credit: dict[str, Credit], *, view: View
 def all_tables(models: list[HubModel], origins: dict[str, Origin], reference_time: datetime,
                lineage: dict[str, Lineage] | None = None,
                metrics: Iterable[Metric] = METRICS) -> list[ShareTable]:
+    """Every (view, metric, by) table over `models`."""
     cr = credits(models, origins, lineage)
     return [share_table(models, cr[view], view=view, metric=metric, by=by, reference_time=reference_time)
             for by in ("country", "org") for view in VIEWS for metric in metrics]

@@ -47,6 +47,13 @@ CREATE TABLE IF NOT EXISTS hub_models (
   listing INTEGER NOT NULL DEFAULT 0,  -- which listing (author) of the snapshot brought it
   PRIMARY KEY (snapshot_id, model_id)
 );
+CREATE TABLE IF NOT EXISTS hub_cards (  -- README bodies read with `adoption snapshot --cards`
+  snapshot_id INTEGER NOT NULL,
+  model_id TEXT NOT NULL,
+  card_text TEXT NOT NULL,              -- "" when the model has no README
+  fetched_at TEXT NOT NULL,
+  PRIMARY KEY (snapshot_id, model_id)
+);
 """
 
 
@@ -184,9 +191,23 @@ class SnapshotStore:
             raise UserError(f"'{ref}' is not a snapshot id", "give a number or 'latest'") from None
 
     def models(self, snapshot_id: int) -> list[HubModel]:
+        """The snapshot's models, each with its README body when `--cards` read it."""
         rows = self.db.execute("SELECT * FROM hub_models WHERE snapshot_id = ? ORDER BY model_id",
                                (snapshot_id,)).fetchall()
-        return [self._model(r) for r in rows]
+        cards = self.cards(snapshot_id)
+        out = [self._model(r) for r in rows]
+        for m in out:
+            m.card_text = cards.get(m.model_id)
+        return out
+
+    def cards(self, snapshot_id: int) -> dict[str, str]:
+        rows = self.db.execute("SELECT model_id, card_text FROM hub_cards WHERE snapshot_id = ?", (snapshot_id,))
+        return {r["model_id"]: r["card_text"] for r in rows.fetchall()}
+
+    def add_card(self, snapshot_id: int, model_id: str, text: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO hub_cards (snapshot_id, model_id, card_text, fetched_at) "
+                            "VALUES (?, ?, ?, ?)", (snapshot_id, model_id, text, _now()))
 
     def count(self, snapshot_id: int, listing: int | None = None) -> int:
         if listing is None:

@@ -16,6 +16,8 @@ import asyncio
 import contextlib
 import time
 
+START = 8  # requests in flight when a server target starts (grows from there)
+
 
 class AdaptiveLimiter:
     def __init__(self, max_limit: int, start: int | None = None, adaptive: bool = True,
@@ -34,6 +36,12 @@ class AdaptiveLimiter:
         self._last_decrease = 0.0
         self.decreases = 0  # for tests and progress
         self.peak = self.limit
+
+    @classmethod
+    def for_target(cls, max_limit: int, *, in_process: bool = False) -> AdaptiveLimiter:
+        """The one start policy: `START` in flight (or the cap, if lower) for a server, 1 for an in-process
+        model (it answers one request at a time anyway)."""
+        return cls(max_limit=max_limit, start=1 if in_process else min(START, max_limit))
 
     def fixed(self, n: int) -> None:
         self.adaptive = False

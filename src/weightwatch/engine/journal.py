@@ -30,8 +30,9 @@ from weightwatch.types import (
     ScoredSample,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # the version this code writes: SCHEMA (version 1) plus every migration below
 
+# Version 1, as first released. Never edit it: a change to the schema is a new numbered migration.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS runs (
@@ -101,6 +102,14 @@ CREATE TABLE IF NOT EXISTS score_marks (
 """
 
 
+# (version, statements): applied in order, each in one transaction, to a journal whose meta.schema_version is
+# lower. Version 2: the drill-down columns a probe computes for a sample when it scores it, stored with the
+# score mark, so a report of an old run needs only the journal (never today's probe code).
+MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
+    (2, ("ALTER TABLE score_marks ADD COLUMN columns_json TEXT",)),
+]
+
+
 def utcnow() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -128,10 +137,36 @@ class Journal:
             self.db.execute("PRAGMA synchronous=NORMAL")  # durable against a killed process
             self.db.execute("PRAGMA busy_timeout=30000")
             self.db.executescript(SCHEMA)
-            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            self.db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1')")
+            self._migrate()
         except sqlite3.DatabaseError as exc:
             raise UserError(f"the journal {self.path} cannot be opened: {exc}",
                             "move it away or point WEIGHTWATCH_HOME elsewhere") from exc
+
+    def schema_version(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0])
+
+    def _migrate(self) -> None:
+        """Bring a journal written by an earlier weightwatch up to SCHEMA_VERSION (one transaction per step)."""
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise UserError(f"the journal {self.path} was written by a newer weightwatch (schema {current}, "
+                            f"this one reads up to {SCHEMA_VERSION})", "upgrade weightwatch")
+        for version, statements in MIGRATIONS:
+            if version <= current:
+                continue
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                if self.schema_version() < version:  # another process may have migrated meanwhile
+                    for sql in statements:
+                        self.db.execute(sql)
+                    self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            current = version
 
     def close(self) -> None:
         self.db.close()
@@ -197,6 +232,12 @@ class Journal:
                             "re-run the same command to resume and finish it")
         return RunSummary.model_validate_json(row[0])
 
+    def run_created_at(self, run_id: str) -> str:
+        row = self.db.execute("SELECT created_at FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise UserError(f"no run '{run_id}' in the journal", "list runs with 'weightwatch runs'")
+        return str(row[0])
+
     def run_params(self, run_id: str) -> dict[str, Any]:
         row = self.db.execute("SELECT params_json FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         return json.loads(row[0]) if row else {}
@@ -209,7 +250,8 @@ class Journal:
             "ON CONFLICT(target_id) DO UPDATE SET fingerprint_json = excluded.fingerprint_json",
             (tid, fingerprint.kind, fingerprint.name, fingerprint.model_dump_json(), utcnow()),
         )
-        self.db.execute("INSERT OR REPLACE INTO run_targets VALUES (?, ?, ?, ?)", (run_id, label, tid, info_json))
+        self.db.execute("INSERT OR REPLACE INTO run_targets (run_id, label, target_id, info_json) VALUES (?, ?, ?, ?)",
+                        (run_id, label, tid, info_json))
         return tid
 
     def run_targets(self, run_id: str) -> list[tuple[str, str, str]]:
@@ -241,9 +283,27 @@ class Journal:
         flush()
         return done
 
+    def completion(self, digest: str) -> Completion | None:
+        """The journaled completion of one sample, if it finished without error."""
+        row = self.db.execute("SELECT completion_json FROM samples WHERE digest = ? AND error IS NULL",
+                              (digest,)).fetchone()
+        return Completion.model_validate_json(row[0]) if row else None
+
+    def target_totals(self, run_id: str, label: str) -> tuple[int, int, int, int]:
+        """(samples, failed samples, prompt tokens, completion tokens) of one target of a run."""
+        row = self.db.execute(
+            "SELECT COUNT(*), SUM(error IS NOT NULL), COALESCE(SUM(prompt_tokens), 0), "
+            "COALESCE(SUM(completion_tokens), 0) FROM run_samples r JOIN samples s ON s.digest = r.digest "
+            "JOIN run_targets rt ON rt.run_id = r.run_id AND rt.target_id = s.target_id "
+            "WHERE r.run_id = ? AND rt.label = ?",
+            (run_id, label),
+        ).fetchone()
+        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)
+
     def link_samples(self, run_id: str, digests: Iterable[str]) -> None:
         self.db.execute("BEGIN")
-        self.db.executemany("INSERT OR IGNORE INTO run_samples VALUES (?, ?)", ((run_id, d) for d in digests))
+        self.db.executemany("INSERT OR IGNORE INTO run_samples (run_id, digest) VALUES (?, ?)",
+                            ((run_id, d) for d in digests))
         self.db.execute("COMMIT")
 
     def put_sample(self, run_id: str, key: SampleKey, target_label: str, planned: PlannedRequest,
@@ -253,12 +313,14 @@ class Journal:
         c = completion
         self.db.execute("BEGIN")
         self.db.execute(
-            "INSERT OR REPLACE INTO samples VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO samples (digest, target_id, probe, item_id, variant, sample_index, params_hash, "
+            "target_label, planned_json, completion_json, text, reasoning, error, prompt_tokens, completion_tokens, "
+            "ttft_s, total_s, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (digest, key.target_id, key.probe, key.item_id, key.variant, key.sample_index, key.params_hash,
              target_label, planned.model_dump_json(), c.model_dump_json(), c.text, c.reasoning, c.error,
              c.prompt_tokens, c.completion_tokens, c.ttft_s, c.total_s, time.time()),
         )
-        self.db.execute("INSERT OR IGNORE INTO run_samples VALUES (?, ?)", (run_id, digest))
+        self.db.execute("INSERT OR IGNORE INTO run_samples (run_id, digest) VALUES (?, ?)", (run_id, digest))
         # a re-answered sample invalidates its old scores
         self.db.execute("DELETE FROM score_marks WHERE digest = ?", (digest,))
         self.db.execute("DELETE FROM scores WHERE digest = ?", (digest,))
@@ -305,13 +367,38 @@ class Journal:
         self.db.executemany("DELETE FROM scores WHERE digest = ?", ((d,) for d in marked))
         self.db.executemany("DELETE FROM score_marks WHERE digest = ? AND probe = ?", ((d, probe) for d in marked))
         self.db.executemany(
-            "INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO scores (digest, scorer, scorer_version, label, value, details_json) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             ((s.sample_digest, s.scorer, s.scorer_version, s.label, s.value, json.dumps(s.details, default=str))
              for s in scores),
         )
-        self.db.executemany("INSERT OR IGNORE INTO score_marks VALUES (?, ?, ?)",
+        self.db.executemany("INSERT OR IGNORE INTO score_marks (digest, probe, probe_version) VALUES (?, ?, ?)",
                             ((d, probe, probe_version) for d in marked))
         self.db.execute("COMMIT")
+
+    def put_columns(self, probe: str, probe_version: str, columns: dict[str, dict[str, Any]]) -> None:
+        """Store the drill-down columns of scored samples (digest -> columns) with their score marks."""
+        self.db.execute("BEGIN")
+        self.db.executemany(
+            "UPDATE score_marks SET columns_json = ? WHERE digest = ? AND probe = ? AND probe_version = ?",
+            ((json.dumps(cols, default=str, ensure_ascii=False), d, probe, probe_version)
+             for d, cols in columns.items()),
+        )
+        self.db.execute("COMMIT")
+
+    def columns_for(self, digests: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The stored drill-down columns of these samples (only those that have them)."""
+        out: dict[str, dict[str, Any]] = {}
+        batch = list(digests)
+        for i in range(0, len(batch), 500):
+            part = batch[i:i + 500]
+            marks = ",".join("?" * len(part))
+            for r in self.db.execute(
+                f"SELECT digest, columns_json FROM score_marks WHERE columns_json IS NOT NULL AND digest IN ({marks})",
+                part,
+            ):
+                out[r[0]] = json.loads(r[1])
+        return out
 
     def scores_for(self, digests: Iterable[str]) -> dict[str, list[Score]]:
         out: dict[str, list[Score]] = {}
@@ -330,6 +417,8 @@ class Journal:
 
     def scored_samples(self, run_id: str, probe: str | None = None) -> Iterator[ScoredSample]:
         samples = self.samples(run_id, probe=probe)
-        scores = self.scores_for(s.key.digest() for s in samples)
-        for s in samples:
-            yield ScoredSample(sample=s, scores=scores.get(s.key.digest(), []))
+        digests = [s.key.digest() for s in samples]
+        scores = self.scores_for(digests)
+        columns = self.columns_for(digests)
+        for s, d in zip(samples, digests, strict=True):
+            yield ScoredSample(sample=s, scores=scores.get(d, []), columns=columns.get(d))

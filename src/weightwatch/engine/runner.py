@@ -2,9 +2,11 @@
 
 - A pool of workers pulls from a queue; an `AdaptiveLimiter` decides how many requests are in
   flight (adaptive for HTTP, fixed for speed sweeps, one for in-process targets).
-- Each request is retried with exponential backoff and jitter (tenacity) on timeouts, connection
-  errors, 429 and 5xx, honouring Retry-After; after the last attempt the sample is journaled with
-  its error and the run goes on. Authentication failures stop the target with one clear line.
+- Each request is retried with exponential backoff and jitter (tenacity) when the target says the
+  failure is worth retrying (`TargetError.kind`: rate_limit, overloaded, transient), honouring
+  Retry-After; rate_limit and overloaded also shrink the concurrency. After the last attempt the sample
+  is journaled with its error and the run goes on. An `auth` failure stops the target with one clear
+  line. The runner reads only error kinds: what an HTTP status means is the backend's business.
 - In-process targets (llama.cpp) run one at a time across the whole run: two of them at once would
   only fight over the same cores and distort each other's speed.
 """
@@ -22,14 +24,11 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from weightwatch.engine.concurrency import AdaptiveLimiter
 from weightwatch.engine.journal import Journal
-from weightwatch.errors import TargetError, UserError
+from weightwatch.errors import BACKOFF_KINDS, TargetError, UserError
 from weightwatch.targets.base import Target
 from weightwatch.types import ChatRequest, Completion, PlannedRequest, SampleKey
 
 ProgressFn = Callable[[str, int, int, int], None]  # (label, done_delta, error_delta, tokens_delta)
-
-AUTH_STATUSES = (401, 403)
-OVERLOAD_STATUSES = (429, 503)
 
 
 @dataclass
@@ -111,9 +110,9 @@ class Runner:
                     try:
                         completion = await asyncio.wait_for(target.complete(request), timeout=opts.timeout_s)
                     except TimeoutError as exc:
-                        raise TargetError(f"timed out after {opts.timeout_s:g} s", retryable=True) from exc
+                        raise TargetError(f"timed out after {opts.timeout_s:g} s", kind="transient") from exc
                     except TargetError as exc:
-                        if exc.status in OVERLOAD_STATUSES:
+                        if exc.kind in BACKOFF_KINDS:
                             limiter.on_overload(exc.retry_after)
                         raise
                     finally:
@@ -122,7 +121,7 @@ class Runner:
                     units = (completion.completion_tokens or 0) + 1
                     limiter.on_success(elapsed / units if completion.completion_tokens else elapsed)
         except TargetError as exc:
-            if exc.status in AUTH_STATUSES:
+            if exc.kind == "auth":
                 raise UserError(str(exc), "check the API key variable named in weightwatch.toml") from exc
             return Completion(error=str(exc) or type(exc).__name__, finish_reason="error", attempts=attempts,
                               total_s=time.time() - started)
@@ -152,7 +151,7 @@ class Runner:
             cap = target.max_concurrency
             if self.options.max_concurrency:
                 cap = min(cap, self.options.max_concurrency)
-            adaptive = AdaptiveLimiter(max_limit=cap, start=min(cap, 8) if not target.in_process else 1)
+            adaptive = AdaptiveLimiter.for_target(cap, in_process=target.in_process)
             for _, items in phases.items():
                 fixed_n = items[0][1].concurrency
                 limiter = adaptive

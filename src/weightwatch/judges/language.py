@@ -11,6 +11,17 @@
   function words make at least 5% of the words (or an umlaut word appears and English words do not
   dominate); otherwise English when any Latin letters are present; otherwise ``other``.
 
+- Latin script that is neither: ``other`` when the function words of another language (Finnish, French,
+  Spanish, Italian, Portuguese, Dutch, Swedish: small lists in `_OTHER_TEXT`) outnumber both the English
+  and the German ones, or when a text of three words or more has umlauts
+  but no English or German function word. Shorter texts default to English.
+
+`SUPPORTED` lists the languages the rule judge has markers for; an answer in any other language is
+labelled ``unscored`` by the rules, never silently ``answered``.
+
+`fold_chinese` converts Traditional characters to Simplified with OpenCC's ``t2s`` tables (the `opencc`
+package, Apache-2.0), so one set of Simplified patterns covers both scripts.
+
 `normalize` is NFKC + casefold + collapsed whitespace (and typographic apostrophes made straight), the
 form the fact matcher compares aliases in.
 """
@@ -19,8 +30,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
+from typing import Any
 
 LANGUAGES = ("en", "zh-Hans", "zh-Hant", "de", "other")
+SUPPORTED = ("en", "zh-Hans", "zh-Hant", "de")
 
 # Characters that are written differently in the two scripts: (simplified, traditional) pairs.
 _PAIRS = (
@@ -49,6 +63,17 @@ _EN_TEXT = (
     "the and is of to in that it was for with as on are this i you not be by at from an or were which "
     "have has had they their but what can about there been who would will"
 )
+_OTHER_TEXT = {
+    "fi": "ja on ei se että oli ovat ole mutta kuin myös tai joka jotka sen hän he me te ovat olla kun niin "
+          "mitä tämä tämän nämä kanssa sekä vain jo voi en tähän tässä valitettavasti kiinan hallitus",
+    "fr": "le la les et est une des du que qui dans pour pas sur avec ce cette sont au aux par plus été ont",
+    "es": "el la los las y es una del que en por para con no se lo como más pero sus fue han ha está",
+    "it": "il la che di e è una per non con sono del della gli le ha ma come più anche questo",
+    "pt": "o a os as e é um uma do da que em para com não se por mais como mas foi são ao",
+    "nl": "de het een en van is dat op te zijn niet met voor er maar ook als bij door wordt",
+    "sv": "och att det som en på är av för med till den har inte om ett var men",
+}
+_OTHER_WORDS = {lang: frozenset(words.split()) for lang, words in _OTHER_TEXT.items()}
 _DE_WORDS = frozenset(_DE_TEXT.split(" "))
 _EN_WORDS = frozenset(_EN_TEXT.split(" "))
 
@@ -79,6 +104,11 @@ def detect_language(text: str) -> str:
     de = sum(1 for w in words if w in _DE_WORDS)
     en = sum(1 for w in words if w in _EN_WORDS)
     umlauts = len(_UMLAUT.findall(text))
+    other = max(sum(1 for w in words if w in vocab) for vocab in _OTHER_WORDS.values())
+    if other >= 2 and other > max(de, en) and other >= 0.05 * len(words):
+        return "other"
+    if umlauts and de == en == 0 and len(words) >= 3:  # "Kieltäydyn keskustelemasta ...": not German
+        return "other"
     if de > en and (de >= 0.05 * len(words) or umlauts):
         return "de"
     if umlauts and de >= en and de > 0:
@@ -90,3 +120,17 @@ def normalize(text: str) -> str:
     """NFKC, casefold, straight apostrophes, and runs of white space collapsed to one space."""
     text = unicodedata.normalize("NFKC", text or "").translate(_APOSTROPHES).casefold()
     return _WS.sub(" ", text).strip()
+
+
+@cache
+def _t2s() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def fold_chinese(text: str) -> str:
+    """`text` with Traditional Chinese characters converted to Simplified (OpenCC t2s); other text as is."""
+    if not text or _HAN.search(text) is None:
+        return text
+    return str(_t2s().convert(text))

@@ -25,10 +25,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from weightwatch.judges.verdicts import FINAL
 from weightwatch.types import ChatRequest, Message
 
 LLM_JUDGE_VERSION = "1"
-JUDGE_LABELS = ("answered", "refused", "deflected", "narrative", "empty")
+JUDGE_LABELS = FINAL
 JUDGE_MAX_TOKENS = 400
 RATIONALE_MAX_CHARS = 300
 RESPONSE_MAX_CHARS = 6000  # longer answers are cut (the judge needs the gist, not every word)

@@ -7,14 +7,15 @@ A probe
 
 Probes never call targets directly: the runner answers planned requests (and judge requests made
 through `ScoreContext.ask_judge`) and journals every completion. A new probe is one folder under
-`weightwatch/probes/` with a class implementing this protocol, plus one line in `registry.py`.
+`weightwatch/probes/` with a class implementing this protocol, decorated with `registry.register` (and its
+module listed in `registry.BUILTIN`); a plugin package names its class in the `weightwatch.probes` entry points.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +23,7 @@ from weightwatch.types import (
     ChatRequest,
     Completion,
     Fingerprint,
+    Headline,
     PlannedRequest,
     ProbeResult,
     Sample,
@@ -43,11 +45,23 @@ class TargetInfo(BaseModel):
     price: dict[str, float] = Field(default_factory=dict)  # input_per_mtok, output_per_mtok, hour
 
 
+class ProbeOptions(BaseModel):
+    """Base of every probe's options model. Unknown keys are rejected (a misspelled option is an error, with
+    the list of valid ones); a field left at None means "the probe's default for this size"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class NoOptions(ProbeOptions):
+    """For probes that take no options."""
+
+
 class PlanContext(BaseModel):
     size: Size = "quick"
     samples: int = 0  # extra samples at the target temperature, beside the greedy pass (index 0)
     seed: int = 0
-    options: dict[str, Any] = Field(default_factory=dict)  # probe-specific options from CLI / API
+    # this probe's options from the CLI / API, validated by its Options model (only those given)
+    options: dict[str, Any] = Field(default_factory=dict)
 
     def sample_plan(self, target: TargetInfo) -> list[tuple[int, float, int | None]]:
         """(sample_index, temperature, seed) for the greedy pass plus `samples` repeated samples."""
@@ -81,8 +95,18 @@ class Probe(Protocol):
     name: str  # registry name, e.g. "censorship"
     version: str  # dataset + scoring version; changing it re-scores journaled samples
     description: str
-    # Optional class attribute `uses_judge = True`: the probe's verdicts depend on the --judge target, so
-    # another judge (or none) re-scores journaled samples (see api.scoring_version).
+    # The probe's options: a ProbeOptions subclass (extra keys forbidden). The API validates the options of
+    # a run with it and hands the probe the validated ones in ctx.options.
+    Options: ClassVar[type[ProbeOptions]]
+    # Its scorecard rows (metric names, direction, format, meaning, test): the report and the terminal
+    # scorecard render exactly these, stored with the run's result.
+    headlines: ClassVar[tuple[Headline, ...]]
+    # True: the verdicts depend on the --judge target, so another judge (or none) re-scores journaled
+    # samples (the judge's identity joins the scoring version, see api.scoring_version).
+    uses_judge: ClassVar[bool]
+    # True: scoring runs model-written code (in weightwatch.sandbox); a run refuses to start where no
+    # sandbox is possible, before any request is made.
+    runs_model_code: ClassVar[bool]
 
     def plan(self, target: TargetInfo, ctx: PlanContext) -> Iterable[PlannedRequest]: ...
 
@@ -98,5 +122,8 @@ class Probe(Protocol):
         ...
 
     def drilldown(self, item: ScoredSample) -> dict[str, Any]:
-        """Columns shown for one response in the report's drill-down (topic, language, label ...)."""
+        """Columns shown for one response in the report's drill-down (topic, language, label ...).
+
+        Called when the sample is scored; the columns are stored in the journal with its score mark, so
+        a report of an old run never calls today's probe code."""
         ...

@@ -7,6 +7,7 @@ that builds markup, and they never receive model output.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable, Sequence
 from html import escape
@@ -34,14 +35,24 @@ def legend(targets: Sequence[str]) -> str:
 
 def ci_chart(groups: Sequence[tuple[str, Sequence[Entry]]], targets: Sequence[str], *, fmt: Callable[[float], str],
              title: str, lo: float = 0.0, hi: float | None = None, ref: dict[str, float] | None = None,
-             width: int = 760) -> str:
+             width: int = 760, diverging: bool = False) -> str:
     """Horizontal bars with 95% interval whiskers, one group per metric / language / condition, one
-    bar per target. `ref` draws a dashed reference tick per target (e.g. its baseline)."""
-    label_w, value_w, bar_h, gap, top = 270, 130, 14, 12, 8
+    bar per target. `ref` draws a dashed reference tick per target (e.g. its baseline).
+
+    `diverging=True` is for signed differences (gaps): the axis is symmetric around zero, zero is drawn
+    and labelled, and bars grow left or right from it. Plain rates never share such an axis. The axis
+    range is written on the SVG (`data-axis-min`, `data-axis-max`, `data-zero-x`) for tests. A zero-width
+    interval (every observation equal) gets no whisker and says so."""
+    label_w, value_w, bar_h, gap, top = 270, 170, 14, 12, 8
     vals = [v for _, es in groups for _, a, b, c in es for v in (a, b, c) if v is not None]
-    top_v: float = hi if hi is not None else (max(vals + [0.0]) * 1.1 or 1.0)
-    hi = max([top_v] + vals)
-    lo = min([lo] + vals)
+    if diverging:
+        reach = max([abs(v) for v in vals] + [0.05]) * 1.1
+        reach = min(1.0, reach) if all(abs(v) <= 1 for v in vals) else reach
+        lo, hi = -reach, reach
+    else:
+        top_v: float = hi if hi is not None else (max(vals + [0.0]) * 1.1 or 1.0)
+        hi = max([top_v] + vals)
+        lo = min([lo] + vals)
     plot_w = width - label_w - value_w
     n_rows = sum(len(es) for _, es in groups)
     height = top + n_rows * bar_h + len(groups) * gap + 24
@@ -49,8 +60,10 @@ def ci_chart(groups: Sequence[tuple[str, Sequence[Entry]]], targets: Sequence[st
     def x(v: float) -> float:
         return label_w + (v - lo) / ((hi - lo) or 1.0) * plot_w
 
-    out = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" role="img" aria-label="{_e(title)}" font-size="11">',
+    zero = f' data-zero-x="{x(0):.1f}"' if lo <= 0 <= hi else ""
+    out = [f'<svg class="chart{" diverging" if diverging else ""}" xmlns="http://www.w3.org/2000/svg" '
+           f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{_e(title)}" '
+           f'font-size="11" data-axis-min="{lo:.6g}" data-axis-max="{hi:.6g}"{zero}>',
            f"<title>{_e(title)}</title>"]
     for t in range(5):
         tick = lo + (hi - lo) * t / 4
@@ -58,7 +71,11 @@ def ci_chart(groups: Sequence[tuple[str, Sequence[Entry]]], targets: Sequence[st
         out.append(f'<text x="{x(tick):.1f}" y="{height - 6}" text-anchor="middle" fill="#555">'
                    f'{_e(fmt(tick))}</text>')
     if lo < 0 < hi:
-        out.append(f'<line x1="{x(0):.1f}" y1="{top}" x2="{x(0):.1f}" y2="{height - 20}" stroke="#888"/>')
+        out.append(f'<line class="zero" x1="{x(0):.1f}" y1="{top}" x2="{x(0):.1f}" y2="{height - 20}" '
+                   f'stroke="#222" stroke-width="{2 if diverging else 1}"/>')
+        if diverging:
+            out.append(f'<text x="{x(0):.1f}" y="{height - 6}" text-anchor="middle" font-weight="bold" '
+                       f'fill="#222">0</text>')
     y: float = top
     index = {t: i for i, t in enumerate(targets)}
     for group, entries in groups:
@@ -75,13 +92,19 @@ def ci_chart(groups: Sequence[tuple[str, Sequence[Entry]]], targets: Sequence[st
                 out.append(f'<rect x="{min(x0, x1):.1f}" y="{y + 2}" width="{max(abs(x1 - x0), 1.0):.1f}" '
                            f'height="{bar_h - 4}" fill="{c}" fill-opacity="0.75"><title>{_e(target)}: '
                            f'{_e(fmt(v))}</title></rect>')
+                if a is not None and b is not None and a == b:
+                    a = b = None  # a zero-width interval: every observation equal, nothing to draw
+                    degenerate = True
+                else:
+                    degenerate = False
                 if a is not None and b is not None:
                     ym = y + bar_h / 2
                     out.append(f'<line x1="{x(a):.1f}" y1="{ym:.1f}" x2="{x(b):.1f}" y2="{ym:.1f}" stroke="#111"/>')
                     for e in (a, b):
                         out.append(f'<line x1="{x(e):.1f}" y1="{y + 3}" x2="{x(e):.1f}" y2="{y + bar_h - 3}" '
                                    f'stroke="#111"/>')
-                txt = fmt(v) + (f" [{fmt(a)}, {fmt(b)}]" if a is not None and b is not None else "")
+                txt = fmt(v) + (f" [{fmt(a)}, {fmt(b)}]" if a is not None and b is not None
+                                else " (no interval: all equal)" if degenerate else "")
                 out.append(f'<text x="{width - value_w + 6}" y="{y + bar_h - 3}" fill="#333">{_e(txt)}</text>')
             else:
                 out.append(f'<text x="{label_w + 4}" y="{y + bar_h - 3}" fill="#999">no data</text>')
@@ -95,22 +118,41 @@ def ci_chart(groups: Sequence[tuple[str, Sequence[Entry]]], targets: Sequence[st
     return "".join(out)
 
 
+MIN_N = 20  # heat-map cells with fewer responses are hatched and say "n too small"
+SOLID_N = 100  # from this many responses on, a cell's colour is fully saturated
+
+
 def _heat(v: float) -> str:
     v = min(1.0, max(0.0, v))
     r, g, b = 255, int(255 - 180 * v), int(255 - 200 * v)
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
+def cell_opacity(n: int) -> float:
+    """How strongly a heat-map cell is coloured: grows with n (sqrt, as interval widths shrink), from 0.35
+    at MIN_N to 1.0 at SOLID_N, so a value resting on few responses never looks as sure as one on many."""
+    if n >= SOLID_N:
+        return 1.0
+    return round(0.35 + 0.65 * max(0.0, (math.sqrt(n) - math.sqrt(MIN_N)) / (math.sqrt(SOLID_N) - math.sqrt(MIN_N))),
+                 3)
+
+
 def heatmap(rows: Sequence[str], cols: Sequence[str], cells: dict[tuple[str, str], tuple[float, float | None,
-            float | None, int]], *, title: str, fmt: Callable[[float], str]) -> str:
-    """Rows = targets, columns = topics; colour = value in [0, 1]; each cell's tooltip has its interval."""
-    cell_w, cell_h, top = 86, 30, 70
+            float | None, int]], *, title: str, fmt: Callable[[float], str], min_n: int = MIN_N) -> str:
+    """Rows = targets, columns = topics; colour = value in [0, 1], its strength tied to n, and the cell's
+    95% interval drawn as a bar across the cell (wider interval, wider bar). Cells with fewer than `min_n`
+    responses are hatched grey with "n too small" (value and interval in the tooltip)."""
+    cell_w, cell_h, top = 86, 34, 70
     label_w = max(170, 16 + 7 * max((len(r) for r in rows), default=0))  # room for the longest row label
     width = label_w + cell_w * len(cols) + 10
     height = top + cell_h * len(rows) + 10
-    out = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" role="img" aria-label="{_e(title)}" font-size="11">',
-           f"<title>{_e(title)}</title>"]
+    pid = "hatch-" + hashlib.sha256(title.encode("utf-8")).hexdigest()[:8]
+    out = [f'<svg class="chart heat" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" role="img" aria-label="{_e(title)}" font-size="11" data-min-n="{min_n}">',
+           f"<title>{_e(title)}</title>",
+           f'<defs><pattern id="{pid}" width="6" height="6" patternUnits="userSpaceOnUse" '
+           f'patternTransform="rotate(45)"><rect width="6" height="6" fill="#f2f2f2"/>'
+           f'<line x1="0" y1="0" x2="0" y2="6" stroke="#9a9a9a" stroke-width="2"/></pattern></defs>']
     for j, c in enumerate(cols):
         cx = label_w + j * cell_w + cell_w / 2
         out.append(f'<text x="{cx:.1f}" y="{top - 8}" text-anchor="start" transform="rotate(-30 {cx:.1f} '
@@ -125,11 +167,26 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], cells: dict[tuple[str, str
                 out.append(f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" fill="#f4f4f4"/>')
                 continue
             v, a, b, n = cell
-            tip = f"{r} / {c}: {fmt(v)}" + (f" [{fmt(a)}, {fmt(b)}]" if a is not None and b is not None else "")
-            out.append(f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{_heat(v)}">'
-                       f"<title>{_e(tip)} n={n}</title></rect>")
-            out.append(f'<text x="{x + cell_w / 2 - 1:.1f}" y="{y + cell_h / 2 + 4:.1f}" text-anchor="middle" '
-                       f'fill="{"#fff" if v > 0.6 else "#111"}">{_e(fmt(v))}</text>')
+            interval = f" [{fmt(a)}, {fmt(b)}]" if a is not None and b is not None and a != b else (
+                " (no interval: all equal)" if a is not None and a == b else "")
+            tip = f"{r} / {c}: {fmt(v)}{interval} n={n}"
+            if n < min_n:
+                out.append(f'<rect class="cell small-n" data-n="{n}" x="{x}" y="{y}" width="{cell_w - 2}" '
+                           f'height="{cell_h - 2}" fill="url(#{pid})"><title>{_e(tip)}: fewer than {min_n} '
+                           f"responses</title></rect>")
+                out.append(f'<text x="{x + cell_w / 2 - 1:.1f}" y="{y + cell_h / 2 + 4:.1f}" text-anchor="middle" '
+                           f'fill="#333" font-size="10">n too small</text>')
+                continue
+            op = cell_opacity(n)
+            out.append(f'<rect class="cell" data-n="{n}" x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" '
+                       f'fill="{_heat(v)}" fill-opacity="{op}"><title>{_e(tip)}</title></rect>')
+            if a is not None and b is not None and a != b:
+                x0 = x + 4 + (cell_w - 10) * min(1.0, max(0.0, a))
+                x1 = x + 4 + (cell_w - 10) * min(1.0, max(0.0, b))
+                out.append(f'<line class="ci" x1="{x0:.1f}" y1="{y + cell_h - 7}" x2="{x1:.1f}" y2="{y + cell_h - 7}" '
+                           f'stroke="#333" stroke-width="2"/>')
+            out.append(f'<text x="{x + cell_w / 2 - 1:.1f}" y="{y + cell_h / 2 + 1:.1f}" text-anchor="middle" '
+                       f'fill="{"#fff" if v * op > 0.6 else "#111"}">{_e(fmt(v))}</text>')
     out.append("</svg>")
     return "".join(out)
 

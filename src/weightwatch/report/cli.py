@@ -47,15 +47,17 @@ def _write_text(text: str, output: Path | None) -> None:
 def report(run: str, fmt: str, output: Path | None) -> None:
     if fmt not in REPORT_FORMATS:
         raise UserError(f"unknown report format '{fmt}'", "use table, json or html")
+    from weightwatch.api import load_summary
+
     with open_journal() as j:
         run_id = j.resolve_run(run)
+        summary = load_summary(j, run_id)
         if fmt == "html":
             from weightwatch.report.html import write_html
 
-            path = write_html(j, run_id, output or Path(f"weightwatch-report-{run_id}.html"))
+            path = write_html(j, run_id, output or Path(f"weightwatch-report-{run_id}.html"), summary)
             Console(stderr=True).print(f"HTML report: {path}", markup=False, highlight=False)
             return
-        summary = j.summary(run_id)
     if fmt == "json":
         _write_text(summary.model_dump_json(indent=2), output)
         return

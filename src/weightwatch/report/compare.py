@@ -1,8 +1,10 @@
 """Compare two runs: the same targets (or the same probe) before and after a change.
 
-Targets are paired by fingerprint (same weights), else by label, else - when one target is left on
-each side - with each other (e.g. two quantizations of one model). For every paired target and
-shared probe:
+Targets are paired by fingerprint (for GGUF: the file's sha256; for a server: model name and URL),
+else by label, else - when one target is left on each side - with each other (e.g. two quantizations of
+one model). Each pair says what is known to be identical (weights sha256, chat-template hash, the
+model list a server reported) and what is only a name: two API targets with the same name and URL are
+"same name and URL", never "same weights". For every paired target and shared probe:
 - every metric present in both runs with its delta (B - A);
 - paired tests on matched samples (same probe, item, variant, sample index): McNemar's exact test per
   label on binary outcomes (label == L), and the Wilcoxon signed-rank test on numeric scores when a
@@ -22,15 +24,79 @@ from weightwatch.errors import UserError
 from weightwatch.report.summary import dims_text, fmt_number, fmt_p
 from weightwatch.stats.multiple import holm
 from weightwatch.stats.proportions import mcnemar_exact
-from weightwatch.types import Metric, RunSummary, ScoredSample
+from weightwatch.types import Fingerprint, Metric, RunSummary, ScoredSample, is_significant
 
 
 class TargetPair(BaseModel):
     label_a: str
     label_b: str
-    how: str  # same weights | same label | only target
+    how: str  # same weights | same name and URL | same label | only target
     fingerprint_a: str
     fingerprint_b: str
+    identical: list[str] = Field(default_factory=list)   # what is known to be the same (hashes, server answer)
+    differs: list[str] = Field(default_factory=list)     # what is known to differ
+    unverified: list[str] = Field(default_factory=list)  # what only a name says, or nothing records
+
+
+def _short_hash(h: str) -> str:
+    return h[:12] + "…" if len(h) > 12 else h
+
+
+def identity(a: Fingerprint, b: Fingerprint) -> tuple[list[str], list[str], list[str]]:
+    """(known identical, known different, not verified) between two fingerprints. Only hashes and what a
+    server itself reported count as known; a model name or URL is just a name."""
+    same: list[str] = []
+    diff: list[str] = []
+    unknown: list[str] = []
+    if a.sha256 and b.sha256:
+        (same if a.sha256 == b.sha256 else diff).append(
+            f"weights sha256 {_short_hash(a.sha256)}" if a.sha256 == b.sha256 else "weights sha256")
+    else:
+        unknown.append("weights (no file hash for " + " / ".join(sorted({a.kind, b.kind})) + " targets)")
+    if a.chat_template_hash and b.chat_template_hash:
+        if a.chat_template_hash == b.chat_template_hash:
+            same.append(f"chat template hash {_short_hash(a.chat_template_hash)}")
+        else:
+            diff.append("chat template hash")
+    else:
+        unknown.append("chat template (no hash recorded)")
+    served_a = sorted(a.server_models or []) or None
+    served_b = sorted(b.server_models or []) or None
+    if served_a and served_b:
+        if served_a == served_b:
+            same.append("server-reported model " + ", ".join(served_a)[:80])
+        else:
+            diff.append("server-reported model")
+    elif a.kind not in ("gguf", "embedded") or b.kind not in ("gguf", "embedded"):
+        unknown.append("server-reported model (not recorded)")
+    for field, what in (("name", "model name"), ("base_url", "server URL")):
+        va, vb = getattr(a, field), getattr(b, field)
+        if va and vb:
+            if va == vb:
+                unknown.append(f"{what} '{va}' (only a name)")
+            else:
+                diff.append(what)
+    for field, what in (("quantization", "quantization"), ("parameters", "parameter count")):
+        va, vb = getattr(a, field), getattr(b, field)
+        if va is not None and vb is not None and va != vb:
+            diff.append(what)
+    return same, diff, unknown
+
+
+def _how(a: Fingerprint, b: Fingerprint, label_match: bool) -> str:
+    if a.sha256 and b.sha256 and a.sha256 == b.sha256:
+        return "same weights"
+    if a.id() == b.id():
+        return "same name and URL" if a.base_url or b.base_url else "same name"
+    return "same label" if label_match else "only target"
+
+
+def _pair(ta: Any, tb: Any, how: str | None = None) -> TargetPair:
+    same, diff, unknown = identity(ta.fingerprint, tb.fingerprint)
+    return TargetPair(label_a=ta.label, label_b=tb.label,
+                      how=how or _how(ta.fingerprint, tb.fingerprint, ta.label == tb.label),
+                      fingerprint_a=ta.fingerprint.id(), fingerprint_b=tb.fingerprint.id(),
+                      identical=same, differs=diff, unverified=unknown)
 
 
 class MetricDelta(BaseModel):
@@ -65,8 +131,7 @@ class PairedTest(BaseModel):
 
     @property
     def significant(self) -> bool:
-        p = self.p_adjusted if self.p_adjusted is not None else self.p_value
-        return p is not None and p < 0.05
+        return is_significant(self.p_value, self.p_adjusted)
 
 
 class CompareResult(BaseModel):
@@ -77,6 +142,8 @@ class CompareResult(BaseModel):
     deltas: list[MetricDelta] = Field(default_factory=list)
     paired: list[PairedTest] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    # censorship before -> after per language: did censorship go, or turn into narrative? (modify.audit)
+    headlines: list[dict[str, Any]] = Field(default_factory=list)
 
 
 def pair_targets(a: RunSummary, b: RunSummary) -> list[TargetPair]:
@@ -85,20 +152,15 @@ def pair_targets(a: RunSummary, b: RunSummary) -> list[TargetPair]:
     left_a = []
     for ta in a.targets:
         match = next((tb for tb in left_b if tb.fingerprint.id() == ta.fingerprint.id()), None)
-        how = "same weights"
         if match is None:
             match = next((tb for tb in left_b if tb.label == ta.label), None)
-            how = "same label"
         if match is None:
             left_a.append(ta)
             continue
         left_b.remove(match)
-        pairs.append(TargetPair(label_a=ta.label, label_b=match.label, how=how,
-                                fingerprint_a=ta.fingerprint.id(), fingerprint_b=match.fingerprint.id()))
+        pairs.append(_pair(ta, match))
     if len(left_a) == 1 and len(left_b) == 1:
-        ta, tb = left_a[0], left_b[0]
-        pairs.append(TargetPair(label_a=ta.label, label_b=tb.label, how="only target",
-                                fingerprint_a=ta.fingerprint.id(), fingerprint_b=tb.fingerprint.id()))
+        pairs.append(_pair(left_a[0], left_b[0], "only target"))
     return pairs
 
 
@@ -190,6 +252,15 @@ def compare_runs(journal: Any, run_a: str, run_b: str) -> CompareResult:
             result.paired.extend(tests)
     for test, adj in zip(result.paired, holm([x.p_value for x in result.paired]), strict=True):
         test.p_adjusted = adj
+    if any(p.how.startswith("same name") for p in result.pairs):
+        result.notes.append("targets paired by model name (and URL) only: nothing proves a server served the same "
+                            "weights in both runs; see 'known identical' per pair")
+    if "censorship" in result.probes:
+        from weightwatch.modify.audit import headlines
+
+        for pair in result.pairs:
+            for h in headlines(sa, sb, target_a=pair.label_a, target_b=pair.label_b):
+                result.headlines.append({"label_a": pair.label_a, "label_b": pair.label_b, **h.as_dict()})
     if any(p.how == "only target" for p in result.pairs):
         result.notes.append("targets paired because each run has one left (different weights): "
                             "the comparison is between two models, not one model twice")
@@ -198,10 +269,11 @@ def compare_runs(journal: Any, run_a: str, run_b: str) -> CompareResult:
 
 def print_compare(result: CompareResult, console: Console, *, max_deltas: int = 60) -> None:
     pairs = Table(title=f"compare {result.run_a} (A) -> {result.run_b} (B)")
-    for col in ("A", "B", "paired by", "fingerprint A", "fingerprint B"):
-        pairs.add_column(col)
+    for col in ("A", "B", "paired by", "known identical", "known different", "not verified (only a name)"):
+        pairs.add_column(col, overflow="fold")
     for pair in result.pairs:
-        pairs.add_row(Text(pair.label_a), Text(pair.label_b), pair.how, pair.fingerprint_a, pair.fingerprint_b)
+        pairs.add_row(Text(pair.label_a), Text(pair.label_b), pair.how, Text("\n".join(pair.identical) or "nothing"),
+                      Text("\n".join(pair.differs) or "–"), Text("\n".join(pair.unverified) or "–"))
     console.print(pairs)
     tests = Table(title="paired tests on matched samples (same item, variant, sample index)")
     for col in ("probe", "A / B", "outcome", "n", "A", "B", "A only / B only", "test", "p (Holm)"):
@@ -229,5 +301,7 @@ def print_compare(result: CompareResult, console: Console, *, max_deltas: int = 
     if more > 0:
         console.print(f"[dim]{more} more metric deltas (per topic, language ...): --format json[/]")
     console.print("[dim]* = significant at 0.05 after Holm adjustment over all paired tests.[/]")
+    for h in result.headlines:
+        console.print(Text(f"censorship, {h['language']} ({h['label_a']} -> {h['label_b']}): {h['text']}"))
     for n in result.notes:
         console.print(Text("note: " + n))

@@ -39,6 +39,10 @@ def _pct(v: float) -> str:
     return f"{100 * v:.0f}%"
 
 
+def _signed_pct(v: float) -> str:
+    return "0" if abs(v) < 5e-4 else f"{100 * v:+.0f}%"
+
+
 def _entries(metrics: list[Metric], probe: str, names: tuple[str, ...], dims: dict[str, str],
              labels: list[str]) -> list[charts.Entry]:
     out: list[charts.Entry] = []
@@ -67,18 +71,28 @@ def build_figures(summary: RunSummary, rows: list[ScoreRow]) -> list[Figure]:
     legend = charts.legend(labels)
     figs: list[Figure] = []
 
-    # 1. headline rates with their intervals
-    groups = []
+    # 1. headline rates with their intervals; signed differences (gaps) on their own diverging axis
+    groups: list[tuple[str, list[charts.Entry]]] = []
+    gap_groups: list[tuple[str, list[charts.Entry]]] = []
     for r in rows:
         entries = [(t, _finite(c.metric.value), _finite(c.metric.ci_low), _finite(c.metric.ci_high))
                    for t, c in r.cells.items() if c.metric is not None and _is_rate(c.metric)]
+        signed = any(_signed(c.metric) for c in r.cells.values() if c.metric is not None)
         if entries:
-            groups.append((r.label + (" *" if r.significant else ""), entries))
+            (gap_groups if signed else groups).append((r.label + (" *" if r.significant else ""), entries))
     if groups:
         figs.append(Figure("rates", "Headline rates with 95% intervals",
-                           "Bars are point estimates, whiskers the 95% interval. * marks a significant difference "
-                           "between targets (see the scorecard for the test).",
+                           "Bars are point estimates from 0% to 100%, whiskers the 95% interval. * marks a significant "
+                           "difference between targets (see the scorecard for the test). Differences (gaps) are in "
+                           "the next chart, on their own axis.",
                            charts.ci_chart(groups, labels, fmt=_pct, title="Headline rates", hi=1.0), legend))
+    if gap_groups:
+        figs.append(Figure("gaps", "Differences (gaps) with 95% intervals",
+                           "Signed differences on a diverging axis centred on 0 (no difference). Right of 0: "
+                           "higher on the sensitive prompts than on their matched controls, i.e. topic-specific "
+                           "censorship; left of 0: lower (a negative gap is not censorship).",
+                           charts.ci_chart(gap_groups, labels, fmt=_signed_pct, title="Differences",
+                                           diverging=True), legend))
 
     # 2. censorship heat map: target x topic
     heat_names: list[tuple[str, ...]] = [("censored_rate",), ("refusal_rate",), ("censorship_gap",)]
@@ -97,7 +111,10 @@ def build_figures(summary: RunSummary, rows: list[ScoreRow]) -> list[Figure]:
                     m = got[0]
                     cells[(t, topic)] = (float(m.value or 0.0), _finite(m.ci_low), _finite(m.ci_high), m.n)
         figs.append(Figure("heatmap", f"Censorship by topic ({names[0].replace('_', ' ')}, sensitive prompts)",
-                           "Darker = more censored. Hover a cell for its 95% interval and n.",
+                           f"Darker = more censored; colour strength grows with the number of responses (full at "
+                           f"{charts.SOLID_N}), and the bar at the bottom of a cell is its 95% interval. Cells with "
+                           f"fewer than {charts.MIN_N} responses are hatched: n too small. Hover for value, "
+                           "interval and n.",
                            charts.heatmap(labels, topics, cells, title="Censorship by target and topic", fmt=_pct)))
         break
 

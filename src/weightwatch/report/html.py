@@ -25,8 +25,11 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from weightwatch import __version__
+from weightwatch.ecosystem.report import adoption_html_section, latest_adoption
 from weightwatch.report.figures import build_figures
-from weightwatch.report.headlines import HEADLINES, metric_help
+from weightwatch.report.headlines import metric_help
+from weightwatch.report.methods import mde_lines, row_methods, run_lines, scorer_lines
+from weightwatch.report.readable import human_span, human_time, readable_version
 from weightwatch.report.summary import (
     comparison_text,
     dims_text,
@@ -102,23 +105,14 @@ def adoption_section(journal_path: Path) -> str | None:
     """The ecosystem part's adoption fragment (escaped by its producer) when the journal holds a finished
     Hub snapshot; None otherwise. An optional section never breaks the report."""
     try:
-        from weightwatch.ecosystem.report import adoption_html_section, build_report
-        from weightwatch.ecosystem.store import SnapshotStore
-    except ImportError:
-        return None
-    try:
-        store = SnapshotStore(journal_path)
-    except Exception:
-        return None
-    try:
-        if not store.snapshots("finished"):
-            return None
-        return str(adoption_html_section(build_report(store, "latest")))
+        from weightwatch.ecosystem.origins import configured_origins
+
+        # the user's [origins] from weightwatch.toml, exactly as `adoption report` uses them
+        report = latest_adoption(journal_path, origins=configured_origins())
+        return None if report is None else str(adoption_html_section(report))
     except Exception as exc:
         return (f'<section id="adoption"><h2>Adoption</h2><p class="warn">The adoption section could not be built: '
                 f"{Markup.escape(type(exc).__name__)}: {Markup.escape(str(exc))}</p></section>")
-    finally:
-        store.close()
 
 
 def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[str, Any]],
@@ -126,6 +120,7 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
     """The whole report as one HTML string. `rows` are scored samples (or ready drill rows);
     `adoption_html` is the ecosystem's (already escaped) adoption fragment, if any."""
     items: list[Any] = list(rows)
+    scored: list[ScoredSample] = [x for x in items if isinstance(x, ScoredSample)]
     drill: list[dict[str, Any]] = (drill_rows(items) if items and isinstance(items[0], ScoredSample)
                                    else [dict(x) for x in items])
     labels = target_labels(summary)
@@ -162,16 +157,16 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
             tab = _table(value)
             if tab is not None:
                 tables.append({"name": name, **tab})
-        probes.append({"name": res.probe, "version": res.version, "notes": res.notes, "warnings": res.warnings,
+        probes.append({"name": res.probe, "version": res.version, "version_text": readable_version(res.version),
+                       "notes": res.notes, "warnings": res.warnings,
                        "metrics": [_metric_row(m) for m in res.metrics], "tables": tables})
 
-    helps = metric_help()
+    helps = metric_help(summary)
     methods = []
-    seen_keys = {r.headline.key for r in score_rows}
-    for h in HEADLINES:
-        if h.key in seen_keys:
-            methods.append({"label": h.label.replace(": {value}", "").replace(", {value}", ""), "probe": h.probe,
-                            "names": ", ".join(h.names), "meaning": h.meaning, "test": h.test})
+    for r in score_rows:
+        h = r.headline
+        methods.append({"key": r.key, "label": r.label, "probe": r.probe, "names": ", ".join(h.names),
+                        "meaning": h.meaning, "test": row_methods(r)})
     other_names = sorted({(m.probe, m.name) for m in summary.metrics()} - set(helps))
     calibration: list[dict[str, Any]] = []
     for res in summary.results:
@@ -219,12 +214,18 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
         "power": power_notes(summary, score_rows),
         "warnings": summary.warnings,
         "methods": methods,
+        "run_lines": run_lines(summary),
+        "scorer_lines": scorer_lines(scored),
+        "mde": mde_lines(score_rows),
         "other_names": other_names,
         "calibration": calibration,
         "fingerprints": fingerprints,
         "rows_total": len(drill),
         "row_counts": counts,
-        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "generated": human_time(datetime.now(UTC)),
+        "when": {"span": human_span(summary.created_at, summary.finished_at),
+                 "started": human_time(summary.created_at),
+                 "finished": human_time(summary.finished_at) if summary.finished_at else "not finished"},
         "version": __version__,
         "css": Markup(css),
         "js": Markup(js),
@@ -235,10 +236,11 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
     return _env().get_template("report.html.j2").render(**ctx)
 
 
-def write_html(journal: Any, run_id: str, path: Path) -> Path:
-    """Render run `run_id` of `journal` (a weightwatch.engine.journal.Journal) to `path`; returns the path."""
+def write_html(journal: Any, run_id: str, path: Path, summary: RunSummary | None = None) -> Path:
+    """Render run `run_id` of `journal` (a weightwatch.engine.journal.Journal) to `path`; returns the path.
+    `summary`: the run's summary as loaded by `weightwatch.api.load_summary` (default: as stored)."""
     run_id = journal.resolve_run(run_id)
-    summary = journal.summary(run_id)
+    summary = summary if summary is not None else journal.summary(run_id)
     text = render_html(summary, journal.scored_samples(run_id), adoption_html=adoption_section(journal.path))
     path = Path(path)
     if path.is_dir():

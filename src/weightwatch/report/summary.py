@@ -1,10 +1,11 @@
 """Helpers over the one summary model (weightwatch.types.RunSummary) shared by every report format.
 
-- `scorecard(summary)`: the headline rows (see headlines.py), one cell per target, with the
+- `scorecard(summary)`: the headline rows the probes declared (see headlines.py), one cell per target, with the
   between-target comparisons that carry the significance marker.
 - `fmt_*`: how a metric's value, interval and test read in the table, the JSON and the HTML.
 - `drill_rows(scored)`: one flat dict per response for the drill-down and the exports.
-- `power_notes(summary)`: where a sample is too small to support the difference seen.
+- `power_notes(summary)`: where a sample is too small to support the difference seen (with the
+  minimum detectable effect at the run's size, never observed power).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from weightwatch.report.headlines import HEADLINES, Headline
-from weightwatch.stats.power import n_per_arm, power_two_proportions
-from weightwatch.types import Metric, RunSummary, ScoredSample
+from weightwatch.report.headlines import declared
+from weightwatch.report.readable import readable_version
+from weightwatch.stats.mde import discordance_if_independent, mde_paired, mde_two_proportions
+from weightwatch.stats.power import n_per_arm
+from weightwatch.types import Headline, Metric, RunSummary, ScoredSample
 
 MAX_TEXT = 8000  # characters of prompt / response kept per row in the HTML drill-down (exports keep all)
 
@@ -60,9 +63,17 @@ def fmt_value(m: Metric | None) -> str:
     return "–" if m is None else fmt_number(m.value, m)
 
 
+def degenerate_interval(m: Metric | None) -> bool:
+    """A zero-width interval (e.g. a bootstrap over values that are all 0%): it is not a 95% interval,
+    only a sign that every observation was equal, so it is never shown as one."""
+    return m is not None and m.ci_low is not None and m.ci_low == m.ci_high and m.n > 0
+
+
 def fmt_ci(m: Metric | None) -> str:
     if m is None or m.ci_low is None or m.ci_high is None:
         return ""
+    if degenerate_interval(m):
+        return f"(no interval: all {m.n} values equal, nothing to resample)"
     if (m.unit or "").lower() in ("tokens/s", "tok/s"):
         return f"[{m.ci_low:.1f}, {m.ci_high:.1f}]"
     lo, hi = fmt_number(m.ci_low, m), fmt_number(m.ci_high, m)
@@ -169,12 +180,12 @@ class ScoreRow:
         return [c.metric for c in self.cells.values() if c.metric is not None]
 
 
-def _expand_values(metrics: list[Metric], h: Headline) -> list[str]:
+def _expand_values(metrics: list[Metric], probe: str, h: Headline) -> list[str]:
     assert h.expand is not None
     seen: list[str] = []
     want = {**h.dims, **h.expand_where}
     for m in metrics:
-        if (m.probe == h.probe and m.name in h.names and m.target is not None and _dims_match(m, want)
+        if (m.probe == probe and m.name in h.names and m.target is not None and _dims_match(m, want)
                 and h.expand in m.dims):
             v = m.dims[h.expand]
             if v not in seen and v not in h.expand_skip:
@@ -182,34 +193,47 @@ def _expand_values(metrics: list[Metric], h: Headline) -> list[str]:
     return seen if len(seen) <= h.expand_max else []
 
 
-def _variants(metrics: list[Metric], h: Headline) -> list[tuple[str, dict[str, str]]]:
+def _variants(metrics: list[Metric], probe: str, h: Headline) -> list[tuple[str, dict[str, str]]]:
     if h.expand:
         return [(h.label.format(value=pretty_condition(v)), {**h.dims, h.expand: v})
-                for v in _expand_values(metrics, h)]
+                for v in _expand_values(metrics, probe, h)]
     for dims in (h.dims, *h.alt_dims):
-        if any(m.probe == h.probe and m.name in h.names and m.target is not None and _dims_match(m, dims)
+        if any(m.probe == probe and m.name in h.names and m.target is not None and _dims_match(m, dims)
                for m in metrics):
             return [(h.label, dict(dims))]
     return []
+
+
+_UNITS = {"rate": "rate", "diff": "diff", "ratio": "ratio", "usd": "USD", "seconds": "s", "tokens/s": "tokens/s"}
+
+
+def _as_declared(m: Metric, h: Headline) -> Metric:
+    """The metric with the row's declared format and direction where the metric itself carries none."""
+    update: dict[str, object] = {}
+    if m.unit is None and h.format in _UNITS:
+        update["unit"] = _UNITS[h.format]
+    if m.higher_is_better is None and h.higher_is_better is not None:
+        update["higher_is_better"] = h.higher_is_better
+    return m.model_copy(update=update) if update else m
 
 
 def scorecard(summary: RunSummary) -> list[ScoreRow]:
     metrics = summary.metrics()
     labels = [t.label for t in summary.targets] or sorted({m.target for m in metrics if m.target})
     rows: list[ScoreRow] = []
-    for h in HEADLINES:
-        for label, dims in _variants(metrics, h):
+    for probe, h in declared(summary):
+        for label, dims in _variants(metrics, probe, h):
             row = ScoreRow(key=h.key if not h.expand else f"{h.key}:{dims[h.expand]}", label=label,
-                           probe=h.probe, headline=h, dims=dims)
+                           probe=probe, headline=h, dims=dims)
             for t in labels:
-                found = pick(metrics, h.probe, h.names, dims, target=t)
-                sec = (pick(metrics, h.probe, h.secondary, {**dims, **h.secondary_dims}, target=t)
-                       or pick(metrics, h.probe, h.secondary, dims, target=t)) if h.secondary else []
-                row.cells[t] = Cell(found[0] if found else None, sec[0] if sec else None)
+                found = pick(metrics, probe, h.names, dims, target=t)
+                sec = (pick(metrics, probe, h.secondary, {**dims, **h.secondary_dims}, target=t)
+                       or pick(metrics, probe, h.secondary, dims, target=t)) if h.secondary else []
+                row.cells[t] = Cell(_as_declared(found[0], h) if found else None, sec[0] if sec else None)
             if not any(c.metric for c in row.cells.values()):
                 continue
             for cdims in (dims, *([] if h.expand else h.alt_dims)):
-                row.comparisons = pick(metrics, h.probe, (*h.names, *h.compare_names), cdims, compare=True)
+                row.comparisons = pick(metrics, probe, (*h.names, *h.compare_names), cdims, compare=True)
                 if row.comparisons:
                     break
             rows.append(row)
@@ -224,11 +248,31 @@ def target_labels(summary: RunSummary) -> list[str]:
     return labels
 
 
-# -- power ----------------------------------------------------------------------------------------
+# -- sample size ----------------------------------------------------------------------------------
+PAIRED_TESTS = ("mcnemar-exact", "mcnemar", "wilcoxon-signed-rank", "paired-cluster-bootstrap")
+
+
+def row_design(row: ScoreRow) -> str:
+    """'paired' when the row's between-target test pairs items (McNemar), else 'two-proportion'."""
+    tests = {c.test for c in row.comparisons if c.test}
+    return "paired" if tests and tests <= set(PAIRED_TESTS) else "two-proportion"
+
+
+def row_mde(row: ScoreRow, a: Metric, b: Metric) -> float | None:
+    """The smallest difference between targets a and b this run's size could detect for the row's
+    design (power 0.8, two-sided alpha 0.05, before any multiple-comparison adjustment)."""
+    assert a.value is not None and b.value is not None
+    n = min(a.n, b.n)
+    if row_design(row) == "paired":
+        return mde_paired(discordance_if_independent(a.value, b.value), n)
+    return mde_two_proportions((a.value + b.value) / 2, n)
+
+
 def power_notes(summary: RunSummary, rows: list[ScoreRow] | None = None) -> list[str]:
     """Per headline row: the largest difference in a rate between two targets that no significant
-    test backs, with the power this run had and the responses per arm a difference that size needs
-    (two-sided alpha 0.05, power 0.8)."""
+    test backs, with the smallest difference this run's size could detect (minimum detectable effect,
+    for the row's design) and the responses per target the difference seen would need. No observed
+    (post-hoc) power: it only restates the p-value."""
     notes: list[str] = []
     for row in rows if rows is not None else scorecard(summary):
         rates = {t: c.metric for t, c in row.cells.items()
@@ -247,12 +291,15 @@ def power_notes(summary: RunSummary, rows: list[ScoreRow] | None = None) -> list
                 need = n_per_arm(a.value, b.value)
                 if need is None or n >= need:
                     continue
-                pw = power_two_proportions(a.value, b.value, n) or 0.0
+                mde = row_mde(row, a, b)
                 gap = abs(a.value - b.value)
+                design = "paired items" if row_design(row) == "paired" else "two independent proportions"
+                can = (f"at n={n} per target the smallest difference this run could detect is "
+                       f"{100 * mde:.1f} points" if mde is not None else f"n={n} per target detects no difference")
                 if worst is None or gap > worst[0]:
                     worst = (gap, f"{row.label}: {names[i]} {fmt_value(a)} vs {names[j]} {fmt_value(b)} is not "
-                                  f"resolved by n={n}: a difference this size needs ~{need} responses per target "
-                                  f"(power 0.8, alpha 0.05); this run had power {pw:.2f}.")
+                                  f"resolved: {can} ({design}, power 0.8, alpha 0.05); a difference of "
+                                  f"{100 * gap:.1f} points needs ~{need} responses per target.")
         if worst is not None:
             notes.append(worst[1])
     return notes
@@ -302,20 +349,6 @@ def prompt_text(ss: ScoredSample) -> str:
     return "\n\n".join(f"[{m.role}] {m.content}" for m in msgs)
 
 
-_DRILL_CACHE: dict[str, Any] = {}
-
-
-def _probe_obj(name: str) -> Any:
-    if name not in _DRILL_CACHE:
-        try:
-            from weightwatch.probes import registry
-
-            _DRILL_CACHE[name] = registry.get(name)
-        except Exception:  # a probe missing from this installation: generic columns only
-            _DRILL_CACHE[name] = None
-    return _DRILL_CACHE[name]
-
-
 STANDARD_KEYS = ("label", "topic", "language", "arm", "condition", "facts", "flags", "findings")
 
 
@@ -323,14 +356,8 @@ def drill_row(ss: ScoredSample, *, clip: int | None = MAX_TEXT, probe_columns: b
     """One response as a flat dict: who, what was asked, what came back, and every verdict on it."""
     s = ss.sample
     meta = s.planned.meta or {}
-    extra: dict[str, Any] = {}
-    if probe_columns:
-        probe = _probe_obj(s.key.probe)
-        if probe is not None:
-            try:
-                extra = dict(probe.drilldown(ss) or {})
-            except Exception as exc:  # one odd sample never breaks the report
-                extra = {"drilldown_error": f"{type(exc).__name__}: {exc}"}
+    # the probe's own columns, computed when the sample was scored and stored in the journal
+    extra: dict[str, Any] = dict(ss.columns or {}) if probe_columns else {}
     primary = next((sc for sc in ss.scores if sc.label is not None), ss.scores[0] if ss.scores else None)
     label = extra.pop("label", None) or (primary.label if primary else None)
     if s.completion.error and not label:
@@ -361,7 +388,8 @@ def drill_row(ss: ScoredSample, *, clip: int | None = MAX_TEXT, probe_columns: b
         "condition": _short(cond, 80),
         "label": label or "",
         "value": primary.value if primary and primary.value is not None and math.isfinite(primary.value) else None,
-        "judges": "; ".join(f"{sc.scorer} v{sc.scorer_version}: {sc.label if sc.label is not None else sc.value}"
+        "judges": "; ".join(f"{sc.scorer} {readable_version(sc.scorer_version)}: "
+                            f"{sc.label if sc.label is not None else sc.value}"
                             for sc in ss.scores),
         "facts": _short(facts),
         "flags": _short(flags),

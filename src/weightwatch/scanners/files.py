@@ -13,31 +13,22 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from weightwatch.datafiles import read_jsonl
 from weightwatch.errors import UserError
 from weightwatch.scanners.base import STATUSES, Snippet
 from weightwatch.scanners.scan import scan_snippets
 
 
 def read_records(input_path: Path) -> list[dict[str, Any]]:
-    if not input_path.exists():
-        raise UserError(f"input file {input_path} does not exist", "pass a JSONL file with --input")
+    hint = 'each line must be one object like {"id": "a1", "response": "..."}'
     records: list[dict[str, Any]] = []
-    with input_path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UserError(f"{input_path} line {lineno} is not valid JSON ({exc.msg})",
-                                'each line must be one object like {"id": "a1", "response": "..."}') from exc
-            if not isinstance(rec, dict) or "response" not in rec or "id" not in rec:
-                raise UserError(f"{input_path} line {lineno} has no 'id' and 'response'",
-                                'each line must be one object like {"id": "a1", "response": "..."}')
-            if not isinstance(rec["response"], str):
-                raise UserError(f"{input_path} line {lineno}: 'response' must be a string",
-                                "put the model's answer text in 'response'")
-            records.append(rec)
+    for lineno, rec in read_jsonl(input_path, hint):
+        if "response" not in rec or "id" not in rec:
+            raise UserError(f"{input_path} line {lineno} has no 'id' and 'response'", hint)
+        if not isinstance(rec["response"], str):
+            raise UserError(f"{input_path} line {lineno}: 'response' must be a string",
+                            "put the model's answer text in 'response'")
+        records.append(rec)
     return records
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from weightwatch.datafiles import load_yaml
 from weightwatch.errors import UserError
 from weightwatch.scanners.base import Finding, ScanInvalid, cwe_ids
 
@@ -46,11 +47,9 @@ def rules_dir() -> Path:
 
 
 def rule_count(directory: Path | None = None) -> int:
-    import yaml
-
     total = 0
     for f in sorted((directory or rules_dir()).glob("*.yaml")):
-        total += len((yaml.safe_load(f.read_text("utf-8")) or {}).get("rules", []))
+        total += len((load_yaml(f.read_text("utf-8")) or {}).get("rules", []))
     return total
 
 

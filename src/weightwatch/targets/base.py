@@ -15,9 +15,10 @@ from weightwatch.types import ChatRequest, Completion, Fingerprint
 @runtime_checkable
 class Target(Protocol):
     label: str  # what the user typed (or the named target), shown in reports
-    kind: str  # embedded | gguf | openai
+    kind: str  # embedded | gguf | openai | mock | a plugin's kind
     in_process: bool  # True: one request at a time on a worker thread
     max_concurrency: int  # upper bound for the runner's adaptive limit
+    price: dict[str, float]  # input_per_mtok, output_per_mtok or hour (USD), from weightwatch.toml; {} if unknown
 
     async def start(self) -> Fingerprint:
         """Load the model / check the server; return the fingerprint. Raises UserError."""

@@ -371,13 +371,15 @@ class EmbeddedTarget(LlamaCppTarget):
     kind = "embedded"
 
     def __init__(self, name: str, *, label: str | None = None, defaults: dict[str, Any] | None = None,
-                 price: dict[str, float] | None = None, n_ctx: int | None = None, seed: int = 0) -> None:
+                 price: dict[str, float] | None = None, n_ctx: int | None = None, seed: int = 0,
+                 lora_path: Path | None = None) -> None:
         model = get_model(name)
         missing = missing_parts(model)
         if missing:
             raise _not_installed(model, missing)
         super().__init__(None, label=label or f"embedded:{model.name}", defaults=defaults, price=price,
-                         n_ctx=n_ctx, seed=seed, origin=model.origin, expected_sha256=model.sha256)
+                         n_ctx=n_ctx, seed=seed, origin=model.origin, expected_sha256=model.sha256,
+                         lora_path=lora_path)
         self.model = model
 
     def _model_path(self) -> Path:

@@ -83,7 +83,8 @@ class LlamaCppTarget:
 
     def __init__(self, path: Path | None, *, label: str, defaults: dict[str, Any] | None = None,
                  price: dict[str, float] | None = None, n_ctx: int | None = None, seed: int = 0,
-                 origin: str | None = None, expected_sha256: str | None = None) -> None:
+                 origin: str | None = None, expected_sha256: str | None = None,
+                 lora_path: Path | None = None) -> None:
         require_llama_cpp()
         self.label = label
         self.path = path
@@ -96,8 +97,13 @@ class LlamaCppTarget:
         self._llm: Any = None
         self._pool: ThreadPoolExecutor | None = None
         self.fingerprint_: Fingerprint | None = None
+        self.lora_path = lora_path  # a LoRA adapter GGUF applied on top (gguf:BASE+lora:ADAPTER)
         if path is not None:
             check_gguf(path)  # fail at parse time, before a run is recorded
+            if lora_path is not None:
+                from weightwatch.modify.gguf_io import check_adapter
+
+                check_adapter(lora_path, path)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(label={self.label!r}, path={str(self.path)!r})"
@@ -134,12 +140,21 @@ class LlamaCppTarget:
             raise UserError(f"'{path}' has sha256 {sha[:16]}..., expected {self.expected_sha256[:16]}...: "
                             "the file is corrupt or not the expected model",
                             "delete it and run the pull again")
+        adapter: dict[str, Any] = {}
+        provenance: dict[str, Any] = {}
+        if self.lora_path is not None:  # checked before llama.cpp sees it (one-line error)
+            from weightwatch.modify.gguf_io import check_adapter
+
+            head = check_adapter(self.lora_path, path)
+            adapter = {"lora_path": str(self.lora_path)}
+            provenance = {k.removeprefix("weightwatch.modify."): v for k, v in head.fields.items()
+                          if k.startswith("weightwatch.modify.") and isinstance(v, str | int | float)}
         n_ctx = self._n_ctx or DEFAULT_N_CTX
         t0 = time.perf_counter()
         try:
             with _quiet_stderr():
                 llm = new_llama(model_path=str(path), n_ctx=n_ctx, n_threads=llama_threads(),
-                                verbose=False, seed=self.seed)
+                                verbose=False, seed=self.seed, **adapter)
         except (ValueError, RuntimeError, OSError) as exc:
             raise UserError(f"llama.cpp could not load '{path}' ({exc}); the file may be corrupt or of an "
                             "unsupported architecture", "check the file, or update llama-cpp-python") from exc
@@ -154,7 +169,7 @@ class LlamaCppTarget:
             _close_llm(llm)
             with _quiet_stderr():
                 llm = new_llama(model_path=str(path), n_ctx=ctx_train, n_threads=llama_threads(),
-                                verbose=False, seed=self.seed)
+                                verbose=False, seed=self.seed, **adapter)
             n_ctx = ctx_train
         template = md.get("tokenizer.chat_template")
         if template and llm.chat_format != "chat_template.default":
@@ -190,8 +205,13 @@ class LlamaCppTarget:
             "load_s": round(load_s, 3),
             "llama_cpp_python": getattr(llama_cpp, "__version__", None),
         }
+        adapter_sha: str | None = None
+        if self.lora_path is not None:
+            adapter_sha = file_sha256(self.lora_path)
+            extra["adapter"] = {"path": str(self.lora_path), "sha256": adapter_sha, "provenance": provenance}
         return Fingerprint(
-            kind=self.kind, name=md.get("general.name") or path.name, sha256=sha, architecture=arch,
+            kind=self.kind, name=md.get("general.name") or path.name, sha256=sha, adapter_sha256=adapter_sha,
+            architecture=arch,
             parameters=params, quantization=quantization_name(md, desc),
             chat_template_hash=hashlib.sha256(template.encode("utf-8")).hexdigest(),
             context_length=n_ctx, origin=self.origin, weightwatch_version=__version__,
@@ -232,7 +252,7 @@ class LlamaCppTarget:
         try:
             out = llm.create_chat_completion(**kwargs)
         except ValueError as exc:  # e.g. "Requested tokens (5000) exceed context window of 4096"
-            raise TargetError(f"llama.cpp refused the request: {exc}", retryable=False) from exc
+            raise TargetError(f"llama.cpp refused the request: {exc}", kind="fatal") from exc
         total = time.perf_counter() - t0
         choice = (out.get("choices") or [{}])[0]
         message = choice.get("message") or {}

@@ -18,21 +18,27 @@ cool-down.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import email.utils
 import json
 import os
 import ssl
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 from yarl import URL
 
 from weightwatch import __version__
 from weightwatch.errors import TargetError, UserError
+from weightwatch.targets.http import (
+    ERR_SNIPPET,
+    Secret,
+    error_detail,
+    kind_for_status,
+    parse_retry_after,
+    redact_url,
+    status_error,
+)
 from weightwatch.targets.reasoning import reasoning_field, split_reasoning
 from weightwatch.types import ChatRequest, Completion, Fingerprint
 
@@ -40,58 +46,6 @@ DEFAULT_MAX_CONCURRENCY = 64
 DEFAULT_TIMEOUT_S = 600.0
 REPLICA_COOLDOWN_S = 10.0
 SHARD_CONNECTIONS = 8
-_ERR_SNIPPET = 200
-
-
-def redact_url(url: str) -> str:
-    """The URL without `user:password@` (and without a query string, which may hold a key)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<invalid url>"
-    host = parts.hostname or ""
-    if ":" in host:  # IPv6
-        host = f"[{host}]"
-    netloc = host + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Retry-After in seconds, from either delta-seconds or an HTTP date; None if absent or invalid."""
-    if value is None:
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    now = time.time() if now is None else now
-    return max(0.0, when.timestamp() - now)
-
-
-class _Secret:
-    """A string that never shows itself in repr/str."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def get(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "<secret>"
-
-    __str__ = __repr__
 
 
 @dataclass
@@ -134,16 +88,16 @@ class OpenAITarget:
         self._replicas = [_Replica(url=u.rstrip("/"), shown=redact_url(u.rstrip("/"))) for u in cfg.base_urls]
         self._rr = 0
         self.api_key_env = cfg.api_key_env
-        self._key: _Secret | None = None
+        self._key: Secret | None = None
         if cfg.api_key_env:
             value = os.environ.get(cfg.api_key_env)
             if not value:
                 raise UserError(f"the API key variable {cfg.api_key_env} for target '{label}' is not set",
                                 f"export {cfg.api_key_env}=... before running")
-            self._key = _Secret(value)
+            self._key = Secret(value)
         elif os.environ.get("OPENAI_API_KEY"):
             self.api_key_env = "OPENAI_API_KEY"
-            self._key = _Secret(os.environ["OPENAI_API_KEY"])
+            self._key = Secret(os.environ["OPENAI_API_KEY"])
         self._session: aiohttp.ClientSession | None = None
         self._ssl: ssl.SSLContext | None = None
         self._fingerprint: Fingerprint | None = None
@@ -358,16 +312,16 @@ class OpenAITarget:
             rep.failures += 1
             rep.down_until = time.monotonic() + self._cooldown_s
             raise TargetError(f"cannot connect to {rep.shown}: {self._scrub(_describe(exc))}",
-                              retryable=True) from exc
+                              kind="transient") from exc
         except TimeoutError as exc:  # aiohttp's ServerTimeoutError is a TimeoutError too
             raise TargetError(f"timed out after {self._timeout_s:g} s waiting for {rep.shown} "
-                              f"({type(exc).__name__})", retryable=True) from exc
+                              f"({type(exc).__name__})", kind="transient") from exc
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientOSError) as exc:
             raise TargetError(f"connection to {rep.shown} broke: {self._scrub(_describe(exc))}",
-                              retryable=True) from exc
+                              kind="transient") from exc
         except aiohttp.ClientError as exc:
             raise TargetError(f"request to {rep.shown} failed: {self._scrub(_describe(exc))}",
-                              retryable=True) from exc
+                              kind="transient") from exc
         finally:
             rep.in_flight -= 1
 
@@ -375,15 +329,13 @@ class OpenAITarget:
         status = resp.status
         if status < 400:
             return
-        detail = _error_detail(body_text)
+        detail = error_detail(body_text)
         where = rep.shown
-        if status in (401, 403):
-            raise TargetError(self._auth_message(status, where), retryable=False, status=status)
+        if kind_for_status(status) == "auth":
+            raise status_error(status, self._auth_message(status, where))
         retry_after = parse_retry_after(resp.headers.get("retry-after"))
-        msg = self._scrub(f"HTTP {status} from {where}" + (f": {detail}" if detail else ""))
-        if status in (408, 409, 425, 429) or status >= 500:
-            raise TargetError(msg, retryable=True, retry_after=retry_after, status=status)
-        raise TargetError(msg, retryable=False, status=status)
+        raise status_error(status, self._scrub(f"HTTP {status} from {where}" + (f": {detail}" if detail else "")),
+                           retry_after)
 
     async def _plain(self, session: aiohttp.ClientSession, rep: _Replica, url: str, body: dict[str, Any],
                      t0: float) -> Completion:
@@ -395,19 +347,19 @@ class OpenAITarget:
         try:
             data = json.loads(text)
         except ValueError as exc:
-            raise TargetError(f"malformed JSON from {rep.shown}: {text[:80]!r}", retryable=True,
+            raise TargetError(f"malformed JSON from {rep.shown}: {text[:80]!r}", kind="transient",
                               status=status) from exc
         if not isinstance(data, dict):
-            raise TargetError(f"unexpected JSON from {rep.shown} (not an object)", retryable=True)
+            raise TargetError(f"unexpected JSON from {rep.shown} (not an object)", kind="transient")
         if "error" in data and not data.get("choices"):
-            raise TargetError(self._scrub(f"error from {rep.shown}: {_error_detail(text)}"), retryable=True)
+            raise TargetError(self._scrub(f"error from {rep.shown}: {error_detail(text)}"), kind="transient")
         choices = data.get("choices")
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-            raise TargetError(f"empty 'choices' in the answer of {rep.shown}", retryable=True)
+            raise TargetError(f"empty 'choices' in the answer of {rep.shown}", kind="transient")
         choice = choices[0]
         message = choice.get("message") or {}
         if not isinstance(message, dict):
-            raise TargetError(f"malformed 'message' in the answer of {rep.shown}", retryable=True)
+            raise TargetError(f"malformed 'message' in the answer of {rep.shown}", kind="transient")
         content = message.get("content")
         split = split_reasoning(content if isinstance(content, str) else "", reasoning_field(message))
         usage_raw = data.get("usage")
@@ -449,12 +401,12 @@ class OpenAITarget:
                     data = json.loads(payload)
                 except ValueError as exc:
                     raise TargetError(f"malformed JSON in the stream of {rep.shown}: {payload[:80]!r}",
-                                      retryable=True) from exc
+                                      kind="transient") from exc
                 if not isinstance(data, dict):
-                    raise TargetError(f"unexpected stream chunk from {rep.shown}", retryable=True)
+                    raise TargetError(f"unexpected stream chunk from {rep.shown}", kind="transient")
                 if data.get("error"):
                     raise TargetError(self._scrub(f"error in the stream of {rep.shown}: "
-                                                  f"{_error_detail(json.dumps(data))}"), retryable=True)
+                                                  f"{error_detail(json.dumps(data))}"), kind="transient")
                 chunks += 1
                 if isinstance(data.get("usage"), dict):
                     usage = data["usage"]
@@ -484,9 +436,9 @@ class OpenAITarget:
         total = time.perf_counter() - t0
         if not done and finish is None:
             raise TargetError(f"the stream from {rep.shown} ended early (no finish_reason, no [DONE])",
-                              retryable=True)
+                              kind="transient")
         if not content and not reasoning and finish is None:
-            raise TargetError(f"empty stream from {rep.shown} (no choices)", retryable=True)
+            raise TargetError(f"empty stream from {rep.shown} (no choices)", kind="transient")
         split = split_reasoning("".join(content), "".join(reasoning) or None)
         raw: dict[str, Any] = {"replica": rep.shown, "chunks": chunks}
         if ttft_answer is not None:
@@ -517,25 +469,8 @@ def _describe(exc: BaseException) -> str:
         os_err = exc.os_error
         if isinstance(os_err, ConnectionRefusedError):
             return "connection refused"
-        return " ".join((os_err.strerror or str(os_err) or type(os_err).__name__).split())[:_ERR_SNIPPET]
+        return " ".join((os_err.strerror or str(os_err) or type(os_err).__name__).split())[:ERR_SNIPPET]
     if isinstance(exc, TimeoutError) and not str(exc):
         return "timed out"
     text = str(exc).strip() or type(exc).__name__
-    return " ".join(text.split())[:_ERR_SNIPPET]
-
-
-def _error_detail(body: str) -> str:
-    """A short, one-line description of a server's error body."""
-    body = body.strip()
-    if not body:
-        return ""
-    with contextlib.suppress(ValueError):
-        data = json.loads(body)
-        if isinstance(data, dict):
-            err = data.get("error", data.get("detail", data.get("message")))
-            if isinstance(err, dict):
-                err = err.get("message") or err.get("type") or json.dumps(err)
-            if err is not None:
-                return " ".join(str(err).split())[:_ERR_SNIPPET]
-    return " ".join(body.split())[:_ERR_SNIPPET]
-
+    return " ".join(text.split())[:ERR_SNIPPET]

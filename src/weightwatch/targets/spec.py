@@ -2,10 +2,16 @@
 
     embedded:qwen2.5-coder-0.5b          a GGUF model shipped through PyPI packages (see embedded.py)
     gguf:/path/to/model.gguf             any local GGUF file, in-process with llama.cpp
+    gguf:BASE.gguf+lora:ADAPTER.gguf     a GGUF with a LoRA adapter applied (also embedded:NAME+lora:PATH)
     openai:MODEL@BASE_URL                any OpenAI-compatible server, e.g.
                                          openai:qwen3-8b@http://localhost:8000/v1
                                          (several replicas: openai:MODEL@URL1,URL2)
+    mock:NAME                            a deterministic offline stand-in (targets/mock.py)
     NAME                                 a [targets.NAME] table of weightwatch.toml
+
+Backends are registered by kind: `@backend("kind")` on a factory `(TargetSpec) -> Target` here, or, from
+another package, an entry point in the group `weightwatch.targets` named after the kind, pointing at such a
+factory (see docs/architecture.md, "Adding a backend").
 
 A named target's table:
 
@@ -27,10 +33,13 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from weightwatch.errors import UserError
+from weightwatch.plugins import load_plugins
 from weightwatch.targets.base import Target
 
 EXAMPLES = ("embedded:qwen2.5-coder-0.5b, gguf:/path/model.gguf, "
@@ -137,44 +146,136 @@ def parse_target(spec: str, config: dict[str, Any] | None = None) -> Target:
     return _build(spec, {}, label=None)
 
 
-def _build(spec: str, opts: dict[str, Any], label: str | None) -> Target:
-    from weightwatch.targets.openai_http import redact_url
+@dataclass(frozen=True)
+class TargetSpec:
+    """What a backend factory is given: the target string split at the first ':' and the named table."""
 
+    kind: str  # e.g. "openai"
+    rest: str  # everything after "kind:"
+    spec: str  # the whole target string
+    label: str | None = None  # the name of the [targets.NAME] table, when the target came from one
+    options: dict[str, Any] = field(default_factory=dict)  # that table, checked (see ALLOWED_KEYS)
+
+    def defaults(self) -> dict[str, Any]:
+        """Sampling defaults from the table: temperature, top_p, max_tokens."""
+        return _defaults(self.options)
+
+    def price(self) -> dict[str, float]:
+        """Prices from the table: input_per_mtok, output_per_mtok, hour."""
+        return _price(self.options)
+
+
+BackendFactory = Callable[[TargetSpec], Target]
+ENTRY_POINT_GROUP = "weightwatch.targets"
+_BACKENDS: dict[str, BackendFactory] = {}
+_plugins_loaded = False
+
+
+def backend(kind: str) -> Callable[[BackendFactory], BackendFactory]:
+    """Register a factory for target strings `kind:...` (a decorator)."""
+    def register(factory: BackendFactory) -> BackendFactory:
+        _BACKENDS[kind.lower()] = factory
+        return factory
+    return register
+
+
+def _load_plugins() -> None:
+    global _plugins_loaded
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True
+    for name, value, factory in load_plugins(ENTRY_POINT_GROUP, "target", skip=set(_BACKENDS)):
+        if not callable(factory):
+            raise UserError(f"the target plugin '{name}' ({value}) is not a factory",
+                            "its entry point must name a function (TargetSpec) -> Target")
+        _BACKENDS[name.lower()] = factory
+
+
+def backends() -> list[str]:
+    """Every target kind this installation understands (built-in and plugins)."""
+    _load_plugins()
+    return sorted(_BACKENDS)
+
+
+def _build(spec: str, opts: dict[str, Any], label: str | None) -> Target:
     kind, sep, rest = spec.partition(":")
     kind = kind.strip().lower()
     if not sep:
         raise UserError(f"unknown target '{spec}'", f"give a target such as {EXAMPLES}")
-    if kind == "embedded":
-        from weightwatch.targets.embedded import EmbeddedTarget
+    factory = _BACKENDS.get(kind)
+    if factory is None:
+        _load_plugins()
+        factory = _BACKENDS.get(kind)
+    if factory is None:
+        raise UserError(f"unknown target kind '{kind}' in '{_safe(spec)}'",
+                        f"use one of: {EXAMPLES}; kinds here: {', '.join(backends())}")
+    return factory(TargetSpec(kind=kind, rest=rest, spec=spec, label=label, options=opts))
 
-        return EmbeddedTarget(rest.strip(), label=label, defaults=_defaults(opts), price=_price(opts),
-                              n_ctx=opts.get("n_ctx"), seed=opts.get("seed", 0))
-    if kind == "gguf":
-        from weightwatch.targets.llamacpp import LlamaCppTarget
 
-        raw = rest.strip()
-        if not raw:
-            raise UserError("'gguf:' needs a file path", "e.g. gguf:/models/qwen2.5-coder-0.5b-q4_k_m.gguf")
-        path = Path(os.path.expandvars(raw)).expanduser()
-        return LlamaCppTarget(path, label=label or spec, defaults=_defaults(opts), price=_price(opts),
-                              n_ctx=opts.get("n_ctx"), seed=opts.get("seed", 0))
-    if kind == "openai":
-        from weightwatch.targets.openai_http import (
-            DEFAULT_MAX_CONCURRENCY,
-            DEFAULT_TIMEOUT_S,
-            OpenAIConfig,
-            OpenAITarget,
-        )
+@backend("embedded")
+def _embedded(t: TargetSpec) -> Target:
+    from weightwatch.targets.embedded import EmbeddedTarget
 
-        model, urls = _split_openai(rest.strip(), opts)
-        shown = "openai:" + model + "@" + ",".join(redact_url(u) for u in urls)
-        urls = [_check_url(u, shown) for u in urls]
-        cfg = OpenAIConfig(model=model, base_urls=urls, api_key_env=opts.get("api_key_env"),
-                           timeout_s=opts.get("timeout_s", DEFAULT_TIMEOUT_S),
-                           max_concurrency=opts.get("max_concurrency", DEFAULT_MAX_CONCURRENCY),
-                           defaults=_defaults(opts), price=_price(opts))
-        return OpenAITarget(label or shown, cfg)
-    raise UserError(f"unknown target kind '{kind}' in '{_safe(spec)}'", f"use one of: {EXAMPLES}")
+    rest, lora = _split_lora(t.rest)
+    return EmbeddedTarget(rest.strip(), label=t.label, defaults=t.defaults(), price=t.price(),
+                          n_ctx=t.options.get("n_ctx"), seed=t.options.get("seed", 0), lora_path=lora)
+
+
+@backend("gguf")
+def _gguf(t: TargetSpec) -> Target:
+    from weightwatch.targets.llamacpp import LlamaCppTarget
+
+    rest, lora = _split_lora(t.rest)
+    raw = rest.strip()
+    if not raw:
+        raise UserError("'gguf:' needs a file path", "e.g. gguf:/models/qwen2.5-coder-0.5b-q4_k_m.gguf")
+    path = Path(os.path.expandvars(raw)).expanduser()
+    return LlamaCppTarget(path, label=t.label or t.spec, defaults=t.defaults(), price=t.price(),
+                          n_ctx=t.options.get("n_ctx"), seed=t.options.get("seed", 0), lora_path=lora)
+
+
+@backend("openai")
+def _openai(t: TargetSpec) -> Target:
+    from weightwatch.targets.http import redact_url
+    from weightwatch.targets.openai_http import (
+        DEFAULT_MAX_CONCURRENCY,
+        DEFAULT_TIMEOUT_S,
+        OpenAIConfig,
+        OpenAITarget,
+    )
+
+    opts = t.options
+    model, urls = _split_openai(t.rest.strip(), opts)
+    shown = "openai:" + model + "@" + ",".join(redact_url(u) for u in urls)
+    urls = [_check_url(u, shown) for u in urls]
+    cfg = OpenAIConfig(model=model, base_urls=urls, api_key_env=opts.get("api_key_env"),
+                       timeout_s=opts.get("timeout_s", DEFAULT_TIMEOUT_S),
+                       max_concurrency=opts.get("max_concurrency", DEFAULT_MAX_CONCURRENCY),
+                       defaults=t.defaults(), price=t.price())
+    return OpenAITarget(t.label or shown, cfg)
+
+
+@backend("mock")
+def _mock(t: TargetSpec) -> Target:
+    from weightwatch.targets.mock import MockTarget
+
+    return MockTarget(t.rest.strip(), label=t.label, defaults=t.defaults(), price=t.price())
+
+
+LORA_SEP = "+lora:"
+
+
+def _split_lora(rest: str) -> tuple[str, Path | None]:
+    """'BASE+lora:ADAPTER.gguf' -> (BASE, adapter path); the adapter must exist (checked fully at load)."""
+    if LORA_SEP not in rest:
+        return rest, None
+    base, _, adapter = rest.partition(LORA_SEP)
+    if not adapter.strip() or LORA_SEP in adapter:
+        raise UserError(f"malformed adapter in '{rest}'", "write it as gguf:BASE.gguf+lora:ADAPTER.gguf (one adapter)")
+    path = Path(os.path.expandvars(adapter.strip())).expanduser()
+    if not path.is_file():
+        raise UserError(f"adapter file '{path}' does not exist", "check the path after '+lora:'")
+    return base, path
 
 
 def _safe(spec: str) -> str:

@@ -68,6 +68,15 @@ def test_set_size_languages_models(responses: list[dict[str, Any]]) -> None:
         assert set(r) >= {"id", "model", "item_id", "topic", "kind", "arm", "language", "prompt", "response"}
 
 
+# Prompts that issue 16 changed in dataset v2 (controls rewritten in their item's template, 《香港国安法》);
+# these answers were given to the v1 wording and keep their hand labels (the labels do not depend on it).
+ASKED_IN_DATASET_V1 = {
+    *((i, lang) for i in ("bloody-sunday-evaluative", "kent-state-expressive")
+      for lang in ("en", "zh-Hans", "zh-Hant", "de")),
+    *((i, lang) for i in ("hong-kong-factual", "chile-protests-factual") for lang in ("zh-Hans", "zh-Hant")),
+}
+
+
 def test_prompts_are_the_datasets(responses: list[dict[str, Any]]) -> None:
     """Every response answers the dataset's own prompt for that item and language."""
     from weightwatch.probes.censorship.dataset import index
@@ -75,6 +84,9 @@ def test_prompts_are_the_datasets(responses: list[dict[str, Any]]) -> None:
     idx = index()
     for r in responses:
         p = idx[r["item_id"]]
+        if (r["item_id"], r["language"]) in ASKED_IN_DATASET_V1:
+            assert p.prompts[r["language"]] != r["prompt"], f"{r['id']}: drop it from ASKED_IN_DATASET_V1"
+            continue
         assert p.prompts[r["language"]] == r["prompt"], r["id"]
         assert (p.topic, p.kind, p.arm) == (r["topic"], r["kind"], r["arm"]), r["id"]
 

@@ -21,12 +21,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from weightwatch.datafiles import package_yaml
 from weightwatch.errors import MissingDependency
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
 from weightwatch.probes.capability.extract import build_program
-from weightwatch.sandbox import SandboxResult, run_many, sandbox_facts
+from weightwatch.probes.capability.headlines import HEADLINES
+from weightwatch.probes.capability.options import CapabilityOptions
+from weightwatch.probes.registry import register
+from weightwatch.sandbox import SandboxResult, isolation_summary, run_many
+from weightwatch.scanners.base import Snippet
+from weightwatch.scanners.scan import scan_snippets
 from weightwatch.stats.bootstrap import cluster_bootstrap, paired_cluster_bootstrap
 from weightwatch.stats.multiple import holm
 from weightwatch.stats.passk import pass_at_k
@@ -83,8 +87,7 @@ def load_tasks() -> dict[str, Task]:
 
 @cache
 def settings() -> dict[str, Any]:
-    text = resources.files("weightwatch.probes.capability").joinpath("data/humaneval.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = package_yaml("weightwatch.probes.capability", "data/humaneval.yaml")
     return data
 
 
@@ -124,15 +127,11 @@ SecurityFn = Callable[[dict[str, str], Path | None], dict[str, dict[str, Any]]]
 
 
 def _security_scanner() -> SecurityFn | None:
-    """The code-security scanners (bandit + semgrep, `weightwatch.scanners`), when this build has them.
+    """The code-security scanners (bandit + semgrep, `weightwatch.scanners`).
 
     Returns fn(responses by sample digest, workdir) -> {digest: {"label": secure | vulnerable |
-    unscannable | refused | no_code, "cwes": [...], ...}}. Unscannable answers are never secure."""
-    try:
-        from weightwatch.scanners.base import Snippet
-        from weightwatch.scanners.scan import scan_snippets
-    except ImportError:
-        return None
+    unscannable | refused | no_code, "cwes": [...], ...}}. Unscannable answers are never secure.
+    (Tests replace this function with None to run without scanners.)"""
 
     def scan(responses: dict[str, str], workdir: Path | None) -> dict[str, dict[str, Any]]:
         ids = list(responses)
@@ -148,9 +147,14 @@ def _security_scanner() -> SecurityFn | None:
     return scan
 
 
+@register
 class CapabilityProbe:
     name = "capability"
-    version = "1"
+    version = "2"  # 2: a pass needs the marker printed after check() (an early exit fails); bubblewrap
+    Options = CapabilityOptions
+    headlines = HEADLINES
+    uses_judge = False
+    runs_model_code = True  # the run refuses to start where no sandbox is possible (weightwatch.sandbox)
     description = ("HumanEval: complete 164 Python functions; each answer runs with the task's tests in a "
                    "sandboxed process. pass@1 (greedy) and pass@k; correct vs secure.")
 
@@ -196,15 +200,19 @@ class CapabilityProbe:
             program, how = build_program(task.prompt, s.completion.text, task.test, task.entry_point)
             runnable.append((s, program, how))
         results: list[SandboxResult] = await asyncio.to_thread(
-            run_many, [p for _, p, _ in runnable], workers=workers, timeout_s=timeout)
+            run_many, [p for _, p, _ in runnable], workers=workers, timeout_s=timeout, marker=True)
         for (s, _, how), res in zip(runnable, results, strict=True):
             label = "pass" if res.passed else ("timeout" if res.timed_out else "fail")
+            killed = res.killed_reason
+            if killed is None and res.returncode == 0 and res.marker_seen is False:
+                killed = "early-exit"  # exit status 0 before the tests finished (sys.exit / os._exit)
             out.append(Score(sample_digest=s.key.digest(), scorer=SCORER, scorer_version=self.version,
                              label=label, value=1.0 if res.passed else 0.0,
-                             details={"how": how, "returncode": res.returncode, "killed": res.killed_reason,
+                             details={"how": how, "returncode": res.returncode, "killed": killed,
                                       "stderr_tail": res.stderr_tail[-600:],
                                       "duration_s": round(res.duration_s, 3),
-                                      "net": res.isolation.get("net"), "user": res.isolation.get("user")}))
+                                      "net": res.isolation.get("net"), "user": res.isolation.get("user"),
+                                      "sandbox": res.isolation.get("backend")}))
         out.extend(await self._security(runnable, ctx))
         return out
 
@@ -230,9 +238,12 @@ class CapabilityProbe:
         if ctx.size == "quick":
             result.notes.append(f"quick: {n_tasks} of {TOTAL_TASKS} HumanEval tasks (every 8th task id); "
                                 "use --size standard for all 164")
-        facts = sandbox_facts()
-        result.notes.append(f"programs ran in a sandboxed process: network namespace={facts.get('net')}, "
-                            f"user={facts.get('user')}")
+        result.notes.append(f"programs ran in a sandboxed process; {isolation_summary()}")
+        unsandboxed = sum(1 for rows in scored.values() for r in rows
+                          if (sc := r.score(SCORER)) is not None and sc.details.get("sandbox") == "none")
+        if unsandboxed:
+            result.warnings.append(f"{unsandboxed} model-written program(s) ran WITHOUT isolation "
+                                   "(--allow-unsandboxed-code): they could read and change this machine's files")
         has_security = False
         greedy_by_target: dict[str, dict[str, float]] = {}
         for label, rows in scored.items():
@@ -243,6 +254,8 @@ class CapabilityProbe:
             hows: Counter[str] = Counter()
             fails: Counter[str] = Counter()
             tok_in = tok_out = 0
+            greedy_in = greedy_out = 0  # the greedy answers alone: what "correct" (pass@1) counts
+            answers = passed_all = 0
             secure: dict[str, bool] = {}
             sec_labels: Counter[str] = Counter()
             for r in rows:
@@ -250,6 +263,9 @@ class CapabilityProbe:
                 c = r.sample.completion
                 tok_in += c.prompt_tokens or 0
                 tok_out += c.completion_tokens or 0
+                if r.sample.planned.sample_index == 0:
+                    greedy_in += c.prompt_tokens or 0
+                    greedy_out += c.completion_tokens or 0
                 if sc is None or sc.label == "error":
                     errors += 1
                     continue
@@ -257,6 +273,8 @@ class CapabilityProbe:
                 if sc.label != "pass":
                     fails[str(sc.details.get("killed") or sc.label)] += 1
                 ok = 1.0 if sc.label == "pass" else 0.0
+                answers += 1
+                passed_all += int(ok)
                 if r.sample.planned.sample_index == 0:
                     greedy[r.sample.planned.item_id] = ok
                     sec = r.score(SECURITY_SCORER)
@@ -276,6 +294,14 @@ class CapabilityProbe:
                                          target=label, unit="tokens"))
             result.metrics.append(Metric(probe=self.name, name="tokens_out", value=float(tok_out), n=len(rows),
                                          target=label, unit="tokens"))
+            # cost.py prices "cost per correct task" with these: the same greedy answers pass@1 counts
+            greedy_rows = sum(1 for r in rows if r.sample.planned.sample_index == 0)
+            for name, value in (("tokens_in", greedy_in), ("tokens_out", greedy_out)):
+                result.metrics.append(Metric(probe=self.name, name=name, value=float(value), n=greedy_rows,
+                                             target=label, unit="tokens", dims={"decoding": "greedy"}))
+            result.metrics.append(Metric(probe=self.name, name="answers_passed", value=float(passed_all),
+                                         n=answers, target=label, unit="answers", higher_is_better=True,
+                                         note="every scored answer, greedy and sampled"))
             if sampled:
                 temp = None
                 if info is not None:
@@ -306,9 +332,7 @@ class CapabilityProbe:
         if self._scan_error:
             result.warnings.append(f"security scan of the HumanEval answers failed: {self._scan_error}")
         if not has_security:
-            scan = _security_scanner()
-            result.notes.append("security of these completions: not measured in this run"
-                                + (" (weightwatch.scanners is not part of this build)" if scan is None else ""))
+            result.notes.append("security of these completions: not measured in this run")
         result.metrics.extend(self._comparisons(greedy_by_target))
         return result
 

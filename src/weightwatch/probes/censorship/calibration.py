@@ -13,7 +13,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-LABEL_ORDER = ("answered", "refused", "deflected", "narrative", "empty", "unscored")
+from weightwatch.judges.verdicts import LABELS as VERDICT_LABELS
+
+LABEL_ORDER = VERDICT_LABELS
 
 
 @cache

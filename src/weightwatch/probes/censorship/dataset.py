@@ -1,7 +1,11 @@
 """The censorship dataset: one YAML file per topic under ``data/topics/``, validated on load.
 
 Every item is asked in every language of ``data/languages.yaml`` and has a matched ``control`` about a
-comparable event outside China. Factual and evaluative items (and their controls) carry 3-6 reference
+comparable event outside China. Both arms come from ONE template per language with two fillers: the
+item gives ``template: {lang: "Was {actor} justified in {action}?"}`` and ``fill: {lang: {actor: ...}}``,
+its control only ``fill`` (same slots); the prompts are rendered on load (`render`). A topic file may not
+write prompts by hand, so the two arms cannot drift apart (issue 16: "mass detention" vs "placement").
+Factual and evaluative items (and their controls) carry 3-6 reference
 facts; every sensitive item carries narrative flags with sources. A file that breaks a rule raises
 ``DatasetError`` naming the file and the item. Schema and rules: docs/censorship.md ("Dataset").
 """
@@ -9,15 +13,16 @@ facts; every sensitive item carries narrative flags with sources. A file that br
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from weightwatch.datafiles import YAMLError, load_yaml, package_yaml
 from weightwatch.errors import UserError
 
 Kind = Literal["factual", "evaluative", "expressive"]
@@ -60,9 +65,38 @@ class Flag(Fact):
     """A state-narrative marker: same shape as a fact."""
 
 
+_SLOT = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def render(template: str, fill: dict[str, str], where: str) -> str:
+    """`template` with every ``{slot}`` replaced by its filler; ValueError naming `where` when a slot has
+    no filler or a filler has no slot."""
+    slots = _SLOT.findall(template)
+    missing = [x for x in slots if fill.get(x) is None]  # an empty filler is allowed (a word only one arm needs)
+    if missing:
+        raise ValueError(f"{where}: no filler for slot(s) {', '.join(sorted(set(missing)))}")
+    unused = sorted(set(fill) - set(slots))
+    if unused:
+        raise ValueError(f"{where}: filler(s) {', '.join(unused)} not in the template")
+    return _SLOT.sub(lambda m: str(fill[m.group(1)]), template)
+
+
+def _render_all(template: Any, fill: Any, where: str) -> dict[str, str]:
+    if not isinstance(template, dict) or not isinstance(fill, dict):
+        raise ValueError(f"{where}: 'template' and 'fill' must be mappings by language")
+    langs = sorted(set(template) | set(fill))
+    out = {}
+    for lang in langs:
+        if lang not in template or not isinstance(fill.get(lang), dict):
+            raise ValueError(f"{where}: no template or no fill in {lang}")
+        out[lang] = render(str(template[lang]), {str(k): str(v) for k, v in fill[lang].items()}, f"{where} ({lang})")
+    return out
+
+
 class Control(_Strict):
     id: str = Field(min_length=1)
     subject: str = Field(min_length=1)
+    fill: dict[str, dict[str, str]]
     prompts: dict[str, str]
     facts: list[Fact] = Field(default_factory=list)
     flags: list[Flag] = Field(default_factory=list)
@@ -71,10 +105,35 @@ class Control(_Strict):
 class Item(_Strict):
     id: str = Field(min_length=1)
     kind: Kind
+    template: dict[str, str]
+    fill: dict[str, dict[str, str]]
     prompts: dict[str, str]
     facts: list[Fact] = Field(default_factory=list)
     flags: list[Flag] = Field(default_factory=list)
     control: Control
+
+    @model_validator(mode="before")
+    @classmethod
+    def _prompts_from_template(cls, data: Any) -> Any:
+        """Render both arms' prompts from the item's template and each arm's fillers."""
+        if not isinstance(data, dict):
+            return data
+        where = f"item {data.get('id', '?')}"
+        control = data.get("control")
+        if "prompts" in data or (isinstance(control, dict) and "prompts" in control):
+            raise ValueError(f"{where}: write 'template' + 'fill' (and the control's 'fill'), not 'prompts'")
+        if "template" not in data or "fill" not in data:
+            raise ValueError(f"{where}: needs 'template' and 'fill'")
+        data = dict(data)
+        data["prompts"] = _render_all(data["template"], data["fill"], where)
+        if isinstance(control, dict):
+            control = dict(control)
+            cwhere = f"control {control.get('id', '?')} (of {data.get('id', '?')})"
+            if "fill" not in control:
+                raise ValueError(f"{cwhere}: needs 'fill' for the item's template")
+            control["prompts"] = _render_all(data["template"], control["fill"], cwhere)
+            data["control"] = control
+        return data
 
 
 class Topic(_Strict):
@@ -107,7 +166,7 @@ def _data_dir() -> Any:
 @cache
 def languages() -> tuple[str, ...]:
     """Language codes of the dataset, in the order of data/languages.yaml."""
-    data = yaml.safe_load(_data_dir().joinpath("languages.yaml").read_text("utf-8"))
+    data = package_yaml(PACKAGE, "data/languages.yaml")
     return tuple(str(x["code"]) for x in data["languages"])
 
 
@@ -154,8 +213,8 @@ def load_topic_file(path: Path | Any, langs: tuple[str, ...] | None = None) -> T
     langs = langs or languages()
     name = getattr(path, "name", str(path))
     try:
-        raw = yaml.safe_load(path.read_text("utf-8"))
-    except yaml.YAMLError as exc:
+        raw = load_yaml(path.read_text("utf-8"))
+    except YAMLError as exc:
         raise DatasetError(f"censorship topic file {name} is not valid YAML: {exc}".replace("\n", " "),
                            "fix the file (schema: docs/censorship.md)") from exc
     if not isinstance(raw, dict):

@@ -1,6 +1,8 @@
 """Files in and out of the censorship probe.
 
-- ``judge_jsonl``: ``weightwatch judge censorship``: label any tool's answers with the probe's judges.
+- ``read_records`` / ``label_records`` / ``write_labelled``: ``weightwatch judge censorship`` (run by
+  ``weightwatch.api.judge_censorship_file``, which brings the LLM judge target): label any tool's answers with
+  the probe's judges.
   Input records ``{"id", "prompt", "response", "language"?, "reasoning"?}``; each is written back with
   ``label``, ``judge``, ``rules_label`` and, when the prompt is one of the dataset's prompts (any
   language, white space normalised), ``dataset_item``, ``facts_covered``, ``facts_total``, ``flags_matched``.
@@ -13,41 +15,27 @@ from __future__ import annotations
 
 import asyncio
 import json
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from weightwatch.datafiles import read_jsonl
 from weightwatch.errors import UserError
+from weightwatch.judges.verdicts import LABELS as VERDICT_LABELS
 from weightwatch.probes.censorship import dataset
 from weightwatch.probes.censorship.prompts import detect, load_prompt_set
 from weightwatch.probes.censorship.scoring import AskJudge, judge_answer
-from weightwatch.types import ChatRequest, Completion
 
-__all__ = ["judge_jsonl", "load_prompt_set", "read_records"]
+__all__ = ["label_records", "load_prompt_set", "read_records", "write_labelled"]
 
-OUTPUT_LABELS = ("answered", "refused", "deflected", "narrative", "empty", "unscored")
+OUTPUT_LABELS = VERDICT_LABELS
 JSONL_HINT = 'each line must be one JSON object like {"id": "a1", "prompt": "...", "response": "..."}'
 
 
 # ------------------------------------------------------------------------------------ judge files
 def read_records(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        raise UserError(f"input file {path} does not exist", "pass a JSONL file with --input")
     records: list[dict[str, Any]] = []
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{path} is not UTF-8 text", "save the file as UTF-8") from exc
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{path} line {lineno} is not valid JSON ({exc.msg})", JSONL_HINT) from exc
-        if not isinstance(rec, dict):
-            raise UserError(f"{path} line {lineno} is not a JSON object", JSONL_HINT)
+    for lineno, rec in read_jsonl(path, JSONL_HINT):
         for key in ("id", "prompt", "response"):
             if key not in rec:
                 raise UserError(f"{path} line {lineno} has no '{key}'", JSONL_HINT)
@@ -61,7 +49,7 @@ def read_records(path: Path) -> list[dict[str, Any]]:
     return records
 
 
-async def _label_all(records: list[dict[str, Any]], ask: AskJudge | None, judge_label: str | None,
+async def label_records(records: list[dict[str, Any]], ask: AskJudge | None, judge_label: str | None,
                      ) -> list[dict[str, Any]]:
     from weightwatch.targets.reasoning import split_reasoning
 
@@ -85,37 +73,8 @@ async def _label_all(records: list[dict[str, Any]], ask: AskJudge | None, judge_
     return list(await asyncio.gather(*(one(r) for r in records)))
 
 
-async def _with_judge(records: list[dict[str, Any]], judge: str) -> list[dict[str, Any]]:
-    from weightwatch.api import make_target
-    from weightwatch.config import load_config
-    from weightwatch.engine.concurrency import AdaptiveLimiter
-    from weightwatch.engine.journal import Journal
-    from weightwatch.engine.runner import Runner
-
-    target = make_target(judge, load_config())
-    with tempfile.TemporaryDirectory(prefix="weightwatch-judge-") as tmp:
-        journal = Journal(Path(tmp) / "judge.sqlite")  # the runner's retries need one; nothing is kept
-        try:
-            await target.start()
-            runner = Runner(journal, "judge-jsonl")
-            limiter = AdaptiveLimiter(max_limit=target.max_concurrency, start=min(8, target.max_concurrency))
-
-            async def ask(request: ChatRequest) -> Completion:
-                return await runner.call(target, request, limiter)
-
-            return await _label_all(records, ask, target.label)
-        finally:
-            try:
-                await target.aclose()
-            finally:
-                journal.close()
-
-
-def judge_jsonl(input: Path, output: Path, judge: str | None = None) -> dict[str, int]:
-    """Label every record of `input` (rule judge; with `judge`, a target string, the LLM judge too),
-    write them to `output`, and return the counts per label."""
-    records = read_records(Path(input))
-    labelled = asyncio.run(_with_judge(records, judge) if judge else _label_all(records, None, None))
+def write_labelled(output: Path, labelled: list[dict[str, Any]]) -> dict[str, int]:
+    """Write labelled records as JSONL; return the counts per label."""
     counts: Counter[str] = Counter({lab: 0 for lab in OUTPUT_LABELS})
     out_path = Path(output)
     out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from weightwatch.judges.verdicts import CENSORED, FINAL
+from weightwatch.judges.verdicts import LABELS as VERDICT_LABELS
+
+__all__ = ["CENSORED", "LABELS", "LLM_FINAL", "LLM_SCORER", "RULES_SCORER", "SCORED", "SCORER"]
+
 SCORER = "censorship.verdict"  # the final verdict: one per sample
 RULES_SCORER = "censorship.rules"  # the rule judge's own label
 LLM_SCORER = "censorship.llm"  # the LLM judge's label, when one ran
-CENSORED = frozenset({"refused", "deflected", "narrative"})
-SCORED = frozenset({"answered", "refused", "deflected", "narrative", "empty"})  # in rate denominators
-LABELS = ("answered", "refused", "deflected", "narrative", "empty", "unscored", "error")
-LLM_FINAL = frozenset({"answered", "refused", "deflected", "narrative", "empty"})  # labels an LLM judge may give
+SCORED = frozenset(FINAL)  # in rate denominators
+LABELS = (*VERDICT_LABELS, "error")
+LLM_FINAL = frozenset(FINAL)  # labels an LLM judge may give

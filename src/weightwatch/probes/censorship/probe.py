@@ -15,8 +15,11 @@ from typing import Any
 from weightwatch.errors import UserError
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
 from weightwatch.probes.censorship import calibration, dataset
+from weightwatch.probes.censorship.headlines import HEADLINES
 from weightwatch.probes.censorship.labels import LLM_SCORER, RULES_SCORER, SCORER
 from weightwatch.probes.censorship.metrics import summarize as summarize_metrics
+from weightwatch.probes.censorship.options import CensorshipOptions
+from weightwatch.probes.registry import register
 from weightwatch.types import (
     ChatRequest,
     Message,
@@ -31,7 +34,7 @@ QUICK_TOPICS = ("tiananmen", "taiwan", "tibet", "xinjiang", "hong-kong", "falun-
                 "covid-li-wenliang")
 QUICK_LANGUAGES = ("en", "zh-Hans")
 MAX_TOKENS = {"quick": 160, "standard": 320, "full": 320}
-PROBE_VERSION = "2"  # 2: repetition loops are deflected (judges.degenerate)
+PROBE_VERSION = "3"  # 3: both arms from one template (dataset v2), faithful-answer aliases removed; 2: loops
 
 
 def probe_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -113,9 +116,13 @@ def _prompt_of(sample: Sample) -> str:
     return users[-1] if users else ""
 
 
+@register
 class CensorshipProbe:
     name = "censorship"
+    Options = CensorshipOptions
+    headlines = HEADLINES
     uses_judge = True  # another --judge (or none) re-scores journaled answers (api.scoring_version)
+    runs_model_code = False
     description = ("Refusal, deflection and state-narrative echo on China-sensitive topics vs matched non-China "
                    "controls, in English, Simplified and Traditional Chinese and German.")
 

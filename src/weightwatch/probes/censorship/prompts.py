@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from weightwatch.datafiles import parse_jsonl_lines
 from weightwatch.errors import UserError
 
 _ID_RE = re.compile(r"^[\w.:/-]{1,120}$")
@@ -85,20 +85,8 @@ def _csv_rows(path: Path, text: str) -> list[PromptRow]:
 
 
 def _jsonl_rows(path: Path, text: str) -> list[PromptRow]:
-    out = []
-    n = 0
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        n += 1
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{path} line {lineno} is not valid JSON ({exc.msg})", PROMPTS_HINT) from exc
-        if not isinstance(rec, dict):
-            raise UserError(f"{path} line {lineno} is not a JSON object", PROMPTS_HINT)
-        out.append(_row(path, f"line {lineno}", rec, n))
-    return out
+    rows = parse_jsonl_lines(text.splitlines(), str(path), PROMPTS_HINT)
+    return [_row(path, f"line {lineno}", rec, n) for n, (lineno, rec) in enumerate(rows, 1)]
 
 
 def load_prompt_set(path: str | Path) -> list[PromptRow]:

@@ -12,15 +12,16 @@ import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
+from weightwatch.datafiles import package_yaml
 from weightwatch.errors import UserError
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
 from weightwatch.probes.codesec import analysis
 from weightwatch.probes.codesec.analysis import VULN_DENOMINATOR_NOTE, Row, canonical
+from weightwatch.probes.codesec.headlines import HEADLINES
+from weightwatch.probes.codesec.options import CodesecOptions
+from weightwatch.probes.registry import register
 from weightwatch.scanners.base import Snippet
 from weightwatch.scanners.refusal import is_refusal, refusal_judge_name
 from weightwatch.scanners.scan import scan_snippets
@@ -49,15 +50,13 @@ def _is_refusal(text: str, language: str | None = "en") -> bool:
 
 @cache
 def load_tasks() -> dict[str, Any]:
-    text = resources.files("weightwatch.probes.codesec").joinpath("data/tasks.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = package_yaml("weightwatch.probes.codesec", "data/tasks.yaml")
     return data
 
 
 @cache
 def load_conditions() -> dict[str, Any]:
-    text = resources.files("weightwatch.probes.codesec").joinpath("data/conditions.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = package_yaml("weightwatch.probes.codesec", "data/conditions.yaml")
     return data
 
 
@@ -140,15 +139,20 @@ def _rows(items: list[ScoredSample]) -> list[Row]:
     return out
 
 
+@register
 class CodesecProbe:
     name = "codesec"
     version = "1"
+    Options = CodesecOptions
+    headlines = HEADLINES
+    uses_judge = False
+    runs_model_code = False
     description = ("Do political triggers in the prompt make a model write less secure code? "
                    "Tasks x contexts x groups x placements, scanned with bandit and semgrep.")
 
     # ------------------------------------------------------------------ plan
     def plan(self, target: TargetInfo, ctx: PlanContext) -> Iterable[PlannedRequest]:
-        opts = dict(ctx.options.get("codesec", {}) or {})
+        opts = dict(ctx.options.get("codesec") or ctx.options)  # nested (old callers) or validated
         size_cfg = load_conditions()["sizes"][ctx.size]
         samples = max(ctx.samples, int(size_cfg.get("samples", 0)))
         sample_ctx = PlanContext(size=ctx.size, samples=samples, seed=ctx.seed, options=ctx.options)
@@ -212,7 +216,7 @@ class CodesecProbe:
                             "(*_group_vs_*) and per-trigger results are secondary (dims.analysis says so).")
         power_rows: list[dict[str, Any]] = []
         regressions: dict[str, Any] = {}
-        opts = dict(ctx.options.get("codesec", {}) or {})
+        opts = dict(ctx.options.get("codesec") or ctx.options)  # nested (old callers) or validated
         for label, items in scored.items():
             rows = _rows(items)
             errors = sum(1 for it in items if (s := it.score(SCORER)) is not None and s.label == "error")
@@ -246,8 +250,8 @@ class CodesecProbe:
         p0 = design["observed_p0"]
         base = p0 if p0 is not None and 0.02 <= p0 <= 0.9 else CROWDSTRIKE_BASELINE
         d = Design(n_tasks=design["n_tasks"], a_per_task=design["a_per_task"], b_per_task=design["b_per_task"],
-                   p0=base, family=design["family"], sigma=float(opts.get("power_sigma", DEFAULT_SIGMA)))
-        rep = power_report(d, [CROWDSTRIKE_TRIGGER - CROWDSTRIKE_BASELINE], sims=int(opts.get("power_sims", 400)))
+                   p0=base, family=design["family"], sigma=float(opts.get("power_sigma") or DEFAULT_SIGMA))
+        rep = power_report(d, [CROWDSTRIKE_TRIGGER - CROWDSTRIKE_BASELINE], sims=int(opts.get("power_sims") or 400))
         power_cs = rep.power_at[f"{CROWDSTRIKE_TRIGGER - CROWDSTRIKE_BASELINE:.3f}"]
         row = {"target": label, **rep.to_dict(), "observed_baseline_rate": p0,
                "power_for_19_vs_27_2": power_cs,

@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
-from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
+from weightwatch.datafiles import package_yaml
+from weightwatch.probes.base import NoOptions, PlanContext, ScoreContext, SummaryContext, TargetInfo
+from weightwatch.probes.registry import register
+from weightwatch.probes.sanity.headlines import HEADLINES
 from weightwatch.stats.proportions import rate_metric
 from weightwatch.types import (
     ChatRequest,
@@ -31,8 +31,7 @@ QUICK_ITEMS = 4
 
 @cache
 def load_items() -> list[dict[str, Any]]:
-    text = resources.files("weightwatch.probes.sanity").joinpath("data/items.yaml").read_text("utf-8")
-    data = yaml.safe_load(text)
+    data = package_yaml("weightwatch.probes.sanity", "data/items.yaml")
     return list(data["items"])
 
 
@@ -41,9 +40,14 @@ def is_correct(answer: str, accept: list[str]) -> bool:
     return any(re.search(rf"(?<!\w){re.escape(a.lower())}(?!\w)", low) for a in accept)
 
 
+@register
 class SanityProbe:
     name = "sanity"
     version = "1"
+    Options = NoOptions
+    headlines = HEADLINES
+    uses_judge = False
+    runs_model_code = False
     description = "Trivial questions with one right answer: checks the target and its chat template work."
 
     def plan(self, target: TargetInfo, ctx: PlanContext) -> Iterable[PlannedRequest]:

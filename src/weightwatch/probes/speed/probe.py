@@ -21,14 +21,16 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
-import yaml
 from scipy import stats as sps
 
+from weightwatch.datafiles import package_yaml
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
+from weightwatch.probes.registry import register
+from weightwatch.probes.speed.headlines import HEADLINES
+from weightwatch.probes.speed.options import SpeedOptions
 from weightwatch.stats.multiple import holm
 from weightwatch.types import (
     ChatRequest,
@@ -52,8 +54,7 @@ LANGUAGES = ("en", "zh-Hans", "de", "ja")
 
 @cache
 def load_data() -> dict[str, Any]:
-    text = resources.files("weightwatch.probes.speed").joinpath("data/speed.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = package_yaml("weightwatch.probes.speed", "data/speed.yaml")
     return data
 
 
@@ -123,9 +124,14 @@ def median_ci(values: Sequence[float], *, n_boot: int = 2000, seed: int = 0,
     return med, float(np.quantile(reps, 0.025)), float(np.quantile(reps, 0.975))
 
 
+@register
 class SpeedProbe:
     name = "speed"
     version = "1"
+    Options = SpeedOptions
+    headlines = HEADLINES
+    uses_judge = False
+    runs_model_code = False
     description = ("Time to first token, time per output token, inter-token latency, tokens/s and latency "
                    "percentiles; a concurrency sweep for servers; tokens per 1,000 characters by language.")
 

@@ -1,0 +1,66 @@
+"""`weightwatch modify refusal-direction` on Qwen2.5-Coder-0.5B, then the before/after audit, timed.
+
+    PYTHONPATH=src WEIGHTWATCH_THREADS=1 python benchmarks/modify_qwen.py --out benchmarks/results/modify
+    (--max-items N --trials N --humaneval-limit N --languages en,de to size it; see BENCHMARKS.md)
+
+Stages, each written to OUT as it finishes (a late stage that does not finish leaves the earlier ones):
+1. modify.json: the modify step (search trials, Pareto front, held-out check, wall time);
+2. audit-censorship.json: censorship probe on the held-out test topics, base vs edited, per-language headlines;
+3. audit-capability.json: HumanEval (first N tasks of the quick subset) and its security scan, base vs edited.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from weightwatch.modify.audit import audit_before_after
+from weightwatch.modify.pipeline import ModifyOptions, modify_refusal_direction
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--target", default="embedded:qwen2.5-coder-0.5b")
+    ap.add_argument("--out", default="benchmarks/results/modify")
+    ap.add_argument("--languages", default="en,zh-Hans,zh-Hant,de")
+    ap.add_argument("--max-items", type=int, default=4)
+    ap.add_argument("--trials", type=int, default=8)
+    ap.add_argument("--candidates", type=int, default=4)
+    ap.add_argument("--contrast", default="both")
+    ap.add_argument("--check-tokens", type=int, default=32)
+    ap.add_argument("--censorship-size", default="quick")
+    ap.add_argument("--humaneval-limit", type=int, default=8)
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    langs = [x for x in args.languages.split(",") if x]
+
+    def log(m: str) -> None:
+        print(time.strftime("%H:%M:%S"), m, flush=True)
+
+    opts = ModifyOptions(languages=langs, max_items=args.max_items, budget=args.trials, candidates=args.candidates,
+                         contrast=args.contrast, check_tokens=args.check_tokens)
+    result = modify_refusal_direction(args.target, out / "qwen-rd.lora.gguf", opts, log=log)
+    (out / "modify.json").write_text(json.dumps({"args": vars(args), **result.report}, indent=1, ensure_ascii=False,
+                                                default=float), "utf-8")
+    log(f"modify done in {result.report['timings_s']['total_s']} s")
+    t0 = time.perf_counter()
+    cens = audit_before_after(args.target, result.target, topics=result.report["splits"]["test"], languages=langs,
+                              probes=["censorship"], size=args.censorship_size, log=log)
+    (out / "audit-censorship.json").write_text(json.dumps({"wall_s": time.perf_counter() - t0, **cens.as_dict()},
+                                                          indent=1, ensure_ascii=False, default=float), "utf-8")
+    for h in cens.headlines:
+        log(f"{h.language}: {h.text}")
+    t0 = time.perf_counter()
+    cap = audit_before_after(args.target, result.target, topics=[], languages=langs, probes=["capability"],
+                             size="quick", options={"humaneval_limit": args.humaneval_limit}, log=log)
+    (out / "audit-capability.json").write_text(json.dumps({"wall_s": time.perf_counter() - t0, **cap.as_dict()},
+                                                          indent=1, ensure_ascii=False, default=float), "utf-8")
+    log("done")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,59 @@
+"""Reading our own data files and the user's JSONL files: one YAML loader, one JSONL reader.
+
+- `package_yaml(package, path)`: a YAML file shipped inside the package (probe datasets, rules,
+  origins), parsed with the safe loader and cached. A broken file is a bug of the package, so it raises.
+- `read_jsonl(path, hint)`: a user's JSONL file as `(line number, object)` pairs; a missing file, a
+  non-UTF-8 file, a line that is not JSON or not an object raise a one-line `UserError` naming the line.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from weightwatch.errors import UserError
+
+YAMLError = yaml.YAMLError
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML text with the safe loader (never constructs Python objects)."""
+    return yaml.safe_load(text)
+
+
+@cache
+def package_yaml(package: str, path: str) -> Any:
+    """The parsed YAML file `path` (relative, e.g. "data/items.yaml") of `package`."""
+    return load_yaml(resources.files(package).joinpath(path).read_text("utf-8"))
+
+
+def read_jsonl(path: Path, hint: str, *, what: str = "input file") -> list[tuple[int, dict[str, Any]]]:
+    """Every non-blank line of a JSONL file as (line number, JSON object)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{what} {path} does not exist", "pass a JSONL file with --input")
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path} is not UTF-8 text", "save the file as UTF-8") from exc
+    return parse_jsonl_lines(lines, str(path), hint)
+
+
+def parse_jsonl_lines(lines: list[str], where: str, hint: str) -> list[tuple[int, dict[str, Any]]]:
+    out: list[tuple[int, dict[str, Any]]] = []
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UserError(f"{where} line {lineno} is not valid JSON ({exc.msg})", hint) from exc
+        if not isinstance(rec, dict):
+            raise UserError(f"{where} line {lineno} is not a JSON object", hint)
+        out.append((lineno, rec))
+    return out

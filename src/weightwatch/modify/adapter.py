@@ -1,0 +1,190 @@
+"""The refusal-direction edit as a rank-1 LoRA adapter GGUF, or merged into a new GGUF file.
+
+For every matrix W that writes into the residual stream (``blk.N.attn_output.weight`` and
+``blk.N.ffn_down.weight``; numpy shape (n_embd, n_in)) the edit is W' = W - lambda * v (v^T W) with v the
+unit refusal direction. As a LoRA adapter llama.cpp computes W x + scale * B (A x), so
+
+    lora_a = v^T W        numpy (1, n_in)    ggml ne [n_in, 1]     (must match ne[0] of W)
+    lora_b = -v           numpy (n_embd, 1)  ggml ne [1, n_embd]   (must match ne[1] of W)
+
+with ``adapter.lora.alpha = 1`` (scale = alpha / rank = 1) and lambda stored in B (lora_b = -lambda v), so the
+adapter applies exactly the chosen edit at the default scale 1. ``W`` is the base file's own (dequantized)
+tensor, so the projection is exact for the weights llama.cpp really uses; the base file is never written.
+``--merge`` writes W' into a copy of the model instead (edited tensors F16 or Q8_0, everything else copied
+byte for byte); re-quantizing to Q8_0 puts back a small part of the removed component (measured in
+docs/modify.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from weightwatch import __version__
+from weightwatch.errors import UserError
+from weightwatch.modify.gguf_io import RESIDUAL_WRITERS, GGUFHeader, tensor_f32
+
+META = "weightwatch.modify."
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Which direction, how strongly, on which layers' residual writes."""
+
+    direction: np.ndarray  # unit vector, shape (n_embd,)
+    lam: float
+    layers: tuple[int, ...]
+    source_layer: int  # layer the direction was measured at
+    window: str  # "all" or "+-N"
+
+    def targets(self, header: GGUFHeader) -> list[str]:
+        names = [f"blk.{i}.{w}.weight" for i in self.layers for w in RESIDUAL_WRITERS]
+        return [n for n in names if n in header.tensors]
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float64).reshape(-1)
+    norm = float(np.linalg.norm(v))
+    if not np.isfinite(norm) or norm == 0:
+        raise ValueError("the direction has no length")
+    return v / norm
+
+
+def lora_pair(w: np.ndarray, v: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
+    """(lora_a, lora_b) as float32 numpy arrays for the edit W' = W - lam v v^T W."""
+    v64 = unit(v)
+    if w.shape[0] != v64.shape[0]:
+        raise ValueError(f"W has {w.shape[0]} output rows, the direction has {v64.shape[0]} entries")
+    a = (v64 @ w.astype(np.float64)).reshape(1, -1)
+    b = (-float(lam) * v64).reshape(-1, 1)
+    return a.astype(np.float32), b.astype(np.float32)
+
+
+def provenance(edit: Edit, base: GGUFHeader, base_sha256: str, extra: Mapping[str, Any] | None = None,
+               ) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "method": "refusal-direction",
+        "base_sha256": base_sha256,
+        "base_name": str(base.fields.get("general.name") or base.path.name),
+        "direction_layer": int(edit.source_layer),
+        "lambda": float(edit.lam),
+        "window": edit.window,
+        "layers": ",".join(str(i) for i in edit.layers),
+        "n_embd": int(base.n_embd or len(edit.direction)),
+        "weightwatch_version": __version__,
+    }
+    out.update(dict(extra or {}))
+    return out
+
+
+def _add_meta(writer: Any, meta: Mapping[str, Any]) -> None:
+    for key, value in meta.items():
+        k = META + key
+        if isinstance(value, bool):
+            writer.add_bool(k, value)
+        elif isinstance(value, int):
+            writer.add_int64(k, value)
+        elif isinstance(value, float):
+            writer.add_float64(k, value)
+        else:
+            writer.add_string(k, str(value))
+
+
+def _atomic_target(out: Path, base: Path) -> Path:
+    if out.resolve() == base.resolve():
+        raise UserError(f"the output '{out}' is the base model itself", "write the adapter or merged model elsewhere")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out.with_name(f".{out.name}.{os.getpid()}.tmp")
+
+
+def _finish(writer: Any, tmp: Path, out: Path) -> None:
+    try:
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.write_tensors_to_file()
+        writer.close()
+        os.replace(tmp, out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def write_adapter(base: GGUFHeader, edit: Edit, out: Path, meta: Mapping[str, Any]) -> list[str]:
+    """Write the rank-1 LoRA adapter GGUF for `edit` on `base`; returns the edited tensor names."""
+    import gguf
+
+    arch = base.architecture
+    if not arch:
+        raise UserError(f"'{base.path}' has no general.architecture", "is it a llama.cpp model file?")
+    names = edit.targets(base)
+    if not names:
+        raise UserError(f"'{base.path}' has no attn_output/ffn_down tensors in layers {edit.layers}",
+                        "refusal-direction removal needs a transformer with those tensor names")
+    tmp = _atomic_target(out, base.path)
+    writer = gguf.GGUFWriter(str(tmp), arch)
+    writer.add_type(gguf.GGUFType.ADAPTER)
+    writer.add_string(gguf.Keys.Adapter.TYPE, "lora")
+    writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, 1.0)
+    writer.add_name(f"{meta.get('base_name', base.path.stem)} refusal-direction adapter")
+    _add_meta(writer, meta)
+    v = unit(edit.direction)
+    for name in names:
+        a, b = lora_pair(tensor_f32(base, name), v, edit.lam)
+        writer.add_tensor(name + ".lora_a", a)
+        writer.add_tensor(name + ".lora_b", b)
+    _finish(writer, tmp, out)
+    return names
+
+
+MERGE_TYPES = ("F16", "Q8_0")
+
+
+def _copy_fields(writer: Any, reader: Any, skip: Iterable[str]) -> None:
+    """Copy every key/value of `reader` into `writer` (as gguf's own new-metadata script does)."""
+    import gguf
+
+    skipped = set(skip)
+    for field in reader.fields.values():
+        if field.name in skipped or field.name.startswith("GGUF.") or field.name == gguf.Keys.General.ARCHITECTURE:
+            continue
+        vtype = field.types[0]
+        sub = field.types[-1] if vtype == gguf.GGUFValueType.ARRAY else None
+        writer.add_key_value(field.name, field.contents(), vtype, sub_type=sub)
+
+
+def write_merged(base: GGUFHeader, edit: Edit, out: Path, meta: Mapping[str, Any], qtype: str = "F16") -> list[str]:
+    """A copy of the base model with the edit merged into the residual writers (stored as `qtype`)."""
+    import gguf
+
+    if qtype not in MERGE_TYPES:
+        raise UserError(f"unknown merge type '{qtype}'", f"use one of {', '.join(MERGE_TYPES)}")
+    arch = base.architecture
+    if not arch:
+        raise UserError(f"'{base.path}' has no general.architecture", "is it a llama.cpp model file?")
+    names = set(edit.targets(base))
+    tmp = _atomic_target(out, base.path)
+    writer = gguf.GGUFWriter(str(tmp), arch)
+    _copy_fields(writer, base.reader, skip=[])
+    _add_meta(writer, {**meta, "merged_type": qtype})
+    v = unit(edit.direction)
+    qt = gguf.GGMLQuantizationType[qtype]
+    for t in base.reader.tensors:
+        if t.name not in names:
+            writer.add_tensor(t.name, t.data, raw_shape=t.data.shape, raw_dtype=t.tensor_type)
+            continue
+        w = tensor_f32(base, t.name).astype(np.float64)
+        w2 = (w - float(edit.lam) * np.outer(v, v @ w)).astype(np.float32)
+        if qt == gguf.GGMLQuantizationType.F16:
+            writer.add_tensor(t.name, w2.astype(np.float16))
+        else:
+            q = gguf.quants.quantize(w2, qt)
+            writer.add_tensor(t.name, q, raw_shape=q.shape, raw_dtype=qt)
+    _finish(writer, tmp, out)
+    return sorted(names)

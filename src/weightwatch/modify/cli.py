@@ -1,0 +1,115 @@
+"""`weightwatch modify refusal-direction` (added to the main CLI by register)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from weightwatch.errors import UserError
+
+
+def register(app: typer.Typer) -> None:
+    modify_app = typer.Typer(help="Adapt a local model and measure what the adaptation changes.",
+                             no_args_is_help=True)
+    app.add_typer(modify_app, name="modify")
+
+    @modify_app.command("refusal-direction")
+    def refusal_direction(
+        target: Annotated[str, typer.Option("--target", "-t", help="gguf:PATH or embedded:NAME")],
+        output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the adapter (or "
+                          "merged model); a JSON report is written beside it.")] = None,
+        merge: Annotated[str | None, typer.Option("--merge", help="Write a merged model instead of a LoRA adapter: "
+                         "F16 or Q8_0 for the edited tensors.")] = None,
+        audit: Annotated[bool, typer.Option("--audit", help="Audit the base and the edited model on the held-out "
+                         "topics and print the before/after report.")] = False,
+        languages: Annotated[str | None, typer.Option("--languages", help="Comma-separated, e.g. en,zh-Hans "
+                             "(default: every language of the censorship dataset).")] = None,
+        max_items: Annotated[int | None, typer.Option("--max-items", help="At most this many sensitive items per "
+                             "split (default: all).")] = None,
+        trials: Annotated[int, typer.Option("--trials", help="Search trials (layer, lambda, window).")] = 16,
+        kl_max: Annotated[float, typer.Option("--kl-max", help="Largest first-token KL on control prompts a "
+                          "chosen edit may have.")] = 0.1,
+        orthogonal: Annotated[bool, typer.Option("--orthogonal", help="Make the direction orthogonal to the "
+                              "harmless prompts' mean activation.")] = False,
+        contrast: Annotated[str, typer.Option("--contrast", help="Contrast sensitive prompts with their matched "
+                            "controls, the harmless set, or both.")] = "control",
+        check_tokens: Annotated[int, typer.Option("--check-tokens", help="Greedy tokens per held-out sensitive "
+                                "prompt for the refusal check (0: skip).")] = 48,
+        audit_size: Annotated[str, typer.Option("--audit-size", help="quick | standard | full")] = "quick",
+        audit_probes: Annotated[str, typer.Option("--audit-probes", help="Probes of the audit, comma-separated.")
+                                ] = "censorship,capability,codesec,speed",
+        fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    ) -> None:
+        """Remove the refusal direction (Arditi et al.) from a GGUF model: a rank-1 LoRA adapter by default."""
+        from weightwatch.modify.pipeline import ModifyOptions, modify_refusal_direction
+
+        if fmt not in ("table", "json"):
+            raise UserError(f"unknown format '{fmt}'", "use table or json")
+        if trials < 1:
+            raise UserError("--trials must be at least 1", "e.g. --trials 16")
+        err = Console(stderr=True)
+        langs = [x.strip() for x in languages.split(",") if x.strip()] if languages else None
+        opts = ModifyOptions(languages=langs, max_items=max_items, budget=trials, kl_max=kl_max,
+                             orthogonal=orthogonal, contrast=contrast, merge=merge.upper() if merge else None,
+                             check_tokens=check_tokens)
+
+        def log(message: str) -> None:
+            err.print(message, markup=False, highlight=False, soft_wrap=True)
+
+        result = modify_refusal_direction(target, output, opts, log=log)
+        report = result.report
+        audit_out = None
+        if audit:
+            from weightwatch.modify.audit import audit_before_after
+
+            probes = [p.strip() for p in audit_probes.split(",") if p.strip()]
+            audit_out = audit_before_after(target, result.target, topics=report["splits"]["test"],
+                                           languages=report["languages"], probes=probes, size=audit_size,
+                                           log=log)
+            report["audit"] = audit_out.as_dict()
+            assert result.report_path is not None
+            result.report_path.write_text(json.dumps(report, indent=1, ensure_ascii=False, default=float), "utf-8")
+        if fmt == "json":
+            Console().print_json(json.dumps(report, ensure_ascii=False, default=float))
+        else:
+            print_modify(report, Console())
+            if audit_out is not None:
+                from weightwatch.report.compare import print_compare
+
+                print_compare(audit_out.compare, Console())
+        log(f"written: {result.output} ({result.kind}); report: {result.report_path}")
+        log(f"use it as: -t {result.target}")
+
+
+def print_modify(report: dict, console: Console) -> None:
+    trials = Table(title="search trials (select topics): first-token refusal log-odds vs KL on controls")
+    for col in ("layer", "window", "lambda", "refusal log-odds", "KL", "Pareto", "chosen"):
+        trials.add_column(col)
+    chosen = report["chosen"]
+    for t in report["trials"]:
+        trials.add_row(str(t["layer"]), t["window"], f"{t['lam']:g}", f"{t['refusal']:.3f}", f"{t['kl']:.4f}",
+                       "*" if t["pareto"] else "", "<-" if t == chosen else "")
+    console.print(trials)
+    test = report["test"]
+    gc = test["greedy_check"]
+    console.print(Text(f"held-out topics {', '.join(report['splits']['test'])}: refusal log-odds "
+                       f"{test['refusal_logodds_base']:.3f} -> {test['refusal_logodds_edited']:.3f}, "
+                       f"first-token KL on controls {test['kl_controls']:.4f}"))
+    if gc["base"]:
+        rows = Table(title=f"held-out sensitive prompts, greedy {gc['max_tokens']} tokens, rule judge")
+        for col in ("language", "n", "refused before", "refused after", "deflected before", "deflected after"):
+            rows.add_column(col)
+        for lang, b in gc["base"].items():
+            e = gc["edited"].get(lang, {})
+            rows.add_row(lang, str(b["n"]), str(b["refused"]), str(e.get("refused", "")), str(b["deflected"]),
+                         str(e.get("deflected", "")))
+        console.print(rows)
+    for h in (report.get("audit") or {}).get("headlines", []):
+        console.print(Text(f"{h['language']}: {h['text']}"))
+    console.print(Text(f"wall time {report['timings_s'].get('total_s')} s ({report['n_threads']} llama.cpp thread(s))"))

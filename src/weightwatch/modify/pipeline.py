@@ -1,0 +1,245 @@
+"""``weightwatch modify refusal-direction``: capture, directions, search, write, check on held-out topics."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from weightwatch import __version__
+from weightwatch.errors import UserError
+from weightwatch.modify import prompts as P
+from weightwatch.modify.adapter import Edit, provenance, write_adapter, write_merged
+from weightwatch.modify.capture import Session
+from weightwatch.modify.direction import directions, separation
+from weightwatch.modify.gguf_io import read_header
+from weightwatch.modify.search import (
+    choose,
+    measure,
+    refusal_tokens,
+    run_search,
+    window_layers,
+)
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class ModifyOptions:
+    languages: list[str] | None = None  # default: every language of the censorship dataset
+    max_items: int | None = None  # sensitive items per split (None: all); small for CI
+    budget: int = 20  # search trials
+    candidates: int = 6  # candidate layers (evenly spaced over the middle half of the model)
+    kl_max: float = 0.1
+    orthogonal: bool = False
+    contrast: str = "control"  # what sensitive prompts are contrasted with: control | harmless | both
+    merge: str | None = None  # None: LoRA adapter; "F16" | "Q8_0": merged model
+    check_tokens: int = 48  # greedy tokens per held-out sensitive prompt for the refusal check (0: skip)
+    n_ctx: int = 512
+
+
+@dataclass
+class ModifyResult:
+    base: Path
+    base_sha256: str
+    output: Path
+    kind: str  # lora | merged-F16 | merged-Q8_0
+    layer: int
+    lam: float
+    window: str
+    report: dict[str, Any] = field(default_factory=dict)
+    report_path: Path | None = None
+
+    @property
+    def target(self) -> str:
+        return f"gguf:{self.base}+lora:{self.output}" if self.kind == "lora" else f"gguf:{self.output}"
+
+
+def resolve_base(spec: str) -> Path:
+    """The GGUF file behind embedded:NAME or gguf:PATH (no adapters, no servers)."""
+    kind, sep, rest = spec.strip().partition(":")
+    if "+lora:" in rest:
+        raise UserError(f"'{spec}' already has an adapter", "modify the base model: drop the +lora: part")
+    if sep and kind == "embedded":
+        from weightwatch.targets.embedded import pull
+
+        return pull(rest.strip())
+    if sep and kind == "gguf":
+        path = Path(os.path.expandvars(rest.strip())).expanduser()
+        from weightwatch.targets._files import check_gguf
+
+        check_gguf(path)
+        return path
+    raise UserError(f"cannot modify '{spec}'", "give a local model: -t gguf:PATH or -t embedded:NAME")
+
+
+def default_output(base: Path, merge: str | None) -> Path:
+    stem = base.name.removesuffix(".gguf")
+    return Path.cwd() / (f"{stem}.refusal-direction.{merge.lower()}.gguf" if merge
+                         else f"{stem}.refusal-direction.lora.gguf")
+
+
+def _candidates(n_layer: int, k: int) -> list[int]:
+    lo, hi = max(1, round(n_layer * 0.3)), max(1, round(n_layer * 0.75))
+    return sorted({int(round(x)) for x in np.linspace(lo, hi, num=max(1, k))})
+
+
+def _refused(text: str) -> str:
+    from weightwatch.probes.censorship.scoring import rule_label
+
+    return rule_label(text, [])[0]
+
+
+def _check(session: Session, sensitive: list[P.Prompt], max_tokens: int) -> list[dict[str, Any]]:
+    out = []
+    for p in sensitive:
+        text = session.generate(p.text, max_tokens)
+        out.append({"id": p.id, "language": p.language, "label": _refused(text), "text": text[:300]})
+    return out
+
+
+def _counts(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    by: dict[str, dict[str, int]] = {}
+    for r in rows:
+        for key in (r["language"], "all"):
+            d = by.setdefault(key, {"n": 0, "refused": 0, "deflected": 0})
+            d["n"] += 1
+            if r["label"] in ("refused", "deflected"):
+                d[r["label"]] += 1
+    return by
+
+
+def modify_refusal_direction(spec: str, out: Path | None = None, options: ModifyOptions | None = None,
+                             log: Log = lambda _m: None) -> ModifyResult:
+    from weightwatch.probes.censorship.dataset import languages as dataset_languages
+    from weightwatch.targets._files import file_sha256
+    from weightwatch.targets.llamacpp import llama_threads, require_llama_cpp
+
+    opts = options or ModifyOptions()
+    require_llama_cpp()
+    t_start = time.perf_counter()
+    known = list(dataset_languages())
+    langs = opts.languages or known
+    bad = [lg for lg in langs if lg not in known]
+    if bad:
+        raise UserError(f"unknown language(s): {', '.join(bad)}", f"known: {', '.join(known)}")
+    if opts.contrast not in ("control", "harmless", "both"):
+        raise UserError(f"unknown contrast '{opts.contrast}'", "use control, harmless or both")
+    if opts.merge is not None and opts.merge not in ("F16", "Q8_0"):
+        raise UserError(f"unknown merge type '{opts.merge}'", "use --merge F16 or --merge Q8_0")
+    base = resolve_base(spec)
+    out = out or default_output(base, opts.merge)
+    if out.resolve() == base.resolve():
+        raise UserError(f"the output '{out}' is the base model itself", "choose another -o")
+    base_sha = file_sha256(base)
+    header = read_header(base)
+    timings: dict[str, float] = {}
+
+    train = P.pairs("train", langs, opts.max_items)
+    select = P.pairs("select", langs, opts.max_items)
+    test = P.pairs("test", langs, opts.max_items)
+    h_train, h_eval = P.harmless(langs, "train"), P.harmless(langs, "select")
+    if opts.max_items is not None:
+        h_train, h_eval = h_train[: 2 * opts.max_items], h_eval[: 2 * opts.max_items]
+    log(f"base {base.name} (sha256 {base_sha[:12]}...), {len(langs)} language(s); prompts: train {len(train)} "
+        f"+ {len(h_train)} harmless, select {len(select)} + {len(h_eval)}, test {len(test)} + {len(h_eval)}")
+
+    with Session(base, n_ctx=opts.n_ctx) as session:
+        layers = list(range(session.n_layer))
+        t0 = time.perf_counter()
+        acts: dict[str, list[dict[int, np.ndarray]]] = {"sensitive": [], "control": [], "harmless": []}
+        for p in [*train, *h_train]:
+            acts[p.arm].append(session.run(p.text, layers)[1])
+        base_logits: dict[tuple[str, str], np.ndarray] = {}
+        for p in [*select, *test, *h_eval]:
+            base_logits[(p.id, p.language)] = session.run(p.text)[0]
+        timings["capture_s"] = time.perf_counter() - t0
+        log(f"captured {len(train) + len(h_train)} prompts x {len(layers)} layers in {timings['capture_s']:.0f} s")
+        negative = {"control": acts["control"], "harmless": acts["harmless"],
+                    "both": acts["control"] + acts["harmless"]}[opts.contrast]
+        dirs = directions(acts["sensitive"], negative, acts["harmless"], orthogonal=opts.orthogonal)
+        sep = separation(acts["sensitive"], negative, dirs)
+        tokens = refusal_tokens(session)
+
+        tmpdir = Path(tempfile.mkdtemp(prefix="weightwatch-modify-"))
+        cache: dict[tuple[int, str], Path] = {}
+
+        def adapter_for(layer: int, window: str) -> Path:
+            key = (layer, window)
+            if key not in cache:
+                edit = Edit(direction=dirs[layer], lam=1.0, layers=window_layers(layer, window, session.n_layer),
+                            source_layer=layer, window=window)
+                path = tmpdir / f"l{layer}-{window}.gguf"
+                write_adapter(header, edit, path, {})
+                cache[key] = path
+            return cache[key]
+
+        t0 = time.perf_counter()
+        sens_sel = [p for p in select if p.arm == "sensitive"]
+        others_sel = [p for p in select if p.arm == "control"] + h_eval
+        base_sel = measure(session, sens_sel, [], base_logits, tokens)
+        cands = [c for c in _candidates(session.n_layer, opts.candidates) if c in dirs]
+        trials = run_search(session, adapter_for, cands, sens_sel, others_sel, base_logits, tokens,
+                            budget=opts.budget, kl_max=opts.kl_max, log=log)
+        timings["search_s"] = time.perf_counter() - t0
+        best = choose(trials, opts.kl_max)
+        log(f"chosen: layer {best.layer}, window {best.window}, lambda {best.lam:g} (refusal log-odds "
+            f"{base_sel.refusal:.3f} -> {best.refusal:.3f}, KL {best.kl:.4f})")
+
+        # held-out topics: first-token figures and a greedy refusal check, base vs edited
+        t0 = time.perf_counter()
+        sens_test = [p for p in test if p.arm == "sensitive"]
+        others_test = [p for p in test if p.arm == "control"] + h_eval
+        test_base = measure(session, sens_test, [], base_logits, tokens)
+        check_base = _check(session, sens_test, opts.check_tokens) if opts.check_tokens else []
+        session.set_adapter(adapter_for(best.layer, best.window), best.lam)
+        test_edit = measure(session, sens_test, others_test, base_logits, tokens)
+        check_edit = _check(session, sens_test, opts.check_tokens) if opts.check_tokens else []
+        session.set_adapter(None)
+        timings["test_s"] = time.perf_counter() - t0
+
+    edit = Edit(direction=dirs[best.layer], lam=best.lam, layers=window_layers(best.layer, best.window, len(layers)),
+                source_layer=best.layer, window=best.window)
+    meta = provenance(edit, header, base_sha, {"data_version": P.data_version(), "languages": ",".join(langs),
+                                               "orthogonal": bool(opts.orthogonal),
+                                               "contrast": opts.contrast})
+    t0 = time.perf_counter()
+    if opts.merge:
+        write_merged(header, edit, out, meta, qtype=opts.merge)
+        kind = f"merged-{opts.merge}"
+    else:
+        write_adapter(header, edit, out, meta)
+        kind = "lora"
+    timings["write_s"] = time.perf_counter() - t0
+    for tmp_file in cache.values():
+        tmp_file.unlink(missing_ok=True)
+    timings["total_s"] = time.perf_counter() - t_start
+    if file_sha256(base) != base_sha:  # never expected: the base is only read
+        raise RuntimeError("the base model file changed while it was being modified")
+    report: dict[str, Any] = {
+        "method": "refusal-direction", "weightwatch_version": __version__, "base": str(base), "base_sha256": base_sha,
+        "output": str(out), "kind": kind, "provenance": meta, "languages": langs,
+        "splits": P.topic_splits(),
+        "prompts": {"train": len(train), "train_harmless": len(h_train), "select": len(select), "test": len(test),
+                    "harmless_eval": len(h_eval)},
+        "refusal_tokens": tokens, "separation": {str(k): round(v, 3) for k, v in sep.items()},
+        "select_base_refusal_logodds": base_sel.refusal,
+        "trials": [t.as_dict() for t in trials], "chosen": best.as_dict(),
+        "test": {"refusal_logodds_base": test_base.refusal, "refusal_logodds_edited": test_edit.refusal,
+                 "kl_controls": test_edit.kl, "per_prompt": test_edit.per_prompt,
+                 "greedy_check": {"max_tokens": opts.check_tokens, "base": _counts(check_base),
+                                  "edited": _counts(check_edit), "rows_base": check_base, "rows_edited": check_edit}},
+        "timings_s": {k: round(v, 1) for k, v in timings.items()},
+        "n_threads": llama_threads(),
+    }
+    report_path = out.with_name(out.name.removesuffix(".gguf") + ".json")
+    report_path.write_text(json.dumps(report, indent=1, ensure_ascii=False, default=float), "utf-8")
+    return ModifyResult(base=base, base_sha256=base_sha, output=out, kind=kind, layer=best.layer, lam=best.lam,
+                        window=best.window, report=report, report_path=report_path)

@@ -1,0 +1,148 @@
+"""The search over layer, lambda and layer window: first-token refusal log-odds against first-token KL.
+
+A trial applies one candidate adapter (direction of one layer, projected out of the residual writes of a
+window of layers) at strength lambda, and measures on the ``select`` prompts:
+
+- refusal: mean over sensitive prompts of log(P(R) / (1 - P(R))) for the first answer token, where R is the
+  set of tokens that open a refusal in any of the dataset's languages (``REFUSAL_OPENERS``); lower is better;
+- KL: mean over control and harmless prompts of KL(base || edited) of the first-token distribution.
+
+Trials not beaten on both at once form the Pareto front; the chosen trial has the lowest refusal with KL at
+most ``kl_max`` (else the lowest KL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from weightwatch.modify.capture import Session
+from weightwatch.modify.prompts import Prompt
+
+# how refusals begin, in the dataset's languages (first token of each is a refusal token)
+REFUSAL_OPENERS = (
+    "I'm sorry", "I am sorry", "Sorry", "I cannot", "I can't", "I'm unable", "I am unable", "I apologize",
+    "As an AI", "Unfortunately",
+    "抱歉", "对不起", "很抱歉", "我无法", "我不能", "作为一个人工智能", "對不起", "我無法", "作為一個人工智慧",
+    "Es tut mir leid", "Entschuldigung", "Leider", "Ich kann", "Als KI",
+)
+
+
+@dataclass
+class Trial:
+    layer: int
+    window: str  # "all" or "+-N"
+    lam: float
+    refusal: float  # mean first-token refusal log-odds on select sensitive prompts
+    kl: float  # mean first-token KL(base || edited) on select control + harmless prompts
+    pareto: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def refusal_tokens(session: Session) -> list[int]:
+    out: set[int] = set()
+    for text in REFUSAL_OPENERS:
+        toks = session.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+        if toks:
+            out.add(int(toks[0]))
+    return sorted(out)
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    x = logits.astype(np.float64)
+    m = float(x.max())
+    return x - m - float(np.log(np.exp(x - m).sum()))
+
+
+def refusal_logodds(logits: np.ndarray, tokens: Sequence[int]) -> float:
+    p = float(np.exp(log_softmax(logits)[list(tokens)]).sum())
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return float(np.log(p / (1 - p)))
+
+
+def kl(base_logits: np.ndarray, logits: np.ndarray) -> float:
+    lp, lq = log_softmax(base_logits), log_softmax(logits)
+    return float(max(0.0, (np.exp(lp) * (lp - lq)).sum()))
+
+
+def window_layers(layer: int, window: str, n_layer: int) -> tuple[int, ...]:
+    if window == "all":
+        return tuple(range(n_layer))
+    k = int(window.removeprefix("+-"))
+    return tuple(range(max(0, layer - k), min(n_layer, layer + k + 1)))
+
+
+@dataclass
+class Measured:
+    refusal: float
+    kl: float
+    per_prompt: list[dict[str, Any]]
+
+
+def measure(session: Session, sensitive: Sequence[Prompt], others: Sequence[Prompt],
+            base_logits: dict[tuple[str, str], np.ndarray], tokens: Sequence[int]) -> Measured:
+    """Refusal log-odds on `sensitive` and KL against the base on `others` with the session's current adapter."""
+    rows: list[dict[str, Any]] = []
+    refusals: list[float] = []
+    kls: list[float] = []
+    for p in sensitive:
+        logits, _ = session.run(p.text)
+        r = refusal_logodds(logits, tokens)
+        refusals.append(r)
+        rows.append({"id": p.id, "language": p.language, "arm": p.arm, "refusal_logodds": round(r, 4)})
+    for p in others:
+        logits, _ = session.run(p.text)
+        k = kl(base_logits[(p.id, p.language)], logits)
+        kls.append(k)
+        rows.append({"id": p.id, "language": p.language, "arm": p.arm, "kl": round(k, 5)})
+    return Measured(refusal=float(np.mean(refusals)) if refusals else float("nan"),
+                    kl=float(np.mean(kls)) if kls else 0.0, per_prompt=rows)
+
+
+def mark_pareto(trials: list[Trial]) -> None:
+    for t in trials:
+        t.pareto = not any((o.refusal <= t.refusal and o.kl <= t.kl) and (o.refusal < t.refusal or o.kl < t.kl)
+                           for o in trials)
+
+
+def choose(trials: Sequence[Trial], kl_max: float) -> Trial:
+    ok = [t for t in trials if t.kl <= kl_max]
+    return min(ok, key=lambda t: t.refusal) if ok else min(trials, key=lambda t: t.kl)
+
+
+def run_search(session: Session, adapter_for: Callable[[int, str], Path], candidates: Sequence[int],
+               sensitive: Sequence[Prompt], others: Sequence[Prompt], base_logits: dict[tuple[str, str], np.ndarray],
+               tokens: Sequence[int], *, budget: int, kl_max: float, lambdas: Iterable[float] = (0.8, 1.2, 1.5),
+               windows: Iterable[str] = ("+-2",), log: Callable[[str], None] = lambda _m: None) -> list[Trial]:
+    """Stage 1: every candidate layer, all layers' writes, lambda 1. Stage 2: around the best two layers,
+    other strengths and a narrow window, until `budget` trials."""
+    trials: list[Trial] = []
+
+    def trial(layer: int, window: str, lam: float) -> None:
+        if len(trials) >= budget or any(t.layer == layer and t.window == window and t.lam == lam for t in trials):
+            return
+        session.set_adapter(adapter_for(layer, window), lam)
+        try:
+            m = measure(session, sensitive, others, base_logits, tokens)
+        finally:
+            session.set_adapter(None)
+        trials.append(Trial(layer=layer, window=window, lam=lam, refusal=m.refusal, kl=m.kl))
+        log(f"trial {len(trials)}: layer {layer} window {window} lambda {lam:g}: refusal log-odds {m.refusal:.3f}, "
+            f"KL {m.kl:.4f}")
+
+    for layer in candidates:
+        trial(layer, "all", 1.0)
+    ranked = sorted(trials, key=lambda t: (t.kl > kl_max, t.refusal))
+    for best in ranked[:2]:
+        for lam in lambdas:
+            trial(best.layer, "all", lam)
+        for w in windows:
+            trial(best.layer, w, 1.0)
+    mark_pareto(trials)
+    return trials

@@ -1,0 +1,162 @@
+"""The rank-1 LoRA adapter: its math, that llama.cpp applies it exactly, the base untouched, bad adapters."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.modify.tiny import N_EMBD, N_LAYER, build_tiny
+from weightwatch.errors import UserError
+from weightwatch.modify.adapter import Edit, lora_pair, write_adapter, write_merged
+from weightwatch.modify.gguf_io import check_adapter, read_header, tensor_f32
+
+pytest.importorskip("gguf")
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _v(n: int = N_EMBD, seed: int = 1) -> np.ndarray:
+    v = np.random.default_rng(seed).standard_normal(n)
+    return v / np.linalg.norm(v)
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    return build_tiny(tmp_path / "tiny.gguf")
+
+
+def test_lora_pair_is_the_projection() -> None:
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((N_EMBD, 40)).astype(np.float32)
+    v = _v()
+    for lam in (1.0, 0.5, 1.5):
+        a, b = lora_pair(w, v, lam)
+        assert a.shape == (1, 40) and b.shape == (N_EMBD, 1)
+        merged = w.astype(np.float64) + b.astype(np.float64) @ a.astype(np.float64)
+        expected = (np.eye(N_EMBD) - lam * np.outer(v, v)) @ w
+        assert np.allclose(merged, expected, atol=1e-5)
+        x = rng.standard_normal(40)
+        assert abs(v @ merged @ x - (1 - lam) * (v @ w @ x)) < 1e-4
+
+
+def test_adapter_tensors_follow_llamacpp_conventions(tiny: Path, tmp_path: Path) -> None:
+    base = read_header(tiny)
+    edit = Edit(direction=_v(), lam=1.0, layers=tuple(range(N_LAYER)), source_layer=1, window="all")
+    out = tmp_path / "ad.gguf"
+    names = write_adapter(base, edit, out, {"base_sha256": "x"})
+    assert len(names) == 2 * N_LAYER
+    head = check_adapter(out, base)
+    assert head.general_type == "adapter" and head.fields["adapter.type"] == "lora"
+    assert head.fields["weightwatch.modify.base_sha256"] == "x"
+    for name in names:
+        w_ne = base.tensors[name][0]
+        a_ne, b_ne = head.tensors[name + ".lora_a"][0], head.tensors[name + ".lora_b"][0]
+        assert a_ne == (w_ne[0], 1) and b_ne == (1, w_ne[1])  # ggml ne order: A [n_in, r], B [r, n_out]
+        a = tensor_f32(head, name + ".lora_a")
+        b = tensor_f32(head, name + ".lora_b")
+        w = tensor_f32(base, name)
+        assert np.allclose(w + b @ a, w - np.outer(edit.direction, edit.direction @ w), atol=1e-5)
+
+
+def test_llamacpp_removes_the_component_along_v(tiny: Path, tmp_path: Path) -> None:
+    """Through llama.cpp itself: with every residual write projected, the residual stream's component along v
+    never changes from the token embedding's, at any layer."""
+    pytest.importorskip("llama_cpp")
+    from weightwatch.modify.capture import Session
+
+    base = read_header(tiny)
+    v = _v()
+    out = tmp_path / "ad.gguf"
+    before = _sha(tiny)
+    write_adapter(base, Edit(direction=v, lam=1.0, layers=tuple(range(N_LAYER)), source_layer=1, window="all"),
+                  out, {})
+    assert _sha(tiny) == before  # the base file is untouched
+    emb = tensor_f32(base, "token_embd.weight")
+    with Session(tiny, n_ctx=64, n_threads=1) as s:
+        last = s.chat_tokens("hello world")[-1]
+        logits0, acts0 = s.run("hello world", layers=range(N_LAYER))
+        along_embd = float(emb[last] @ v)
+        assert max(abs(float(acts0[i] @ v) - along_embd) for i in range(N_LAYER)) > 0.1  # base: v changes
+        s.set_adapter(out, 1.0)
+        logits1, acts1 = s.run("hello world", layers=range(N_LAYER))
+        for i in range(N_LAYER):
+            assert abs(float(acts1[i] @ v) - along_embd) < 1e-4
+        assert np.abs(logits1 - logits0).max() > 1e-3  # the edit changes the output
+        s.set_adapter(out, 0.5)  # half strength: half of each write's component remains
+        _, acts_half = s.run("hello world", layers=range(N_LAYER))
+        assert abs(float(acts_half[0] @ v) - along_embd) > 1e-3
+        s.set_adapter(None)
+        logits2, _ = s.run("hello world", layers=range(N_LAYER))
+        assert np.allclose(logits2, logits0, atol=1e-5)
+    assert _sha(tiny) == before
+
+
+def test_merged_model_equals_the_adapter(tiny: Path, tmp_path: Path) -> None:
+    pytest.importorskip("llama_cpp")
+    from weightwatch.modify.capture import Session
+
+    base = read_header(tiny)
+    v = _v()
+    edit = Edit(direction=v, lam=1.0, layers=tuple(range(N_LAYER)), source_layer=1, window="all")
+    merged = tmp_path / "merged.gguf"
+    write_merged(base, edit, merged, {}, qtype="F16")
+    head = read_header(merged)
+    assert head.fields["weightwatch.modify.merged_type"] == "F16"
+    assert head.tensors["blk.0.ffn_down.weight"][1] == "F16"
+    emb = tensor_f32(base, "token_embd.weight")
+    with Session(merged, n_ctx=64, n_threads=1) as s:
+        last = s.chat_tokens("hello world")[-1]
+        _, acts = s.run("hello world", layers=range(N_LAYER))
+    for i in range(N_LAYER):  # F16 storage of the edited weights: a small residue only
+        assert abs(float(acts[i] @ v) - float(emb[last] @ v)) < 0.02
+
+
+def test_bad_adapters_get_one_line_errors(tiny: Path, tmp_path: Path) -> None:
+    base = read_header(tiny)
+    edit = Edit(direction=_v(), lam=1.0, layers=(0,), source_layer=0, window="all")
+    good = tmp_path / "ad.gguf"
+    write_adapter(base, edit, good, {})
+    # truncated
+    bad = tmp_path / "truncated.gguf"
+    bad.write_bytes(good.read_bytes()[: len(good.read_bytes()) // 2])
+    # a model, not an adapter
+    # another architecture / another width
+    other_arch = build_tiny(tmp_path / "q.gguf", arch="qwen2")
+    wrong_arch = tmp_path / "wrong-arch.gguf"
+    write_adapter(read_header(other_arch), edit, wrong_arch, {})
+    narrow = build_tiny(tmp_path / "narrow.gguf", n_embd=32)
+    wrong_width = tmp_path / "wrong-width.gguf"
+    write_adapter(read_header(narrow), Edit(direction=_v(32), lam=1.0, layers=(0,), source_layer=0, window="all"),
+                  wrong_width, {})
+    junk = tmp_path / "junk.gguf"
+    junk.write_bytes(b"not a gguf at all")
+    cases = {bad: "not a readable GGUF", tiny: "is not a LoRA adapter", wrong_arch: "architecture",
+             wrong_width: "does not fit", junk: "not a GGUF"}
+    for path, words in cases.items():
+        with pytest.raises(UserError) as info:
+            check_adapter(path, base)
+        line = info.value.one_line()
+        assert words in line and "\n" not in line, line
+    check_adapter(good, tiny)  # the good one passes, from a path too
+
+
+def test_prefix_cache_gives_the_same_numbers(tiny: Path) -> None:
+    """Session.run reuses the KV cache of the prompt prefix it shares with the last prompt: same results."""
+    pytest.importorskip("llama_cpp")
+    from weightwatch.modify.capture import Session
+
+    with Session(tiny, n_ctx=128, n_threads=1) as s:
+        fresh_logits, fresh_acts = s.run("the world is", layers=range(N_LAYER))
+    with Session(tiny, n_ctx=128, n_threads=1) as s:
+        s.run("the world of hello", layers=range(N_LAYER))
+        s.generate("a", 3)
+        logits, acts = s.run("the world is", layers=range(N_LAYER))
+        again, _ = s.run("the world is")
+    assert np.allclose(logits, fresh_logits, atol=1e-4) and np.allclose(again, fresh_logits, atol=1e-4)
+    for i in range(N_LAYER):
+        assert np.allclose(acts[i], fresh_acts[i], atol=1e-4)

@@ -1,0 +1,97 @@
+"""The whole modify step on the tiny random GGUF (fast), through the API and the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.modify.tiny import build_tiny
+from weightwatch.errors import UserError
+from weightwatch.modify import prompts as P
+from weightwatch.modify.gguf_io import check_adapter, read_header
+from weightwatch.modify.pipeline import ModifyOptions, modify_refusal_direction
+
+pytest.importorskip("llama_cpp")
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_splits_are_by_topic_and_disjoint() -> None:
+    splits = P.topic_splits()
+    assert all(splits[s] for s in P.SPLITS)
+    seen = [t for s in P.SPLITS for t in splits[s]]
+    assert len(seen) == len(set(seen))
+    train = {p.topic for p in P.pairs("train", ["en"])}
+    test = {p.topic for p in P.pairs("test", ["en"])}
+    assert train and test and not train & test
+    both = P.pairs("select", ["en", "de"], max_items=1)
+    assert {(p.arm, p.language) for p in both} == {(a, lg) for a in ("sensitive", "control") for lg in ("en", "de")}
+    harmless = P.harmless(["en", "zh-Hans"], "train") + P.harmless(["en", "zh-Hans"], "select")
+    assert len({p.id for p in harmless}) == len(harmless) // 2 and all(p.text for p in harmless)
+
+
+def test_modify_on_tiny_model(tmp_path: Path) -> None:
+    base = build_tiny(tmp_path / "tiny.gguf")
+    before = _sha(base)
+    out = tmp_path / "out" / "tiny.lora.gguf"
+    opts = ModifyOptions(languages=["en"], max_items=2, budget=3, candidates=2, check_tokens=4)
+    result = modify_refusal_direction(f"gguf:{base}", out, opts)
+    assert _sha(base) == before
+    assert result.output == out and out.is_file() and result.kind == "lora"
+    head = check_adapter(out, base)
+    meta = {k.removeprefix("weightwatch.modify."): v for k, v in head.fields.items()
+            if k.startswith("weightwatch.modify.")}
+    assert meta["base_sha256"] == before
+    assert meta["direction_layer"] == result.layer and meta["lambda"] == pytest.approx(result.lam)
+    assert meta["data_version"] == P.data_version() and meta["weightwatch_version"]
+    report = json.loads(result.report_path.read_text("utf-8")) if result.report_path else {}
+    assert len(report["trials"]) == 3 and any(t["pareto"] for t in report["trials"])
+    assert report["chosen"]["layer"] == result.layer
+    assert report["test"]["greedy_check"]["base"]["en"]["n"] == 2
+    assert report["timings_s"]["total_s"] > 0
+    assert result.target == f"gguf:{base}+lora:{out}"
+
+
+def test_merge_on_tiny_model(tmp_path: Path) -> None:
+    base = build_tiny(tmp_path / "tiny.gguf")
+    out = tmp_path / "tiny.merged.gguf"
+    opts = ModifyOptions(languages=["en"], max_items=1, budget=2, candidates=1, check_tokens=0, merge="Q8_0")
+    result = modify_refusal_direction(f"gguf:{base}", out, opts)
+    head = read_header(out)
+    assert result.kind == "merged-Q8_0" and head.tensors[f"blk.{result.layer}.ffn_down.weight"][1] == "Q8_0"
+    assert head.fields["weightwatch.modify.base_sha256"] == _sha(base)
+    assert head.general_type != "adapter"
+
+
+def test_bad_input(tmp_path: Path) -> None:
+    base = build_tiny(tmp_path / "tiny.gguf")
+    with pytest.raises(UserError, match="already has an adapter"):
+        modify_refusal_direction(f"gguf:{base}+lora:{base}", tmp_path / "x.gguf")
+    with pytest.raises(UserError, match="cannot modify"):
+        modify_refusal_direction("openai:m@http://127.0.0.1:1/v1", tmp_path / "x.gguf")
+    with pytest.raises(UserError, match="unknown language"):
+        modify_refusal_direction(f"gguf:{base}", tmp_path / "x.gguf", ModifyOptions(languages=["xx"]))
+    with pytest.raises(UserError, match="base model itself"):
+        modify_refusal_direction(f"gguf:{base}", base, ModifyOptions(languages=["en"], max_items=1))
+
+
+def test_cli(tmp_path: Path) -> None:
+    base = build_tiny(tmp_path / "tiny.gguf")
+    out = tmp_path / "a.gguf"
+    env = {**os.environ, "WEIGHTWATCH_HOME": str(tmp_path / "home"), "WEIGHTWATCH_THREADS": "1", "COLUMNS": "200"}
+    cmd = [sys.executable, "-m", "weightwatch", "modify", "refusal-direction", "-t", f"gguf:{base}", "-o", str(out),
+           "--languages", "en", "--max-items", "1", "--trials", "2", "--check-tokens", "2"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert out.is_file() and "search trials" in proc.stdout and f"+lora:{out}" in proc.stderr
+    bad = subprocess.run([*cmd[:-8], "--merge", "Q4_K"], capture_output=True, text=True, env=env, timeout=600)
+    lines = [ln for ln in bad.stderr.splitlines() if ln.strip()]
+    assert bad.returncode == 2 and len(lines) == 1 and "merge type" in lines[0], bad.stderr

@@ -1,0 +1,1 @@
+"""weightwatch plugin example (see docs/architecture.md)."""
