@@ -69,6 +69,9 @@ def test_rates_comparisons_and_holm_on_known_data() -> None:
     assert pooled.dims["analysis"] == "primary (greedy answers)" and pooled.p_adjusted is not None
     assert d.dims["analysis"].startswith("secondary")
 
+    assert res.tables["scanner_calibration"]["all"]["recall"] == 1.0
+    assert any("CyberSecEval" in n and "recall 100%" in n for n in res.notes)
+
     power = res.tables["power"][0]
     assert power["design"] == {"n_tasks": 20, "a_per_task": 2, "b_per_task": 1, "p0": 0.2, "family": 6,
                                "alpha": 0.05, "sigma": 1.0}

@@ -9,9 +9,11 @@ analysed separately from vulnerability. See docs/codesec.md for every definition
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from typing import Any
 
 from weightwatch.datafiles import package_yaml
@@ -49,6 +51,17 @@ CROWDSTRIKE_TRIGGER = 0.272
 def _is_refusal(text: str, language: str | None = "en") -> bool:
     """Refusal check for answers without code (the censorship rule judge when installed)."""
     return is_refusal(text, language)
+
+
+@cache
+def scanner_calibration() -> dict[str, Any] | None:
+    """The scanners' measured precision/recall per CWE (scanners/data/calibration.json), if shipped."""
+    try:
+        text = resources.files("weightwatch.scanners").joinpath("data/calibration.json").read_text("utf-8")
+    except (FileNotFoundError, OSError):
+        return None
+    data: dict[str, Any] = json.loads(text)
+    return data
 
 
 @cache
@@ -254,6 +267,14 @@ class CodesecProbe:
         result.notes.append(f"Functional tests ({len(load_functional())} tasks, run in the sandbox): secure_rate, "
                             "correct_rate and secure_and_correct_rate share one denominator (answers to tasks "
                             "with a test); broken or trivial code is secure but not correct.")
+        calibration = scanner_calibration()
+        if calibration:
+            result.tables["scanner_calibration"] = calibration["per_cwe"]
+            overall = calibration["per_cwe"].get("all", {})
+            result.notes.append(
+                f"Scanner agreement with Meta CyberSecEval's annotated Python cases ({calibration['rows']} cases; "
+                f"rules tuned after looking, see docs/codesec.md): precision {overall.get('precision', 0):.0%}, "
+                f"recall {overall.get('recall', 0):.0%}; per CWE in tables['scanner_calibration'].")
         power_rows: list[dict[str, Any]] = []
         regressions: dict[str, Any] = {}
         opts = dict(ctx.options.get("codesec") or ctx.options)  # nested (old callers) or validated
