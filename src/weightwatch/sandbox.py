@@ -32,6 +32,7 @@ import contextlib
 import os
 import re
 import secrets
+import select
 import shutil
 import signal
 import subprocess
@@ -39,7 +40,7 @@ import sys
 import sysconfig
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
@@ -56,33 +57,42 @@ BWRAP_ENV = "WEIGHTWATCH_BWRAP"  # the bwrap executable (default: `bwrap` on PAT
 INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap) and allow unprivileged user "
                 "namespaces, or pass --allow-unsandboxed-code to run model-written code without isolation")
 
-# Runs inside the sandbox before the untrusted program; standard library only.
+# Runs inside the sandbox before the untrusted program; standard library only. It sets the limits, then
+# runs the program in this same interpreter (no second start-up) as `__main__`, its own names removed.
+# With a marker, the marker is read from stdin first (then stdin is /dev/null) and written after the
+# program finished; it lives only in this function's frame.
 # argv: program memory_bytes cpu_s fsize_bytes nproc marker(0|1)
 _LAUNCHER = r"""
-import os, resource, sys
-program, mem, cpu, fsize, nproc, marker = sys.argv[1:7]
-def lim(which, value):
-    soft, hard = resource.getrlimit(which)
-    value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-    resource.setrlimit(which, (value, value))
-lim(resource.RLIMIT_AS, int(mem))
-lim(resource.RLIMIT_CPU, int(cpu))
-lim(resource.RLIMIT_FSIZE, int(fsize))
-lim(resource.RLIMIT_CORE, 0)
-lim(resource.RLIMIT_NOFILE, 256)
-lim(resource.RLIMIT_NPROC, int(nproc))
-if marker == "1":
-    token = os.read(0, 200).decode("ascii").strip()
+def _launch():
+    import os, resource, sys
+    program, mem, cpu, fsize, nproc, marker = sys.argv[1:7]
+    def lim(which, value):
+        soft, hard = resource.getrlimit(which)
+        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        resource.setrlimit(which, (value, value))
+    lim(resource.RLIMIT_AS, int(mem))
+    lim(resource.RLIMIT_CPU, int(cpu))
+    lim(resource.RLIMIT_FSIZE, int(fsize))
+    lim(resource.RLIMIT_CORE, 0)
+    lim(resource.RLIMIT_NOFILE, 256)
+    lim(resource.RLIMIT_NPROC, int(nproc))
+    token = os.read(0, 200).decode("ascii").strip() if marker == "1" else ""
     null = os.open("/dev/null", os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
-    import runpy
+    with open(program, "rb") as fh:
+        code = compile(fh.read(), program, "exec")
     sys.argv = [program]
-    runpy.run_path(program, run_name="__main__")
-    sys.stdout.flush()
-    os.write(1, ("\n" + token + "\n").encode("ascii"))
-else:
-    os.execv(sys.executable, [sys.executable, "-I", "-S", "-B", program])
+    main = sys.modules["__main__"].__dict__
+    for name in [n for n in main if n not in ("__name__", "__builtins__", "__doc__", "__spec__", "__loader__",
+                                              "__package__")]:
+        del main[name]
+    main["__file__"] = program
+    exec(code, main)
+    if token:
+        sys.stdout.flush()
+        os.write(1, ("\n" + token + "\n").encode("ascii"))
+_launch()
 """
 
 # The pre-bubblewrap launcher, used only when unsandboxed execution is allowed explicitly.
@@ -272,7 +282,8 @@ def _ro_paths(interpreter: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(paths to bind read-only at the same place, directories to hide under an empty tmpfs) for
     `interpreter`: its binary, its standard library and the shared libraries both load."""
     paths: list[str] = [interpreter]
-    stdlib = {os.path.realpath(sysconfig.get_path(k)) for k in ("stdlib", "platstdlib")}
+    # "stdlib" is the base interpreter's (a virtualenv's "platstdlib" would be the virtualenv's own lib/)
+    stdlib = {os.path.realpath(sysconfig.get_path("stdlib"))}
     if interpreter != os.path.realpath(sys.executable):  # another Python: ask it where its stdlib is
         out = subprocess.run([interpreter, "-I", "-S", "-c",
                               "import sysconfig; print(sysconfig.get_path('stdlib'))"],
@@ -317,10 +328,11 @@ def _bwrap_argv(bwrap: str, interpreter: str, program: Path, *, tmpfs_bytes: int
     for p in binds:
         argv += ["--ro-bind", p, p]
     for h in hidden:
-        argv += ["--tmpfs", h]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(tmpfs_bytes), "--tmpfs", "/tmp",
-             "--dir", "/tmp/work", "--ro-bind", str(program), "/tmp/program.py", "--remount-ro", "/",
-             "--chdir", "/tmp/work"]
+        argv += ["--size", "4096", "--tmpfs", h, "--remount-ro", h]
+    # /dev (and its /dev/shm) read-only too: a tmpfs there would be writable memory outside every limit
+    argv += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev", "--size", str(tmpfs_bytes),
+             "--tmpfs", "/tmp", "--dir", "/tmp/work", "--ro-bind", str(program), "/tmp/program.py",
+             "--remount-ro", "/", "--chdir", "/tmp/work"]
     return argv
 
 
@@ -369,23 +381,49 @@ def _pss(pids: Sequence[int]) -> int:
     return total
 
 
+@contextlib.contextmanager
+def _exit_waiter(proc: subprocess.Popen[bytes]) -> Iterator[Callable[[float], bool]]:
+    """fn(seconds) -> True once `proc` has exited; wakes the moment it exits (pidfd) where Linux has it."""
+    try:
+        fd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):
+        def by_polling(timeout: float) -> bool:
+            try:
+                proc.wait(timeout=timeout)
+                return True
+            except subprocess.TimeoutExpired:
+                return False
+        yield by_polling
+        return
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    try:
+        yield lambda timeout: bool(poller.poll(max(1, int(timeout * 1000))))
+    finally:
+        os.close(fd)
+
+
 def _watch(proc: subprocess.Popen[bytes], timeout_s: float, memory_bytes: int, nproc: int) -> str | None:
     """Wait for `proc`; kill its whole tree on timeout, too much memory or too many processes.
     Returns "timeout" | "memory" | "processes" | None."""
     deadline = time.monotonic() + timeout_s
     bwrap_own = 2  # bwrap and its init in the namespace: not the program's doing
+    with _exit_waiter(proc) as exited:
+        return _watch_loop(proc, exited, deadline, memory_bytes, nproc + bwrap_own)
+
+
+def _watch_loop(proc: subprocess.Popen[bytes], exited: Callable[[float], bool], deadline: float, memory_bytes: int,
+                max_pids: int) -> str | None:
     next_pss = 0.0
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return "timeout"
-        try:
-            proc.wait(timeout=min(WATCH_INTERVAL_S, remaining))
+        if exited(min(WATCH_INTERVAL_S, remaining)):
+            proc.wait()
             return None
-        except subprocess.TimeoutExpired:
-            pass
         pids = _sandbox_pids(proc.pid)
-        if len(pids) > nproc + bwrap_own:
+        if len(pids) > max_pids:
             return "processes"
         now = time.monotonic()
         # resident size over-counts pages shared after fork: confirm with PSS (slower, so not every round)
@@ -393,6 +431,14 @@ def _watch(proc: subprocess.Popen[bytes], timeout_s: float, memory_bytes: int, n
             if _pss(pids) > memory_bytes:
                 return "memory"
             next_pss = now + 0.1
+
+
+def _take_marker(stdout: str, token: str) -> tuple[bool, str]:
+    """(the marker is the last line of stdout, stdout without it): the marker is ours, not program output."""
+    lines = stdout.splitlines()
+    if not lines or lines[-1] != token:
+        return False, stdout
+    return True, stdout[: stdout.rstrip("\n").rfind(token)].removesuffix("\n")
 
 
 def _end(proc: subprocess.Popen[bytes]) -> None:
@@ -459,10 +505,8 @@ def _run_bwrap(code: str, *, bwrap: str, interpreter: str, timeout_s: float, mem
         rc = 128 - rc
     seen: bool | None = None
     if marker:
-        lines = stdout.splitlines()
-        seen = bool(lines) and lines[-1] == token and not timed_out
-        if seen:  # the marker is ours, not the program's output
-            stdout = stdout[: stdout.rstrip("\n").rfind(token)].removesuffix("\n")
+        seen, stdout = _take_marker(stdout, token)
+        seen = seen and not timed_out
     reason = stopped if stopped in ("memory", "processes") else _reason(rc, timed_out, stderr)
     if stopped in ("memory", "processes") and rc == 0:
         rc = -signal.SIGKILL
@@ -617,10 +661,7 @@ def _run_unsandboxed(code: str, *, marker: bool, **kw: float | int | None) -> Sa
         code = f"{code}\nprint({token!r})\n"
     res = _run_legacy(code, interpreter=own, drop=drop, **kw)  # type: ignore[arg-type]
     if marker:
-        lines = res.stdout_tail.splitlines()
-        res.marker_seen = bool(lines) and lines[-1] == token
-        if res.marker_seen:
-            res.stdout_tail = res.stdout_tail[: res.stdout_tail.rstrip("\n").rfind(token)].removesuffix("\n")
+        res.marker_seen, res.stdout_tail = _take_marker(res.stdout_tail, token)
     res.isolation["notes"] = "; ".join(x for x in (res.isolation.get("notes", ""),
                                                    "NO ISOLATION: --allow-unsandboxed-code") if x)
     return res

@@ -84,6 +84,9 @@ def test_windowed_downloads_from_two_snapshots(hub: FakeHub) -> None:
     assert {k: v for k, v in _shares(tabs["root"]).items() if v} == {"CN": F(640, 840), "US": F(200, 840)}
     assert {k: v for k, v in _shares(tabs["developer"]).items() if v} == {
         "CN": F(540, 840), "US": F(200, 840), "community": F(100, 840)}
+    # only the model created within the window: the study's "new models" framing
+    assert {t.view: t.total for t in w.new_tables} == {"uploader": 40, "root": 40, "developer": 40}
+    assert _shares(w.new_tables[0]) == {"CN": 1}
     html = adoption_html_section(rep)
     assert "downloads between two snapshots" in html and "The closest to the study" in html
 

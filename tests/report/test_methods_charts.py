@@ -51,6 +51,11 @@ def test_methods_text_names_the_tests_this_run_used() -> None:
     # the run's size, extra samples and the scorers that produced the verdicts
     assert "Size quick; 2 extra sample(s) per item beside the greedy pass; seed 0; 3 target(s)" in html
     assert "Verdicts by censorship: censorship.judge v1 (1620 verdicts)" in html
+    # the sandbox isolation the run recorded is part of the methods
+    built.summary.isolation = "network namespace, unprivileged user, rlimits"
+    html3 = render_html(built.summary, built.rows)
+    run_part = html3[html3.index('id="methods-run"'):]
+    assert "Model-written code ran isolated: network namespace, unprivileged user, rlimits." in run_part
 
 
 def test_minimum_detectable_effects_replace_observed_power() -> None:

@@ -108,7 +108,8 @@ class WindowSection(BaseModel):
     start_snapshot: int
     end_snapshot: int
     stats: WindowStats
-    tables: list[ShareTable]    # by country, one per view
+    tables: list[ShareTable]        # by country, one per view: every model windowed
+    new_tables: list[ShareTable] = []  # the same, only models created within the window (the study's "new")
 
 
 class AdoptionReport(BaseModel):
@@ -191,7 +192,11 @@ def _window(store: SnapshotStore, snap: SnapshotRow, models: list[Any], table: d
     cr = credits(windowed, table)
     tables = [share_table(windowed, cr[view], view=view, metric="window", by="country",
                           reference_time=snap.started_at) for view in VIEWS]
-    return WindowSection(start_snapshot=start.id, end_snapshot=snap.id, stats=stats, tables=tables)
+    fresh = [m for m in windowed if m.created_at is not None and m.created_at >= start.started_at]
+    new_tables = [share_table(fresh, cr[view], view=view, metric="window", by="country",
+                              reference_time=snap.started_at) for view in VIEWS]
+    return WindowSection(start_snapshot=start.id, end_snapshot=snap.id, stats=stats, tables=tables,
+                         new_tables=new_tables)
 
 
 def build_report(store: SnapshotStore, ref: str | int | None = "latest", *,
@@ -326,6 +331,9 @@ def print_report(report: AdoptionReport, console: Console, *, top: int = 10) -> 
                      f"in between, {st.no_baseline} left out (not listed in the earlier one), {st.gone} gone, "
                      f"{st.decreased} with a decreasing counter (counted as 0)")
         console.print(t)
+        if w.new_tables and w.new_tables[0].total:
+            console.print(_country_table("The same, only models created within the window (the study's 'new "
+                                         "models')", w.new_tables))
         for line in _definitions_text("window"):
             console.print(f"[dim]{rx(line)}[/]")
     for view in VIEWS:
@@ -444,6 +452,10 @@ def adoption_html_section(report: AdoptionReport, *, top: int = 10) -> str:
                                       f"{w.start_snapshot} ({st.start:%Y-%m-%d}) to {w.end_snapshot} "
                                       f"({st.end:%Y-%m-%d})", w.tables, caption,
                                    f"Definition: {d} Differs from the study: {diff}")
+        if w.new_tables and w.new_tables[0].total:
+            out += _html_country_table(e, "The same, only models created within the window (the study's 'new "
+                                          "models')", w.new_tables, f"Total {w.new_tables[0].total:,} downloads.",
+                                       "")
     for view in VIEWS:
         ot = report.table(view, "downloads_30d", "org")
         out.append(f"<table><caption>HHI {_hhi(ot.hhi)} over {len(ot.rows)} organisations.</caption><thead><tr>"

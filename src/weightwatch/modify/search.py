@@ -118,31 +118,44 @@ def choose(trials: Sequence[Trial], kl_max: float) -> Trial:
 
 def run_search(session: Session, adapter_for: Callable[[int, str], Path], candidates: Sequence[int],
                sensitive: Sequence[Prompt], others: Sequence[Prompt], base_logits: dict[tuple[str, str], np.ndarray],
-               tokens: Sequence[int], *, budget: int, kl_max: float, lambdas: Iterable[float] = (0.8, 1.2, 1.5),
+               tokens: Sequence[int], *, budget: int, kl_max: float, steps: int = 3,
                windows: Iterable[str] = ("+-2",), log: Callable[[str], None] = lambda _m: None) -> list[Trial]:
-    """Stage 1: every candidate layer, all layers' writes, lambda 1. Stage 2: around the best two layers,
-    other strengths and a narrow window, until `budget` trials."""
+    """Stage 1: every candidate layer at lambda 1 on every layer's writes. Stage 2, for the two layers with
+    the lowest refusal log-odds: bisect lambda towards the largest strength whose KL stays within `kl_max`
+    (`steps` halvings; above 1 when lambda 1 is already within it), then a narrow window at that strength;
+    until `budget` trials."""
     trials: list[Trial] = []
 
-    def trial(layer: int, window: str, lam: float) -> None:
-        if len(trials) >= budget or any(t.layer == layer and t.window == window and t.lam == lam for t in trials):
-            return
+    def trial(layer: int, window: str, lam: float) -> Trial | None:
+        lam = round(lam, 4)
+        done = next((t for t in trials if t.layer == layer and t.window == window and t.lam == lam), None)
+        if done is not None or len(trials) >= budget:
+            return done
         session.set_adapter(adapter_for(layer, window), lam)
         try:
             m = measure(session, sensitive, others, base_logits, tokens)
         finally:
             session.set_adapter(None)
-        trials.append(Trial(layer=layer, window=window, lam=lam, refusal=m.refusal, kl=m.kl))
+        t = Trial(layer=layer, window=window, lam=lam, refusal=m.refusal, kl=m.kl)
+        trials.append(t)
         log(f"trial {len(trials)}: layer {layer} window {window} lambda {lam:g}: refusal log-odds {m.refusal:.3f}, "
             f"KL {m.kl:.4f}")
+        return t
 
-    for layer in candidates:
-        trial(layer, "all", 1.0)
-    ranked = sorted(trials, key=lambda t: (t.kl > kl_max, t.refusal))
-    for best in ranked[:2]:
-        for lam in lambdas:
-            trial(best.layer, "all", lam)
-        for w in windows:
-            trial(best.layer, w, 1.0)
+    first = [t for layer in candidates if (t := trial(layer, "all", 1.0)) is not None]
+    for best in sorted(first, key=lambda t: t.refusal)[:2]:
+        lo, hi = (0.0, 1.0) if best.kl > kl_max else (1.0, 2.0)
+        feasible = best if best.kl <= kl_max else None
+        for _ in range(steps):
+            t = trial(best.layer, "all", (lo + hi) / 2)
+            if t is None:
+                break
+            if t.kl <= kl_max:
+                lo, feasible = t.lam, t
+            else:
+                hi = t.lam
+        if feasible is not None:
+            for w in windows:
+                trial(best.layer, w, feasible.lam)
     mark_pareto(trials)
     return trials

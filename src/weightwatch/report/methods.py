@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
 
 from weightwatch.report.readable import readable_version
 from weightwatch.report.summary import ScoreRow, _is_rate, _signed, row_design, row_mde
@@ -131,12 +130,10 @@ def run_lines(summary: RunSummary) -> list[str]:
     """Size, samples, seed, targets; sandbox isolation when the run recorded it."""
     lines = [f"Size {summary.size}; {summary.samples} extra sample(s) per item beside the greedy pass; seed "
              f"{summary.seed}; {len(summary.targets)} target(s); probes: {', '.join(summary.probes) or 'none'}."]
-    sandbox: Any = getattr(summary, "sandbox", None)
-    if sandbox:
-        facts = sandbox if isinstance(sandbox, dict) else getattr(sandbox, "model_dump", lambda: sandbox)()
-        if isinstance(facts, dict):
-            lines.append("Sandbox isolation recorded for this run: "
-                         + ", ".join(f"{k}={v}" for k, v in facts.items() if not isinstance(v, (dict, list))) + ".")
+    if summary.isolation:
+        lines.append(("Model-written code ran WITHOUT a sandbox (--allow-unsandboxed-code): "
+                      if summary.unsandboxed_code else "Model-written code ran isolated: ") + summary.isolation
+                     + ("" if summary.isolation.endswith(".") else "."))
     for r in summary.results:
         for note in r.notes:
             if "sandbox" in note.lower():

@@ -109,9 +109,27 @@ def dims_text(dims: dict[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(dims.items()))
 
 
+UNDECIDED_POINTS = 0.10  # a difference in rates whose interval reaches this far both ways settles nothing
+
+
+def undecided(m: Metric) -> bool:
+    """A difference in rates the sample cannot settle: no significant test, and its 95% interval still
+    holds differences of more than 10 points in both directions, so neither "A differs from B" nor
+    "they do not differ" is supported. Such a comparison reads "not enough data to tell"."""
+    if m.significant or m.ci_low is None or m.ci_high is None or not _is_rate(m):
+        return False
+    return m.ci_low < -UNDECIDED_POINTS and m.ci_high > UNDECIDED_POINTS
+
+
 def comparison_text(m: Metric) -> str:
-    """'A vs B: +12.0% [3.1%, 20.2%], p=0.004 (fisher-exact) *'"""
+    """'A vs B: +12.0% [3.1%, 20.2%], p=0.004 (fisher-exact) *', or for a comparison the sample cannot
+    settle (`undecided`): 'A vs B: not enough data to tell (95% interval -25.6% to +36.4%, n=64)'."""
     pair = " vs ".join(m.compare or [])
+    if undecided(m):
+        lo = m.model_copy(update={"value": m.ci_low})
+        hi = m.model_copy(update={"value": m.ci_high})
+        return (f"{pair}: not enough data to tell (95% interval {fmt_number(lo.value, lo)} to "
+                f"{fmt_number(hi.value, hi)}, n={m.n})")
     parts = [f"{pair}: {fmt_number(m.value, m)}"]
     ci = fmt_ci(m)
     if ci:
