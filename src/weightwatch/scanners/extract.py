@@ -121,6 +121,31 @@ def parses(code: str) -> bool:
     return _tree(code) is not None
 
 
+def _error_line(code: str) -> int | None:
+    """1-based line of the first syntax error, or None when the code parses (0: no line known)."""
+    try:
+        ast.parse(code)
+    except SyntaxError as exc:
+        return exc.lineno or 0
+    except (ValueError, MemoryError, RecursionError):
+        return 0
+    return None
+
+
+MAX_TRIES = 60  # parse attempts per candidate span (keeps extraction linear on long prose)
+
+
+def _candidate_ends(lines: list[str], start: int, limit: int) -> list[int]:
+    """Ends (exclusive) worth trying for a span lines[start:end], longest first.
+
+    The parser stops at the first error, so no span that runs past the first error line can parse;
+    only ends up to that line are tried (at most MAX_TRIES of them)."""
+    err = _error_line("\n".join(_dedent(lines[start:limit])))
+    top = limit if err is None or err == 0 else min(limit, start + err)
+    ends = [e for e in range(top, start, -1) if lines[e - 1].strip()]
+    return ends[:MAX_TRIES]
+
+
 def _meaningful(tree: ast.Module) -> bool:
     """A statement other than a bare name/constant/attribute (prose like `Hello` parses)."""
     return any(not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Name | ast.Constant | ast.Attribute))
@@ -158,16 +183,7 @@ def _from_session(lines: list[str]) -> list[str]:
 
 def _parse_prefix(lines: list[str]) -> tuple[str, int] | None:
     """The longest prefix of `lines` that parses and means something: (code, lines kept)."""
-    # Grow in statements: cut only before a line at the block's own (column 0) indentation, so the
-    # prefix ends on whole top-level statements, then fall back to any line for one-statement blocks.
-    ends = [i for i in range(len(lines), 0, -1) if i == len(lines) or (lines[i][:1] not in (" ", "\t", ""))]
-    for end in ends[:MAX_PREFIX_LINES]:
-        chunk = "\n".join(lines[:end]).rstrip()
-        tree = _tree(chunk) if chunk else None
-        if tree is not None and _meaningful(tree):
-            return chunk, end
-    # A single truncated function: close it at the last line that makes its body parse.
-    for end in range(min(len(lines), MAX_PREFIX_LINES), 0, -1):
+    for end in _candidate_ends(lines, 0, min(len(lines), MAX_PREFIX_LINES)):
         chunk = "\n".join(lines[:end]).rstrip()
         tree = _tree(chunk) if chunk else None
         if tree is not None and _meaningful(tree):
@@ -221,7 +237,7 @@ def make_block(raw: list[str], origin: Origin, tag: str = "", truncated: bool = 
             if prefix is not None:
                 block.code, kept = prefix
                 block.partial = True
-                block.dropped_lines = len(repaired) - kept
+                block.dropped_lines = sum(1 for ln in repaired[kept:] if ln.strip())
             return block
     if not _meaningful(tree):
         return None
@@ -336,9 +352,7 @@ def _code_span(lines: list[str], i: int) -> tuple[Block, int] | None:
     """The longest span from line i that parses as Python with real statements: (block, next line)."""
     n = len(lines)
     limit = min(n, i + MAX_PREFIX_LINES)
-    for end in range(limit, i, -1):
-        if not lines[end - 1].strip():
-            continue
+    for end in _candidate_ends(lines, i, limit):
         text = "\n".join(_dedent(lines[i:end])).strip("\n")
         tree = _tree(text)
         if tree is None or not _meaningful(tree):
