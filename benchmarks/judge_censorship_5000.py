@@ -42,7 +42,7 @@ def timed(inp: Path, out: Path, env: dict[str, str]) -> tuple[float, dict[str, i
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "weightwatch", "judge", "censorship", "-i", str(inp), "-o", str(out)],
                           capture_output=True, text=True, env=env, check=True)
-    return time.perf_counter() - t0, json.loads(proc.stdout.strip().splitlines()[-1])
+    return time.perf_counter() - t0, json.loads(proc.stdout)
 
 
 def main() -> int:
@@ -53,7 +53,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         inp = Path(tmp) / "answers.jsonl"
         build(args.data, args.n, inp)
-        base = dict(os.environ, NO_COLOR="1")
+        base = dict(os.environ, NO_COLOR="1", COLUMNS="300")
         full_s, full_counts = timed(inp, Path(tmp) / "full.jsonl", base)
         rules_s, rules_counts = timed(inp, Path(tmp) / "rules.jsonl", {**base, "WEIGHTWATCH_CENSORSHIP_HEAD": "0"})
     print(json.dumps({"answers": args.n, "threads": os.environ.get("WEIGHTWATCH_THREADS", "cores"),

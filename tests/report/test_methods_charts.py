@@ -51,6 +51,9 @@ def test_methods_text_names_the_tests_this_run_used() -> None:
     # the run's size, extra samples and the scorers that produced the verdicts
     assert "Size quick; 2 extra sample(s) per item beside the greedy pass; seed 0; 3 target(s)" in html
     assert "Verdicts by censorship: censorship.judge v1 (1620 verdicts)" in html
+    # the judge's measured accuracy, from the calibration table the probe published with the run
+    assert ("censorship judge accuracy measured on hand-labelled answers: en: accuracy 0.93 (n=120) | zh-Hans: "
+            "accuracy 0.88 (n=80)") in html_lib.unescape(html)
     # the sandbox isolation the run recorded is part of the methods
     built.summary.isolation = "network namespace, unprivileged user, rlimits"
     html3 = render_html(built.summary, built.rows)
