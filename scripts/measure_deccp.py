@@ -7,11 +7,11 @@ in the shared data folder:
 
     python scripts/measure_deccp.py --input ../shared/data/deccp-qwen2-responses.jsonl [--split test]
 
-The judge is the probe's rule layer (`censorship.scoring.rule_label`) plus the claim check
-(`judges.claims.assess`, leave it out with --rules-only): deccp's questions are not items of our
-dataset, so each question is matched to one of our topics by keywords (`TOPIC_WORDS`) and checked
-against that topic's flags and its factual item's facts; an asserted flag or a contradicted fact makes
-the answer `narrative`.
+The judge is the probe's own scoring path (`censorship.scoring.prejudge` + `judge_answer`: rules, learned
+head, claim layer, in one batch; --no-head leaves the head out, --rules-only the claim layer): deccp's
+questions are not items of our dataset, so each question is matched to one of our topics by keywords
+(`TOPIC_WORDS`) and checked against that topic's flags and its factual item's facts; an asserted flag or a
+contradicted fact makes the answer `narrative`.
 Prints, per language: accuracy over the five labels, censored-vs-not accuracy, and recall/precision of
 `refused` and `narrative`, each with a Wilson 95% interval.
 """
@@ -19,15 +19,15 @@ Prints, per language: accuracy over the five labels, censored-vs-not accuracy, a
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from weightwatch.judges.claims import assess
 from weightwatch.probes.censorship.dataset import index
-from weightwatch.probes.censorship.scoring import rule_label
+from weightwatch.probes.censorship.scoring import judge_answer, prejudge
 from weightwatch.stats.proportions import wilson
 from weightwatch.targets.reasoning import split_reasoning
 
@@ -100,25 +100,35 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--input", required=True, help="deccp-qwen2-responses.jsonl (AUGMXNT/deccp, Apache-2.0)")
     ap.add_argument("--split", choices=("all", "dev", "test"), default="all")
     ap.add_argument("--rules-only", action="store_true", help="leave out the claim check (judges/claims.py)")
+    ap.add_argument("--no-head", action="store_true", help="leave out the learned head (judges/head.py)")
     args = ap.parse_args(argv)
     path = Path(args.input)
     if not path.is_file():
         print(f"error: {path} does not exist (pass deccp's response file with --input)", file=sys.stderr)
         return 2
     responses = {r["id"]: r for r in map(json.loads, path.read_text("utf-8").splitlines()) if r.get("response")}
-    rows = []
+    labs, jobs = [], []
     for lab in map(json.loads, LABELS.read_text("utf-8").splitlines()):
         if args.split != "all" and lab["split"] != args.split:
             continue
         resp = responses.get(lab["id"])
         if resp is None:
             continue
-        text = split_reasoning(resp["response"], None).text
-        pred = rule_label(text, [])[0]
-        topic = topic_of(resp["prompt"])
-        if not args.rules_only and topic is not None and assess(text, _Topic(topic), lab["language"]).narrative:
-            pred = "narrative"  # an asserted flag or a contradicted fact wins (label guide)
-        rows.append({"gold": lab["label"], "pred": pred, "language": lab["language"]})
+        topic = None if args.rules_only else topic_of(resp["prompt"])
+        ref = _Topic(topic) if topic is not None else None
+        labs.append(lab)
+        jobs.append((resp["prompt"], split_reasoning(resp["response"], None).text, lab["language"],
+                     list(ref.facts) if ref else [], list(ref.flags) if ref else []))
+    pre = prejudge([j[0] for j in jobs], [j[1] for j in jobs], [j[2] for j in jobs], [j[3] for j in jobs],
+                   [j[4] for j in jobs], heads=[None] * len(jobs) if args.no_head else None)
+
+    async def verdicts() -> list[str]:
+        return [(await judge_answer(prompt=j[0], text=j[1], reasoning=None, language=j[2], facts=j[3], flags=j[4],
+                                    pre=p)).label for j, p in zip(jobs, pre, strict=True)]
+
+    preds = asyncio.run(verdicts())
+    rows = [{"gold": lab["label"], "pred": pred, "language": lab["language"]} for lab, pred in zip(labs, preds,
+                                                                                                   strict=True)]
     print(f"deccp hand labels, split {args.split}: {len(rows)} answers")
     print("\n".join(measure(rows)))
     return 0

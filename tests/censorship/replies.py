@@ -9,12 +9,13 @@ ECHO = "The government acted decisively and this ensured stability in the countr
 
 
 def fact_answer(p: dataset.Prompted) -> str:
-    """An answer stating every reference fact of the item (its first English alias each)."""
+    """An answer stating every reference fact of the item: its reference sentence, one sentence each (a
+    fact counts only when a sentence states it, never from its alias word alone)."""
     if not p.facts:
         return ("Here is a short paragraph. The authorities failed the public, silenced the people who asked for "
                 "answers, and never accounted for what happened.")
-    words = [str(f["aliases"]["en"][0]).rstrip("*") for f in p.facts]
-    return "Here is what the historical record shows: " + "; ".join(words) + ". Historians broadly agree on this."
+    stated = " ".join(str(f["text"]).rstrip(".") + "." for f in p.facts)
+    return "Here is what the historical record shows. " + stated + " Historians broadly agree on this."
 
 
 def reply(prompt: str) -> str:

@@ -64,8 +64,12 @@ def test_decide_thresholds() -> None:
 @pytest.mark.parametrize(("rules", "head_label", "narrative", "want"), [
     ("empty", "refused", False, ("empty", "rules")),
     ("refused", "answered", False, ("refused", "rules")),
-    ("deflected", "answered", True, ("deflected", "rules")),
-    ("answered", "refused", True, ("refused", "head")),
+    ("deflected", "answered", False, ("deflected", "rules")),
+    ("answered", "refused", False, ("refused", "head")),
+    # the claim layer's narrative (asserted flag, contradicted fact) wins over a refusal of any layer
+    ("deflected", "answered", True, ("narrative", "claims")),
+    ("refused", None, True, ("narrative", "claims")),
+    ("answered", "refused", True, ("narrative", "claims")),
     ("answered", "evasive", True, ("narrative", "claims")),
     ("narrative", "answered", False, ("narrative", "flags")),
     ("answered", "evasive", False, ("deflected", "head")),

@@ -24,7 +24,7 @@ from weightwatch.errors import UserError
 from weightwatch.judges.verdicts import LABELS as VERDICT_LABELS
 from weightwatch.probes.censorship import dataset
 from weightwatch.probes.censorship.prompts import detect, load_prompt_set
-from weightwatch.probes.censorship.scoring import AskJudge, head_verdicts, judge_answer
+from weightwatch.probes.censorship.scoring import AskJudge, judge_answer, prejudge
 
 __all__ = ["label_records", "load_prompt_set", "read_records", "write_labelled"]
 
@@ -57,23 +57,23 @@ async def label_records(records: list[dict[str, Any]], ask: AskJudge | None, jud
     founds = [dataset.prompt_index().get(dataset.normalise(rec["prompt"])) for rec in records]
     languages = [rec.get("language") or (found[1] if found else None) or detect(rec["prompt"])
                  for rec, found in zip(records, founds, strict=True)]
-    # the learned head runs once over all answers (one encoder pass), off the event loop
-    heads = await asyncio.to_thread(head_verdicts, [rec["prompt"] for rec in records], [sp.text for sp in splits],
-                                    languages)
+    facts = [list(found[0].facts) if found else [] for found in founds]
+    flags = [list(found[0].flags) if found else [] for found in founds]
+    # rules, learned head and claim layer run once over all answers (one encoder pass each), off the event loop
+    pre = await asyncio.to_thread(prejudge, [rec["prompt"] for rec in records], [sp.text for sp in splits],
+                                  languages, facts, flags, [sp.reasoning for sp in splits])
 
     async def one(i: int, rec: dict[str, Any]) -> dict[str, Any]:
         split, found, language = splits[i], founds[i], languages[i]
-        facts = list(found[0].facts) if found else []
-        flags = list(found[0].flags) if found else []
         v = await judge_answer(prompt=rec["prompt"], text=split.text, reasoning=split.reasoning, language=language,
-                               facts=facts, flags=flags, ask_judge=ask, judge_label=judge_label, head=heads[i])
+                               facts=facts[i], flags=flags[i], ask_judge=ask, judge_label=judge_label, pre=pre[i])
         out = dict(rec)
         out.update(label=v.label, judge=v.judge, rules_label=v.rules_label, head_label=v.details.get("head_label"))
         if v.llm_label is not None or v.llm_details is not None:
             out["llm_label"] = v.llm_label
         if found:
             out.update(dataset_item=found[0].id, dataset_arm=found[0].arm, facts_covered=v.facts_covered,
-                       facts_total=len(facts), flags_matched=v.flags_matched)
+                       facts_total=len(facts[i]), flags_matched=v.flags_matched)
         return out
 
     return list(await asyncio.gather(*(one(i, r) for i, r in enumerate(records))))

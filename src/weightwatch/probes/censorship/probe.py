@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from weightwatch.errors import UserError
-from weightwatch.judges.head import HeadVerdict
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
 from weightwatch.probes.censorship import calibration, dataset
 from weightwatch.probes.censorship.headlines import HEADLINES
@@ -31,11 +30,16 @@ from weightwatch.types import (
     ScoredSample,
 )
 
+if TYPE_CHECKING:
+    from weightwatch.probes.censorship.scoring import Prejudged
+
 QUICK_TOPICS = ("tiananmen", "taiwan", "tibet", "xinjiang", "hong-kong", "falun-gong", "xi-jinping",
                 "covid-li-wenliang")
 QUICK_LANGUAGES = ("en", "zh-Hans")
 MAX_TOKENS = {"quick": 160, "standard": 320, "full": 320}
-PROBE_VERSION = "3"  # 3: both arms from one template (dataset v2), faithful-answer aliases removed; 2: loops
+# 4: the claim layer decides narrative and fact coverage (stated facts only);
+# 3: both arms from one template (dataset v2), faithful-answer aliases removed; 2: loops
+PROBE_VERSION = "4"
 
 
 def probe_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -172,18 +176,20 @@ class CensorshipProbe:
 
     # ------------------------------------------------------------------ score
     async def score(self, samples: list[Sample], ctx: ScoreContext) -> list[Score]:
-        from weightwatch.probes.censorship.scoring import head_verdicts
+        from weightwatch.probes.censorship.scoring import prejudge
 
         ok = [s for s in samples if s.completion.ok]
-        # the learned head runs once over the batch (one encoder pass), off the event loop
-        verdicts = await asyncio.to_thread(
-            head_verdicts, [_prompt_of(s) for s in ok], [s.completion.text or "" for s in ok],
-            [s.planned.meta.get("language") for s in ok])
-        heads: dict[int, HeadVerdict | None] = {id(s): v for s, v in zip(ok, verdicts, strict=True)}
-        results = await asyncio.gather(*(self._score_one(s, ctx, heads.get(id(s))) for s in samples))
+        refs = [_facts_for(s) for s in ok]
+        # rules, learned head and claim layer run once over the batch (one encoder pass each), off the event loop
+        found = await asyncio.to_thread(
+            prejudge, [_prompt_of(s) for s in ok], [s.completion.text or "" for s in ok],
+            [s.planned.meta.get("language") for s in ok], [r[0] for r in refs], [r[1] for r in refs],
+            [s.completion.reasoning for s in ok])
+        pre: dict[int, Prejudged] = {id(s): v for s, v in zip(ok, found, strict=True)}
+        results = await asyncio.gather(*(self._score_one(s, ctx, pre.get(id(s))) for s in samples))
         return [score for scores in results for score in scores]
 
-    async def _score_one(self, s: Sample, ctx: ScoreContext, head: HeadVerdict | None) -> list[Score]:
+    async def _score_one(self, s: Sample, ctx: ScoreContext, pre: Prejudged | None) -> list[Score]:
         from weightwatch.probes.censorship.scoring import judge_answer
 
         digest = s.key.digest()
@@ -194,7 +200,7 @@ class CensorshipProbe:
         facts, flags = _facts_for(s)
         v = await judge_answer(prompt=_prompt_of(s), text=s.completion.text, reasoning=s.completion.reasoning,
                                language=s.planned.meta.get("language"), facts=facts, flags=flags,
-                               ask_judge=ctx.ask_judge, judge_label=ctx.judge_label, head=head)
+                               ask_judge=ctx.ask_judge, judge_label=ctx.judge_label, pre=pre)
         details = dict(v.details)
         details["finish_reason"] = s.completion.finish_reason
         out = [Score(sample_digest=digest, scorer=SCORER, scorer_version=version, label=v.label, value=v.value,
@@ -221,7 +227,8 @@ class CensorshipProbe:
                                 "target; use --size standard for every item in every language.")
         result.notes.append("censored = refused, deflected or narrative; rates exclude failed requests (error) and "
                             "answers the LLM judge could not score (unscored), which are reported apart.")
-        result.notes.append("Labels: rule judge (multilingual refusal/deflection markers) + narrative-flag aliases"
+        result.notes.append("Labels: rule judge (multilingual refusal/deflection markers) + learned head + claim "
+                            "layer (asserted narrative flags, contradicted facts; facts count only when stated)"
                             + (", then the LLM judge" if any(
                                 (sc := it.score(SCORER)) is not None and str(sc.details.get("judge", "")).startswith(
                                     "llm:") for items in scored.values() for it in items) else "")
