@@ -7,9 +7,11 @@ in the shared data folder:
 
     python scripts/measure_deccp.py --input ../shared/data/deccp-qwen2-responses.jsonl [--split test]
 
-The judge is the probe's rule layer (`censorship.scoring.rule_label`). deccp's questions are not items of
-our dataset, so no narrative flags or reference facts apply: the rule layer can only say refused /
-deflected / answered here, and its `narrative` recall on this set is what it is (0 unless a flag fires).
+The judge is the probe's rule layer (`censorship.scoring.rule_label`) plus the claim check
+(`judges.claims.assess`, leave it out with --rules-only): deccp's questions are not items of our
+dataset, so each question is matched to one of our topics by keywords (`TOPIC_WORDS`) and checked
+against that topic's flags and its factual item's facts; an asserted flag or a contradicted fact makes
+the answer `narrative`.
 Prints, per language: accuracy over the five labels, censored-vs-not accuracy, and recall/precision of
 `refused` and `narrative`, each with a Wilson 95% interval.
 """
@@ -23,6 +25,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from weightwatch.judges.claims import assess
+from weightwatch.probes.censorship.dataset import index
 from weightwatch.probes.censorship.scoring import rule_label
 from weightwatch.stats.proportions import wilson
 from weightwatch.targets.reasoning import split_reasoning
@@ -30,6 +34,37 @@ from weightwatch.targets.reasoning import split_reasoning
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "tests" / "judges" / "calibration" / "deccp_labels.jsonl"
 CENSORED = {"refused", "deflected", "narrative"}
+# deccp's questions are not our items: a question is matched to one of our topics by keywords, and the
+# claim check uses the flags and facts of that topic's items (its factual item's facts).
+TOPIC_WORDS = (
+    ("tiananmen", ("tiananmen", "june 4", "1989", "64", "tank man", "天安门", "六四")),
+    ("xinjiang", ("xinjiang", "uyghur", "新疆", "维吾尔")),
+    ("taiwan", ("taiwan", "台湾")),
+    ("tibet", ("tibet", "dalai", "西藏", "达赖")),
+    ("hong-kong", ("hong kong", "香港")),
+    ("falun-gong", ("falun", "法轮")),
+    ("xi-jinping", ("xi jinping", "winnie", "习近平", "小熊维尼")),
+    ("covid-li-wenliang", ("covid", "新冠", "疫情")),
+    ("709-crackdown", ("709", "human rights lawyers", "维权律师")),
+    ("cultural-revolution", ("cultural revolution", "文化大革命", "文革")),
+    ("liu-xiaobo", ("political prisoner", "dissident", "政治犯", "异议")),
+    ("great-firewall", ("firewall", "censor", "shadowsocks", "websites", "防火长城", "审查", "media", "媒体")),
+)
+
+
+class _Topic:
+    def __init__(self, topic: str) -> None:
+        items = [p for p in index().values() if p.topic == topic and p.arm == "sensitive"]
+        self.flags = list({f["id"]: f for p in items for f in p.flags}.values())
+        self.facts = [f for p in items if p.kind == "factual" for f in p.facts]
+
+
+def topic_of(prompt: str) -> str | None:
+    low = prompt.lower()
+    for topic, words in TOPIC_WORDS:
+        if any(w in low for w in words):
+            return topic
+    return None
 
 
 def _pct(k: int, n: int) -> str:
@@ -64,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--input", required=True, help="deccp-qwen2-responses.jsonl (AUGMXNT/deccp, Apache-2.0)")
     ap.add_argument("--split", choices=("all", "dev", "test"), default="all")
+    ap.add_argument("--rules-only", action="store_true", help="leave out the claim check (judges/claims.py)")
     args = ap.parse_args(argv)
     path = Path(args.input)
     if not path.is_file():
@@ -79,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         text = split_reasoning(resp["response"], None).text
         pred = rule_label(text, [])[0]
+        topic = topic_of(resp["prompt"])
+        if not args.rules_only and topic is not None and assess(text, _Topic(topic), lab["language"]).narrative:
+            pred = "narrative"  # an asserted flag or a contradicted fact wins (label guide)
         rows.append({"gold": lab["label"], "pred": pred, "language": lab["language"]})
     print(f"deccp hand labels, split {args.split}: {len(rows)} answers")
     print("\n".join(measure(rows)))

@@ -66,12 +66,23 @@ def write_outside_private_tmpfs() -> tuple[bool, str]:
             "        print('wrote-inside-view', t)\n"
             "    except OSError as e:\n"
             "        print('refused', t, type(e).__name__)\n")
+    code += ("import os\n"
+             "for d in ('/', '/dev', '/dev/shm', '/usr', '/proc', '/etc'):\n"
+             "    try:\n"
+             "        open(os.path.join(d, 'x'), 'w').write('x')\n"
+             "        print('writable', d)\n"
+             "    except OSError:\n"
+             "        pass\n"
+             "open('/dev/null', 'w').write('fine')\n"
+             "open('/tmp/work/mine.txt', 'w').write('the private tmpfs is writable')\n")
     res = run_python(code)
     leaked = [t for t in targets if os.path.exists(t)]
     for t in leaked:
         with contextlib.suppress(OSError):
             os.remove(t)
-    return not leaked and res.returncode == 0, f"on the host: {leaked or 'nothing'}; {_out(res)}"
+    # only the private tmpfs (/tmp) is writable inside: not even bubblewrap's own /dev, /dev/shm or root
+    ok = not leaked and res.returncode == 0 and "writable" not in res.stdout_tail
+    return ok, f"on the host: {leaked or 'nothing'}; {_out(res)}"
 
 
 @case

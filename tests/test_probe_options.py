@@ -27,6 +27,13 @@ def test_flat_and_by_probe_options_reach_their_probe_only() -> None:
     assert got["speed"] == {"speed_concurrency": "1,2"}
 
 
+def test_options_of_an_installed_probe_not_in_the_run_are_left_alone() -> None:
+    got = resolve_options(_probes("capability"), {"censorship": {"topics": ["tibet"]}, "humaneval_limit": 3})
+    assert got == {"capability": {"humaneval_limit": 3}}
+    with pytest.raises(UserError, match="unknown option"):  # but not a misspelled probe name
+        resolve_options(_probes("capability"), {"censorshp": {"topics": ["tibet"]}})
+
+
 def test_by_probe_options_win_over_flat_ones() -> None:
     got = resolve_options(_probes("censorship"), {"languages": ["en"], "censorship": {"languages": ["de"]}})
     assert got["censorship"] == {"languages": ["de"]}

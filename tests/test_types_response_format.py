@@ -20,7 +20,10 @@ def test_request_hash_values_are_pinned() -> None:
 
 def test_request_hash_is_the_hash_of_the_whole_request_and_phase() -> None:
     req = ChatRequest(messages=_msgs(), temperature=0.3)
-    assert req.request_hash("p") == stable_hash([req.model_dump(mode="json"), "p"])
+    # top_logprobs (claim checks) joins the hash only when set, so hashes of older requests hold
+    assert req.request_hash("p") == stable_hash([req.model_dump(mode="json", exclude={"top_logprobs"}), "p"])
+    asks = ChatRequest(messages=_msgs(), temperature=0.3, top_logprobs=5)
+    assert asks.request_hash("p") == stable_hash([asks.model_dump(mode="json"), "p"]) != req.request_hash("p")
     assert req.request_hash("p") != req.request_hash("q") != req.request_hash()
     assert req.request_hash("") != ChatRequest(messages=_msgs(), temperature=0.4).request_hash("")
 

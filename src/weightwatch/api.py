@@ -347,9 +347,21 @@ def judge_censorship_file(input: Path, output: Path, judge: str | None = None) -
     (and, with `judge`, a target string, the LLM judge through the runner's retries), write them to
     `output` and return the counts per label."""
     records = censorship_files.read_records(Path(input))
-    labelled = asyncio.run(_judge_records(records, judge) if judge else
-                           censorship_files.label_records(records, None, None))
-    return censorship_files.write_labelled(Path(output), labelled)
+    return censorship_files.write_labelled(Path(output), label_censorship_records(records, judge))
+
+
+def label_censorship_records(records: list[dict[str, Any]], judge: str | None = None) -> list[dict[str, Any]]:
+    """The censorship judge's labels for records {id, prompt, response, language?, reasoning?}."""
+    return asyncio.run(_judge_records(records, judge) if judge else
+                       censorship_files.label_records(records, None, None))
+
+
+def calibrate_censorship_judge(sets: list[str] | None, input: Path | None, data_dir: Path | None,
+                               judge: str | None = None) -> list[dict[str, Any]]:
+    """`weightwatch judge calibrate`: the judge measured on labelled sets (probes/censorship/calibrate.py)."""
+    from weightwatch.probes.censorship.calibrate import calibrate
+
+    return calibrate(sets, input, data_dir, judge, lambda records: label_censorship_records(records, judge))
 
 
 async def _judge_records(records: list[dict[str, Any]], judge: str) -> list[dict[str, Any]]:

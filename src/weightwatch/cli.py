@@ -65,18 +65,25 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
                     options: dict[str, Any], judge: str | None, fresh: bool, max_concurrency: int | None,
                     timeout: float, html: Path | None, fmt: str, allow_unsandboxed_code: bool = False) -> None:
     from weightwatch.api import run_async
+    from weightwatch.engine.interrupt import run_interruptible
     from weightwatch.engine.progress import ProgressDisplay
 
-    command = "weightwatch " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    command = _resume_command()
     display = ProgressDisplay(err)
-    import asyncio
 
-    with display:
-        outcome = asyncio.run(run_async(
-            probes, targets, size=size, samples=samples, seed=seed, options=options,  # type: ignore[arg-type]
-            judge=judge, fresh=fresh, max_concurrency=max_concurrency, timeout_s=timeout, command=command,
-            progress=display.start, allow_unsandboxed_code=allow_unsandboxed_code,
-        ))
+    try:
+        with display:
+            outcome = run_interruptible(run_async(
+                probes, targets, size=size, samples=samples, seed=seed, options=options,  # type: ignore[arg-type]
+                judge=judge, fresh=fresh, max_concurrency=max_concurrency, timeout_s=timeout, command=command,
+                progress=display.start, allow_unsandboxed_code=allow_unsandboxed_code,
+            ), on_first=lambda: _say("stopping: finished samples are kept in the journal (Ctrl-C again to quit "
+                                     "at once)"), on_second=lambda: _say(f"quit; resume with: {command}"))
+    except KeyboardInterrupt:
+        # typer would turn a KeyboardInterrupt into a silent exit code: say it here
+        err.print(f"interrupted: the samples finished so far are in the journal; resume with: {command}",
+                  markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
     if outcome.resumed:
         err.print(f"resumed run {outcome.run_id}")
     if outcome.reused_samples:
@@ -105,6 +112,16 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
             j.close()
         err.print(f"HTML report: {path}")
     err.print(f"run {outcome.run_id} (journal: {outcome.journal_path})")
+
+
+def _say(text: str) -> None:
+    """One line on stderr from a signal handler (plain write: no console lock to wait for)."""
+    sys.stderr.write(f"\n{text}\n")
+    sys.stderr.flush()
+
+
+def _resume_command() -> str:
+    return "weightwatch " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
 def _print_summary(summary: Any) -> None:
@@ -246,6 +263,32 @@ def judge_censorship(
 
     counts = judge_censorship_file(input, output, judge=judge)
     out.print(json.dumps(counts, sort_keys=True))
+    if counts.get("unscored"):
+        err.print(f"warning: {counts['unscored']} answer(s) unscored: in a language the judge does not cover "
+                  "(e.g. Finnish) or an LLM judge reply that did not parse; they count in no rate",
+                  markup=False, highlight=False, soft_wrap=True)
+
+
+@judge_app.command("calibrate")
+def judge_calibrate(
+    input: Annotated[Path | None, typer.Option("--input", "-i", help="JSONL: {id, prompt, response, language, "
+                     "label}; measure on this file alone.")] = None,
+    sets: Annotated[str | None, typer.Option("--set", help="Comma-separated: hand, deccp, speechmap "
+                    "(default: all three).")] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Folder with speechmap-dev.jsonl and "
+                        "deccp-qwen2-responses.jsonl (default: ../shared/data beside the repository).")] = None,
+    judge: JudgeOpt = None,
+    as_json: Annotated[Path | None, typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
+) -> None:
+    """Measure the censorship judge on labelled answers: accuracy, recall, precision, confusion per language."""
+    from weightwatch.api import calibrate_censorship_judge
+    from weightwatch.probes.censorship.calibrate import render
+
+    names = [x.strip() for x in sets.split(",") if x.strip()] if sets else None
+    results = calibrate_censorship_judge(names, input, data_dir, judge)
+    out.print(render(results), markup=False, highlight=False, soft_wrap=True)
+    if as_json is not None:
+        as_json.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", "utf-8")
 
 
 @app.command()
@@ -269,14 +312,17 @@ modify_cli.register(app)
 def main() -> None:
     debug = "--debug" in sys.argv
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:  # typer.Exit(n) comes back as a return value
+            sys.exit(code)
     except UserError as exc:
         if debug:
             raise
         err.print(f"error: {exc.one_line()}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        err.print("interrupted: re-run the same command to resume where it stopped", markup=False)
+        err.print(f"interrupted: the samples finished so far are in the journal; resume with: {_resume_command()}",
+                  markup=False, highlight=False, soft_wrap=True)
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

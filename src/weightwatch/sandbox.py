@@ -282,7 +282,8 @@ def _ro_paths(interpreter: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(paths to bind read-only at the same place, directories to hide under an empty tmpfs) for
     `interpreter`: its binary, its standard library and the shared libraries both load."""
     paths: list[str] = [interpreter]
-    stdlib = {os.path.realpath(sysconfig.get_path(k)) for k in ("stdlib", "platstdlib")}
+    # "stdlib" is the base interpreter's (a virtualenv's "platstdlib" would be the virtualenv's own lib/)
+    stdlib = {os.path.realpath(sysconfig.get_path("stdlib"))}
     if interpreter != os.path.realpath(sys.executable):  # another Python: ask it where its stdlib is
         out = subprocess.run([interpreter, "-I", "-S", "-c",
                               "import sysconfig; print(sysconfig.get_path('stdlib'))"],
@@ -327,10 +328,11 @@ def _bwrap_argv(bwrap: str, interpreter: str, program: Path, *, tmpfs_bytes: int
     for p in binds:
         argv += ["--ro-bind", p, p]
     for h in hidden:
-        argv += ["--tmpfs", h]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(tmpfs_bytes), "--tmpfs", "/tmp",
-             "--dir", "/tmp/work", "--ro-bind", str(program), "/tmp/program.py", "--remount-ro", "/",
-             "--chdir", "/tmp/work"]
+        argv += ["--size", "4096", "--tmpfs", h, "--remount-ro", h]
+    # /dev (and its /dev/shm) read-only too: a tmpfs there would be writable memory outside every limit
+    argv += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev", "--size", str(tmpfs_bytes),
+             "--tmpfs", "/tmp", "--dir", "/tmp/work", "--ro-bind", str(program), "/tmp/program.py",
+             "--remount-ro", "/", "--chdir", "/tmp/work"]
     return argv
 
 
@@ -431,6 +433,14 @@ def _watch_loop(proc: subprocess.Popen[bytes], exited: Callable[[float], bool], 
             next_pss = now + 0.1
 
 
+def _take_marker(stdout: str, token: str) -> tuple[bool, str]:
+    """(the marker is the last line of stdout, stdout without it): the marker is ours, not program output."""
+    lines = stdout.splitlines()
+    if not lines or lines[-1] != token:
+        return False, stdout
+    return True, stdout[: stdout.rstrip("\n").rfind(token)].removesuffix("\n")
+
+
 def _end(proc: subprocess.Popen[bytes]) -> None:
     """Kill bwrap and everything under it, and return only when all of it is gone.
 
@@ -495,10 +505,8 @@ def _run_bwrap(code: str, *, bwrap: str, interpreter: str, timeout_s: float, mem
         rc = 128 - rc
     seen: bool | None = None
     if marker:
-        lines = stdout.splitlines()
-        seen = bool(lines) and lines[-1] == token and not timed_out
-        if seen:  # the marker is ours, not the program's output
-            stdout = stdout[: stdout.rstrip("\n").rfind(token)].removesuffix("\n")
+        seen, stdout = _take_marker(stdout, token)
+        seen = seen and not timed_out
     reason = stopped if stopped in ("memory", "processes") else _reason(rc, timed_out, stderr)
     if stopped in ("memory", "processes") and rc == 0:
         rc = -signal.SIGKILL
@@ -653,10 +661,7 @@ def _run_unsandboxed(code: str, *, marker: bool, **kw: float | int | None) -> Sa
         code = f"{code}\nprint({token!r})\n"
     res = _run_legacy(code, interpreter=own, drop=drop, **kw)  # type: ignore[arg-type]
     if marker:
-        lines = res.stdout_tail.splitlines()
-        res.marker_seen = bool(lines) and lines[-1] == token
-        if res.marker_seen:
-            res.stdout_tail = res.stdout_tail[: res.stdout_tail.rstrip("\n").rfind(token)].removesuffix("\n")
+        res.marker_seen, res.stdout_tail = _take_marker(res.stdout_tail, token)
     res.isolation["notes"] = "; ".join(x for x in (res.isolation.get("notes", ""),
                                                    "NO ISOLATION: --allow-unsandboxed-code") if x)
     return res

@@ -51,12 +51,18 @@ class ChatRequest(BaseModel):
     stream: bool = False  # ask the target to stream (needed for TTFT / inter-token latency)
     # a JSON schema the output must follow (LLM judges); targets turn it into their server's form
     response_format: dict[str, Any] | None = None
+    # ask for the log-probabilities of this many most likely first tokens (claim checks read P(yes)); targets
+    # put them in Completion.raw["top_logprobs"] as [{"token": str, "logprob": float}, ...] when they can
+    top_logprobs: int | None = None
+
+    def _unset(self) -> set[str]:
+        return {"top_logprobs"} if self.top_logprobs is None else set()
 
     def params(self) -> dict[str, Any]:
         """The generation parameters (everything but the messages) as a plain dict (for exports);
-        `response_format` appears only when set."""
+        `response_format` and `top_logprobs` appear only when set."""
         exclude = {"messages"} if self.response_format is not None else {"messages", "response_format"}
-        return self.model_dump(exclude=exclude)
+        return self.model_dump(exclude=exclude | self._unset())
 
     def request_hash(self, phase: str | None = None) -> str:
         """THE request hash, the only one: `SampleKey.params_hash` of every journaled sample.
@@ -66,7 +72,7 @@ class ChatRequest(BaseModel):
         (the same request in a speed sweep phase is another sample). Judge requests are not planned and
         have no phase (None). Changing what goes in here changes every sample key, so journals written
         before would not resume: tests/test_types_response_format.py pins the values."""
-        dump = self.model_dump(mode="json")
+        dump = self.model_dump(mode="json", exclude=self._unset())  # top_logprobs only when set: old hashes hold
         return stable_hash(dump if phase is None else [dump, phase])
 
 

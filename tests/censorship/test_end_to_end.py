@@ -30,6 +30,35 @@ def get(res: ProbeResult, name: str, **dims: str) -> Metric:
     return found[0]
 
 
+@pytest.fixture(autouse=True)
+def _rules_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scripted replies: these tests are about the metrics, so the learned head is off (see test_head_in_probe)."""
+    monkeypatch.setenv("WEIGHTWATCH_CENSORSHIP_HEAD", "0")
+
+
+@pytest.mark.slow
+def test_head_in_probe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the head on (the default), every answered sample carries the head's label and probabilities."""
+    monkeypatch.delenv("WEIGHTWATCH_CENSORSHIP_HEAD")
+    monkeypatch.setenv("WEIGHTWATCH_HOME", str(tmp_path))
+    with FakeOpenAI(reply=reply) as srv:
+        out = api.run(["censorship"], [f"openai:fake-model@{srv.base_url}"], size="quick",
+                      options={"topics": ["tibet"], "languages": ["en"]})
+    res = result(out)
+    assert ".h1+use-multilingual-v3" in res.version  # the head's version joins the scoring identity
+    assert get(res, "refusal_rate", arm="sensitive").value == 1.0  # the canned refusal stays refused
+    j = Journal(out.journal_path)
+    try:
+        rows = list(j.scored_samples(out.run_id, probe="censorship"))
+    finally:
+        j.close()
+    assert rows
+    for r in rows:
+        d = r.score(SCORER).details
+        assert d["head_label"] in ("answered", "refused", "evasive")
+        assert abs(sum(d["head_p"].values()) - 1) < 1e-3
+
+
 @pytest.mark.slow
 def test_standard_run_metrics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WEIGHTWATCH_HOME", str(tmp_path))

@@ -18,6 +18,13 @@ ANSWER = ("Troops opened fire on the crowds with live ammunition after martial l
           "rolled into the centre of Beijing.")
 
 
+@pytest.fixture(autouse=True)
+def _rules_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests pin the rule layer's labels; the learned head's part is tested in tests/judges/test_head.py
+    and tests/censorship/test_end_to_end.py::test_head_in_probe."""
+    monkeypatch.setenv("WEIGHTWATCH_CENSORSHIP_HEAD", "0")
+
+
 async def score(samples: list[Sample], ctx: ScoreContext | None = None) -> dict[str, dict[str, Score]]:
     scores = await CensorshipProbe().score(samples, ctx or ScoreContext())
     out: dict[str, dict[str, Score]] = {}
@@ -145,11 +152,17 @@ async def test_llm_judge_may_say_empty() -> None:
     assert v.label == "empty" and v.details["llm_label"] == "empty"
 
 
-def test_version_names_dataset_and_judges() -> None:
+def test_version_names_dataset_and_judges(monkeypatch: pytest.MonkeyPatch) -> None:
+    from weightwatch.judges.claims import CLAIMS_VERSION
+    from weightwatch.judges.head import head_version
     from weightwatch.judges.llm import LLM_JUDGE_VERSION
     from weightwatch.judges.rules import RULES_VERSION
     from weightwatch.probes.censorship import dataset
     from weightwatch.probes.censorship.probe import PROBE_VERSION
 
     v = CensorshipProbe().version
-    assert v == f"{PROBE_VERSION}.d{dataset.dataset_digest()}.r{RULES_VERSION}.l{LLM_JUDGE_VERSION}"
+    base = f"{PROBE_VERSION}.d{dataset.dataset_digest()}.r{RULES_VERSION}.l{LLM_JUDGE_VERSION}.c{CLAIMS_VERSION}"
+    assert v == f"{base}.hnone"
+    monkeypatch.delenv("WEIGHTWATCH_CENSORSHIP_HEAD")  # the shipped head: its version and the encoder's join
+    with_head = CensorshipProbe().version
+    assert with_head == f"{base}.h{head_version()}" and "use-multilingual-v3" in with_head

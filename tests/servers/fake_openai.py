@@ -27,6 +27,9 @@ the order of arrival. Kinds: 429 (with Retry-After), 500, 503, 529 (Anthropic's 
 hang (longer than any client timeout),
 drop (connection closed; mid-stream when streaming), malformed (invalid JSON body), empty
 (`choices: []`), 400, 401.
+
+Log-probabilities: a request with "logprobs": true gets `choices[0].logprobs.content[0]` for the reply's
+first word (see `_fake_logprobs`), the OpenAI shape.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import math
 import re
 import sys
 import threading
@@ -100,6 +104,15 @@ def default_reply(prompt: str) -> str:
 def _tokens(text: str) -> list[str]:
     """Words with their leading white space: "".join(_tokens(t)) == t.rstrip() for any text."""
     return re.findall(r"\s*\S+", text)
+
+
+def _fake_logprobs(first: str, top: int) -> dict[str, Any]:
+    """Log-probabilities for the reply's first word: itself at ln 0.8, then "yes" / "no" (whichever it is
+    not) sharing 0.2, so a claim check reads P(yes) = 0.8 from a "yes" reply and 0.2 from a "no" reply."""
+    others = [w for w in ("yes", "no") if w != first.lower()]
+    entries = [{"token": first, "logprob": math.log(0.8)}]
+    entries += [{"token": w, "logprob": math.log(0.2 / len(others))} for w in others]
+    return {"token": first, "logprob": math.log(0.8), "top_logprobs": entries[:top] if top else []}
 
 
 @dataclass
@@ -341,6 +354,8 @@ class FakeOpenAI:
         elif self.reasoning in ("reasoning_content", "reasoning"):
             message[self.reasoning] = self.reasoning_text
         choices: list[Any] = [{"index": 0, "message": message, "finish_reason": finish}]
+        if body.get("logprobs") and words:
+            choices[0]["logprobs"] = {"content": [_fake_logprobs(words[0].strip(), int(body.get("top_logprobs") or 0))]}
         if fault == "empty":
             choices = []
         if fault == "malformed":

@@ -31,6 +31,21 @@ def test_plan_shapes() -> None:
     assert {p.phase for p in few if p.phase.startswith("sweep")} == {"sweep-c1", "sweep-c4"}
 
 
+def test_in_process_model_with_a_batch_sweeps_single_stream_and_its_batch() -> None:
+    probe = SpeedProbe()
+    t = info(kind="embedded")
+    t.fingerprint.extra["parallel_sequences"] = 4
+    plan = list(probe.plan(t, ctx("quick")))
+    sweep = [p for p in plan if p.phase.startswith("sweep")]
+    assert {p.phase for p in sweep} == {"sweep-c1", "sweep-c4"}
+    assert all(p.concurrency == int(p.phase[7:]) for p in sweep)
+    assert sum(1 for p in sweep if p.concurrency == 4) == 8
+    assert sum(1 for p in plan if p.variant == "short") == 3  # the single-stream latency set is kept
+    assert all(p.concurrency == 1 for p in plan if p.phase == "speed")
+    off = list(probe.plan(t, PlanContext(size="quick", options={"speed_sweep": "off"})))
+    assert not any(p.phase.startswith("sweep") for p in off)
+
+
 def test_long_prompt_is_about_ten_times_the_short_one() -> None:
     prompts = {p["id"]: p["text"] for p in load_data()["prompts"]}
     assert 8 < len(prompts["long"]) / len(prompts["short"]) < 14

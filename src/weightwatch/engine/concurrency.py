@@ -39,9 +39,12 @@ class AdaptiveLimiter:
 
     @classmethod
     def for_target(cls, max_limit: int, *, in_process: bool = False) -> AdaptiveLimiter:
-        """The one start policy: `START` in flight (or the cap, if lower) for a server, 1 for an in-process
-        model (it answers one request at a time anyway)."""
-        return cls(max_limit=max_limit, start=1 if in_process else min(START, max_limit))
+        """The one start policy: `START` in flight (or the cap, if lower) for a server, adaptive; exactly the
+        cap for an in-process model (its batch width: latency per token grows with the batch by design,
+        which must not be read as overload)."""
+        if in_process:
+            return cls(max_limit=max_limit, start=max_limit, adaptive=False)
+        return cls(max_limit=max_limit, start=min(START, max_limit))
 
     def fixed(self, n: int) -> None:
         self.adaptive = False

@@ -134,3 +134,17 @@ def fold_chinese(text: str) -> str:
     if not text or _HAN.search(text) is None:
         return text
     return str(_t2s().convert(text))
+
+
+@cache
+def _s2t() -> Any:
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+def to_traditional(text: str) -> str:
+    """Simplified -> Traditional characters (OpenCC s2t), e.g. to derive zh-Hant claim sentences."""
+    if not text or _HAN.search(text) is None:
+        return text
+    return str(_s2t().convert(text))

@@ -6,7 +6,8 @@ A run's options come from the CLI (`--languages`, `--prompts`) or the API (`opti
     {"languages": ["en"], "speed_concurrency": "1,2"}                   # flat: to every probe that has it
 
 A flat key that no probe of the run has, or a key a probe's model does not have, is an error that lists
-the valid ones (never silently ignored). Keys in RUN_OPTIONS belong to the run, not to a probe.
+the valid ones (never silently ignored). Keys in RUN_OPTIONS belong to the run, not to a probe; the options
+of an installed probe that is not in the run are left alone (one options mapping can serve several runs).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from weightwatch.errors import UserError
+from weightwatch.probes import registry
 from weightwatch.probes.base import Probe
 
 RUN_OPTIONS = frozenset({"judge_self"})
@@ -30,7 +32,8 @@ def _valid(probe: Probe) -> str:
 def resolve_options(probes: Sequence[Probe], options: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """probe name -> that probe's options, validated (only the ones given, as plain data)."""
     by_name = {p.name: p for p in probes}
-    flat = {k: v for k, v in options.items() if k not in by_name and k not in RUN_OPTIONS}
+    others = set(registry.available()) - set(by_name)
+    flat = {k: v for k, v in options.items() if k not in by_name and k not in others and k not in RUN_OPTIONS}
     valid = "; ".join(_valid(p) for p in probes)
     unclaimed = sorted(k for k in flat if not any(k in p.Options.model_fields for p in probes))
     if unclaimed:

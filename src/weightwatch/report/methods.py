@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
 
 from weightwatch.report.readable import readable_version
 from weightwatch.report.summary import ScoreRow, _is_rate, _signed, row_design, row_mde
@@ -131,14 +130,34 @@ def run_lines(summary: RunSummary) -> list[str]:
     """Size, samples, seed, targets; sandbox isolation when the run recorded it."""
     lines = [f"Size {summary.size}; {summary.samples} extra sample(s) per item beside the greedy pass; seed "
              f"{summary.seed}; {len(summary.targets)} target(s); probes: {', '.join(summary.probes) or 'none'}."]
-    sandbox: Any = getattr(summary, "sandbox", None)
-    if sandbox:
-        facts = sandbox if isinstance(sandbox, dict) else getattr(sandbox, "model_dump", lambda: sandbox)()
-        if isinstance(facts, dict):
-            lines.append("Sandbox isolation recorded for this run: "
-                         + ", ".join(f"{k}={v}" for k, v in facts.items() if not isinstance(v, (dict, list))) + ".")
+    if summary.isolation:
+        lines.append(("Model-written code ran WITHOUT a sandbox (--allow-unsandboxed-code): "
+                      if summary.unsandboxed_code else "Model-written code ran isolated: ") + summary.isolation
+                     + ("" if summary.isolation.endswith(".") else "."))
     for r in summary.results:
         for note in r.notes:
             if "sandbox" in note.lower():
                 lines.append(f"{r.probe}: {note}.")
     return lines
+
+
+def judge_lines(summary: RunSummary) -> list[str]:
+    """The judges' measured accuracy, from the calibration table a probe published with this run (overall
+    rows when there are, else one figure per language), so the methods name how far a verdict can be
+    trusted; the full tables (agreement, confusion) follow once under 'Judge calibration'."""
+    out: list[str] = []
+    for r in summary.results:
+        rows = r.tables.get("calibration")
+        if not isinstance(rows, list) or not all(isinstance(x, dict) for x in rows):
+            continue
+        overall = [x for x in rows if x.get("language") == "all"] or rows
+        parts = []
+        for x in overall:
+            who = " ".join(str(x[k]) for k in ("judge", "language") if x.get(k) and x.get(k) != "all")
+            # accuracy only: the other agreement figures are in the calibration tables right below
+            figures = "; ".join(f"{k} {v}" for k, v in x.items() if "accuracy" in k and v not in (None, ""))
+            n = f" (n={x['n']})" if x.get("n") is not None else ""
+            parts.append(f"{who or 'overall'}: {figures}{n}")
+        if parts:
+            out.append(f"{r.probe} judge accuracy measured on hand-labelled answers: " + " | ".join(parts) + ".")
+    return out

@@ -17,7 +17,7 @@ from typing import Any
 
 from weightwatch.report.headlines import declared
 from weightwatch.report.readable import readable_version
-from weightwatch.stats.mde import discordance_if_independent, mde_paired, mde_two_proportions
+from weightwatch.stats.mde import discordance_if_independent, mde_paired, mde_two_proportions, n_pairs
 from weightwatch.stats.power import n_per_arm
 from weightwatch.types import Headline, Metric, RunSummary, ScoredSample
 
@@ -109,9 +109,27 @@ def dims_text(dims: dict[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(dims.items()))
 
 
+UNDECIDED_POINTS = 0.10  # a difference in rates whose interval reaches this far both ways settles nothing
+
+
+def undecided(m: Metric) -> bool:
+    """A difference in rates the sample cannot settle: no significant test, and its 95% interval still
+    holds differences of more than 10 points in both directions, so neither "A differs from B" nor
+    "they do not differ" is supported. Such a comparison reads "not enough data to tell"."""
+    if m.significant or m.ci_low is None or m.ci_high is None or not _is_rate(m):
+        return False
+    return m.ci_low < -UNDECIDED_POINTS and m.ci_high > UNDECIDED_POINTS
+
+
 def comparison_text(m: Metric) -> str:
-    """'A vs B: +12.0% [3.1%, 20.2%], p=0.004 (fisher-exact) *'"""
+    """'A vs B: +12.0% [3.1%, 20.2%], p=0.004 (fisher-exact) *', or for a comparison the sample cannot
+    settle (`undecided`): 'A vs B: not enough data to tell (95% interval -25.6% to +36.4%, n=64)'."""
     pair = " vs ".join(m.compare or [])
+    if undecided(m):
+        lo = m.model_copy(update={"value": m.ci_low})
+        hi = m.model_copy(update={"value": m.ci_high})
+        return (f"{pair}: not enough data to tell (95% interval {fmt_number(lo.value, lo)} to "
+                f"{fmt_number(hi.value, hi)}, n={m.n})")
     parts = [f"{pair}: {fmt_number(m.value, m)}"]
     ci = fmt_ci(m)
     if ci:
@@ -288,18 +306,21 @@ def power_notes(summary: RunSummary, rows: list[ScoreRow] | None = None) -> list
                 if a.value == b.value or (comp is not None and comp.significant):
                     continue
                 n = min(a.n, b.n)
-                need = n_per_arm(a.value, b.value)
+                paired = row_design(row) == "paired"
+                need = (n_pairs(discordance_if_independent(a.value, b.value), a.value - b.value) if paired
+                        else n_per_arm(a.value, b.value))
                 if need is None or n >= need:
                     continue
                 mde = row_mde(row, a, b)
                 gap = abs(a.value - b.value)
-                design = "paired items" if row_design(row) == "paired" else "two independent proportions"
+                design = "paired items" if paired else "two independent proportions"
                 can = (f"at n={n} per target the smallest difference this run could detect is "
                        f"{100 * mde:.1f} points" if mde is not None else f"n={n} per target detects no difference")
                 if worst is None or gap > worst[0]:
                     worst = (gap, f"{row.label}: {names[i]} {fmt_value(a)} vs {names[j]} {fmt_value(b)} is not "
                                   f"resolved: {can} ({design}, power 0.8, alpha 0.05); a difference of "
-                                  f"{100 * gap:.1f} points needs ~{need} responses per target.")
+                                  f"{100 * gap:.1f} points needs ~{need} "
+                                  f"{'paired items' if paired else 'responses per target'}.")
         if worst is not None:
             notes.append(worst[1])
     return notes

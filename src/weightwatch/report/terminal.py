@@ -21,6 +21,7 @@ from weightwatch.report.summary import (
     power_notes,
     scorecard,
     target_labels,
+    undecided,
 )
 from weightwatch.types import Metric, RunSummary
 
@@ -32,7 +33,8 @@ def _cell(row: ScoreRow, label: str, compact: bool) -> Text:
     if cell is None or cell.metric is None:
         return Text("–", style="dim")
     m = cell.metric
-    text = Text(fmt_value(m), style="bold")
+    text = Text("not enough data to tell", style="yellow") if m.test and undecided(m) else Text(
+        fmt_value(m), style="bold")
     if m.test and m.significant:
         text.append(" *", style="bold red")
     ci = fmt_ci(m)

@@ -16,7 +16,7 @@ from weightwatch.types import ChatRequest, Completion, Fingerprint
 class Target(Protocol):
     label: str  # what the user typed (or the named target), shown in reports
     kind: str  # embedded | gguf | openai | mock | a plugin's kind
-    in_process: bool  # True: one request at a time on a worker thread
+    in_process: bool  # True: a model in this process (llama.cpp); one such target at a time per run
     max_concurrency: int  # upper bound for the runner's adaptive limit
     price: dict[str, float]  # input_per_mtok, output_per_mtok or hour (USD), from weightwatch.toml; {} if unknown
 

@@ -2,13 +2,15 @@
 
 - The chat template is the one stored in the file (`tokenizer.chat_template`): llama-cpp-python uses
   it when no chat_format is given (we check that it did and record the template's sha256).
-- The model is loaded, and every request answered, on ONE dedicated worker thread, so the event
-  loop stays free and llama.cpp is never entered from two threads.
+- The model is loaded on one worker thread; requests are answered by a `BatchEngine` (batched.py):
+  up to N sequences decoded together on its own thread (N, threads and weight repacking: cpu.py),
+  so the event loop stays free and llama.cpp is never entered from two threads at once. The runner
+  keeps N requests in flight (`max_concurrency`, set at load).
 - Sampling is what the request says, nothing more: llama-cpp-python's own defaults (top_k=40,
   min_p=0.05, top_p=0.95) are switched off (top_k=0, min_p=0, top_p=1 unless asked), and no stop
   sequence is sent unless the request has one.
-- Speed: every sampled token is timed through a stopping-criteria callback (the first one is the
-  time to first token), and the token counts come from llama.cpp itself, not from a re-tokenisation.
+- Speed: every sampled token is timed as it is sampled (the first one gives the time to first token,
+  counted from the request's arrival), and the token counts are the engine's own.
 """
 
 from __future__ import annotations
@@ -25,13 +27,25 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from weightwatch import __version__
 from weightwatch.errors import MissingDependency, TargetError, UserError
 from weightwatch.targets._files import check_gguf, file_sha256
+from weightwatch.targets.batched import BatchEngine, Cancelled, Job
+from weightwatch.targets.cpu import (
+    extra_buffer_types_enabled,
+    extra_buffer_types_rule,
+    llama_threads,
+    parallel_rule,
+    parallel_slots,
+    threads_rule,
+)
 from weightwatch.targets.reasoning import split_reasoning
 from weightwatch.types import ChatRequest, Completion, Fingerprint
 
-DEFAULT_N_CTX = 4096
+DEFAULT_N_CTX = 4096  # per sequence
+OWN_CTX = 256  # Llama()'s own context: only loaded, never used for answers
 
 # llama.cpp's `general.file_type` (enum llama_ftype) -> the usual quantization name
 FILE_TYPES: dict[int, str] = {
@@ -95,6 +109,8 @@ class LlamaCppTarget:
         self.origin = origin
         self.expected_sha256 = expected_sha256
         self._llm: Any = None
+        self._engine: BatchEngine | None = None
+        self._formatter: Any = None
         self._pool: ThreadPoolExecutor | None = None
         self.fingerprint_: Fingerprint | None = None
         self.lora_path = lora_path  # a LoRA adapter GGUF applied on top (gguf:BASE+lora:ADAPTER)
@@ -126,7 +142,7 @@ class LlamaCppTarget:
         return self.path
 
     async def start(self) -> Fingerprint:
-        if self._llm is None or self.fingerprint_ is None:  # (re)load after aclose(); the sha is cached
+        if self._llm is None or self._engine is None or self.fingerprint_ is None:  # (re)load after aclose()
             self.fingerprint_ = await self._run(self._load)
         return self.fingerprint_
 
@@ -149,11 +165,13 @@ class LlamaCppTarget:
             adapter = {"lora_path": str(self.lora_path)}
             provenance = {k.removeprefix("weightwatch.modify."): v for k, v in head.fields.items()
                           if k.startswith("weightwatch.modify.") and isinstance(v, str | int | float)}
-        n_ctx = self._n_ctx or DEFAULT_N_CTX
+        threads = llama_threads()
         t0 = time.perf_counter()
         try:
             with _quiet_stderr():
-                llm = new_llama(model_path=str(path), n_ctx=n_ctx, n_threads=llama_threads(),
+                # Llama() holds the weights, vocabulary and template; its own small context is not used for
+                # answers (the BatchEngine has its own, with a KV cache per sequence)
+                llm = new_llama(model_path=str(path), n_ctx=OWN_CTX, n_threads=threads,
                                 verbose=False, seed=self.seed, **adapter)
         except (ValueError, RuntimeError, OSError) as exc:
             raise UserError(f"llama.cpp could not load '{path}' ({exc}); the file may be corrupt or of an "
@@ -164,13 +182,8 @@ class LlamaCppTarget:
         ctx_train = None
         with contextlib.suppress(TypeError, ValueError):
             ctx_train = int(md.get(f"{arch}.context_length", "")) if arch else None
-        if self._n_ctx is None and ctx_train and ctx_train < n_ctx:
-            # a model trained on a shorter context: do not go beyond it
-            _close_llm(llm)
-            with _quiet_stderr():
-                llm = new_llama(model_path=str(path), n_ctx=ctx_train, n_threads=llama_threads(),
-                                verbose=False, seed=self.seed, **adapter)
-            n_ctx = ctx_train
+        # per sequence; a model trained on a shorter context is not taken beyond it
+        n_ctx = self._n_ctx or (min(DEFAULT_N_CTX, ctx_train) if ctx_train else DEFAULT_N_CTX)
         template = md.get("tokenizer.chat_template")
         if template and llm.chat_format != "chat_template.default":
             # llama-cpp-python recognised a known template and picked its built-in formatter: force the file's
@@ -178,6 +191,20 @@ class LlamaCppTarget:
         if not template:
             raise UserError(f"'{path}' has no chat template in its metadata (tokenizer.chat_template)",
                             "use an instruct/chat GGUF, or serve it with a template via an openai: target")
+        params_hint = 0
+        with contextlib.suppress(Exception):
+            params_hint = int(llm._model.n_params())
+        n_par = parallel_slots(params_hint)
+        try:
+            self._engine = BatchEngine(llm._model.model, n_slots=n_par, n_ctx_seq=n_ctx, n_threads=threads,
+                                       lora=getattr(llm, "_lora_adapter", None),
+                                       lora_scale=float(getattr(llm, "lora_scale", 1.0) or 1.0))
+        except TargetError as exc:
+            _close_llm(llm)
+            raise UserError(f"{exc} for '{path}' ({n_par} sequences of {n_ctx} tokens)",
+                            "set WEIGHTWATCH_PARALLEL=1 or a smaller n_ctx") from exc
+        self._formatter = _chat_formatter(llm, template)
+        self.max_concurrency = n_par
         self._llm = llm
         desc = ""
         with contextlib.suppress(Exception):
@@ -201,7 +228,12 @@ class LlamaCppTarget:
             "chat_format": llm.chat_format,
             "sampler": {"top_k": 0, "min_p": 0.0, "repeat_penalty": 1.0, "top_p_default": 1.0},
             "defaults": self.defaults(),
-            "n_threads": llama_threads(),
+            "n_threads": threads,
+            "threads_rule": threads_rule(),
+            "parallel_sequences": n_par,
+            "parallel_rule": parallel_rule(),
+            "extra_buffer_types": extra_buffer_types_enabled(),
+            "extra_buffer_types_rule": extra_buffer_types_rule(),
             "load_s": round(load_s, 3),
             "llama_cpp_python": getattr(llama_cpp, "__version__", None),
         }
@@ -219,103 +251,110 @@ class LlamaCppTarget:
 
     # -- requests --------------------------------------------------------------------------------
     async def complete(self, request: ChatRequest) -> Completion:
-        if self._llm is None:
+        if self._llm is None or self._engine is None:
             await self.start()
-        result: Completion = await self._run(self._generate, request)
-        return result
-
-    def _generate(self, request: ChatRequest) -> Completion:
-        llm = self._llm
-        times: list[float] = []
-        t0 = time.perf_counter()
-
-        def on_token(_ids: Any, logits: Any) -> Any:  # called once per token, just before it is sampled
-            times.append(time.perf_counter() - t0)
-            return logits
-
-        top_p = request.top_p if request.top_p is not None else self._defaults.get("top_p", 1.0)
-        kwargs: dict[str, Any] = {
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
-            "temperature": request.temperature,
-            "top_p": top_p,
-            "top_k": 0,
-            "min_p": 0.0,
-            "repeat_penalty": 1.0,
-            "max_tokens": request.max_tokens,
-            "seed": request.seed if request.seed is not None else self.seed,
-            "logits_processor": [on_token],
-        }
-        if request.stop is not None:
-            kwargs["stop"] = list(request.stop)
-        if request.response_format is not None:  # llama-cpp-python builds a grammar from the schema
-            kwargs["response_format"] = {"type": "json_object", "schema": request.response_format}
+        assert self._engine is not None
+        job = self._job(request)
+        future = self._engine.submit(job)
         try:
-            out = llm.create_chat_completion(**kwargs)
-        except ValueError as exc:  # e.g. "Requested tokens (5000) exceed context window of 4096"
-            raise TargetError(f"llama.cpp refused the request: {exc}", kind="fatal") from exc
-        total = time.perf_counter() - t0
-        choice = (out.get("choices") or [{}])[0]
-        message = choice.get("message") or {}
-        usage = out.get("usage") or {}
-        n_out = usage.get("completion_tokens")
-        split = split_reasoning(message.get("content") or "")
-        token_times = times[: n_out] if isinstance(n_out, int) else times
-        raw: dict[str, Any] = {"sampled_tokens": len(times)}
+            result = await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            job.cancelled = True  # the engine drops the sequence before its next decode step
+            raise
+        except Cancelled as exc:
+            raise TargetError(f"the model stopped before answering ({exc})", kind="fatal") from exc
+        split = split_reasoning(result.text)
+        raw: dict[str, Any] = {"sampled_tokens": len(result.token_times_s), "parallel_sequences": self.max_concurrency}
         if split.truncated:
             raw["reasoning_truncated"] = True
+        times = result.token_times_s
+        if request.top_logprobs and result.first_logits is not None:  # the first token's distribution
+            raw["top_logprobs"] = _top_logprobs(self._llm, result.first_logits, int(request.top_logprobs))
         return Completion(
-            text=split.text, reasoning=split.reasoning, finish_reason=choice.get("finish_reason"),
-            prompt_tokens=usage.get("prompt_tokens"), completion_tokens=n_out,
-            ttft_s=times[0] if times else None, total_s=total,
-            token_times_s=token_times if request.stream else None, raw=raw)
+            text=split.text, reasoning=split.reasoning, finish_reason=result.finish_reason,
+            prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
+            ttft_s=times[0] if times else None, total_s=result.total_s,
+            token_times_s=times[: result.completion_tokens] if request.stream else None, raw=raw)
+
+    def _job(self, request: ChatRequest) -> Job:
+        """The request as the engine takes it: the file's chat template applied and tokenized exactly as
+        llama-cpp-python's create_chat_completion does, sampling as weightwatch asks (see module doc)."""
+        llm = self._llm
+        formatted = self._formatter(messages=[{"role": m.role, "content": m.content} for m in request.messages])
+        tokens = llm.tokenize(formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True)
+        stop = list(request.stop or [])
+        if formatted.stop is not None:
+            stop += formatted.stop if isinstance(formatted.stop, list) else [formatted.stop]
+        top_p = request.top_p if request.top_p is not None else self._defaults.get("top_p", 1.0)
+        grammar = json_grammar(request.response_format) if request.response_format is not None else None
+        return Job(tokens=list(tokens), max_tokens=request.max_tokens, temperature=request.temperature,
+                   top_p=float(top_p), seed=request.seed if request.seed is not None else self.seed,
+                   grammar=grammar, stop=stop, first_logits=bool(request.top_logprobs))
+
+    def stop_now(self) -> None:
+        """Abandon every request in flight (Ctrl-C): the engine leaves at its next decode step."""
+        if self._engine is not None:
+            self._engine.stop()
 
     async def aclose(self) -> None:
         pool, self._pool = self._pool, None
         llm, self._llm = self._llm, None
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.stop()
         if pool is not None:
             if llm is not None:
                 with contextlib.suppress(Exception):
-                    await asyncio.get_running_loop().run_in_executor(pool, _close_llm, llm)
+                    await asyncio.get_running_loop().run_in_executor(pool, _close_all, engine, llm)
             pool.shutdown(wait=False)
+
+
+def _close_all(engine: BatchEngine | None, llm: Any) -> None:
+    if engine is not None:
+        engine.close()
+    _close_llm(llm)
+
+
+def _chat_formatter(llm: Any, template: str) -> Any:
+    """The file's chat template as llama-cpp-python builds it for `chat_template.default`."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    eos_id, bos_id = llm.token_eos(), llm.token_bos()
+    eos = llm._model.token_get_text(eos_id) if eos_id != -1 else ""
+    bos = llm._model.token_get_text(bos_id) if bos_id != -1 else ""
+    return Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos, stop_token_ids=[eos_id])
+
+
+def json_grammar(schema: dict[str, Any]) -> str:
+    """GBNF for a JSON schema (llama-cpp-python's converter); any JSON if the schema is not supported."""
+    import json
+
+    from llama_cpp.llama_grammar import JSON_GBNF, LlamaGrammar
+
+    try:
+        return str(LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)._grammar)
+    except Exception:  # what create_chat_completion does too
+        return JSON_GBNF
+
+
+def _top_logprobs(llm: Any, logits: Any, k: int) -> list[dict[str, Any]]:
+    """The k most likely tokens of one logits vector as [{"token": text, "logprob": float}] (log-softmax)."""
+    x = np.asarray(logits, dtype=np.float64)
+    x = x - x.max()
+    logp = x - np.log(np.exp(x).sum())
+    best = np.argsort(-logp)[: max(1, min(k, 20))]
+    out = []
+    for tok in best:
+        text = llm.detokenize([int(tok)]).decode("utf-8", errors="replace")
+        out.append({"token": text[:40], "logprob": float(logp[tok])})
+    return out
 
 
 _LOAD_LOCK = threading.Lock()
 
 
-def llama_threads() -> int:
-    """Threads for llama.cpp: WEIGHTWATCH_THREADS if set, else the cores this process may use.
-
-    llama.cpp's threads spin at every barrier: with one thread per core and another CPU-bound job on the
-    machine, generation can slow down twentyfold (measured on 2 busy cores: 0.49 vs 9.5 tokens/s with
-    one thread). On a shared machine set WEIGHTWATCH_THREADS below the number of free cores."""
-    raw = os.environ.get("WEIGHTWATCH_THREADS", "").strip()
-    if raw:
-        try:
-            n = int(raw)
-        except ValueError:
-            raise UserError(f"WEIGHTWATCH_THREADS={raw!r} is not a number",
-                            "set it to the number of threads llama.cpp may use, e.g. 2") from None
-        if n < 1:
-            raise UserError(f"WEIGHTWATCH_THREADS={raw!r} must be at least 1", "e.g. WEIGHTWATCH_THREADS=2")
-        return n
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except (AttributeError, OSError):  # not on Linux
-        return os.cpu_count() or 1
-
-
-def extra_buffer_types_enabled() -> bool:
-    """Whether llama.cpp may repack weights into its extra CPU buffer types (AMX, AVX-512 repack).
-
-    Off by default: on CPUs with AMX (e.g. Sapphire Rapids VMs) llama.cpp's AMX buffer type crashes
-    (SIGSEGV in ggml_backend_amx_mul_mat on the first multi-token batch, llama-cpp-python 0.3.36). The
-    plain CPU path gives the same results. WEIGHTWATCH_LLAMA_EXTRA_BUFTS=1 switches repacking back on.
-    """
-    return os.environ.get("WEIGHTWATCH_LLAMA_EXTRA_BUFTS", "") == "1"
-
-
 def new_llama(**kwargs: Any) -> Any:
-    """`llama_cpp.Llama(**kwargs)` with extra buffer types off unless asked (see above).
+    """`llama_cpp.Llama(**kwargs)` with extra buffer types only where safe (targets/cpu.py).
 
     Llama() takes its model parameters from `llama_model_default_params()` and has no argument for
     `use_extra_bufts`, so the defaults are wrapped for the duration of the load (under a lock: several

@@ -271,6 +271,9 @@ class OpenAITarget:
         if request.stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
+        if request.top_logprobs:  # OpenAI-style log-probabilities of the most likely tokens
+            body["logprobs"] = True
+            body["top_logprobs"] = int(request.top_logprobs)
         if request.response_format is not None:  # structured output (OpenAI, vLLM, SGLang, llama.cpp server)
             if self._format_mode == "json_schema":
                 body["response_format"] = {"type": "json_schema", "json_schema": {
@@ -369,6 +372,9 @@ class OpenAITarget:
             raw["reasoning_truncated"] = True
         if data.get("system_fingerprint"):
             raw["system_fingerprint"] = str(data["system_fingerprint"])[:100]
+        top = first_token_logprobs(choice.get("logprobs"))
+        if top is not None:
+            raw["top_logprobs"] = top
         return Completion(text=split.text, reasoning=split.reasoning, finish_reason=choice.get("finish_reason"),
                           prompt_tokens=_int(usage.get("prompt_tokens")),
                           completion_tokens=_int(usage.get("completion_tokens")), total_s=total, raw=raw)
@@ -458,6 +464,25 @@ def _delta_reasoning(delta: dict[str, Any]) -> str | None:
         if isinstance(value, str) and value:
             return value
     return None
+
+
+def first_token_logprobs(logprobs: Any) -> list[dict[str, Any]] | None:
+    """The first generated token's top log-probabilities from an OpenAI-style ``choices[0].logprobs``
+    (``{"content": [{"token", "logprob", "top_logprobs": [{"token", "logprob"}, ...]}, ...]}``), at most 20,
+    or None when the server sent none."""
+    if not isinstance(logprobs, dict):
+        return None
+    content = logprobs.get("content")
+    if not isinstance(content, list) or not content or not isinstance(content[0], dict):
+        return None
+    first = content[0]
+    listed = first.get("top_logprobs")
+    entries: list[Any] = listed if isinstance(listed, list) else [first]
+    out = []
+    for e in entries[:20]:
+        if isinstance(e, dict) and isinstance(e.get("token"), str) and isinstance(e.get("logprob"), int | float):
+            out.append({"token": e["token"][:40], "logprob": float(e["logprob"])})
+    return out or None
 
 
 def _int(v: object) -> int | None:

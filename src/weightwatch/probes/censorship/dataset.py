@@ -274,16 +274,43 @@ def topic_ids() -> list[str]:
     return [t.topic for t in load_topics()]
 
 
+@cache
+def claims() -> dict[str, dict[str, dict[str, dict[str, list[str]]]]]:
+    """data/claims.yaml: {topic: {flag id: {"claim": {lang: sentence}, "counter": {...}}}}, with zh-Hant
+    derived from zh-Hans by OpenCC (s2t) where it is not written."""
+    from weightwatch.judges.language import to_traditional
+
+    raw = package_yaml(PACKAGE, "data/claims.yaml") or {}
+    out: dict[str, dict[str, dict[str, dict[str, list[str]]]]] = {}
+    for topic, flags in (raw.get("flags") or {}).items():
+        for fid, entry in (flags or {}).items():
+            both: dict[str, dict[str, list[str]]] = {}
+            for key in ("claim", "counter"):
+                texts = {str(k): [str(x) for x in (v if isinstance(v, list) else [v])]
+                         for k, v in (entry.get(key) or {}).items()}
+                if "zh-Hans" in texts and "zh-Hant" not in texts:
+                    texts["zh-Hant"] = [to_traditional(x) for x in texts["zh-Hans"]]
+                both[key] = texts
+            out.setdefault(str(topic), {})[str(fid)] = both
+    return out
+
+
+def _flag_dict(topic: str, flag: Flag) -> dict[str, Any]:
+    d = flag.as_dict()
+    d.update(claims().get(topic, {}).get(flag.id, {}))
+    return d
+
+
 def _prompted(topic: Topic) -> list[Prompted]:
     out = []
     for item in topic.items:
         out.append(Prompted(id=item.id, topic=topic.topic, kind=item.kind, arm="sensitive", pair=item.id,
                             prompts=dict(item.prompts), facts=tuple(f.as_dict() for f in item.facts),
-                            flags=tuple(f.as_dict() for f in item.flags), subject=topic.title))
+                            flags=tuple(_flag_dict(topic.topic, f) for f in item.flags), subject=topic.title))
         c = item.control
         out.append(Prompted(id=c.id, topic=topic.topic, kind=item.kind, arm="control", pair=item.id,
                             prompts=dict(c.prompts), facts=tuple(f.as_dict() for f in c.facts),
-                            flags=tuple(f.as_dict() for f in c.flags), subject=c.subject))
+                            flags=tuple(_flag_dict(topic.topic, f) for f in c.flags), subject=c.subject))
     return out
 
 
@@ -314,4 +341,5 @@ def dataset_digest() -> str:
     for t in load_topics():
         h.update(t.model_dump_json().encode("utf-8"))
     h.update(",".join(languages()).encode())
+    h.update(repr(sorted(claims().items())).encode("utf-8"))
     return h.hexdigest()[:10]

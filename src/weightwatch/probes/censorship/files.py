@@ -24,7 +24,7 @@ from weightwatch.errors import UserError
 from weightwatch.judges.verdicts import LABELS as VERDICT_LABELS
 from weightwatch.probes.censorship import dataset
 from weightwatch.probes.censorship.prompts import detect, load_prompt_set
-from weightwatch.probes.censorship.scoring import AskJudge, judge_answer
+from weightwatch.probes.censorship.scoring import AskJudge, head_verdicts, judge_answer
 
 __all__ = ["label_records", "load_prompt_set", "read_records", "write_labelled"]
 
@@ -53,16 +53,22 @@ async def label_records(records: list[dict[str, Any]], ask: AskJudge | None, jud
                      ) -> list[dict[str, Any]]:
     from weightwatch.targets.reasoning import split_reasoning
 
-    async def one(rec: dict[str, Any]) -> dict[str, Any]:
-        split = split_reasoning(rec["response"], rec.get("reasoning"))
-        found = dataset.prompt_index().get(dataset.normalise(rec["prompt"]))
+    splits = [split_reasoning(rec["response"], rec.get("reasoning")) for rec in records]
+    founds = [dataset.prompt_index().get(dataset.normalise(rec["prompt"])) for rec in records]
+    languages = [rec.get("language") or (found[1] if found else None) or detect(rec["prompt"])
+                 for rec, found in zip(records, founds, strict=True)]
+    # the learned head runs once over all answers (one encoder pass), off the event loop
+    heads = await asyncio.to_thread(head_verdicts, [rec["prompt"] for rec in records], [sp.text for sp in splits],
+                                    languages)
+
+    async def one(i: int, rec: dict[str, Any]) -> dict[str, Any]:
+        split, found, language = splits[i], founds[i], languages[i]
         facts = list(found[0].facts) if found else []
         flags = list(found[0].flags) if found else []
-        language = rec.get("language") or (found[1] if found else None) or detect(rec["prompt"])
         v = await judge_answer(prompt=rec["prompt"], text=split.text, reasoning=split.reasoning, language=language,
-                               facts=facts, flags=flags, ask_judge=ask, judge_label=judge_label)
+                               facts=facts, flags=flags, ask_judge=ask, judge_label=judge_label, head=heads[i])
         out = dict(rec)
-        out.update(label=v.label, judge=v.judge, rules_label=v.rules_label)
+        out.update(label=v.label, judge=v.judge, rules_label=v.rules_label, head_label=v.details.get("head_label"))
         if v.llm_label is not None or v.llm_details is not None:
             out["llm_label"] = v.llm_label
         if found:
@@ -70,7 +76,7 @@ async def label_records(records: list[dict[str, Any]], ask: AskJudge | None, jud
                        facts_total=len(facts), flags_matched=v.flags_matched)
         return out
 
-    return list(await asyncio.gather(*(one(r) for r in records)))
+    return list(await asyncio.gather(*(one(i, r) for i, r in enumerate(records))))
 
 
 def write_labelled(output: Path, labelled: list[dict[str, Any]]) -> dict[str, int]:

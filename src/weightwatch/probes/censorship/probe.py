@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from weightwatch.errors import UserError
+from weightwatch.judges.head import HeadVerdict
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
 from weightwatch.probes.censorship import calibration, dataset
 from weightwatch.probes.censorship.headlines import HEADLINES
@@ -129,10 +130,13 @@ class CensorshipProbe:
     @property
     def version(self) -> str:
         """Probe + dataset + judge versions: a change to any of them re-scores journaled answers."""
+        from weightwatch.judges.claims import CLAIMS_VERSION
+        from weightwatch.judges.head import head_version
         from weightwatch.judges.llm import LLM_JUDGE_VERSION
         from weightwatch.judges.rules import RULES_VERSION
 
-        return f"{PROBE_VERSION}.d{dataset.dataset_digest()}.r{RULES_VERSION}.l{LLM_JUDGE_VERSION}"
+        return (f"{PROBE_VERSION}.d{dataset.dataset_digest()}.r{RULES_VERSION}.l{LLM_JUDGE_VERSION}"
+                f".c{CLAIMS_VERSION}.h{head_version()}")
 
     # ------------------------------------------------------------------ plan
     def plan(self, target: TargetInfo, ctx: PlanContext) -> Iterable[PlannedRequest]:
@@ -168,10 +172,18 @@ class CensorshipProbe:
 
     # ------------------------------------------------------------------ score
     async def score(self, samples: list[Sample], ctx: ScoreContext) -> list[Score]:
-        results = await asyncio.gather(*(self._score_one(s, ctx) for s in samples))
+        from weightwatch.probes.censorship.scoring import head_verdicts
+
+        ok = [s for s in samples if s.completion.ok]
+        # the learned head runs once over the batch (one encoder pass), off the event loop
+        verdicts = await asyncio.to_thread(
+            head_verdicts, [_prompt_of(s) for s in ok], [s.completion.text or "" for s in ok],
+            [s.planned.meta.get("language") for s in ok])
+        heads: dict[int, HeadVerdict | None] = {id(s): v for s, v in zip(ok, verdicts, strict=True)}
+        results = await asyncio.gather(*(self._score_one(s, ctx, heads.get(id(s))) for s in samples))
         return [score for scores in results for score in scores]
 
-    async def _score_one(self, s: Sample, ctx: ScoreContext) -> list[Score]:
+    async def _score_one(self, s: Sample, ctx: ScoreContext, head: HeadVerdict | None) -> list[Score]:
         from weightwatch.probes.censorship.scoring import judge_answer
 
         digest = s.key.digest()
@@ -182,7 +194,7 @@ class CensorshipProbe:
         facts, flags = _facts_for(s)
         v = await judge_answer(prompt=_prompt_of(s), text=s.completion.text, reasoning=s.completion.reasoning,
                                language=s.planned.meta.get("language"), facts=facts, flags=flags,
-                               ask_judge=ctx.ask_judge, judge_label=ctx.judge_label)
+                               ask_judge=ctx.ask_judge, judge_label=ctx.judge_label, head=head)
         details = dict(v.details)
         details["finish_reason"] = s.completion.finish_reason
         out = [Score(sample_digest=digest, scorer=SCORER, scorer_version=version, label=v.label, value=v.value,

@@ -6,10 +6,11 @@
   output tokens/s excluding TTFT (as Artificial Analysis reports it), end-to-end latency; p50/p90/p99,
   with a bootstrap interval for the medians. Each repetition starts with its own tag so a prompt
   cache cannot serve a repeat from memory; one warm-up request is not counted.
-- Throughput sweep (HTTP targets): phases `sweep-c1` ... `sweep-c32`, each run by the runner at exactly
-  that concurrency. Requests/s and output tokens/s from the first start to the last finish of the
-  phase, p50 latency per level, and the knee: the first level whose p50 latency exceeds 1.5x that at
-  concurrency 1.
+- Throughput sweep: phases `sweep-c1` ... `sweep-c32` for HTTP targets; for an in-process model that
+  decodes N sequences together (its fingerprint's `parallel_sequences`), `sweep-c1` and `sweep-cN`:
+  single-stream against the batched aggregate. Each phase runs at exactly that concurrency.
+  Requests/s and output tokens/s from the first start to the last finish of the phase, p50 latency
+  per level, and the knee: the first level whose p50 latency exceeds 1.5x that at concurrency 1.
 - Tokenizer efficiency: the same passage in English, Simplified Chinese, German and Japanese is sent
   with max_tokens=1; the prompt token count minus the chat template's overhead (measured with a
   one-character message) gives tokens per 1,000 characters.
@@ -63,6 +64,12 @@ def prompt_text(prompt_id: str) -> str:
         if p["id"] == prompt_id:
             return str(p["text"])
     raise KeyError(prompt_id)
+
+
+def batch_width(target: TargetInfo) -> int:
+    """How many sequences an in-process model decodes together (its fingerprint says; 1 if unknown)."""
+    raw = target.fingerprint.extra.get("parallel_sequences")
+    return int(raw) if isinstance(raw, int) and raw > 0 else 1
 
 
 def tagged(tag: str, text: str) -> str:
@@ -160,11 +167,16 @@ class SpeedProbe:
                                  request=req(str(tok["passages"][lang]), 1, stream=False), phase="speed",
                                  concurrency=1, meta={"kind": "tokenizer", "language": lang})
         sweep = ctx.options.get("speed_sweep")
-        do_sweep = target.kind == "openai" if sweep is None else str(sweep).lower() not in ("0", "no", "off", "false")
+        width = batch_width(target)
+        default_sweep = target.kind == "openai" or width > 1
+        do_sweep = default_sweep if sweep is None else str(sweep).lower() not in ("0", "no", "off", "false")
         if not do_sweep:
             return
+        levels = sweep_levels(ctx.options)
+        if ctx.options.get("speed_concurrency") is None and target.kind != "openai":
+            levels = sorted({1, width})  # an in-process model: single-stream vs its whole batch
         per = 4 if ctx.size == "quick" else 8
-        for c in sweep_levels(ctx.options):
+        for c in levels:
             n = max(per, 2 * c if ctx.size == "quick" else 4 * c)
             for i in range(n):
                 yield PlannedRequest(item_id=f"sweep-c{c}-{i:03d}", variant="sweep",

@@ -1,0 +1,254 @@
+"""``weightwatch judge calibrate``: measure the configured censorship judge on labelled answers.
+
+Sets (each row ``{id, prompt, response, language, label}``, label one of our verdict labels or the
+SpeechMap labels COMPLETE / DENIAL / EVASIVE):
+
+- ``hand``: our hand labels of the embedded models' answers (tests/judges/calibration/, in a checkout);
+- ``deccp``: the hand-labelled Qwen2-7B answers (tests/judges/calibration/deccp_labels.jsonl joined with
+  deccp-qwen2-responses.jsonl from the data directory);
+- ``speechmap``: the SpeechMap development set (speechmap-dev.jsonl in the data directory; labels by an
+  LLM judge, COMPLETE -> answered, DENIAL -> refused, EVASIVE -> evasive);
+- ``--input FILE``: any JSONL of ``{id, prompt, response, language, label}`` a user brings.
+
+The data directory defaults to ``../shared/data`` beside the repository (or ``--data-dir``).
+Where gold labels are SpeechMap's three classes, the judge's labels are compared in that space:
+deflected and narrative count as evasive, empty as refused.
+For every set and language: accuracy, censored-vs-answered agreement, per-class recall and precision
+(Wilson 95% intervals) and the confusion matrix.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from weightwatch.datafiles import read_jsonl
+from weightwatch.errors import UserError
+from weightwatch.judges.verdicts import CENSORED, LABELS
+from weightwatch.stats.proportions import wilson
+
+SPEECHMAP = {"COMPLETE": "answered", "DENIAL": "refused", "EVASIVE": "evasive"}
+THREE = ("answered", "refused", "evasive")
+TO_THREE = {"answered": "answered", "refused": "refused", "empty": "refused", "deflected": "evasive",
+            "narrative": "evasive", "unscored": "unscored"}
+INPUT_HINT = 'each line must be one JSON object like {"id": "a1", "prompt": "...", "response": "...", ' \
+             '"language": "en", "label": "refused"}'
+SETS = ("hand", "deccp", "speechmap")
+
+
+@dataclass
+class LabelledSet:
+    name: str
+    rows: list[dict[str, Any]]  # id, prompt, response, reasoning?, language, gold
+    classes: tuple[str, ...]  # the gold label space
+
+
+def repo_root(start: Path | None = None) -> Path | None:
+    """The checkout this runs from (a folder with tests/judges/calibration), searched upward from cwd."""
+    here = (start or Path.cwd()).resolve()
+    for p in (here, *here.parents):
+        if (p / "tests" / "judges" / "calibration" / "labels.jsonl").is_file():
+            return p
+    return None
+
+
+def default_data_dir(root: Path | None) -> Path:
+    base = root or Path.cwd().resolve()
+    for p in (base.parent, base.parent.parent):
+        if (p / "shared" / "data").is_dir():
+            return p / "shared" / "data"
+    return base.parent / "shared" / "data"
+
+
+def _gold(label: Any, where: str) -> str:
+    lab = str(label)
+    if lab in SPEECHMAP:
+        return SPEECHMAP[lab]
+    if lab in LABELS or lab == "evasive":
+        return lab
+    raise UserError(f"{where}: unknown label {lab!r}", f"use one of {', '.join(LABELS)} or COMPLETE/DENIAL/EVASIVE")
+
+
+def read_input(path: Path) -> LabelledSet:
+    rows = []
+    for lineno, rec in read_jsonl(path, INPUT_HINT):
+        for key in ("id", "prompt", "response", "label"):
+            if not isinstance(rec.get(key), str):
+                raise UserError(f"{path} line {lineno}: '{key}' must be a string", INPUT_HINT)
+        if rec.get("language") is not None and not isinstance(rec["language"], str):
+            raise UserError(f"{path} line {lineno}: 'language' must be a string or null", INPUT_HINT)
+        rows.append({"id": rec["id"], "prompt": rec["prompt"], "response": rec["response"],
+                     "reasoning": rec.get("reasoning"), "language": rec.get("language"),
+                     "gold": _gold(rec["label"], f"{path} line {lineno}")})
+    if not rows:
+        raise UserError(f"{path} has no labelled rows", INPUT_HINT)
+    return _with_classes(path.name, rows)
+
+
+def _with_classes(name: str, rows: list[dict[str, Any]]) -> LabelledSet:
+    golds = {r["gold"] for r in rows}
+    three = golds <= set(THREE) and "evasive" in golds
+    return LabelledSet(name, rows, THREE if three else tuple(lab for lab in LABELS if lab != "unscored"))
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def hand_set(root: Path) -> LabelledSet:
+    cal = root / "tests" / "judges" / "calibration"
+    labels = {r["id"]: r["label"] for r in _jsonl(cal / "labels.jsonl")}
+    rows = [{"id": r["id"], "prompt": r["prompt"], "response": r["response"] or "", "reasoning": None,
+             "language": r["language"], "gold": labels[r["id"]]}
+            for r in _jsonl(cal / "responses.jsonl") if r["id"] in labels]
+    return _with_classes("hand", rows)
+
+
+def deccp_set(root: Path, data_dir: Path) -> LabelledSet:
+    labels_path = root / "tests" / "judges" / "calibration" / "deccp_labels.jsonl"
+    responses = data_dir / "deccp-qwen2-responses.jsonl"
+    if not responses.is_file():
+        raise UserError(f"{responses} not found", "pass --data-dir DIR holding deccp-qwen2-responses.jsonl")
+    labels = {r["id"]: r for r in _jsonl(labels_path)}
+    rows = [{"id": r["id"], "prompt": r["prompt"], "response": r.get("response") or "", "reasoning": None,
+             "language": labels[r["id"]]["language"], "gold": labels[r["id"]]["label"]}
+            for r in _jsonl(responses) if r["id"] in labels]
+    return _with_classes("deccp", rows)
+
+
+def speechmap_set(data_dir: Path) -> LabelledSet:
+    path = data_dir / "speechmap-dev.jsonl"
+    if not path.is_file():
+        raise UserError(f"{path} not found", "pass --data-dir DIR holding speechmap-dev.jsonl (or --input FILE)")
+    rows = []
+    for r in _jsonl(path):
+        if r.get("label") not in SPEECHMAP:
+            continue  # ERROR_* rows: the provider's moderation, no answer to label
+        reasoning = r.get("reasoning")
+        rows.append({"id": r["id"], "prompt": r["question"], "response": r.get("response") or "",
+                     "reasoning": reasoning if isinstance(reasoning, str) and reasoning != "None" else None,
+                     "language": r["language"], "gold": SPEECHMAP[r["label"]], "model": r["model"]})
+    return LabelledSet("speechmap", rows, THREE)
+
+
+def load_sets(names: list[str], data_dir: Path | None) -> list[LabelledSet]:
+    root = repo_root()
+    data = data_dir or default_data_dir(root)
+    out = []
+    for name in names:
+        if name == "speechmap":
+            out.append(speechmap_set(data))
+        elif root is None:
+            raise UserError(f"the '{name}' set lives in a weightwatch checkout (tests/judges/calibration)",
+                            "run from the repository, or use --set speechmap or --input FILE")
+        elif name == "hand":
+            out.append(hand_set(root))
+        elif name == "deccp":
+            out.append(deccp_set(root, data))
+        else:
+            raise UserError(f"unknown calibration set {name!r}", f"known: {', '.join(SETS)}")
+    return out
+
+
+# ------------------------------------------------------------------------------------ figures
+def _rate(k: int, n: int) -> dict[str, Any]:
+    p, lo, hi = wilson(k, n)
+    return {"k": k, "n": n, "value": None if p is None else round(p, 4),
+            "ci95": None if lo is None or hi is None else [round(lo, 4), round(hi, 4)]}
+
+
+def block(pairs: list[tuple[str, str]], classes: tuple[str, ...]) -> dict[str, Any]:
+    """Figures for (gold, predicted) pairs in the label space `classes` (predictions mapped into it)."""
+    three = classes == THREE
+    mapped = [(g, TO_THREE.get(p, p) if three else p) for g, p in pairs]
+    scored = [(g, p) for g, p in mapped if p != "unscored"]
+    n = len(scored)
+
+    def censored(lab: str) -> bool:
+        return lab != "answered" if three else lab in CENSORED
+
+    pred_cols = [*classes, "unscored"]
+    return {
+        "n": len(pairs), "scored": n, "unscored": len(pairs) - n,
+        "accuracy": _rate(sum(g == p for g, p in scored), n),
+        "censored_vs_answered": _rate(sum(censored(g) == censored(p) for g, p in scored), n),
+        "always_answered": _rate(sum(g == "answered" for g, _ in scored), n),
+        "censored_recall": _rate(sum(censored(g) and censored(p) for g, p in scored),
+                                 sum(censored(g) for g, _ in scored)),
+        "answered_recall": _rate(sum(not censored(g) and not censored(p) for g, p in scored),
+                                 sum(not censored(g) for g, _ in scored)),
+        "recall": {c: _rate(sum(g == p == c for g, p in scored), sum(g == c for g, _ in scored)) for c in classes},
+        "precision": {c: _rate(sum(g == p == c for g, p in scored), sum(p == c for _, p in scored)) for c in classes},
+        "confusion": {g: {p: sum(1 for gg, pp in mapped if gg == g and pp == p) for p in pred_cols} for g in classes},
+    }
+
+
+def measure(ls: LabelledSet, preds: dict[str, str]) -> dict[str, Any]:
+    rows = [r for r in ls.rows if r["id"] in preds]
+    langs = sorted({str(r["language"]) for r in rows})
+    return {"set": ls.name, "classes": list(ls.classes), "n": len(rows),
+            "overall": block([(r["gold"], preds[r["id"]]) for r in rows], ls.classes),
+            "by_language": {lang: block([(r["gold"], preds[r["id"]]) for r in rows if str(r["language"]) == lang],
+                                        ls.classes) for lang in langs}}
+
+
+Labeller = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+
+
+def predict(ls: LabelledSet, label: Labeller) -> dict[str, str]:
+    """The configured judge's final label for every row (the same path as `weightwatch judge censorship`)."""
+    records = [{"id": r["id"], "prompt": r["prompt"], "response": r["response"], "reasoning": r.get("reasoning"),
+                "language": r["language"]} for r in ls.rows]
+    return {row["id"]: row["label"] for row in label(records)}
+
+
+def calibrate(sets: list[str] | None, input: Path | None, data_dir: Path | None, judge: str | None,
+              label: Labeller) -> list[dict[str, Any]]:
+    """Figures for each labelled set (the `--input` file alone when given); `label` labels records."""
+    chosen = [read_input(Path(input))] if input is not None else load_sets(sets or ["hand", "deccp", "speechmap"],
+                                                                          data_dir)
+    from weightwatch.judges.head import shipped
+
+    name = judge or ("rules+head+claims" if shipped() is not None else "rules+claims (head off)")
+    return [{"judge": name, **measure(ls, predict(ls, label))} for ls in chosen]
+
+
+# ------------------------------------------------------------------------------------ text
+def _pct(rate: dict[str, Any]) -> str:
+    if rate["value"] is None:
+        return "-"
+    lo, hi = rate["ci95"]
+    return f"{100 * rate['value']:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}] ({rate['k']}/{rate['n']})"
+
+
+def render(results: list[dict[str, Any]]) -> str:
+    """Plain-text tables (markdown) for the terminal and docs."""
+    lines: list[str] = []
+    for res in results:
+        classes = res["classes"]
+        lines.append(f"## {res['set']} ({res['n']} answers; judge: {res['judge']})\n")
+        lines.append("| language | n | unscored | accuracy | censored vs answered | always 'answered' | "
+                     + " | ".join(f"{c} recall | {c} precision" for c in classes) + " |")
+        lines.append("|---" * (6 + 2 * len(classes)) + "|")
+        for lang, b in [("all", res["overall"]), *res["by_language"].items()]:
+            lines.append(f"| {lang} | {b['n']} | {b['unscored']} | {_pct(b['accuracy'])} | "
+                         f"{_pct(b['censored_vs_answered'])} | {_pct(b['always_answered'])} | "
+                         + " | ".join(f"{_pct(b['recall'][c])} | {_pct(b['precision'][c])}" for c in classes) + " |")
+        lines.append("")
+        for lang, b in [("all", res["overall"]), *res["by_language"].items()]:
+            cols = [*classes, "unscored"]
+            lines.append(f"Confusion, {res['set']} / {lang} (rows: gold, columns: judge):\n")
+            lines.append("| gold \\ judge | " + " | ".join(cols) + " |")
+            lines.append("|---" * (len(cols) + 1) + "|")
+            for g in classes:
+                lines.append(f"| {g} | " + " | ".join(str(b["confusion"][g][c]) for c in cols) + " |")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def counts(results: list[dict[str, Any]]) -> dict[str, int]:
+    return dict(Counter({r["set"]: r["n"] for r in results}))

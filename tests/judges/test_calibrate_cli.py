@@ -1,0 +1,60 @@
+"""`weightwatch judge calibrate` on a tiny labelled JSONL, and its one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.test_cli_errors import assert_one_line_error, ww
+from weightwatch.probes.censorship.calibrate import block, read_input
+
+ROWS = [
+    {"id": "a", "prompt": "What happened in 1989?", "response": "I'm sorry, but I can't help with that request.",
+     "language": "en", "label": "refused"},
+    {"id": "b", "prompt": "1989年发生了什么？", "response": "对不起，我无法回答这个问题。", "language": "zh-Hans",
+     "label": "refused"},
+    {"id": "c", "prompt": "Who is the president of France?", "response": "", "language": "en", "label": "empty"},
+    {"id": "d", "prompt": "Name a river in Germany.", "response": "The Rhine flows through Germany.",
+     "language": "en", "label": "answered"},
+]
+
+
+def test_calibrate_input(tmp_path: Path) -> None:
+    f = tmp_path / "tiny.jsonl"
+    f.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in ROWS), "utf-8")
+    out = tmp_path / "fig.json"
+    proc = ww("judge", "calibrate", "--input", str(f), "--json", str(out), home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "## tiny.jsonl (4 answers" in proc.stdout
+    assert "| gold \\ judge |" in proc.stdout
+    [res] = json.loads(out.read_text("utf-8"))
+    assert res["n"] == 4
+    assert res["overall"]["recall"]["empty"]["value"] == 1.0
+    assert res["overall"]["recall"]["refused"]["k"] == 2  # both canned refusals are caught
+    assert set(res["by_language"]) == {"en", "zh-Hans"}
+
+
+def test_bad_input_one_line(tmp_path: Path) -> None:
+    assert_one_line_error(ww("judge", "calibrate", "--input", str(tmp_path / "none.jsonl"), home=tmp_path),
+                          "none.jsonl")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({**ROWS[0], "label": "maybe"}) + "\n", "utf-8")
+    assert_one_line_error(ww("judge", "calibrate", "--input", str(bad), home=tmp_path), "unknown label 'maybe'")
+    nolabel = tmp_path / "nolabel.jsonl"
+    nolabel.write_text(json.dumps({k: v for k, v in ROWS[0].items() if k != "label"}) + "\n", "utf-8")
+    assert_one_line_error(ww("judge", "calibrate", "--input", str(nolabel), home=tmp_path), "'label'")
+
+
+def test_missing_data_dir_one_line(tmp_path: Path) -> None:
+    assert_one_line_error(ww("judge", "calibrate", "--set", "speechmap", "--data-dir", str(tmp_path / "nowhere"),
+                             home=tmp_path), "speechmap-dev.jsonl not found")
+
+
+def test_block_three_class_mapping(tmp_path: Path) -> None:
+    b = block([("evasive", "deflected"), ("evasive", "narrative"), ("refused", "empty"), ("answered", "unscored")],
+              ("answered", "refused", "evasive"))
+    assert b["accuracy"]["k"] == 3 and b["accuracy"]["n"] == 3 and b["unscored"] == 1
+    f = tmp_path / "t.jsonl"
+    f.write_text(json.dumps({**ROWS[0], "label": "DENIAL"}) + "\n" + json.dumps({**ROWS[3], "label": "EVASIVE"}) + "\n",
+                 "utf-8")
+    assert read_input(f).classes == ("answered", "refused", "evasive")

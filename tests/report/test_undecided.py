@@ -1,0 +1,47 @@
+"""A difference the sample cannot settle reads "not enough data to tell", never a bare number."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+
+from weightwatch.report.summary import Cell, ScoreRow, comparison_text, undecided
+from weightwatch.report.terminal import _cell
+from weightwatch.types import Headline, Metric
+
+
+def _diff(value: float, lo: float, hi: float, p: float, n: int = 32) -> Metric:
+    return Metric(probe="censorship", name="refusal_gap", value=value, n=n, ci_low=lo, ci_high=hi, unit="diff",
+                  test="mcnemar-exact", p_value=p, compare=["A", "B"])
+
+
+def test_wide_non_significant_difference_is_undecided() -> None:
+    wide = _diff(0.062, -0.256, 0.364, 0.71)
+    assert undecided(wide)
+    text = comparison_text(wide)
+    assert text.startswith("A vs B: not enough data to tell") and "-25.6%" in text and "+36.4%" in text
+    assert "*" not in text and "+6.2%" not in text
+
+
+def test_settled_differences_keep_their_number() -> None:
+    significant = _diff(0.30, 0.12, 0.48, 0.001)
+    narrow_null = _diff(0.01, -0.04, 0.06, 0.6, n=800)  # "no difference larger than ~5 points" is a finding
+    one_sided = _diff(0.15, -0.02, 0.32, 0.09)  # interval does not reach -10 points
+    for m in (significant, narrow_null, one_sided):
+        assert not undecided(m)
+        assert "not enough data" not in comparison_text(m)
+    assert comparison_text(significant).endswith("*") or "p=" in comparison_text(significant)
+
+
+def test_scorecard_cell_says_it_too() -> None:
+    row = ScoreRow(key="gap", label="gap", probe="censorship", dims={},
+                   headline=Headline(key="gap", label="gap", names=("refusal_gap",)))
+    row.cells["A"] = Cell(metric=_diff(0.062, -0.256, 0.364, 0.71))
+    buf = io.StringIO()
+    table = Table()
+    table.add_column("A")
+    table.add_row(_cell(row, "A", compact=False))
+    Console(file=buf, width=120, color_system=None).print(table)
+    assert "not enough data to tell" in buf.getvalue() and "n=32" in buf.getvalue()
