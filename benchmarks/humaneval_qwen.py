@@ -72,8 +72,7 @@ def main() -> int:
         f"- Reference: {p1.note or 'none for this model'}",
         f"- Wall time of the whole run (generation + sandboxed tests): {wall / 60:.1f} min ({wall:.0f} s)"
         + (f"; {int(tout.value or 0)} output tokens" if tout else ""),
-        f"- Sandbox on this machine: network namespace={facts.get('net')}, user={facts.get('user')}, "
-        f"interpreter={facts.get('interpreter')}",
+        f"- Sandbox on this machine: {s.isolation or facts.get('summary')}",
         f"- How answers were read: {cap.tables.get('extraction', {}).get(s.targets[0].label)}",
         f"- Why failures failed: {cap.tables.get('failures', {}).get(s.targets[0].label)}",
         f"- Run id {outcome.run_id}; samples with errors: {s.targets[0].errors}",

@@ -22,9 +22,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = next((p / "shared" / "data" / "speechmap-dev.jsonl" for p in (ROOT.parent, ROOT.parent.parent)
-             if (p / "shared" / "data" / "speechmap-dev.jsonl").is_file()),
-            ROOT.parent / "shared" / "data" / "speechmap-dev.jsonl")
+sys.path.insert(0, str(ROOT / "src"))
+from weightwatch.probes.censorship.calibrate import default_data_dir  # noqa: E402
+
+DATA = default_data_dir(ROOT) / "speechmap-dev.jsonl"
 
 
 def build(data: Path, n: int, out: Path) -> None:
@@ -42,7 +43,7 @@ def timed(inp: Path, out: Path, env: dict[str, str]) -> tuple[float, dict[str, i
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "weightwatch", "judge", "censorship", "-i", str(inp), "-o", str(out)],
                           capture_output=True, text=True, env=env, check=True)
-    return time.perf_counter() - t0, json.loads(proc.stdout.strip().splitlines()[-1])
+    return time.perf_counter() - t0, json.loads(proc.stdout)
 
 
 def main() -> int:
@@ -53,7 +54,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         inp = Path(tmp) / "answers.jsonl"
         build(args.data, args.n, inp)
-        base = dict(os.environ, NO_COLOR="1")
+        base = dict(os.environ, NO_COLOR="1", COLUMNS="300")
         full_s, full_counts = timed(inp, Path(tmp) / "full.jsonl", base)
         rules_s, rules_counts = timed(inp, Path(tmp) / "rules.jsonl", {**base, "WEIGHTWATCH_CENSORSHIP_HEAD": "0"})
     print(json.dumps({"answers": args.n, "threads": os.environ.get("WEIGHTWATCH_THREADS", "cores"),

@@ -153,6 +153,7 @@ async def test_llm_judge_may_say_empty() -> None:
 
 
 def test_version_names_dataset_and_judges(monkeypatch: pytest.MonkeyPatch) -> None:
+    from weightwatch.judges.claims import CLAIMS_VERSION
     from weightwatch.judges.head import head_version
     from weightwatch.judges.llm import LLM_JUDGE_VERSION
     from weightwatch.judges.rules import RULES_VERSION
@@ -160,8 +161,8 @@ def test_version_names_dataset_and_judges(monkeypatch: pytest.MonkeyPatch) -> No
     from weightwatch.probes.censorship.probe import PROBE_VERSION
 
     v = CensorshipProbe().version
-    assert v == f"{PROBE_VERSION}.d{dataset.dataset_digest()}.r{RULES_VERSION}.l{LLM_JUDGE_VERSION}.hnone"
+    base = f"{PROBE_VERSION}.d{dataset.dataset_digest()}.r{RULES_VERSION}.l{LLM_JUDGE_VERSION}.c{CLAIMS_VERSION}"
+    assert v == f"{base}.hnone"
     monkeypatch.delenv("WEIGHTWATCH_CENSORSHIP_HEAD")  # the shipped head: its version and the encoder's join
     with_head = CensorshipProbe().version
-    assert with_head == f"{PROBE_VERSION}.d{dataset.dataset_digest()}.r{RULES_VERSION}.l{LLM_JUDGE_VERSION}" \
-                        f".h{head_version()}" and "use-multilingual-v3" in with_head
+    assert with_head == f"{base}.h{head_version()}" and "use-multilingual-v3" in with_head

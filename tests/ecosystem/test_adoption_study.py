@@ -10,11 +10,10 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction as F
 from pathlib import Path
 
-import typer
 from typer.testing import CliRunner
 
 from tests.ecosystem.hubserver import FakeHub
-from weightwatch.ecosystem.cli import register
+from tests.ecosystem.test_cli_report import _app
 from weightwatch.ecosystem.hub import fetch_cards, take_snapshot
 from weightwatch.ecosystem.origins import load_origins
 from weightwatch.ecosystem.report import adoption_html_section, build_report
@@ -22,17 +21,6 @@ from weightwatch.ecosystem.shares import all_tables
 from weightwatch.ecosystem.store import SnapshotStore
 
 REF = datetime(2025, 12, 1, tzinfo=UTC)
-
-
-def _app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _main() -> None:
-        pass
-
-    register(app)
-    return app
 
 
 def _shares(t) -> dict[str, F]:  # type: ignore[no-untyped-def]

@@ -50,13 +50,18 @@ def _wait(cond, timeout: float = 20.0):  # type: ignore[no-untyped-def]
         time.sleep(0.05)
 
 
-def test_report_in_headless_chromium(tmp_path: Path) -> None:
-    built = build_run(hostile=True)
+def _page(built, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    """The built run written into a real journal and rendered to report.html."""
     journal = write_journal(built, tmp_path / "journal.sqlite")
     try:
-        page = write_html(journal, "latest", tmp_path / "report.html")
+        return write_html(journal, "latest", tmp_path / "report.html")
     finally:
         journal.close()
+
+
+def test_report_in_headless_chromium(tmp_path: Path) -> None:
+    built = build_run(hostile=True)
+    page = _page(built, tmp_path)
     driver = _driver(tmp_path / "profile")
     try:
         from selenium.webdriver.common.by import By
@@ -209,11 +214,7 @@ def test_report_charts_hatching_and_cjk_glyphs(tmp_path: Path) -> None:
         meta = ss.sample.planned.meta
         if ss.sample.key.probe == "censorship" and meta.get("language") == "zh-Hans":
             ss.sample.completion.text = zh
-    journal = write_journal(built, tmp_path / "journal.sqlite")
-    try:
-        page = write_html(journal, "latest", tmp_path / "report.html")
-    finally:
-        journal.close()
+    page = _page(built, tmp_path)
     driver = _driver(tmp_path / "profile")
     try:
         from selenium.webdriver.common.by import By

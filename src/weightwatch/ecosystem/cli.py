@@ -119,9 +119,10 @@ def report(
                       "of all-time counts): an id, 'previous' (the last one with the same options) or 'none'.")]
     = "previous",
 ) -> None:
-    """Download shares by origin (both crediting views), concentration, time series and openness. Offline."""
+    """Download shares by origin (three crediting views), windows, coverage, concentration, openness. Offline."""
     from weightwatch.ecosystem.report import adoption_html_section, build_report, print_report, report_json
     from weightwatch.ecosystem.store import SnapshotStore
+    from weightwatch.report.readable import human_time
 
     if fmt not in ("table", "json"):
         raise UserError(f"unknown --format '{fmt}'", "use table or json")
@@ -129,7 +130,7 @@ def report(
         if list_:
             t = Table("snapshot", "taken", "status", "models", "pages", "authors", "limit", title=str(store.path))
             for s in store.snapshots():
-                t.add_row(str(s.id), f"{s.started_at:%Y-%m-%d %H:%M}", s.status, str(s.models), str(s.pages),
+                t.add_row(str(s.id), human_time(s.started_at), s.status, str(s.models), str(s.pages),
                           rx(",".join(s.params.get("authors", []))) or "all", str(s.params.get("limit")))
             out.print(t)
             return

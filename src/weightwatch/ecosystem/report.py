@@ -301,16 +301,26 @@ def _definitions_text(metric: str) -> list[str]:
     return [f"Metric: {d} Differs from the study: {diff}"]
 
 
-def print_report(report: AdoptionReport, console: Console, *, top: int = 10) -> None:
+def preamble(report: AdoptionReport) -> list[tuple[str, str]]:
+    """(kind, plain text) lines every rendering opens with: the snapshot, its coverage, the study it is
+    compared with, and each crediting view's definition."""
     s = report.snapshot
-    console.print(f"[bold]Adoption[/] snapshot {s.id} taken {s.taken_at:%Y-%m-%d %H:%M} UTC, {s.models} models, "
-                  f"origin table v{report.origins_version}")
+    lines = [("snapshot", f"Snapshot {s.id} taken {s.taken_at:%Y-%m-%d %H:%M} UTC, {s.models} models ({s.status}); "
+                          f"origin table v{report.origins_version}.")]
     if report.coverage is not None:
-        console.print(f"[bold]Coverage:[/] {rx(report.coverage.text)}")
-    console.print(f"[dim]Compared with: {rx(STUDY)}.[/]")
+        lines.append(("coverage", report.coverage.text))
+    lines.append(("study", f"Compared with: {STUDY}."))
     for view in VIEWS:
         d, diff = VIEW_DEFS[view]
-        console.print(f"[dim]View '{view}': {rx(d)} Differs from the study: {rx(diff)}[/]")
+        lines.append(("view", f"View '{view}' ({VIEW_LABELS[view]}): {d} Differs from the study: {diff}"))
+    return lines
+
+
+def print_report(report: AdoptionReport, console: Console, *, top: int = 10) -> None:
+    for kind, text in preamble(report):
+        style = {"snapshot": "bold", "coverage": ""}.get(kind, "dim")
+        label = "Coverage: " if kind == "coverage" else ""
+        console.print(f"[bold]{label}[/]" if label else "", rx(text), style=style, sep="")
     for metric in SHOWN_METRICS:
         tabs = [report.table(v, metric, "country") for v in VIEWS]
         t = _country_table(f"Share by origin country: {METRIC_LABELS[metric]}", tabs)
@@ -423,18 +433,13 @@ def _html_country_table(e: Any, title: str, tabs: list[ShareTable], caption: str
 def adoption_html_section(report: AdoptionReport, *, top: int = 10) -> str:
     """A self-contained HTML fragment (no script, inline CSS and SVG); every string from the Hub is escaped."""
     e = escape
-    s = report.snapshot
     out = [f'<section class="ww-adoption" id="adoption"><style>{_CSS}</style>',
-           "<h2>Adoption on the Hugging Face Hub</h2>",
-           f'<p class="note">Snapshot {s.id} taken {e(f"{s.taken_at:%Y-%m-%d %H:%M} UTC")}, {s.models} models '
-           f"({e(s.status)}); origin table v{report.origins_version}.</p>"]
-    if report.coverage is not None:
-        out.append(f'<p class="coverage"><b>Coverage:</b> {e(report.coverage.text)}</p>')
-    out.append(f'<p class="note">Compared with: {e(STUDY)}.</p><ul class="note views">')
-    for view in VIEWS:
-        d, diff = VIEW_DEFS[view]
-        out.append(f"<li><b>{e(VIEW_LABELS[view])}</b>: {e(d)} <i>Differs from the study:</i> {e(diff)}</li>")
-    out.append("</ul>")
+           "<h2>Adoption on the Hugging Face Hub</h2>"]
+    for kind, text in preamble(report):
+        if kind == "coverage":
+            out.append(f'<p class="coverage"><b>Coverage:</b> {e(text)}</p>')
+        else:
+            out.append(f'<p class="note {kind}">{e(text)}</p>')
     for metric in SHOWN_METRICS:
         tabs = [report.table(v, metric, "country") for v in VIEWS]
         up = tabs[0]

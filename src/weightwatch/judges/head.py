@@ -157,8 +157,8 @@ PARALLEL_MIN = 400  # answers from which the encoder work is spread over worker 
 
 
 def workers() -> int:
-    """Processes for the encoder: WEIGHTWATCH_THREADS if set, else the cores this process may use."""
-    from weightwatch.targets.llamacpp import llama_threads
+    """Processes for the encoder: WEIGHTWATCH_THREADS if set, else the free cores (targets/cpu.py)."""
+    from weightwatch.targets.cpu import llama_threads
 
     return llama_threads()
 

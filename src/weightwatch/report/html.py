@@ -28,7 +28,7 @@ from weightwatch import __version__
 from weightwatch.ecosystem.report import adoption_html_section, latest_adoption
 from weightwatch.report.figures import build_figures
 from weightwatch.report.headlines import metric_help
-from weightwatch.report.methods import mde_lines, row_methods, run_lines, scorer_lines
+from weightwatch.report.methods import judge_lines, mde_lines, row_methods, run_lines, scorer_lines
 from weightwatch.report.readable import human_span, human_time, readable_version
 from weightwatch.report.summary import (
     comparison_text,
@@ -216,6 +216,7 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
         "methods": methods,
         "run_lines": run_lines(summary),
         "scorer_lines": scorer_lines(scored),
+        "judge_lines": judge_lines(summary),
         "mde": mde_lines(score_rows),
         "other_names": other_names,
         "calibration": calibration,

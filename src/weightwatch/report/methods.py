@@ -139,3 +139,25 @@ def run_lines(summary: RunSummary) -> list[str]:
             if "sandbox" in note.lower():
                 lines.append(f"{r.probe}: {note}.")
     return lines
+
+
+def judge_lines(summary: RunSummary) -> list[str]:
+    """The judges' measured accuracy, from the calibration table a probe published with this run (overall
+    rows when there are, else one figure per language), so the methods name how far a verdict can be
+    trusted; the full tables (agreement, confusion) follow once under 'Judge calibration'."""
+    out: list[str] = []
+    for r in summary.results:
+        rows = r.tables.get("calibration")
+        if not isinstance(rows, list) or not all(isinstance(x, dict) for x in rows):
+            continue
+        overall = [x for x in rows if x.get("language") == "all"] or rows
+        parts = []
+        for x in overall:
+            who = " ".join(str(x[k]) for k in ("judge", "language") if x.get(k) and x.get(k) != "all")
+            # accuracy only: the other agreement figures are in the calibration tables right below
+            figures = "; ".join(f"{k} {v}" for k, v in x.items() if "accuracy" in k and v not in (None, ""))
+            n = f" (n={x['n']})" if x.get("n") is not None else ""
+            parts.append(f"{who or 'overall'}: {figures}{n}")
+        if parts:
+            out.append(f"{r.probe} judge accuracy measured on hand-labelled answers: " + " | ".join(parts) + ".")
+    return out

@@ -130,12 +130,13 @@ class CensorshipProbe:
     @property
     def version(self) -> str:
         """Probe + dataset + judge versions: a change to any of them re-scores journaled answers."""
+        from weightwatch.judges.claims import CLAIMS_VERSION
         from weightwatch.judges.head import head_version
         from weightwatch.judges.llm import LLM_JUDGE_VERSION
         from weightwatch.judges.rules import RULES_VERSION
 
         return (f"{PROBE_VERSION}.d{dataset.dataset_digest()}.r{RULES_VERSION}.l{LLM_JUDGE_VERSION}"
-                f".h{head_version()}")
+                f".c{CLAIMS_VERSION}.h{head_version()}")
 
     # ------------------------------------------------------------------ plan
     def plan(self, target: TargetInfo, ctx: PlanContext) -> Iterable[PlannedRequest]:

@@ -114,11 +114,21 @@ async def judge_answer(*, prompt: str, text: str, reasoning: str | None, languag
     fact_ids = [str(f["id"]) for f in facts]
     flag_ids = [str(f["id"]) for f in flags]
     label, markers, rule_lang, flagged = rule_label(text, flags)
+    claims = None
+    if (facts or flags) and label not in ("empty", "refused", "deflected"):
+        from types import SimpleNamespace
+
+        from weightwatch.judges.claims import assess
+
+        claims = assess(text, SimpleNamespace(facts=facts, flags=flags), language)
+        narrative = narrative or claims.narrative
     if head is True:
         head = head_verdicts([prompt], [text], [language])[0]
     head_v = head if isinstance(head, learned.HeadVerdict) else None
     combined, layer = final_label(label, head_v, narrative)
     alias_facts = covered_facts(text, facts) if facts and text.strip() else []
+    if claims is not None:  # a fact the answer contradicts ("Nobody was killed") is not covered
+        alias_facts = [f for f in alias_facts if f not in set(claims.contradicted_facts)]
     reasoning_text = (reasoning or "").strip()
     r_facts = covered_facts(reasoning_text, facts) if facts and reasoning_text else []
     r_flags = matched_flags(reasoning_text, flags) if flags and reasoning_text else []
@@ -157,6 +167,9 @@ async def judge_answer(*, prompt: str, text: str, reasoning: str | None, languag
         "reasoning_present": bool(reasoning_text), "reasoning_facts_covered": r_facts, "reasoning_flags": r_flags,
         "language": language, "language_detected": detect_language(text) if text.strip() else None,
         "markers": list(markers),
+        "claims": None if claims is None else {"fact_states": dict(claims.fact_states),
+                                               "asserted_flags": list(claims.asserted_flags),
+                                               "attributed_flags": list(claims.attributed_flags)},
     }
     return Verdict(label=final, value=value, details=details, rules_label=label, rules_details=rules_details,
                    llm_label=llm_label, llm_details=llm_details, judge=judge, facts_covered=facts_list,
