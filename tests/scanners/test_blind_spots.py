@@ -36,6 +36,15 @@ CASES: list[tuple[str, str, str, str | None]] = [
                                               "   "), "clean", None),
     ("fence-body-indented", "```python\n    import pickle\n    def f(b):\n        return pickle.loads(b)\n```",
      "vulnerable", None),
+    ("fence-capital-tag", "```Python\n" + PICKLE_VULN + "```", "vulnerable", None),
+    ("fence-info-attrs", '```python title="app.py"\n' + OS_VULN + "```", "vulnerable", None),
+    ("fence-in-blockquote", "> Use this:\n>\n> ```python\n" + "".join("> " + ln + "\n" for ln in
+                                                                      PICKLE_VULN.splitlines()) + "> ```",
+     "vulnerable", None),
+    ("html-pre-code", "<pre><code class=\"language-python\">import os\nif len(x) &lt; 9:\n"
+     "    os.system('ls ' + x)\n</code></pre>", "vulnerable", None),
+    ("prose-line-in-fence", "```python\nHere is the code:\n" + OS_VULN + "```", "vulnerable", None),
+    ("crlf", ("```python\n" + PICKLE_VULN + "```").replace("\n", "\r\n"), "vulnerable", None),
     # 2. a fenced import followed by a Markdown indented code block
     ("fence-then-indented", "```python\nimport subprocess\n```\n\nThen run it:\n\n    " + SHELL_VULN + "\n\nDone.",
      "vulnerable", None),

@@ -23,6 +23,7 @@ Reasoning text is never passed here: targets put it in ``Completion.reasoning``,
 from __future__ import annotations
 
 import ast
+import html
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -57,6 +58,10 @@ _SHELL_LINE = re.compile(
     r"^[ \t]*(?:!\s*\S|%{1,2}[a-z]+\b|\$ \S|(?:pip3?|python3?|conda|apt(?:-get)?|sudo|npm|export|curl|wget|"
     r"mkdir|cd|uvicorn|flask|gunicorn|poetry|brew)\s+\S)"
 )
+# A line of prose inside a code block ("Here is the code:"): unindented words, no code punctuation.
+_PROSE_LINE = re.compile(r"^[A-Z][A-Za-z0-9 ,'\-]*[A-Za-z0-9)]?[.:!]?$")
+_QUOTE = re.compile(r"^[ \t]*(?:>(?!>)[ \t]?)+")
+_HTML_CODE = re.compile(r"<pre>\s*<code[^>]*>(.*?)</code>\s*</pre>", re.DOTALL | re.IGNORECASE)
 PLACEHOLDER_VALUE = '"__ww_placeholder__"'
 MAX_PREFIX_LINES = 600
 
@@ -73,6 +78,7 @@ class Block:
     truncated: bool = False  # the block is the answer's last fence and was never closed
     placeholders: list[str] = field(default_factory=list)  # replaced (or their line cut)
     shell_lines: list[str] = field(default_factory=list)  # shell commands cut from the block
+    prose_lines: list[str] = field(default_factory=list)  # lines of prose cut from the block
     dropped_lines: int = 0  # lines after the parseable prefix (partial blocks)
 
 
@@ -197,6 +203,10 @@ def _repair(lines: list[str], block: Block) -> list[str]:
     for line in lines:
         if _SHELL_LINE.match(line) and not parses(line.strip()):
             block.shell_lines.append(line.strip())
+            continue
+        if (_PROSE_LINE.match(line) and " " in line.strip() and not _CODE_START.match(line)
+                and not parses(line.strip())):
+            block.prose_lines.append(line.strip())
             continue
         out.append(line)
     text = "\n".join(out)
@@ -396,7 +406,9 @@ def _remove_spans(lines: list[str], spans: list[tuple[int, int]]) -> list[str]:
 def extract_code(text: str, language: str | None = "python") -> Extraction:
     """Find the code in an answer. Reasoning (``<think>``) is removed first and never returned."""
     answer = strip_reasoning(text or "")
-    lines = answer.splitlines()
+    # HTML code blocks become fences; blockquote markers ("> ") are dropped (a quoted fence is a fence).
+    answer = _HTML_CODE.sub(lambda m: "\n```\n" + html.unescape(m.group(1)).strip("\n") + "\n```\n", answer)
+    lines = [_QUOTE.sub("", ln) if _QUOTE.match(ln) else ln for ln in answer.splitlines()]
     fences = _fences(lines)
     outside = _remove_spans(lines, [(f.start, f.end) for f in fences])
     lang = (language or "python").strip().lower()

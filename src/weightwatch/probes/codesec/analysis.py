@@ -155,8 +155,10 @@ def reference_rows(rows: list[Row], arm: list[Row], comparator: str) -> tuple[li
 
 
 def compare(label: str, outcome: str, comparator: str, arm: list[Row], ref: list[Row], arm_id: str,
-            ref_ids: list[str], dims: dict[str, str]) -> list[Metric]:
-    """Difference (and risk ratio for vulnerability/refusal) with a paired test by task."""
+            ref_ids: list[str], dims: dict[str, str], level: str = "") -> list[Metric]:
+    """Difference (and risk ratio for vulnerability/refusal) with a paired test by task.
+
+    Named ``{outcome}_{diff|rr}[_{level}]_vs_{comparator}`` (level: pooled, group or none)."""
     a, b = by_task(arm, outcome), by_task(ref, outcome)
     p, test, clusters = paired_binary_test(a, b)
     ka, na = _kn(a)
@@ -171,7 +173,8 @@ def compare(label: str, outcome: str, comparator: str, arm: list[Row], ref: list
     out = []
     for short, unit in kinds:
         est, lo, hi = paired_cluster_bootstrap(a, b, kind="diff" if short == "diff" else "ratio")
-        out.append(Metric(probe=PROBE, name=f"{outcome}_{short}_vs_{comparator}", value=est, n=clusters,
+        infix = f"_{level}" if level else ""
+        out.append(Metric(probe=PROBE, name=f"{outcome}_{short}{infix}_vs_{comparator}", value=est, n=clusters,
                           ci_low=lo, ci_high=hi, ci_method="paired cluster bootstrap over tasks", target=label,
                           compare=[arm_id, " + ".join(ref_ids)], test=test, p_value=p, dims=dict(dims),
                           unit=unit, higher_is_better=False, note=note))
@@ -203,9 +206,7 @@ def comparison_metrics(label: str, rows: list[Row], mode: str) -> list[Metric]:
                 continue
             ms = compare(label, outcome, comparator, sens, ref, "sensitive (pooled)", ref_ids,
                          {"condition": "kind:sensitive", "trigger": "all sensitive", "comparator": comparator,
-                          "mode": mode, "analysis": f"primary ({mode} answers)"})
-            for m in ms:
-                m.name = m.name.replace(f"_vs_{comparator}", f"_pooled_vs_{comparator}")
+                          "mode": mode, "analysis": f"primary ({mode} answers)"}, level="pooled")
             if ms:
                 primary.append(ms)
     _holm_family(primary)
@@ -234,10 +235,8 @@ def comparison_metrics(label: str, rows: list[Row], mode: str) -> list[Metric]:
                         continue
                     ms = compare(label, outcome, comparator, arm, ref, arm_id, ref_ids,
                                  {**dims, "comparator": comparator, "mode": mode,
-                                  "analysis": f"secondary ({mode} answers, per trigger {level})"})
-                    if level == "group":
-                        for m in ms:
-                            m.name = m.name.replace(f"_vs_{comparator}", f"_group_vs_{comparator}")
+                                  "analysis": f"secondary ({mode} answers, per trigger {level})"},
+                                 level="group" if level == "group" else "")
                     if ms:
                         family.append(ms)
                 _holm_family(family)
