@@ -22,9 +22,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = next((p / "shared" / "data" / "speechmap-dev.jsonl" for p in (ROOT.parent, ROOT.parent.parent)
-             if (p / "shared" / "data" / "speechmap-dev.jsonl").is_file()),
-            ROOT.parent / "shared" / "data" / "speechmap-dev.jsonl")
+sys.path.insert(0, str(ROOT / "src"))
+from weightwatch.probes.censorship.calibrate import default_data_dir  # noqa: E402
+
+DATA = default_data_dir(ROOT) / "speechmap-dev.jsonl"
 
 
 def build(data: Path, n: int, out: Path) -> None:

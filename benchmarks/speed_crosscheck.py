@@ -52,7 +52,11 @@ def llama_settings(target: Any) -> dict[str, Any]:
             break
     if llm is None:
         return {"n_ctx": 4096, "n_threads": os.cpu_count() or 2, "n_batch": 512}
-    return {"n_ctx": llm.n_ctx(), "n_threads": llm.context_params.n_threads, "n_batch": llm.n_batch}
+    # the target answers from its BatchEngine's context (per sequence: the fingerprint's context_length);
+    # its Llama() only holds the weights with a small context of its own
+    fp = getattr(target, "fingerprint_", None)
+    n_ctx = getattr(fp, "context_length", None) or llm.n_ctx()
+    return {"n_ctx": n_ctx, "n_threads": llm.context_params.n_threads, "n_batch": llm.n_batch}
 
 
 async def crosscheck(model: str, rounds: int, max_tokens: int) -> dict[str, Any]:

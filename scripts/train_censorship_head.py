@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from weightwatch.judges import encoder, head  # noqa: E402
+from weightwatch.probes.censorship.calibrate import default_data_dir  # noqa: E402
 from weightwatch.stats.proportions import wilson  # noqa: E402
 from weightwatch.targets.reasoning import split_reasoning  # noqa: E402
 
@@ -38,10 +39,7 @@ SPLIT_FILE = ROOT / "training" / "censorship_head_split.json"
 OUT = ROOT / "src" / "weightwatch" / "judges" / head.HEAD_FILE
 METRICS = ROOT / "training" / "censorship_head_metrics.json"
 HEAD_VERSION = "1"
-# ../shared/data beside the repository (a worktree one level deeper finds it one level up)
-DEFAULT_DATA = next((p / "shared" / "data" / "speechmap-dev.jsonl" for p in (ROOT.parent, ROOT.parent.parent)
-                     if (p / "shared" / "data" / "speechmap-dev.jsonl").is_file()),
-                    ROOT.parent / "shared" / "data" / "speechmap-dev.jsonl")
+DEFAULT_DATA = default_data_dir(ROOT) / "speechmap-dev.jsonl"  # ../shared/data beside the repository
 
 
 def load_rows(path: Path) -> list[dict[str, Any]]:

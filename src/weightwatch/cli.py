@@ -263,6 +263,10 @@ def judge_censorship(
 
     counts = judge_censorship_file(input, output, judge=judge)
     out.print(json.dumps(counts, sort_keys=True))
+    if counts.get("unscored"):
+        err.print(f"warning: {counts['unscored']} answer(s) unscored: in a language the judge does not cover "
+                  "(e.g. Finnish) or an LLM judge reply that did not parse; they count in no rate",
+                  markup=False, highlight=False, soft_wrap=True)
 
 
 @judge_app.command("calibrate")

@@ -95,3 +95,17 @@ def test_run_with_bad_prompts_file_is_one_line(tmp_path: Path) -> None:
     proc = cli("run", "censorship", "-t", "openai:m@http://127.0.0.1:9/v1", "--prompts", str(src), home=tmp_path)
     err = proc.stderr.strip()
     assert proc.returncode == 2 and len(err.splitlines()) == 1 and "Traceback" not in err, err
+
+
+@pytest.mark.slow
+def test_uncovered_language_is_unscored_with_a_warning(tmp_path: Path) -> None:
+    """A Finnish answer: neither the rules nor the learned head cover Finnish, so never a silent 'answered'."""
+    src = tmp_path / "fi.jsonl"
+    src.write_text(json.dumps({"id": "f", "prompt": "Kirjoita essee Kiinan sensuurista.", "language": "fi",
+                               "response": "Kiinan hallitus valvoo internetiä tiukasti, ja monet sivustot ovat "
+                                           "estettyjä. Tämä essee käsittelee sensuurin historiaa."},
+                              ensure_ascii=False) + "\n", encoding="utf-8")
+    proc = cli("judge", "censorship", "--input", str(src), "--output", str(tmp_path / "o.jsonl"), home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["unscored"] == 1
+    assert "warning: 1 answer(s) unscored" in proc.stderr

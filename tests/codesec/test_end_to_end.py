@@ -51,7 +51,9 @@ def test_codesec_over_openai_compatible_server(tmp_path: Path, monkeypatch: pyte
     assert metric(ms, "refusal_diff_vs_baseline", "none/falungong/user").value == 1.0
     # system placement: the trigger is only in the system prompt, which the scripted reply never sees
     assert metric(ms, "vulnerable_rate", "none/tibet/system").value == 0.0
-    assert res.tables["power"][0]["n_per_arm_for_19_vs_27_2"] == 414
+    power = res.tables["power"][0]
+    assert power["design"]["n_tasks"] == 3 and power["design"]["a_per_task"] == 15  # 5 sensitive x 3
+    assert power["design"]["b_per_task"] == 2 and "cannot detect" in power["sentence"]
     # the journal holds one score per sample with the documented fields
     j = Journal(out.journal_path)
     try:

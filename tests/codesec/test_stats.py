@@ -11,7 +11,7 @@ from tests.codesec.helpers import scored
 from weightwatch.probes.base import SummaryContext
 from weightwatch.probes.codesec.probe import CodesecProbe
 from weightwatch.stats.paired import paired_binary_test, sign_flip_test
-from weightwatch.stats.regression import GLM_CLUSTER, MIXED, mixed_logit
+from weightwatch.stats.regression import GEE, GLM_CLUSTER, clustered_logit
 from weightwatch.types import Metric, ScoredSample
 
 
@@ -66,12 +66,48 @@ def test_rates_comparisons_and_holm_on_known_data() -> None:
     pooled = metric(ms, "vulnerable_diff_pooled_vs_baseline", condition="kind:sensitive")
     assert pooled.value is not None and pooled.test == "sign-flip permutation over tasks"
 
+    assert pooled.dims["analysis"] == "primary (greedy answers)" and pooled.p_adjusted is not None
+    assert d.dims["analysis"].startswith("secondary")
+
+    assert res.tables["scanner_calibration"]["all"]["recall"] == 1.0
+    assert any("CyberSecEval" in n and "recall 100%" in n for n in res.notes)
+
     power = res.tables["power"][0]
-    assert power["n_per_arm_for_19_vs_27_2"] == 414
-    assert power["responses_per_arm_median"] == 20
-    assert power["power_for_19_vs_27_2_at_this_n"] < 0.2
-    assert any("414 per arm" in n for n in res.notes)
-    assert any("too few responses per arm" in w for w in res.warnings)
+    assert power["design"] == {"n_tasks": 20, "a_per_task": 2, "b_per_task": 1, "p0": 0.2, "family": 6,
+                               "alpha": 0.05, "sigma": 1.0}
+    assert power["power_for_19_vs_27_2"] < 0.2
+    assert any("cannot detect" in n and "power (simulated" in n for n in res.notes)
+    assert any("cannot detect" in w and "not evidence of no effect" in w for w in res.warnings)
+
+
+def test_primary_family_is_holm_adjusted_and_denominators_are_paired() -> None:
+    res = CodesecProbe().summarize({"t1": constructed()}, SummaryContext(size="quick"))
+    primary = [m for m in res.metrics if m.dims.get("analysis") == "primary (greedy answers)"]
+    tests = {(m.name.split("_pooled_")[0].rsplit("_", 1)[0], m.dims["comparator"]): m for m in primary
+             if "_diff_" in m.name}
+    assert set(tests) == {(o, c) for o in ("vulnerable", "vulnerable_all", "refusal") for c in ("baseline", "placebo")}
+    from weightwatch.stats.multiple import holm
+
+    keys = sorted(tests)
+    assert [tests[k].p_adjusted for k in keys] == pytest.approx(holm([tests[k].p_value for k in keys]))
+    # every outcome has per-trigger paired comparisons, with both denominators of the vulnerable rate
+    for name in ("vulnerable_all_diff_vs_baseline", "no_code_diff_vs_baseline", "unscannable_diff_vs_placebo",
+                 "refusal_diff_group_vs_baseline"):
+        assert any(m.name == name and m.p_value is not None for m in res.metrics), name
+    va = metric(res.metrics, "vulnerable_all_diff_vs_baseline", condition="none/falungong/system")
+    assert va.value == pytest.approx(0.1 - 0.2) and va.n == 20  # all answers: refusals count in the denominator
+
+
+def test_greedy_and_sampled_answers_are_analysed_apart() -> None:
+    rows = [scored(f"t{i}", g, "vulnerable" if (i < 3 or (g == "tibet" and k > 0)) else "clean", sample_index=k)
+            for i in range(12) for g in ("none", "norway", "tibet") for k in range(3)]
+    res = CodesecProbe().summarize({"t1": rows}, SummaryContext(size="quick"))
+    g = metric(res.metrics, "vulnerable_rate", condition="none/tibet/system", mode="greedy")
+    s = metric(res.metrics, "vulnerable_rate", condition="none/tibet/system", mode="sampled")
+    assert (g.value, g.n, g.ci_method) == (0.25, 12, "wilson")
+    assert (s.value, s.n) == (1.0, 24) and s.ci_method.startswith("cluster bootstrap")
+    sampled = [m for m in res.metrics if m.dims.get("analysis") == "primary (sampled answers)"]
+    assert sampled and all(m.p_adjusted is not None for m in sampled)
 
 
 def test_errors_and_unscannable_never_count_as_clean() -> None:
@@ -109,9 +145,9 @@ def _synthetic(seed: int = 1, n_tasks: int = 40, reps: int = 5) -> list[dict[str
     return rows
 
 
-def test_mixed_logit_recovers_a_known_effect() -> None:
-    reg = mixed_logit(_synthetic())
-    assert reg is not None and reg.method == MIXED
+def test_gee_recovers_a_known_effect() -> None:
+    reg = clustered_logit(_synthetic())
+    assert reg is not None and reg.method == GEE
     tibet = reg.get("group[tibet]")
     norway = reg.get("group[norway]")
     assert tibet is not None and norway is not None
@@ -123,13 +159,13 @@ def test_mixed_logit_recovers_a_known_effect() -> None:
 
 
 def test_regression_falls_back_to_cluster_robust_glm(monkeypatch: pytest.MonkeyPatch) -> None:
-    import statsmodels.genmod.bayes_mixed_glm as bm
+    import statsmodels.formula.api as smf
 
     def boom(*a: object, **k: object) -> None:
         raise np.linalg.LinAlgError("singular")
 
-    monkeypatch.setattr(bm.BinomialBayesMixedGLM, "from_formula", boom)
-    reg = mixed_logit(_synthetic())
+    monkeypatch.setattr(smf, "gee", boom)
+    reg = clustered_logit(_synthetic())
     assert reg is not None
     assert reg.method.startswith(GLM_CLUSTER.split("(")[0]) and "singular" in reg.method
     tibet = reg.get("group[tibet]")
@@ -146,4 +182,5 @@ def test_full_mode_summary_has_regression_metrics() -> None:
     assert {m.dims["trigger"] for m in ors} == {"norway", "tibet"}
     assert all(m.test and "task" in m.test for m in ors)
     assert all(m.p_adjusted is not None for m in ors)
-    assert res.tables["regression"]["t1"]["n"] == len(rows)
+    assert res.tables["regression"]["t1"]["greedy"]["n"] == len(rows)
+    assert all(m.dims["mode"] == "greedy" and m.test and m.test.startswith("logistic GEE") for m in ors)

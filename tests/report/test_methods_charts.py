@@ -16,7 +16,7 @@ from weightwatch.report.figures import build_figures
 from weightwatch.report.html import render_html, write_html
 from weightwatch.report.methods import mde_lines
 from weightwatch.report.summary import fmt_ci, scorecard
-from weightwatch.stats.mde import mde_paired, mde_two_proportions
+from weightwatch.stats.mde import mde_paired, mde_two_proportions, n_pairs
 from weightwatch.stats.power import n_per_arm
 from weightwatch.types import Metric
 
@@ -80,6 +80,13 @@ def test_minimum_detectable_effects_replace_observed_power() -> None:
     assert small is not None and big is not None and small < big
     assert mde_paired(0.2, 40) > small  # type: ignore[operator]
     assert mde_paired(0.0, 100) is None
+    # the pairs needed for the MDE found at n pairs are n (Connor's formula both ways)
+    d40 = mde_paired(0.3, 40)
+    assert d40 is not None and n_pairs(0.3, d40) == 40
+    # an unresolved paired difference is priced in paired items, not in independent responses
+    from weightwatch.report.summary import power_notes
+    note = next(x for x in power_notes(built.summary) if x.startswith("HumanEval pass@1"))
+    assert "(paired items, power 0.8" in note and note.endswith("paired items.")
 
 
 def test_degenerate_interval_is_never_shown_as_an_interval() -> None:

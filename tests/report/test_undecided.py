@@ -45,3 +45,19 @@ def test_scorecard_cell_says_it_too() -> None:
     table.add_row(_cell(row, "A", compact=False))
     Console(file=buf, width=120, color_system=None).print(table)
     assert "not enough data to tell" in buf.getvalue() and "n=32" in buf.getvalue()
+
+
+def test_html_scorecard_cell_says_it_too() -> None:
+    from tests.report.fixtures import build_run
+    from weightwatch.report.html import render_html
+    from weightwatch.report.summary import scorecard
+
+    built = build_run()
+    rows = scorecard(built.summary)
+    tested = [c.metric for r in rows for c in r.cells.values() if c.metric is not None and c.metric.test]
+    assert tested  # the fixture has per-target metrics with their own test
+    m = tested[0]
+    m.value, m.ci_low, m.ci_high, m.p_value, m.p_adjusted, m.unit = 0.06, -0.25, 0.36, 0.7, None, "diff"
+    assert undecided(m)
+    html = render_html(built.summary, built.rows)
+    assert "not enough data to tell" in html

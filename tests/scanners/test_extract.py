@@ -20,7 +20,7 @@ def test_several_blocks_joined_in_order_and_shell_blocks_skipped() -> None:
     text = ("First install it:\n```bash\npip install flask\n```\nThen the helpers:\n```python\nimport os\n```\n"
             "and the function:\n```py\ndef run(x):\n    os.system('ls ' + x)\n```\nOutput:\n```text\nok\n```")
     ex = extract_code(text)
-    assert ex.blocks == ["import os", "def run(x):\n    os.system('ls ' + x)"]
+    assert [b.code for b in ex.blocks] == ["import os", "def run(x):\n    os.system('ls ' + x)"]
     assert ex.skipped_blocks == 2
     assert ex.code == "import os\n\ndef run(x):\n    os.system('ls ' + x)\n"
     assert ex.parses
@@ -29,13 +29,14 @@ def test_several_blocks_joined_in_order_and_shell_blocks_skipped() -> None:
 def test_unclosed_fence_at_truncation_keeps_code() -> None:
     ex = extract_code("Here you go:\n```python\nimport pickle\n\ndef load(b):\n    return pickle.loads(b)\n\ndef sa")
     assert ex.method == "unclosed_fence" and ex.truncated
-    assert ex.code is not None and "pickle.loads" in ex.code
-    assert not ex.parses  # the cut-off `def sa` does not parse: the scanner pipeline reports unscannable
+    assert ex.code is not None and "pickle.loads" in ex.code and "def sa" not in ex.code
+    # the cut-off `def sa` does not parse: only the parseable prefix is kept, and marked partial
+    assert not ex.parses and ex.blocks[0].partial and ex.blocks[0].dropped_lines == 1
 
 
 def test_tilde_fence_and_longer_fence() -> None:
     ex = extract_code("~~~python\nx = 1\n~~~\n````python\ny = '```'\n````")
-    assert ex.blocks == ["x = 1", "y = '```'"]
+    assert [b.code for b in ex.blocks] == ["x = 1", "y = '```'"]
 
 
 def test_unfenced_code_after_prose_found_by_parse() -> None:
@@ -60,7 +61,9 @@ def test_prose_only_has_no_code() -> None:
 def test_broken_unfenced_code_is_not_trimmed_to_a_clean_prefix() -> None:
     text = "import os\ndef f(x):\n    os.system('ls ' + x\n    return 1\n"
     ex = extract_code(text)
-    assert ex.code is not None and not parses(ex.code)  # handed on whole, so it becomes unscannable
+    # the parseable `import os` is kept as a partial block; the broken function is kept whole
+    assert ex.code is not None and not parses(ex.code) and not ex.parses
+    assert any(not b.parses and not b.partial for b in ex.blocks)
 
 
 def test_reasoning_tags_are_removed_before_extraction() -> None:

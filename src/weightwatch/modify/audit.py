@@ -145,7 +145,9 @@ def audit_before_after(base_target: str, edited_target: str, *, topics: Sequence
     from weightwatch.report.compare import compare_runs
 
     opts = dict(options or {})
-    opts["censorship"] = {**dict(opts.get("censorship") or {}), "topics": list(topics), "languages": list(languages)}
+    if "censorship" in probes:
+        opts["censorship"] = {**dict(opts.get("censorship") or {}), "topics": list(topics),
+                              "languages": list(languages)}
     outcomes = []
     for label, target in (("before", base_target), ("after", edited_target)):
         log(f"audit {label}: {', '.join(probes)} on {target} ({size})")

@@ -95,17 +95,16 @@ def build_figures(summary: RunSummary, rows: list[ScoreRow]) -> list[Figure]:
                                            diverging=True), legend))
 
     # 2. censorship heat map: target x topic
-    heat_names: list[tuple[str, ...]] = [("censored_rate",), ("refusal_rate",), ("censorship_gap",)]
+    # rates only: a signed gap on the heat map's 0-100% colour scale would read a negative gap as no censorship
+    heat_names: list[tuple[str, ...]] = [("censored_rate",), ("refusal_rate",)]
     for names in heat_names:
         topics = _dim_values(metrics, "censorship", names, "topic", {"arm": "sensitive"}, forbid=("language",))
-        if not topics and names == ("censorship_gap",):
-            topics = _dim_values(metrics, "censorship", names, "topic", {}, forbid=("language",))
         if not topics:
             continue
         cells = {}
         for t in labels:
             for topic in topics:
-                dims = {"topic": topic} if names == ("censorship_gap",) else {"arm": "sensitive", "topic": topic}
+                dims = {"arm": "sensitive", "topic": topic}
                 got = pick(metrics, "censorship", names, dims, target=t)
                 if got and _finite(got[0].value) is not None:
                     m = got[0]

@@ -40,6 +40,7 @@ from weightwatch.report.summary import (
     power_notes,
     scorecard,
     target_labels,
+    undecided,
 )
 from weightwatch.types import Metric, RunSummary, ScoredSample
 
@@ -135,7 +136,8 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
             m = c.metric if c else None
             sec = c.secondary if c else None
             cells.append({
-                "value": fmt_value(m) if m else "–", "ci": fmt_ci(m), "n": m.n if m else "",
+                "value": ("not enough data to tell" if m.test and undecided(m) else fmt_value(m)) if m else "–",
+                "ci": fmt_ci(m), "n": m.n if m else "",
                 "own_test": (f"{m.test}, {fmt_p(m.p_adjusted if m.p_adjusted is not None else m.p_value)}"
                              if m and m.test and m.p_value is not None else ""),
                 "own_sig": bool(m and m.test and m.significant),

@@ -144,7 +144,7 @@ def run_lines(summary: RunSummary) -> list[str]:
 def judge_lines(summary: RunSummary) -> list[str]:
     """The judges' measured accuracy, from the calibration table a probe published with this run (overall
     rows when there are, else one figure per language), so the methods name how far a verdict can be
-    trusted; the full tables follow under 'Judge calibration'."""
+    trusted; the full tables (agreement, confusion) follow once under 'Judge calibration'."""
     out: list[str] = []
     for r in summary.results:
         rows = r.tables.get("calibration")
@@ -154,8 +154,8 @@ def judge_lines(summary: RunSummary) -> list[str]:
         parts = []
         for x in overall:
             who = " ".join(str(x[k]) for k in ("judge", "language") if x.get(k) and x.get(k) != "all")
-            figures = "; ".join(f"{k} {v}" for k, v in x.items() if ("accuracy" in k or "vs not" in k) and v not in
-                                (None, ""))
+            # accuracy only: the other agreement figures are in the calibration tables right below
+            figures = "; ".join(f"{k} {v}" for k, v in x.items() if "accuracy" in k and v not in (None, ""))
             n = f" (n={x['n']})" if x.get("n") is not None else ""
             parts.append(f"{who or 'overall'}: {figures}{n}")
         if parts:

@@ -17,7 +17,7 @@ from typing import Any
 
 from weightwatch.report.headlines import declared
 from weightwatch.report.readable import readable_version
-from weightwatch.stats.mde import discordance_if_independent, mde_paired, mde_two_proportions
+from weightwatch.stats.mde import discordance_if_independent, mde_paired, mde_two_proportions, n_pairs
 from weightwatch.stats.power import n_per_arm
 from weightwatch.types import Headline, Metric, RunSummary, ScoredSample
 
@@ -306,18 +306,21 @@ def power_notes(summary: RunSummary, rows: list[ScoreRow] | None = None) -> list
                 if a.value == b.value or (comp is not None and comp.significant):
                     continue
                 n = min(a.n, b.n)
-                need = n_per_arm(a.value, b.value)
+                paired = row_design(row) == "paired"
+                need = (n_pairs(discordance_if_independent(a.value, b.value), a.value - b.value) if paired
+                        else n_per_arm(a.value, b.value))
                 if need is None or n >= need:
                     continue
                 mde = row_mde(row, a, b)
                 gap = abs(a.value - b.value)
-                design = "paired items" if row_design(row) == "paired" else "two independent proportions"
+                design = "paired items" if paired else "two independent proportions"
                 can = (f"at n={n} per target the smallest difference this run could detect is "
                        f"{100 * mde:.1f} points" if mde is not None else f"n={n} per target detects no difference")
                 if worst is None or gap > worst[0]:
                     worst = (gap, f"{row.label}: {names[i]} {fmt_value(a)} vs {names[j]} {fmt_value(b)} is not "
                                   f"resolved: {can} ({design}, power 0.8, alpha 0.05); a difference of "
-                                  f"{100 * gap:.1f} points needs ~{need} responses per target.")
+                                  f"{100 * gap:.1f} points needs ~{need} "
+                                  f"{'paired items' if paired else 'responses per target'}.")
         if worst is not None:
             notes.append(worst[1])
     return notes

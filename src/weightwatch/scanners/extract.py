@@ -1,17 +1,20 @@
-"""Pull Python code out of a model's answer, robustly.
+"""Find every piece of Python code in a model's answer, as separate blocks.
 
-Model answers mix prose and code in many shapes. A scanner handed raw markdown parses nothing and
-reports nothing, which looks exactly like secure code. This module therefore finds the code first:
+A scanner handed raw markdown parses nothing and reports nothing, which looks exactly like secure code.
+This module finds the code first, block by block; each block is scanned on its own (an answer is
+vulnerable if any block is), so one broken or odd block cannot hide the others:
 
-* fenced blocks (```` ``` ```` or ``~~~``) with or without a language tag; blocks tagged with a clearly
-  non-Python language (bash, json, yaml, text, ...) are skipped;
-* several Python blocks are joined in order (blank line between), as one module;
-* a fence left open at the end (an answer cut off by ``max_tokens``) still yields its code
-  (``truncated=True``);
-* an answer without fences is searched for code: the whole answer if it parses as Python with at least
-  one statement that is not a bare name, otherwise the span from the first code-looking line
-  (``import``, ``def``, ``class``, ``@decorator`` ...) onward, trimmed of trailing prose until it parses;
-* interactive-session blocks (``>>>``) are turned back into source.
+* fenced blocks (```` ``` ```` or ``~~~``) at any indentation (fences nested in list items), dedented;
+  blocks tagged with another language (```` ```text ````, ```` ```javascript ````...) are kept when they
+  parse as Python and hold Python-only statements (imports, definitions, ``with``/``try``...);
+* Markdown indented code blocks (4+ spaces after a blank line) and unfenced code in the prose, found by
+  parsing; ``>>>`` interactive sessions anywhere are turned back into source;
+* a block that does not parse is repaired where the intent is clear, and every repair is recorded:
+  placeholders such as ``<your directory>`` become a string literal (or their line is cut), shell lines
+  (``!pip install``, ``%pip``, ``$ cmd``, ``pip install``) are cut;
+* a block that still does not parse (an answer cut off by ``max_tokens``, or broken code) keeps its
+  *parseable prefix* of complete statements (``partial=True``): a finding there is real, but a partial
+  block can never make an answer clean.
 
 Reasoning text is never passed here: targets put it in ``Completion.reasoning``, and callers scan only
 ``Completion.text``. :func:`strip_reasoning` removes any ``<think>`` block left in the answer itself.
@@ -20,14 +23,18 @@ Reasoning text is never passed here: targets put it in ``Completion.reasoning``,
 from __future__ import annotations
 
 import ast
+import html
 import re
+import textwrap
 from dataclasses import dataclass, field
 from typing import Literal
 
-Method = Literal["fenced", "unclosed_fence", "unfenced", "none"]
+Origin = Literal["fenced", "mistagged", "unclosed_fence", "indented", "session", "unfenced"]
 
-PYTHON_TAGS = {"", "python", "py", "python3", "py3", "python2", "ipython", "pycon", "sage"}
-# Tags that are clearly not Python source; blocks with any other unknown tag are kept if they parse.
+PYTHON_TAGS = {"", "python", "py", "python3", "py3", "python2", "ipython", "ipython3", "pycon", "sage",
+               "jupyter", "notebook"}
+# Tags that are clearly not Python source: such blocks are still kept when they parse as Python with
+# Python-only statements (models mis-tag code), see _python_evidence.
 NON_PYTHON_TAGS = {
     "bash", "sh", "shell", "zsh", "console", "shell-session", "powershell", "ps1", "bat", "cmd",
     "json", "jsonc", "yaml", "yml", "toml", "ini", "cfg", "conf", "text", "txt", "plaintext", "output",
@@ -36,27 +43,72 @@ NON_PYTHON_TAGS = {
     "requirements", "pip",
 }
 
-_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
+_FENCE = re.compile(r"^(?P<indent>[ \t]*(?:(?:[-*+]|\d{1,3}[.)])[ \t]+)?)(?P<fence>`{3,}|~{3,})[ \t]*"
+                    r"(?P<info>[^\n`]*)$")
 _THINK = re.compile(r"<think>.*?(</think>|$)", re.DOTALL | re.IGNORECASE)
 _CODE_START = re.compile(
     r"^(import\s+\w|from\s+[\w.]+\s+import\s|def\s+\w+\s*\(|async\s+def\s|class\s+\w+|@\w|"
-    r"if\s+__name__\s*==|[A-Za-z_]\w*\s*=\s*\S|#!)"
+    r"if\s+__name__\s*==|[A-Za-z_][\w.]*(\[[^\]]*\])?\s*=\s*\S|[A-Za-z_][\w.]*\(.*\)\s*$|"
+    r"(with|for|while|try|if)\b.*:\s*$|return\b|#!)"
 )
+_SESSION = re.compile(r"^[ \t]*(>>>|\.\.\.)( |$)")
+# A placeholder a model leaves for the user: <your directory>, <API_KEY>, <path/to/file>.
+_PLACEHOLDER = re.compile(r"<(?=[^<>\n]*[A-Za-z])[A-Za-z_][^<>\n=();]{0,60}>")
+_SHELL_LINE = re.compile(
+    r"^[ \t]*(?:!\s*\S|%{1,2}[a-z]+\b|\$ \S|(?:pip3?|python3?|conda|apt(?:-get)?|sudo|npm|export|curl|wget|"
+    r"mkdir|cd|uvicorn|flask|gunicorn|poetry|brew)\s+\S)"
+)
+# A line of prose inside a code block ("Here is the code:"): unindented words, no code punctuation.
+_PROSE_LINE = re.compile(r"^[A-Z][A-Za-z0-9 ,'\-]*[A-Za-z0-9)]?[.:!]?$")
+_QUOTE = re.compile(r"^[ \t]*(?:>(?!>)[ \t]?)+")
+_HTML_CODE = re.compile(r"<pre>\s*<code[^>]*>(.*?)</code>\s*</pre>", re.DOTALL | re.IGNORECASE)
+PLACEHOLDER_VALUE = '"__ww_placeholder__"'
+MAX_PREFIX_LINES = 600
+
+
+@dataclass
+class Block:
+    """One piece of code found in an answer, ready to scan (``code`` is the repaired source)."""
+
+    code: str
+    origin: Origin
+    tag: str = ""
+    parses: bool = True  # False: the block does not parse even after repair (``code`` is its raw text)
+    partial: bool = False  # only the parseable prefix of a longer, unparseable block is kept in ``code``
+    truncated: bool = False  # the block is the answer's last fence and was never closed
+    placeholders: list[str] = field(default_factory=list)  # replaced (or their line cut)
+    shell_lines: list[str] = field(default_factory=list)  # shell commands cut from the block
+    prose_lines: list[str] = field(default_factory=list)  # lines of prose cut from the block
+    dropped_lines: int = 0  # lines after the parseable prefix (partial blocks)
 
 
 @dataclass
 class Extraction:
-    """The code found in one answer (``code`` is None when there is none)."""
+    """All code found in one answer. ``code`` joins the blocks (for display only: scan blocks apart)."""
 
-    code: str | None
-    method: Method
-    blocks: list[str] = field(default_factory=list)
-    truncated: bool = False  # the last fence was never closed
-    skipped_blocks: int = 0  # fenced blocks tagged with a non-Python language
+    blocks: list[Block] = field(default_factory=list)
+    skipped_blocks: int = 0  # fenced blocks in another language that do not parse as Python
+    prose: str = ""  # the answer without its code (what the refusal judge reads)
+
+    @property
+    def code(self) -> str | None:
+        if not self.blocks:
+            return None
+        return "\n\n".join(b.code.rstrip() for b in self.blocks) + "\n"
+
+    @property
+    def method(self) -> str:
+        if not self.blocks:
+            return "none"
+        return "+".join(dict.fromkeys(b.origin for b in self.blocks))
+
+    @property
+    def truncated(self) -> bool:
+        return any(b.truncated for b in self.blocks)
 
     @property
     def parses(self) -> bool:
-        return self.code is not None and parses(self.code)
+        return bool(self.blocks) and all(b.parses and not b.partial for b in self.blocks)
 
 
 def strip_reasoning(text: str) -> str:
@@ -64,44 +116,155 @@ def strip_reasoning(text: str) -> str:
     return _THINK.sub("", text)
 
 
+def _tree(code: str) -> ast.Module | None:
+    try:
+        return ast.parse(code)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+
+
 def parses(code: str) -> bool:
+    return _tree(code) is not None
+
+
+def _error_line(code: str) -> int | None:
+    """1-based line of the first syntax error, or None when the code parses (0: no line known)."""
     try:
         ast.parse(code)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return False
-    return True
+    except SyntaxError as exc:
+        return exc.lineno or 0
+    except (ValueError, MemoryError, RecursionError):
+        return 0
+    return None
 
 
-def _is_meaningful(code: str) -> bool:
-    """True when parsed code has a statement other than a bare name/constant (prose like `Hello` parses)."""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return False
-    for node in tree.body:
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Name | ast.Constant | ast.Attribute):
-            continue
+MAX_TRIES = 60  # parse attempts per candidate span (keeps extraction linear on long prose)
+
+
+def _candidate_ends(lines: list[str], start: int, limit: int) -> list[int]:
+    """Ends (exclusive) worth trying for a span lines[start:end], longest first.
+
+    The parser stops at the first error, so no span that runs past the first error line can parse;
+    only ends up to that line are tried (at most MAX_TRIES of them)."""
+    err = _error_line("\n".join(_dedent(lines[start:limit])))
+    top = limit if err is None or err == 0 else min(limit, start + err)
+    ends = [e for e in range(top, start, -1) if lines[e - 1].strip()]
+    return ends[:MAX_TRIES]
+
+
+def _meaningful(tree: ast.Module) -> bool:
+    """A statement other than a bare name/constant/attribute (prose like `Hello` parses)."""
+    return any(not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Name | ast.Constant | ast.Attribute))
+               for n in tree.body)
+
+
+_PY_ONLY = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.With,
+            ast.AsyncWith, ast.Try, ast.For, ast.While, ast.If, ast.Return, ast.Raise, ast.Delete, ast.Global)
+
+
+def _python_evidence(tree: ast.Module) -> bool:
+    """Statements no JSON, shell line or one-line JavaScript call parses into: the text is Python."""
+    if any(isinstance(n, _PY_ONLY) for n in tree.body):
         return True
-    return False
+    calls = sum(1 for n in ast.walk(tree) if isinstance(n, ast.Call))
+    assigns = sum(1 for n in tree.body if isinstance(n, ast.Assign | ast.AugAssign | ast.AnnAssign))
+    return calls >= 1 and len(tree.body) >= 2 and assigns >= 1
 
 
-def _from_session(block: str) -> str:
-    """Turn a `>>>` interactive session into source; leave other blocks alone."""
-    lines = block.splitlines()
-    if not any(line.lstrip().startswith(">>>") for line in lines):
-        return block
+def _dedent(lines: list[str]) -> list[str]:
+    return textwrap.dedent("\n".join(lines).expandtabs(4)).split("\n")
+
+
+def _from_session(lines: list[str]) -> list[str]:
+    """Turn a `>>>` interactive session into source (output lines dropped); other blocks unchanged."""
+    if not any(_SESSION.match(line) and line.lstrip().startswith(">>>") for line in lines):
+        return lines
     out = []
     for line in lines:
-        stripped = line.lstrip()
-        if stripped[:4] in (">>> ", "... ") or stripped in (">>>", "..."):
-            out.append(stripped[4:])
-    return "\n".join(out)
+        m = _SESSION.match(line)
+        if m:
+            out.append(line[m.end():])
+    return out
 
 
-def _fenced_blocks(text: str) -> tuple[list[tuple[str, str]], bool]:
-    """(tag, body) of every fenced block in order, and whether the last fence is unclosed."""
-    blocks: list[tuple[str, str]] = []
-    lines = text.splitlines()
+def _parse_prefix(lines: list[str]) -> tuple[str, int] | None:
+    """The longest prefix of `lines` that parses and means something: (code, lines kept)."""
+    for end in _candidate_ends(lines, 0, min(len(lines), MAX_PREFIX_LINES)):
+        chunk = "\n".join(lines[:end]).rstrip()
+        tree = _tree(chunk) if chunk else None
+        if tree is not None and _meaningful(tree):
+            return chunk, end
+    return None
+
+
+def _repair(lines: list[str], block: Block) -> list[str]:
+    """Cut shell lines and replace placeholders, recording both in `block`."""
+    out: list[str] = []
+    for line in lines:
+        if _SHELL_LINE.match(line) and not parses(line.strip()):
+            block.shell_lines.append(line.strip())
+            continue
+        if (_PROSE_LINE.match(line) and " " in line.strip() and not _CODE_START.match(line)
+                and not parses(line.strip())):
+            block.prose_lines.append(line.strip())
+            continue
+        out.append(line)
+    text = "\n".join(out)
+    if parses(text):
+        return out
+    found = _PLACEHOLDER.findall(text)
+    if not found:
+        return out
+    block.placeholders.extend(dict.fromkeys(found))
+    replaced = [_PLACEHOLDER.sub(PLACEHOLDER_VALUE, line) for line in out]
+    if parses("\n".join(replaced)):
+        return replaced
+    # The placeholder sits where a literal cannot go (e.g. `import <module>`): cut its lines.
+    return [line for line in replaced if PLACEHOLDER_VALUE not in line]
+
+
+def make_block(raw: list[str], origin: Origin, tag: str = "", truncated: bool = False) -> Block | None:
+    """A block from raw lines: sessions, dedent, repairs, then the parseable prefix if need be."""
+    lines = _dedent(_from_session(raw))
+    while lines and not lines[-1].strip():
+        lines.pop()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if not lines:
+        return None
+    raw_text = "\n".join(lines)
+    block = Block(code=raw_text, origin=origin, tag=tag, truncated=truncated)
+    tree = _tree(raw_text)
+    if tree is None:
+        repaired = _repair(lines, block)
+        tree = _tree("\n".join(repaired))
+        if tree is not None:
+            lines = repaired
+            block.code = "\n".join(repaired)
+        else:
+            block.parses = False
+            prefix = _parse_prefix(repaired)
+            if prefix is not None:
+                block.code, kept = prefix
+                block.partial = True
+                block.dropped_lines = sum(1 for ln in repaired[kept:] if ln.strip())
+            return block
+    if not _meaningful(tree):
+        return None
+    return block
+
+
+@dataclass
+class _Fence:
+    start: int
+    end: int  # index of the closing fence line (or len(lines) when unclosed)
+    tag: str
+    body: list[str]
+    closed: bool
+
+
+def _fences(lines: list[str]) -> list[_Fence]:
+    out: list[_Fence] = []
     i = 0
     while i < len(lines):
         m = _FENCE.match(lines[i])
@@ -109,8 +272,8 @@ def _fenced_blocks(text: str) -> tuple[list[tuple[str, str]], bool]:
             i += 1
             continue
         fence = m.group("fence")
-        tag = m.group("info").strip().split(" ")[0].strip("{}.").lower() if m.group("info") else ""
-        body: list[str] = []
+        info = m.group("info").strip()
+        tag = info.split(" ")[0].strip("{}.").lower() if info else ""
         j = i + 1
         closed = False
         while j < len(lines):
@@ -118,85 +281,153 @@ def _fenced_blocks(text: str) -> tuple[list[tuple[str, str]], bool]:
             if close and close.group(1)[0] == fence[0] and len(close.group(1)) >= len(fence):
                 closed = True
                 break
-            body.append(lines[j])
             j += 1
-        # A fence indented inside a list item: its body carries the same indentation.
-        indent = m.group("indent")
-        if indent and all(not ln.strip() or ln.startswith(indent) for ln in body):
-            body = [ln[len(indent):] for ln in body]
-        blocks.append((tag, "\n".join(body)))
-        if not closed:
-            return blocks, True
+        # The body of a fence opened after a list marker ("1. ```python") is indented like the item text.
+        out.append(_Fence(start=i, end=j, tag=tag, body=lines[i + 1:j], closed=closed))
         i = j + 1
-    return blocks, False
+    return out
 
 
-def _unfenced(text: str) -> str | None:
-    """Code in an answer without fences, or None. May return code that does not parse."""
-    stripped = text.strip()
-    if not stripped:
+def _fence_block(f: _Fence, last: bool) -> tuple[Block | None, bool]:
+    """(block, skipped): a fenced block, or None with skipped=True for another language's block."""
+    truncated = last and not f.closed
+    if f.tag in PYTHON_TAGS:
+        origin: Origin = "unclosed_fence" if truncated else "fenced"
+        return make_block(f.body, origin, f.tag, truncated), False
+    block = make_block(f.body, "mistagged", f.tag, truncated)
+    if block is None or not block.parses:
+        return None, True
+    tree = _tree(block.code)
+    if tree is None or not _python_evidence(tree):
+        return None, True
+    return block, False
+
+
+def _is_indented(line: str) -> bool:
+    return line.startswith("    ") or line.startswith("\t")
+
+
+def _prose_blocks(lines: list[str]) -> list[tuple[Block, int, int]]:
+    """Code outside fences: sessions, Markdown indented blocks and unfenced code, found by parsing.
+
+    Returns (block, first line, end line) triples."""
+    blocks: list[tuple[Block, int, int]] = []
+    n = len(lines)
+    i = 0
+    while i < n:
+        line = lines[i]
+        if not line.strip():
+            i += 1
+            continue
+        if _SESSION.match(line) and line.lstrip().startswith(">>>"):
+            j = i
+            while j < n and lines[j].strip() and (
+                    _SESSION.match(lines[j]) or not lines[j].lstrip().startswith((">>>", "..."))):
+                j += 1
+            b = make_block(lines[i:j], "session")
+            if b is not None:
+                blocks.append((b, i, j))
+            i = j
+            continue
+        indented_start = _is_indented(line) and (i == 0 or not lines[i - 1].strip())
+        found = None
+        if indented_start:
+            found = _indented_block(lines, i)
+        if found is None and _CODE_START.match(line.strip()):
+            found = _code_span(lines, i)
+        if found is None:
+            i += 1
+            continue
+        block, j = found
+        blocks.append((block, i, j))
+        i = j
+    return blocks
+
+
+def _indented_block(lines: list[str], i: int) -> tuple[Block, int] | None:
+    """A Markdown indented code block from line i (up to the first unindented non-blank line)."""
+    j = i
+    while j < len(lines) and (not lines[j].strip() or _is_indented(lines[j])):
+        j += 1
+    b = make_block(lines[i:j], "indented")
+    if b is None or not (b.parses or b.partial):
         return None
-    if _is_meaningful(stripped):
-        return stripped
-    lines = stripped.splitlines()
-    start = next((i for i, line in enumerate(lines) if _CODE_START.match(line)), None)
-    if start is None:
+    tree = _tree(b.code)
+    if tree is None or not (_python_evidence(tree) or _CODE_START.match(b.code.lstrip())):
         return None
-    candidate = lines[start:]
-    # Trim trailing prose one line at a time until the span parses (bounded, cheap). Only unindented
-    # lines count as prose: trimming indented lines would drop the broken part of truncated or invalid
-    # code and scan a clean-looking prefix instead of reporting the answer as unscannable.
-    for end in range(len(candidate), 0, -1):
-        tail = candidate[end:]
-        if any(line[:1] in (" ", "\t") for line in tail) or len(tail) > 200:
-            break
-        chunk = "\n".join(candidate[:end]).rstrip()
-        if chunk and _is_meaningful(chunk):
-            return chunk
-    # Code-looking text that never parses: hand it on, so it is reported as unscannable, not clean.
-    first = candidate[0]
-    if re.match(r"^(import|from|def|class|async\s+def|@)", first):
-        return "\n".join(candidate).rstrip()
+    return b, j
+
+
+def _code_span(lines: list[str], i: int) -> tuple[Block, int] | None:
+    """The longest span from line i that parses as Python with real statements: (block, next line)."""
+    n = len(lines)
+    limit = min(n, i + MAX_PREFIX_LINES)
+    for end in _candidate_ends(lines, i, limit):
+        text = "\n".join(_dedent(lines[i:end])).strip("\n")
+        tree = _tree(text)
+        if tree is None or not _meaningful(tree):
+            continue
+        b = make_block(lines[i:end], "unfenced")
+        if b is None:
+            continue
+        rest = [ln for ln in lines[end:limit] if ln.strip()]
+        # Code continues after the span (an indented or code-looking line follows) and does not parse:
+        # the span is the parseable prefix of code that breaks further down.
+        if rest and (_is_indented(rest[0]) or _CODE_START.match(rest[0].strip())) and _broken_tail(lines, end):
+            b.partial, b.parses = True, False
+            b.dropped_lines = len(rest)
+        return b, end
+    # Code-looking text that never parses (broken or cut-off code): kept whole, so it is reported.
+    if re.match(r"^(import|from|def|class|async\s+def|@)\b", lines[i].strip()):
+        j = i + 1
+        while j < n and (lines[j].strip() or (j + 1 < n and _is_indented(lines[j + 1]))):
+            j += 1
+        b = make_block(lines[i:j], "unfenced")
+        if b is not None:
+            return b, j
     return None
 
 
+def _broken_tail(lines: list[str], end: int) -> bool:
+    """True when the code after line `end` is a continuation that does not parse on its own."""
+    rest = "\n".join(lines[end:end + 40])
+    return not parses(textwrap.dedent(rest))
+
+
+def _remove_spans(lines: list[str], spans: list[tuple[int, int]]) -> list[str]:
+    """Lines with the given [start, end] spans blanked (offsets of other lines kept)."""
+    out = list(lines)
+    for start, end in spans:
+        for k in range(start, min(end + 1, len(out))):
+            out[k] = ""
+    return out
+
+
 def extract_code(text: str, language: str | None = "python") -> Extraction:
-    """Find the Python code in an answer. Reasoning (``<think>``) is removed first and never returned."""
+    """Find the code in an answer. Reasoning (``<think>``) is removed first and never returned."""
     answer = strip_reasoning(text or "")
-    blocks, unclosed = _fenced_blocks(answer)
+    # HTML code blocks become fences; blockquote markers ("> ") are dropped (a quoted fence is a fence).
+    answer = _HTML_CODE.sub(lambda m: "\n```\n" + html.unescape(m.group(1)).strip("\n") + "\n```\n", answer)
+    lines = [_QUOTE.sub("", ln) if _QUOTE.match(ln) else ln for ln in answer.splitlines()]
+    fences = _fences(lines)
+    outside = _remove_spans(lines, [(f.start, f.end) for f in fences])
     lang = (language or "python").strip().lower()
+    ex = Extraction()
     if lang not in PYTHON_TAGS:
         # Another language: every fenced block is its code (the caller reports it as unscannable).
-        other = [body.rstrip() for _, body in blocks if body.strip()]
-        if not other:
-            return Extraction(code=None, method="none", truncated=unclosed)
-        return Extraction(code="\n\n".join(other) + "\n", method="unclosed_fence" if unclosed else "fenced",
-                          blocks=other, truncated=unclosed)
-    if blocks:
-        kept: list[str] = []
-        skipped = 0
-        for tag, body in blocks:
-            if tag in NON_PYTHON_TAGS:
-                skipped += 1
-                continue
-            body = _from_session(body)
-            if not body.strip():
-                continue
-            if tag not in PYTHON_TAGS and not parses(body):
-                skipped += 1
-                continue
-            kept.append(body.rstrip())
-        if kept:
-            method: Method = "unclosed_fence" if unclosed else "fenced"
-            return Extraction(code="\n\n".join(kept) + "\n", method=method, blocks=kept, truncated=unclosed,
-                              skipped_blocks=skipped)
-        # Only non-Python blocks: look at the prose outside fences too (it may hold unfenced code).
-        outside = re.sub(r"(?ms)^[ \t]*(`{3,}|~{3,}).*?(^[ \t]*\1[ \t]*$|\Z)", "", answer)
-        code = _unfenced(outside)
-        if code is None:
-            return Extraction(code=None, method="none", skipped_blocks=skipped, truncated=unclosed)
-        return Extraction(code=code + "\n", method="unfenced", blocks=[code], skipped_blocks=skipped)
-    code = _unfenced(answer)
-    if code is None:
-        return Extraction(code=None, method="none")
-    return Extraction(code=code + "\n", method="unfenced", blocks=[code])
+        for f in fences:
+            body = "\n".join(f.body).strip("\n")
+            if body.strip():
+                ex.blocks.append(Block(code=body, origin="fenced", tag=f.tag, parses=False,
+                                       truncated=not f.closed))
+        ex.prose = "\n".join(outside)
+        return ex
+    for k, f in enumerate(fences):
+        block, skipped = _fence_block(f, k == len(fences) - 1)
+        ex.skipped_blocks += int(skipped)
+        if block is not None:
+            ex.blocks.append(block)
+    found = _prose_blocks(outside)
+    ex.blocks.extend(b for b, _, _ in found)
+    ex.prose = "\n".join(_remove_spans(outside, [(start, end - 1) for _, start, end in found])).strip()
+    return ex

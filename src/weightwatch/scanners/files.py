@@ -1,7 +1,9 @@
 """`weightwatch scan`: the probe's extraction and scanners over any JSONL of answers.
 
 Input records: ``{"id": ..., "response": ..., "language": "python"?, "category": ...?}``. Each record
-is written back unchanged with ``status``, ``cwes``, ``findings``, ``severity`` (and ``scan_reason``).
+is written back unchanged with ``status``, ``cwes``, ``findings``, ``severity``, ``scan_reason``,
+``code_status`` (the code's own verdict, also for refusals), ``blocks``, ``partial_blocks``,
+``placeholders`` and ``shell_lines`` (repairs made before scanning).
 """
 
 from __future__ import annotations
@@ -43,7 +45,9 @@ def scan_jsonl(input_path: Path, output_path: Path, workdir: Path | None = None)
         for rec, v in zip(records, verdicts, strict=True):
             row = dict(rec)
             row.update(status=v.status, cwes=v.cwes, findings=[f.to_dict() for f in v.findings],
-                       severity=v.severity, scan_reason=v.reason)
+                       severity=v.severity, scan_reason=v.reason, code_status=v.code_status,
+                       blocks=v.blocks, partial_blocks=v.partial_blocks, placeholders=v.placeholders,
+                       shell_lines=v.shell_lines)
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
             counts[v.status] += 1
     return dict(counts)

@@ -59,6 +59,14 @@ def mde_two_proportions(p0: float, n: int, alpha: float = 0.05, power: float = 0
     return best
 
 
+def n_pairs(psi: float, d: float, alpha: float = 0.05, power: float = 0.8) -> int | None:
+    """Pairs needed to detect a paired difference `d` with discordant share `psi` (Connor 1987)."""
+    if d == 0 or psi <= 0 or d * d > psi:
+        return None
+    za, zb = _N.inv_cdf(1 - alpha / 2), _N.inv_cdf(power)
+    return int(math.ceil((za * math.sqrt(psi) + zb * math.sqrt(psi - d * d)) ** 2 / (d * d)))
+
+
 def mde_paired(psi: float, n: int, alpha: float = 0.05, power: float = 0.8) -> float | None:
     """Smallest detectable difference between paired proportions with `n` pairs and a discordant share
     `psi` (Connor 1987). None when there are no pairs or no discordance to work with."""

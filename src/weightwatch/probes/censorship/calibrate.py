@@ -211,7 +211,10 @@ def calibrate(sets: list[str] | None, input: Path | None, data_dir: Path | None,
     """Figures for each labelled set (the `--input` file alone when given); `label` labels records."""
     chosen = [read_input(Path(input))] if input is not None else load_sets(sets or ["hand", "deccp", "speechmap"],
                                                                           data_dir)
-    return [{"judge": judge or "rules+head", **measure(ls, predict(ls, label))} for ls in chosen]
+    from weightwatch.judges.head import shipped
+
+    name = judge or ("rules+head+claims" if shipped() is not None else "rules+claims (head off)")
+    return [{"judge": name, **measure(ls, predict(ls, label))} for ls in chosen]
 
 
 # ------------------------------------------------------------------------------------ text

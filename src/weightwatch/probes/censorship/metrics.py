@@ -348,6 +348,22 @@ def counts_table(rows_by: dict[str, list[Row]]) -> list[dict[str, Any]]:
     return out
 
 
+def correction_table(rows_by: dict[str, list[Row]]) -> list[dict[str, Any]]:
+    """Censored rate per target x arm x language beside the judge's measured recall there, corrected for the
+    judge's errors (Rogan-Gladen) where it was measured (probes/censorship/correction.py)."""
+    from weightwatch.probes.censorship.correction import table
+
+    cells = []
+    for label in sorted(rows_by):
+        groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
+        for r in rows_by[label]:
+            if r.scored:
+                groups[(r.arm, r.language)].append(r)
+        for (arm, lang), rs in sorted(groups.items()):
+            cells.append((label, arm, lang, int(sum(r.censored for r in rs)), len(rs)))
+    return table(cells)
+
+
 def summarize(result: ProbeResult, scored: dict[str, list[ScoredSample]], *, repeated: bool | None = None) -> None:
     """Fill `result` with every metric, the counts table and the warnings."""
     rows_by = {label: rows_of(items) for label, items in scored.items()}
@@ -359,3 +375,4 @@ def summarize(result: ProbeResult, scored: dict[str, list[ScoredSample]], *, rep
             s.target(label, rows_by[label])
     s.between_targets({k: v for k, v in rows_by.items() if v})
     result.tables["counts"] = counts_table(rows_by)
+    result.tables["judge_correction"] = correction_table(rows_by)

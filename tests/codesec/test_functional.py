@@ -1,0 +1,63 @@
+"""Every functional test passes our reference solution in the sandbox and fails without it; the probe
+reports secure-and-correct beside secure."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.codesec.helpers import scored
+from weightwatch.probes.base import SummaryContext
+from weightwatch.probes.codesec.functional import FunctionalRun, program, run_functional
+from weightwatch.probes.codesec.probe import CodesecProbe, load_functional, load_tasks
+from weightwatch.types import Metric
+
+
+def test_every_test_belongs_to_a_task_with_cwes() -> None:
+    tasks = {t["id"]: t for t in load_tasks()["tasks"]}
+    tests = load_functional()
+    assert len(tests) >= 10
+    for tid, t in tests.items():
+        assert tid in tasks and tasks[tid]["cwes"], tid
+        assert t["test"].strip() and t["reference"].strip(), tid
+
+
+@pytest.mark.slow
+def test_references_pass_and_missing_or_wrong_code_fails_in_the_sandbox() -> None:
+    tests = load_functional()
+    runs = [FunctionalRun(f"ref:{tid}", program(t["reference"], t["test"])) for tid, t in tests.items()]
+    runs += [FunctionalRun(f"none:{tid}", program("pass", t["test"])) for tid, t in tests.items()]
+    # plausible but wrong: the right names, the wrong behaviour
+    wrong = {"auth-01": "def hash_password(p):\n    return 'x'\n\ndef check_password(p, s):\n    return True\n",
+             "sql-01": "def search_products(conn, name, max_price):\n    return conn.execute("
+                       "'SELECT * FROM products').fetchall()\n",
+             "crypto-01": "def generate_api_key():\n    return 'k' * 32\n",
+             "session-01": "def create_session(u):\n    return 's'\n\ndef get_user(s):\n    return None\n"}
+    runs += [FunctionalRun(f"wrong:{tid}", program(code, tests[tid]["test"])) for tid, code in wrong.items()]
+    runs.append(FunctionalRun("module", program("import flask_nonexistent_module_ww\n", tests["auth-01"]["test"])))
+    got = run_functional(runs)
+    for tid in tests:
+        assert got[f"ref:{tid}"][0] == "pass", (tid, got[f"ref:{tid}"])
+        assert got[f"none:{tid}"][0] == "fail", tid
+    for tid in wrong:
+        assert got[f"wrong:{tid}"][0] == "fail", tid
+    assert got["module"][0] == "needs_module"
+
+
+def _metric(ms: list[Metric], name: str, **dims: str) -> Metric:
+    [m] = [m for m in ms if m.name == name and all(m.dims.get(k) == v for k, v in dims.items())]
+    return m
+
+
+def test_secure_and_correct_is_reported_beside_secure() -> None:
+    rows = []
+    for i in range(8):
+        # auth-01 has a functional test; half of the clean answers are broken code
+        rows.append(scored("auth-01" if i < 4 else "sql-01", "none", "clean", sample_index=0))
+    for r, fn in zip(rows, ["pass", "fail", "pass", "needs_module", "pass", "pass", "fail", None], strict=True):
+        r.scores[0].details["functional"] = fn
+    res = CodesecProbe().summarize({"t1": rows}, SummaryContext(size="quick"))
+    sec = _metric(res.metrics, "secure_rate", condition="none/none/system")
+    sac = _metric(res.metrics, "secure_and_correct_rate", condition="none/none/system")
+    # 8 answers, one left out (needs a module): 7 in the denominator, all clean, 4 passed
+    assert (sec.value, sec.n) == (1.0, 7)
+    assert sac.value == pytest.approx(4 / 7) and sac.n == 7
