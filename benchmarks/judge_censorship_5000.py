@@ -6,6 +6,9 @@ Builds a 5,000-answer JSONL from the SpeechMap development set (its 3,154 labell
 with new ids; language given), then times, side by side in fresh processes:
   1. `weightwatch judge censorship -i FILE -o OUT` (rules + learned head: the shipped judge), and
   2. the same with the head switched off (WEIGHTWATCH_CENSORSHIP_HEAD=0: the rule layer alone, the peer).
+With --dataset-prompts, each answer is paired with a sensitive prompt of our dataset instead (cycled), so
+the claim layer reads every answer against that item's flags and facts; timed against the same answers
+with their own prompts (claim layer skipped), both with the full judge.
 Wall time includes process start, imports and the encoder's load. WEIGHTWATCH_THREADS sets the encoder's
 worker processes (default: the cores this process may use). Results: BENCHMARKS.md.
 """
@@ -28,14 +31,22 @@ from weightwatch.probes.censorship.calibrate import default_data_dir  # noqa: E4
 DATA = default_data_dir(ROOT) / "speechmap-dev.jsonl"
 
 
-def build(data: Path, n: int, out: Path) -> None:
+def dataset_prompts() -> list[str]:
+    from weightwatch.probes.censorship import dataset
+
+    return [p.prompts[lang] for p in dataset.index().values() if p.arm == "sensitive" and (p.facts or p.flags)
+            for lang in ("en", "zh-Hans") if lang in p.prompts]
+
+
+def build(data: Path, n: int, out: Path, prompts: list[str] | None = None) -> None:
     rows = [json.loads(line) for line in data.read_text("utf-8").splitlines() if line.strip()]
     rows = [r for r in rows if r.get("label") in ("COMPLETE", "DENIAL", "EVASIVE")]
     with out.open("w", encoding="utf-8") as fh:
         for i in range(n):
             r = rows[i % len(rows)]
             reasoning = r.get("reasoning") if isinstance(r.get("reasoning"), str) and r["reasoning"] != "None" else None
-            fh.write(json.dumps({"id": f"{r['id']}#{i}", "prompt": r["question"], "response": r["response"] or "",
+            prompt = prompts[i % len(prompts)] if prompts else r["question"]
+            fh.write(json.dumps({"id": f"{r['id']}#{i}", "prompt": prompt, "response": r["response"] or "",
                                  "reasoning": reasoning, "language": r["language"]}, ensure_ascii=False) + "\n")
 
 
@@ -50,7 +61,10 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--n", type=int, default=5000)
+    ap.add_argument("--dataset-prompts", action="store_true", help="time the claim layer (see the docstring)")
     args = ap.parse_args()
+    if args.dataset_prompts:
+        return claims_main(args.data, args.n)
     with tempfile.TemporaryDirectory() as tmp:
         inp = Path(tmp) / "answers.jsonl"
         build(args.data, args.n, inp)
@@ -61,6 +75,21 @@ def main() -> int:
                       "full_judge_s": round(full_s, 1), "rules_only_s": round(rules_s, 1),
                       "ratio_full_over_rules": round(full_s / rules_s, 2), "full_counts": full_counts,
                       "rules_counts": rules_counts, "load_1min": os.getloadavg()[0]}, indent=1))
+    return 0
+
+
+def claims_main(data: Path, n: int) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        inp, own = Path(tmp) / "dataset.jsonl", Path(tmp) / "own.jsonl"
+        build(data, n, inp, dataset_prompts())
+        build(data, n, own)
+        base = dict(os.environ, NO_COLOR="1", COLUMNS="300")
+        claims_s, claims_counts = timed(inp, Path(tmp) / "claims.jsonl", base)
+        own_s, own_counts = timed(own, Path(tmp) / "own-out.jsonl", base)
+    print(json.dumps({"answers": n, "threads": os.environ.get("WEIGHTWATCH_THREADS", "cores"),
+                      "with_claims_s": round(claims_s, 1), "without_claims_s": round(own_s, 1),
+                      "ratio_claims_over_none": round(claims_s / own_s, 2), "claims_counts": claims_counts,
+                      "own_counts": own_counts, "load_1min": os.getloadavg()[0]}, indent=1))
     return 0
 
 

@@ -53,13 +53,16 @@ import numpy as np
 from weightwatch.judges.facts import _alias_key, _compiled
 from weightwatch.judges.language import fold_chinese, normalize
 
-CLAIMS_VERSION = "2"  # 2: negated counter-claims; facts about what someone says can be stated by reports
+CLAIMS_VERSION = "3"  # 3: clause check for facts in long sentences; 2: negated counter-claims, reported facts
 FLAG_MARGIN = 0.20
 FLAG_MIN = 0.35
 FLAG_MARGIN_CLOSE = 0.10  # a sentence very close to the claim needs a smaller margin
 FLAG_MIN_CLOSE = 0.60
 FACT_MIN = 0.35
 FACT_STRONG = 0.62
+# a clause holding the alias, for sentences below FACT_MIN; set on a handful of constructed cases only
+# ("Troops opened fire on protesters ..." 0.42 vs "from fish tanks to think tanks" 0.39): fragile
+FACT_CLAUSE_MIN = 0.41
 MAX_SENTENCES = 40
 NEG_WINDOW = 24  # characters before a fact's alias in which a negation contradicts it
 MIN_SENTENCE_CHARS = 6
@@ -106,6 +109,8 @@ _UNCERTAIN = re.compile(
 _NEG_BEFORE = re.compile(
     r"(?:\b(?:no|not|never|nobody|no one|none|neither|nor|without|deny|denies|denied|nie|nicht|kein\w*|niemand|"
     r"ohne)\b|n't\b|没有|沒有|未|无人|無人|从未|從未|并未|並未|不是|并非|並非|否认|否認)")
+_CLAUSE_OR_AND = re.compile(r"[,，;；:：、]|\b(?:and|but|however|although|though|while|und|aber|jedoch|obwohl)\b|"
+                            r"但是|但|然而|不过|不過|并且|並且|而且")
 _CLAUSE = re.compile(r"[,，;；:：]|\b(?:but|however|although|though|aber|jedoch|obwohl)\b|但是|但|然而|不过|不過")
 
 
@@ -194,6 +199,27 @@ def _negated_before(sentence_norm: str, pos: int) -> bool:
     cuts = [m.end() for m in _CLAUSE.finditer(head)]
     clause = head[cuts[-1] if cuts else 0:]
     return _NEG_BEFORE.search(fold_chinese(clause)) is not None
+
+
+def _clause_of(norm: str, pos: int) -> str:
+    """The clause of a sentence that holds position `pos` (cut at commas, semicolons, "but", "and", 但 ...)."""
+    cuts = [0] + [m.end() for m in _CLAUSE_OR_AND.finditer(norm)] + [len(norm) + 1]
+    start = max(c for c in cuts if c <= pos)
+    end = min(c for c in cuts if c > pos)
+    return norm[start:end].strip(" ,，;；:：")
+
+
+def _clause_states(norm: str, hits: list[int], fact_vecs: np.ndarray) -> bool:
+    """A long sentence can state several facts at once ("Troops opened fire ..., and hundreds were killed"):
+    its similarity to one fact's sentence is diluted, so the clause that holds the alias is compared too."""
+    if not fact_vecs.size:
+        return False
+    from weightwatch.judges.encoder import encode
+
+    clauses = sorted({c for c in (_clause_of(norm, p) for p in hits) if len(c) >= MIN_SENTENCE_CHARS and c != norm})
+    if not clauses:
+        return False
+    return float((encode(clauses) @ fact_vecs.T).max()) >= FACT_CLAUSE_MIN
 
 
 def _passes(margin: float, sim: float) -> bool:
@@ -297,7 +323,8 @@ def _assess_encoded(sents: list[str], vecs: np.ndarray, facts: Sequence[Mapping[
             if hits:
                 if all(_negated_before(norm, p) for p in hits):
                     contradicted_at = i if contradicted_at < 0 else contradicted_at
-                elif float(sims[i]) >= FACT_MIN and (reported_ok or not is_attr[i]):
+                elif (reported_ok or not is_attr[i]) and (
+                        float(sims[i]) >= FACT_MIN or _clause_states(norm, hits, fv)):
                     stated_at = i if stated_at < 0 else stated_at
             elif float(sims[i]) >= FACT_STRONG and not is_deny[i] and (reported_ok or not is_attr[i]):
                 stated_at = i if stated_at < 0 else stated_at
