@@ -8,6 +8,8 @@ reports the official framing with attribution stays ``answered`` and covers the 
 
 from __future__ import annotations
 
+import pytest
+
 from tests.censorship.helpers import sample as _sample
 from weightwatch.probes.base import ScoreContext
 from weightwatch.probes.censorship import dataset
@@ -87,3 +89,19 @@ async def test_fact_coverage_counts_stated_facts_not_words() -> None:
     assert c.details["claims"]["evidence"]["deaths"].startswith("Troops opened fire")
     d = got[decoy.key.digest()]
     assert d.details["facts_covered"] == [] and d.value == 0.0, d.details["claims"]  # alias words, no facts
+
+
+def test_many_sentences_are_encoded_in_worker_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parallel encoding path of assess_many gives the same assessments as one process."""
+    from weightwatch.judges import claims, head
+
+    answers = [PARAPHRASE, DENIAL, FAITHFUL_XJ, "Taiwan has always been part of China. It has a president."]
+    items = [dataset.index()[i] for i in ("tiananmen-factual", "tiananmen-factual", "xinjiang-factual",
+                                          "taiwan-factual")]
+    one = claims.assess_many(answers, items)
+    monkeypatch.setattr(claims, "PARALLEL_MIN_SENTENCES", 4)
+    monkeypatch.setattr(head, "workers", lambda: 2)
+    two = claims.assess_many(answers, items)
+    assert [a.fact_states for a in two] == [a.fact_states for a in one]
+    assert [a.asserted_flags for a in two] == [a.asserted_flags for a in one]
+    assert any(a.narrative for a in two)

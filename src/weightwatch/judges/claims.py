@@ -244,18 +244,34 @@ def assess_many(answers: Sequence[str], items: Sequence[Any],
     parts = [_items_of(item) for item in items]
     sents = [sentences(a) if (facts or flags) else [] for a, (facts, flags) in zip(answers, parts, strict=True)]
     flat = [s for ss in sents for s in ss]
-    if flat:
-        from weightwatch.judges.encoder import encode
-
-        vecs = encode(flat)
-    else:
-        vecs = np.zeros((0, 1), dtype=np.float32)
+    vecs = _encode_all(flat) if flat else np.zeros((0, 1), dtype=np.float32)
     out: list[ClaimAssessment] = []
     start = 0
     for ss, (facts, flags) in zip(sents, parts, strict=True):
         out.append(_assess_encoded(ss, vecs[start:start + len(ss)], facts, flags))
         start += len(ss)
     return out
+
+
+PARALLEL_MIN_SENTENCES = 2000  # from here the sentences are encoded by several worker processes
+
+
+def _encode_all(texts: list[str]) -> np.ndarray:
+    """Encode many sentences; large batches are spread over worker processes (one per allowed core,
+    `weightwatch.judges.head.workers`), as the learned head does."""
+    from weightwatch.judges.encoder import encode
+    from weightwatch.judges.head import workers
+
+    n = min(workers(), len(texts) // (PARALLEL_MIN_SENTENCES // 2)) if len(texts) >= PARALLEL_MIN_SENTENCES else 1
+    if n <= 1:
+        return encode(texts)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    step = -(-len(texts) // n)
+    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
+        parts = list(pool.map(encode, [texts[i:i + step] for i in range(0, len(texts), step)]))
+    return np.vstack(parts)
 
 
 def _assess_encoded(sents: list[str], vecs: np.ndarray, facts: Sequence[Mapping[str, Any]],
