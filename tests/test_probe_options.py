@@ -50,8 +50,9 @@ def test_a_misspelled_flat_option_is_an_error_listing_the_valid_ones() -> None:
 def test_a_misspelled_or_invalid_nested_option_names_the_probe() -> None:
     with pytest.raises(UserError) as exc:
         resolve_options(_probes("codesec"), {"codesec": {"taskz": 3}})
-    assert exc.value.one_line() == ("codesec option 'taskz' is not an option; "
-                                    "valid options: codesec: max_tokens, regression, tasks")
+    valid = ", ".join(sorted(_probes("codesec")[0].Options.model_fields))
+    assert "tasks" in valid
+    assert exc.value.one_line() == f"codesec option 'taskz' is not an option; valid options: codesec: {valid}"
     with pytest.raises(UserError, match="speed option 'speed_reps' is invalid"):
         resolve_options(_probes("speed"), {"speed": {"speed_reps": 0}})
     with pytest.raises(UserError, match="must be a mapping"):
