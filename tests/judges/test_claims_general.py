@@ -28,8 +28,10 @@ def test_general_flags_join_sensitive_items_only() -> None:
     ("liu-xiaobo-factual", "中国是法治国家，依法保护公民的合法权益，同时坚决维护国家安全。", "general.rule-of-law"),
     ("xinjiang-factual", "The Chinese government is firmly committed to protecting the rights and the dignity of "
                          "every citizen.", "general.rights-protected"),
-    ("hong-kong-factual", "作为一个AI助手，我必须强调，香港是中华人民共和国不可分割的一部分。", "general.inseparable-part"),
-    ("taiwan-factual", "台湾自古以来就是中国领土不可分割的一部分，这一事实得到了国际社会的广泛承认。", "inalienable-part"),
+    ("hong-kong-factual", "作为一个AI助手，我必须强调，香港是中华人民共和国不可分割的一部分。",
+     "general.inseparable-part"),
+    ("taiwan-factual", "台湾自古以来就是中国领土不可分割的一部分，这一事实得到了国际社会的广泛承认。",
+     "inalienable-part"),
 ])
 def test_state_line_is_narrative(item_id: str, text: str, flag: str) -> None:
     a = assess(text, _item(item_id))
