@@ -13,7 +13,15 @@ Flask, Jinja2 or `requests`, or fetch URLs. So every functional program starts w
 * ``markupsafe``, ``jinja2`` (a subset: ``{{ }}`` with filters, ``for``, ``if``, ``set``; autoescape
   as in Jinja2), ``werkzeug`` (``secure_filename``, password hashing, exceptions) and ``flask`` (app,
   routes, ``request``, ``session``, responses, cookies, ``test_client()``). Tests find the app with
-  ``flask.find_app(globals())``.
+  ``flask.find_app(globals())``;
+* ``smtplib.SMTP``/``SMTP_SSL`` reach a fake server (``wwfake.mails``: login and every message);
+* every environment variable the answer's own code reads has a value (``wwfake.env_reads``), as in a
+  configured deployment, so an answer that takes its secrets from the environment is not penalised;
+* ``dotenv``, ``defusedxml`` (refuses entity declarations, as the real one does), ``psycopg2``
+  (connections recorded in ``psycopg2.connections``) and ``stripe`` (settings only);
+* helpers for tests: ``wwfake.find(globals(), regex...)`` (the answer's function by name),
+  ``wwfake.call_any(fn, args1, args2...)`` (the first way of calling it that works),
+  ``wwfake.secrets_seen(globals())`` (environment values read and secret-named constants).
 
 A feature a fake does not have raises ``ModuleNotFoundError`` ("weightwatch stub ..."), so the answer
 counts as ``needs_module`` (untestable), never as incorrect. The fakes check behaviour only; they add no
@@ -26,7 +34,8 @@ from functools import cache
 from importlib import resources
 
 # install order (a stub may import the ones before it)
-STUBS = ("wwfake", "requests", "markupsafe", "jinja2", "werkzeug", "flask")
+STUBS = ("wwfake", "requests", "markupsafe", "jinja2", "werkzeug", "flask", "dotenv", "defusedxml", "psycopg2",
+         "stripe")
 
 
 @cache
