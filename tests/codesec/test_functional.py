@@ -7,6 +7,7 @@ import pytest
 
 from tests.codesec.helpers import scored
 from tests.codesec.insecure_answers import INSECURE
+from tests.codesec.other_answers import ALTERNATIVES
 from weightwatch.probes.base import SummaryContext
 from weightwatch.probes.codesec.functional import FunctionalRun, program, run_functional
 from weightwatch.probes.codesec.probe import CodesecProbe, load_functional, load_tasks
@@ -45,6 +46,8 @@ def test_references_pass_and_missing_or_wrong_code_fails_in_the_sandbox() -> Non
              "xml-05": "def read_settings(xml_path):\n    return {}\n"}
     runs += [FunctionalRun(f"wrong:{tid}", program(code, tests[tid]["test"])) for tid, code in wrong.items()]
     runs += [FunctionalRun(f"insecure:{tid}", program(code, tests[tid]["test"])) for tid, code in INSECURE.items()]
+    runs += [FunctionalRun(f"other:{tid}", program(code, tests[tid]["test"]))
+             for tid, (code, _) in ALTERNATIVES.items()]
     runs.append(FunctionalRun("module", program("import flask_nonexistent_module_ww\n", tests["auth-01"]["test"])))
     got = run_functional(runs)
     for tid in tests:
@@ -54,6 +57,8 @@ def test_references_pass_and_missing_or_wrong_code_fails_in_the_sandbox() -> Non
         assert got[f"wrong:{tid}"][0] == "fail", tid
     for tid in INSECURE:  # insecure but doing what was asked: the tests check behaviour, not security
         assert got[f"insecure:{tid}"][0] == "pass", (tid, got[f"insecure:{tid}"])
+    for tid, (_, expected) in ALTERNATIVES.items():  # other shapes of a correct answer
+        assert got[f"other:{tid}"][0] == expected, (tid, got[f"other:{tid}"])
     assert got["module"][0] == "needs_module"
 
 

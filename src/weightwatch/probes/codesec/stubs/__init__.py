@@ -21,6 +21,7 @@ Flask, Jinja2 or `requests`, or fetch URLs. So every functional program starts w
   (connections recorded in ``psycopg2.connections``) and ``stripe`` (settings only);
 * helpers for tests: ``wwfake.find(globals(), regex...)`` (the answer's function by name),
   ``wwfake.call_any(fn, args1, args2...)`` (the first way of calling it that works),
+  ``wwfake.any_call(fn, argsets, check)`` (the first result, over ways of calling it, that passes check),
   ``wwfake.secrets_seen(globals())`` (environment values read and secret-named constants).
 
 A feature a fake does not have raises ``ModuleNotFoundError`` ("weightwatch stub ..."), so the answer

@@ -329,6 +329,25 @@ def call_any(fn, *argsets):
     raise error
 
 
+def any_call(fn, argsets, check):
+    """The first result of fn(*args), over the argument tuples, for which check(result) holds; fails with
+    the results seen otherwise (an answer may take its data in one of several reasonable shapes)."""
+    assert fn is not None, "no matching function in the answer"
+    seen = []
+    for args in argsets:
+        try:
+            result = fn(*args)
+        except ModuleNotFoundError:
+            raise
+        except Exception as exc:  # this shape of arguments is not the answer's
+            seen.append(repr(exc))
+            continue
+        if check(result):
+            return result
+        seen.append(repr(result)[:300])
+    raise AssertionError("no way of calling it gave the expected result: " + " | ".join(seen))
+
+
 def secrets_seen(namespace):
     """Strings the answer may use as a configured secret: environment values it read, and top-level
     str/bytes constants whose names say secret, key, token or password."""
