@@ -2,7 +2,8 @@
 
 The sandbox gives model-written code the standard library only and no network. Many tasks ask for
 Flask, Jinja2 or `requests`, or fetch URLs. So every functional program starts with a prelude
-(`prelude()`) that installs, in ``sys.modules``, small fakes written by us:
+(`prelude()`) that installs small fakes written by us (the ``ww*`` harness modules at once, the fakes
+of third-party packages through an import hook when the program first imports them):
 
 * ``wwfake``: a fake web. Tests call ``wwfake.serve(url, body, status=..., headers=...)`` to publish
   a page and read ``wwfake.calls`` (every request made: method, url, headers, body). Installing it
