@@ -57,7 +57,7 @@ def test_docs_show_the_shipped_figures() -> None:
 
 def test_labels_are_well_formed() -> None:
     rows = hc.load_labels(LABELS)
-    assert len(rows) >= 90
+    assert len(rows) >= 140
     assert {r["model"] for r in rows} == MODELS
     ids = [r["id"] for r in rows]
     assert len(set(ids)) == len(ids)
