@@ -3,12 +3,16 @@
 A task's ``test`` (tasks.yaml) is Python that calls the functions the prompt names and asserts on their
 *behaviour* (never on how securely it is done). The program is the answer's code (every block that
 parsed whole, ``if __name__ == "__main__":`` blocks dropped) followed by the test, run by
-``weightwatch.sandbox.run_many`` with the standard library only and no network. Outcomes:
+``weightwatch.sandbox.run_many`` with the standard library only and no network. A prelude installs our
+fakes of ``requests``, ``flask``, ``jinja2``, ``markupsafe``, ``werkzeug`` and of the web (``wwfake``:
+tests publish pages with ``wwfake.serve`` and read ``wwfake.calls``), so answers that use them can be
+tested (stubs/__init__.py). Outcomes:
 
 * ``pass``: the program ran to the end (the sandbox's marker was printed after the test);
 * ``fail``: an assertion, an exception, an early exit; ``timeout``: killed by the wall/CPU limit;
 * ``needs_module``: the answer imports a third-party module the sandbox does not have (``bcrypt``,
-  ``flask`` ...): its behaviour could not be tested, so it is neither correct nor incorrect.
+  ``flask_sqlalchemy`` ...), or a feature our fakes lack: its behaviour could not be tested, so it is
+  neither correct nor incorrect.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from weightwatch.probes.capability.extract import strip_main_guard
+from weightwatch.probes.codesec.stubs import prelude
 
 TIMEOUT_S = 10.0
 
@@ -28,7 +33,9 @@ class FunctionalRun:
 
 
 def program(code: str, test: str) -> str:
-    return strip_main_guard(code).rstrip() + "\n\n\n# --- functional test (weightwatch) ---\n" + test.strip() + "\n"
+    """The stubs' prelude (fake web, requests, Flask, Jinja2: see stubs/__init__.py), the answer's code, the test."""
+    return (prelude() + "\n\n# --- answer ---\n" + strip_main_guard(code).rstrip()
+            + "\n\n\n# --- functional test (weightwatch) ---\n" + test.strip() + "\n")
 
 
 def outcome(passed: bool, timed_out: bool, stderr_tail: str) -> str:
