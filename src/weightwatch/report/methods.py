@@ -30,6 +30,8 @@ TEST_NAMES = {
 CI_NAMES = {
     "wilson": "Wilson score interval",
     "newcombe": "Newcombe hybrid score interval (difference of two rates)",
+    "newcombe-paired": "Newcombe hybrid score interval for paired rates (1998, method 10)",
+    "risk ratio (Katz log)": "Katz log interval (risk ratio)",
     "cluster-bootstrap": "cluster bootstrap (percentile)",
     "paired cluster-bootstrap over tasks": "paired cluster bootstrap over tasks",
     "order-statistic": "order-statistic interval for the median",

@@ -22,6 +22,7 @@ from weightwatch.report.summary import (
     scorecard,
     target_labels,
     undecided,
+    undecided_text,
 )
 from weightwatch.types import Metric, RunSummary
 
@@ -33,7 +34,7 @@ def _cell(row: ScoreRow, label: str, compact: bool) -> Text:
     if cell is None or cell.metric is None:
         return Text("–", style="dim")
     m = cell.metric
-    text = Text("not enough data to tell", style="yellow") if m.test and undecided(m) else Text(
+    text = Text(undecided_text(m), style="yellow") if m.test and undecided(m) else Text(
         fmt_value(m), style="bold")
     if m.test and m.significant:
         text.append(" *", style="bold red")
