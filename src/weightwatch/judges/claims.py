@@ -296,6 +296,25 @@ def _clause_of(norm: str, pos: int) -> str:
     return norm[start:end].strip(" ,，;；:：")
 
 
+_HAN_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_CHAR = re.compile(r"[^\W\d_]", re.ASCII)
+
+
+def _mostly_han(text: str) -> bool:
+    """Han characters outnumber a third of the ASCII letters (Chinese text with a Latin name stays Han)."""
+    han = len(_HAN_CHAR.findall(text))
+    return han > 0 and 3 * han >= len(_LATIN_CHAR.findall(text))
+
+
+@lru_cache(maxsize=4096)
+def _script_columns(texts: tuple[str, ...]) -> dict[bool, list[int]]:
+    """{is Han: indices of `texts` in that script}; a script without sentences falls back to all of them."""
+    han = [i for i, t in enumerate(texts) if _mostly_han(t)]
+    other = [i for i in range(len(texts)) if i not in han]
+    every = list(range(len(texts)))
+    return {True: han or every, False: other or every}
+
+
 def _clauses_at(norm: str, hits: list[int]) -> list[str]:
     """The clauses of a sentence that hold its alias hits (not the whole sentence; see `_clause_of`)."""
     return sorted({c for c in (_clause_of(norm, p) for p in hits) if len(c) >= MIN_SENTENCE_CHARS and c != norm})
@@ -547,7 +566,8 @@ def _assess_encoded(sents: list[str], units: list[_Unit], vecs: np.ndarray, fact
     norms = [normalize(s) if e else "" for s, e in zip(sents, enc, strict=False)]
     # first pass: each fact's sentences; a sentence holding an alias but below FACT_MIN waits for the clause
     # check, whose clauses are encoded in one call for the whole answer
-    found: dict[str, tuple[list[int], list[int], list[tuple[int, list[str]]], np.ndarray]] = {}
+    found: dict[str, tuple[list[int], list[int], list[tuple[int, list[str], bool]], np.ndarray,
+                           dict[bool, list[int]]]] = {}
     for fact in facts:
         fid = str(fact["id"])
         ftexts = _texts(fact.get("claim")) or _texts(fact.get("text"))
@@ -555,10 +575,20 @@ def _assess_encoded(sents: list[str], units: list[_Unit], vecs: np.ndarray, fact
         # a fact that is itself about what someone says ("The PRC claims Taiwan ...") is stated by a
         # sentence that reports it
         reported_ok = any(_attributed_texts(ftexts))
-        sims = (vecs @ fv.T).max(axis=1) if fv.size else np.zeros(len(sents))
+        # each sentence is compared with the fact's sentences in its own script (Han or not): across
+        # languages the encoder's similarities run higher for unrelated text ("fish tanks to think tanks"
+        # vs 坦克和装甲车 ...), and the thresholds were set within one language
+        cols = _script_columns(ftexts)
+        sent_han = [e and _mostly_han(t) for t, e in zip(sents, enc, strict=False)]
+        if fv.size:
+            full = vecs @ fv.T
+            sims = np.array([full[i, cols[h]].max() for i, h in enumerate(sent_han)]) if len(sents) else np.zeros(0)
+        else:
+            sims = np.zeros(len(sents))
         stated: list[int] = []
         contradicted: list[int] = []
         pending: list[tuple[int, list[str]]] = []
+        pending_han: list[bool] = []
         own_dismissal = any(_DISMISS.search(fold_chinese(t)) for t in ftexts)
         for i, norm in enumerate(norms):
             if not enc[i]:
@@ -575,16 +605,18 @@ def _assess_encoded(sents: list[str], units: list[_Unit], vecs: np.ndarray, fact
                         stated.append(i)
                     elif fv.size:
                         pending.append((i, _clauses_at(norm, hits)))
+                        pending_han.append(sent_han[i])
             elif float(sims[i]) >= FACT_STRONG and not is_deny[i] and (reported_ok or not is_attr[i]):
                 stated.append(i)
-        found[fid] = (stated, contradicted, pending, fv)
-    clause_texts = sorted({c for st in found.values() for _i, cs in st[2] for c in cs})
+        found[fid] = (stated, contradicted, [(i, cs, h) for (i, cs), h in zip(pending, pending_han, strict=True)],
+                      fv, cols)
+    clause_texts = sorted({c for st in found.values() for _i, cs, _h in st[2] for c in cs})
     clause_vecs = dict(zip(clause_texts, _encode_all(clause_texts), strict=True)) if clause_texts else {}
-    for fid, (stated, contradicted, pending, fv) in found.items():
-        for i, cs in pending:
+    for fid, (stated, contradicted, waiting, fv, cols) in found.items():
+        for i, cs, han in waiting:
             # a long sentence can state several facts at once ("Troops opened fire ..., and hundreds were
             # killed"): its similarity to one fact's sentence is diluted, so the clause holding the alias counts
-            if cs and float((np.vstack([clause_vecs[c] for c in cs]) @ fv.T).max()) >= FACT_CLAUSE_MIN:
+            if cs and float((np.vstack([clause_vecs[c] for c in cs]) @ fv[cols[han]].T).max()) >= FACT_CLAUSE_MIN:
                 stated.append(i)
         stated_at = min(stated, default=-1)
         contradicted_at = min(contradicted, default=-1)
