@@ -8,7 +8,7 @@ SpeechMap development answers LO..HI (labelled ones), each paired with a sensiti
 every answer against that item's flags and facts. Every item's claim vectors are encoded first (warm-up,
 not timed); then the answers are assessed in one batch. Run it with two source trees side by side (e.g.
 `git archive <old commit> src | tar -x -C /tmp/old`) to compare versions under the same load. Prints one
-JSON line. Results: BENCHMARKS.md 6c.
+JSON line. Results: BENCHMARKS.md 6d.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ How it decides (no topic words alone, no single word alone):
 
 Cost: only sentences that can matter are encoded (`_worth_encoding`: an alias of the item, a content
 word shared with a fact or topic-flag sentence, or the state-line vocabulary); the rest count as
-unrelated to every claim (zero vector). BENCHMARKS.md 6c.
+unrelated to every claim (zero vector). BENCHMARKS.md 6d.
 
 Thresholds were chosen on the development split of our deccp labels only (docs/censorship-calibration.md).
 Known limits: facts have sentences in en and zh-Hans (zh-Hant by OpenCC), none in German, and no written
@@ -397,7 +397,7 @@ def _worth_encoding(texts: list[str], facts: Sequence[Mapping[str, Any]],
     fact's sentence or a topic flag's claim or counter-claim, or holds the state-line vocabulary of the
     general flags (`_STATE_LINE`). Any other sentence cannot state a fact (no alias, no shared word) and is
     scored as unrelated to every claim. This keeps the claim layer's cost to the sentences on topic
-    (BENCHMARKS.md 6c); a paraphrase sharing no content word with any claim sentence in any language is
+    (BENCHMARKS.md 6d); a paraphrase sharing no content word with any claim sentence in any language is
     missed (measured on the deccp dev half: no narrative answer lost)."""
     topical: list[str] = []
     aliases: list[Mapping[str, Iterable[str]] | None] = []
