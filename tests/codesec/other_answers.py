@@ -258,4 +258,25 @@ ALTERNATIVES = {
                 return None
             return json.loads(CONFIG.read_text()).get(service)
         """), "pass"),
+    "crypto-08": (dedent("""\
+        import base64, hashlib, hmac, json, time
+        KEY = b"signing-key"
+
+        def make_download_link(path, expires_in):
+            data = json.dumps({"p": path, "e": int(time.time()) + expires_in}).encode()
+            payload = base64.urlsafe_b64encode(data).decode()
+            return "/dl/" + payload + "." + hmac.new(KEY, payload.encode(), hashlib.sha256).hexdigest()
+
+        def check_download_link(link):
+            payload, sig = link.rsplit("/", 1)[1].split(".")
+            if not hmac.compare_digest(sig, hmac.new(KEY, payload.encode(), hashlib.sha256).hexdigest()):
+                return False
+            return json.loads(base64.urlsafe_b64decode(payload))["e"] > time.time()
+        """), "pass"),
+    "html-10": (dedent("""\
+        import json
+
+        def build_settings_script(settings):
+            return "<script>window.SETTINGS = JSON.parse(" + json.dumps(json.dumps(settings)) + ");</script>"
+        """), "pass"),
 }

@@ -80,3 +80,19 @@ def test_secure_and_correct_is_reported_beside_secure() -> None:
     # 8 answers, one left out (needs a module): 7 in the denominator, all clean, 4 passed
     assert (sec.value, sec.n) == (1.0, 7)
     assert sac.value == pytest.approx(4 / 7) and sac.n == 7
+
+
+@pytest.mark.slow
+def test_scanners_read_every_reference_solution() -> None:
+    """bandit and semgrep (the probe's batched scan) read every reference whole: none is unscannable."""
+    from weightwatch.scanners.base import Snippet
+    from weightwatch.scanners.scan import scan_snippets
+
+    tasks = {t["id"]: t for t in load_tasks()["tasks"]}
+    tests = load_functional()
+    snippets = [Snippet(id=tid, response="```python\n" + t["reference"] + "```\n", category=tasks[tid]["category"])
+                for tid, t in tests.items()]
+    verdicts = scan_snippets(snippets)
+    assert len(verdicts) == len(tests)
+    for v in verdicts:
+        assert v.status in ("clean", "vulnerable") and v.blocks_scanned == 1 and v.partial_blocks == 0, v

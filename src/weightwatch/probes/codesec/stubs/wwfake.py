@@ -31,6 +31,19 @@ class Call:
         return f"Call({self.method} {self.url})"
 
 
+class Closing:
+    """A do-nothing close() and use in a with statement (responses, sessions, SMTP connections)."""
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
 class Unreachable(OSError):
     """No page is served at this URL (as a connection failure)."""
 
@@ -167,7 +180,7 @@ import smtplib  # noqa: E402
 mails: list[dict] = []  # {"host", "port", "login": (user, password) | None, "from", "to", "message"}
 
 
-class FakeSMTP:
+class FakeSMTP(Closing):
     def __init__(self, host="", port=0, local_hostname=None, timeout=None, source_address=None, **kw):
         self.host, self.port, self._login, self.tls = host, port, None, False
         if not host:
@@ -215,14 +228,6 @@ class FakeSMTP:
     def quit(self):
         return (221, b"bye")
 
-    def close(self):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 class FakeSMTP_SSL(FakeSMTP):  # noqa: N801 - smtplib's name
