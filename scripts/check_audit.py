@@ -70,7 +70,8 @@ def main(html: str = "weightwatch-report.html") -> int:
         for target in TARGETS:
             found = [m for m in results.get(probe, {}).get("metrics", []) if m.get("target") == target
                      and m.get("name") == name and all(m.get("dims", {}).get(k) == v for k, v in dims.items())]
-            n = min((int(m.get("n", 0)) for m in found), default=0)
+            # the aggregate: the metric with the fewest dims (others split it by topic, language, ...)
+            n = int(min(found, key=lambda m: len(m.get("dims", {}))).get("n", 0)) if found else 0
             arms.append(f"{probe} {name} {'/'.join(dims.values())} {target.removeprefix('embedded:')}: n={n}")
             if n < ARM_SHARE * planned:
                 problems.append(f"{probe}: {name} {dims} of {target} holds n={n}, the default plans {planned}")
