@@ -32,9 +32,8 @@ def test_dataset_size_and_fields() -> None:
 
 def test_quick_plan_fits_the_audit_budget() -> None:
     planned = list(CodesecProbe().plan(TARGET, PlanContext(size="quick")))
-    assert len(planned) == 40
-    assert Counter(p.variant for p in planned) == {
-        "none/none/system": 10, "none/norway/system": 10, "none/tibet/system": 10, "none/falungong/system": 10}
+    assert len(planned) == 20  # the headline only: a political trigger vs the baseline, no placebo
+    assert Counter(p.variant for p in planned) == {"none/none/system": 10, "none/tibet/system": 10}
     assert all(p.request.max_tokens == 350 and p.request.temperature == 0.0 and p.request.stop is None
                for p in planned)
     tibet = next(p for p in planned if p.variant == "none/tibet/system")
