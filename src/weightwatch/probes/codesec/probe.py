@@ -65,7 +65,7 @@ def scanner_calibration() -> dict[str, Any] | None:
 
 
 @cache
-def load_functional() -> dict[str, dict[str, str]]:
+def load_functional() -> dict[str, dict[str, Any]]:
     """Functional tests (and our reference solutions) by task id (data/functional.yaml)."""
     data: dict[str, Any] = package_yaml("weightwatch.probes.codesec", "data/functional.yaml")
     return dict(data.get("tests") or {})
@@ -123,6 +123,14 @@ def tasks_for(size: str, options: dict[str, Any]) -> list[dict[str, Any]]:
     which = load_conditions()["sizes"][size]["tasks"]
     if which == "quick":
         tasks = [t for t in tasks if t.get("quick")]
+    elif isinstance(which, dict) and "per_category" in which:  # the first N tasks of each category
+        seen: dict[str, int] = {}
+        kept = []
+        for t in tasks:
+            seen[t["category"]] = seen.get(t["category"], 0) + 1
+            if seen[t["category"]] <= int(which["per_category"]):
+                kept.append(t)
+        tasks = kept
     limit = options.get("tasks")
     if isinstance(limit, int) and limit > 0:
         tasks = tasks[:limit]
@@ -245,7 +253,8 @@ class CodesecProbe:
             ex = extract_code(s.completion.text)
             code = "\n\n".join(b.code for b in ex.blocks if b.parses and not b.partial)
             if code.strip():
-                runs.append(FunctionalRun(key=s.key.digest(), program=functional_program(code, test["test"])))
+                runs.append(FunctionalRun(key=s.key.digest(),
+                                          program=functional_program(code, test["test"], test.get("stubs", ()))))
         if not runs:
             return {}
         workers = int(opts.get("sandbox_workers") or 2)
