@@ -69,7 +69,7 @@ def test_sha_cache_is_keyed_by_size_and_mtime(tmp_path: Path, models_tmp: Path) 
 
 
 def test_llama_threads_follow_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from weightwatch.targets.llamacpp import llama_threads
+    from weightwatch.targets.cpu import llama_threads
 
     monkeypatch.setenv("WEIGHTWATCH_THREADS", "1")
     assert llama_threads() == 1

@@ -57,7 +57,8 @@ class Session:
         import llama_cpp
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-        from weightwatch.targets.llamacpp import _quiet_stderr, llama_threads, new_llama
+        from weightwatch.targets.cpu import llama_threads
+        from weightwatch.targets.llamacpp import _quiet_stderr, new_llama
 
         self._lc = llama_cpp
         self.path = path

@@ -120,7 +120,8 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
                              log: Log = lambda _m: None) -> ModifyResult:
     from weightwatch.probes.censorship.dataset import languages as dataset_languages
     from weightwatch.targets._files import file_sha256
-    from weightwatch.targets.llamacpp import llama_threads, require_llama_cpp
+    from weightwatch.targets.cpu import llama_threads
+    from weightwatch.targets.llamacpp import require_llama_cpp
 
     opts = options or ModifyOptions()
     require_llama_cpp()

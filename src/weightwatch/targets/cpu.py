@@ -2,10 +2,15 @@
 
 Each choice is made once at load, recorded in the fingerprint (`extra`), and can be overridden:
 
-- Threads (WEIGHTWATCH_THREADS): the cores this process may use (`os.sched_getaffinity`) minus the
-  ones already busy (the 1-minute load average, rounded), at least 1. llama.cpp's threads spin at every
-  barrier, so one thread per core on a machine where another job is running slows generation down
-  twentyfold (measured on 2 busy cores: 0.49 vs 9.5 tokens/s with one thread).
+- Threads (WEIGHTWATCH_THREADS): the cores that are free *now*. weightwatch reads each allowed core's
+  idle time (`/proc/stat`, idle + iowait) twice, 0.3 s apart, sums the idle fractions over the cores this
+  process may use (`os.sched_getaffinity`) and rounds: a core counts when at least 0.75 of it is idle in
+  that sum, at least 1 thread, at most the allowed cores. Without /proc/stat (not Linux) it falls back to
+  the allowed cores minus the rounded 1-minute load average. It does not use the load average on Linux:
+  that is a 1-minute mean, so the `pip install` run just before the audit in CI made a free machine look
+  busy and the audit ran on one thread. llama.cpp's threads spin at every barrier, so one thread per core
+  on a machine where another job is running slows generation down twentyfold (measured on 2 busy cores:
+  0.49 vs 9.5 tokens/s with one thread). The reading and the choice go into the fingerprint.
 - Parallel sequences (WEIGHTWATCH_PARALLEL): how many sequences one model decodes together. CPU decoding
   is memory-bound, so a step over N sequences costs little more than over one, but less so the bigger
   the model: 8 below 300M parameters, 4 below 1B, 2 below 4B, else 1 (measured: SmolLM2-135M gains up to
@@ -21,6 +26,9 @@ Each choice is made once at load, recorded in the fingerprint (`extra`), and can
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 
 from weightwatch.errors import UserError
@@ -46,27 +54,96 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def free_cores(cores: int, load1: float) -> int:
-    """Cores not already busy: `cores` minus the rounded 1-minute load average, at least 1."""
-    return max(1, min(cores, cores - int(load1 + 0.5)))
+IDLE_SAMPLE_S = 0.3  # how long the idle time is sampled
+CORE_FREE_AT = 0.75  # idle fraction (summed over the allowed cores) from which one more core counts as free
 
 
-def llama_threads() -> int:
-    """Threads for llama.cpp: WEIGHTWATCH_THREADS if set, else the free cores (see module doc)."""
+def read_cpu_times(text: str) -> dict[int, tuple[int, int]]:
+    """Per core (from /proc/stat's `cpuN` lines): (idle + iowait ticks, all ticks but guest)."""
+    out: dict[int, tuple[int, int]] = {}
+    for line in text.splitlines():
+        name, _, rest = line.partition(" ")
+        if not (name.startswith("cpu") and name[3:].isdigit()):
+            continue
+        try:
+            ticks = [int(x) for x in rest.split()]
+        except ValueError:
+            continue
+        if len(ticks) < 4:
+            continue
+        idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)
+        out[int(name[3:])] = (idle, sum(ticks[:8]))  # guest time is already counted in user time
+    return out
+
+
+def idle_cores(before: dict[int, tuple[int, int]], after: dict[int, tuple[int, int]],
+               allowed: set[int] | None = None) -> float:
+    """Sum of the idle fractions of the allowed cores between two readings (a core with no ticks: idle)."""
+    total = 0.0
+    for cpu_id, (idle1, all1) in after.items():
+        if (allowed is not None and cpu_id not in allowed) or cpu_id not in before:
+            continue
+        idle0, all0 = before[cpu_id]
+        d_all = all1 - all0
+        total += 1.0 if d_all <= 0 else min(1.0, max(0.0, (idle1 - idle0) / d_all))
+    return total
+
+
+def free_cores(cores: int, idle: float) -> int:
+    """Cores free now: the idle sum, a core counted from CORE_FREE_AT of it, at least 1, at most `cores`."""
+    return max(1, min(cores, int(idle + (1.0 - CORE_FREE_AT))))
+
+
+def _read_proc_stat() -> str | None:
+    try:
+        with open("/proc/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def _allowed_cpus() -> set[int] | None:
+    try:
+        return set(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return None
+
+
+@dataclass(frozen=True)
+class ThreadChoice:
+    threads: int
+    rule: str  # how they were chosen, with the reading (goes into the fingerprint)
+
+
+def choose_threads(read: Callable[[], str | None] = _read_proc_stat, interval: float = IDLE_SAMPLE_S,
+                   sleep: Callable[[float], None] = time.sleep) -> ThreadChoice:
+    """Threads for llama.cpp: WEIGHTWATCH_THREADS if set, else the cores free now (see module doc).
+    `read` and `sleep` are injectable for tests (a /proc/stat text and the wait between readings)."""
     forced = _env_int("WEIGHTWATCH_THREADS", "2")
     if forced is not None:
-        return forced
+        return ThreadChoice(forced, "WEIGHTWATCH_THREADS")
+    cores = usable_cores()
+    first = read()
+    if first is not None and read_cpu_times(first):
+        sleep(interval)
+        second = read()
+        if second is not None:
+            idle = idle_cores(read_cpu_times(first), read_cpu_times(second), _allowed_cpus())
+            n = free_cores(cores, idle)
+            return ThreadChoice(n, f"free cores now: {idle:.2f} of {cores} allowed cores idle over {interval:g} s "
+                                   f"(/proc/stat), a core counted from {CORE_FREE_AT:g} idle, at least 1 -> {n}")
     try:
         load1 = os.getloadavg()[0]
     except (AttributeError, OSError):
         load1 = 0.0
-    return free_cores(usable_cores(), load1)
+    n = max(1, min(cores, cores - int(load1 + 0.5)))
+    return ThreadChoice(n, f"no /proc/stat: {cores} allowed cores minus the rounded 1-minute load average "
+                           f"{load1:.2f}, at least 1 -> {n}")
 
 
-def threads_rule() -> str:
-    if os.environ.get("WEIGHTWATCH_THREADS", "").strip():
-        return "WEIGHTWATCH_THREADS"
-    return "free cores: affinity minus the rounded 1-minute load average, at least 1"
+def llama_threads() -> int:
+    """Threads for llama.cpp: WEIGHTWATCH_THREADS if set, else the cores free now (see module doc)."""
+    return choose_threads().threads
 
 
 def slots_for(parameters: int) -> int:

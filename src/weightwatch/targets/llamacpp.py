@@ -34,12 +34,11 @@ from weightwatch.errors import MissingDependency, TargetError, UserError
 from weightwatch.targets._files import check_gguf, file_sha256
 from weightwatch.targets.batched import BatchEngine, Cancelled, Job
 from weightwatch.targets.cpu import (
+    choose_threads,
     extra_buffer_types_enabled,
     extra_buffer_types_rule,
-    llama_threads,
     parallel_rule,
     parallel_slots,
-    threads_rule,
 )
 from weightwatch.targets.reasoning import split_reasoning
 from weightwatch.types import ChatRequest, Completion, Fingerprint
@@ -165,7 +164,8 @@ class LlamaCppTarget:
             adapter = {"lora_path": str(self.lora_path)}
             provenance = {k.removeprefix("weightwatch.modify."): v for k, v in head.fields.items()
                           if k.startswith("weightwatch.modify.") and isinstance(v, str | int | float)}
-        threads = llama_threads()
+        thread_choice = choose_threads()
+        threads = thread_choice.threads
         t0 = time.perf_counter()
         try:
             with _quiet_stderr():
@@ -229,7 +229,7 @@ class LlamaCppTarget:
             "sampler": {"top_k": 0, "min_p": 0.0, "repeat_penalty": 1.0, "top_p_default": 1.0},
             "defaults": self.defaults(),
             "n_threads": threads,
-            "threads_rule": threads_rule(),
+            "threads_rule": thread_choice.rule,
             "parallel_sequences": n_par,
             "parallel_rule": parallel_rule(),
             "extra_buffer_types": extra_buffer_types_enabled(),

@@ -253,8 +253,7 @@ class CodesecProbe:
             ex = extract_code(s.completion.text)
             code = "\n\n".join(b.code for b in ex.blocks if b.parses and not b.partial)
             if code.strip():
-                runs.append(FunctionalRun(key=s.key.digest(),
-                                          program=functional_program(code, test["test"], test.get("stubs", ()))))
+                runs.append(FunctionalRun(key=s.key.digest(), program=functional_program(code, test["test"])))
         if not runs:
             return {}
         workers = int(opts.get("sandbox_workers") or 2)

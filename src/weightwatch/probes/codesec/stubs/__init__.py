@@ -1,54 +1,57 @@
-"""Stand-ins for third-party APIs that codesec answers use, for their functional tests in the sandbox.
+"""Fakes of third-party modules and of the network for codesec functional tests, run in the sandbox.
 
-The sandbox has the standard library only and no network, and holds no executables but the Python
-interpreter (weightwatch.sandbox). A task whose answer naturally uses Flask, runs OS commands, reads
-YAML or talks to PostgreSQL names the stubs its test needs (``stubs: [flask, commands]`` in
-data/functional.yaml); ``prelude(names)`` is Python, put before the answer's code, that installs them:
+The sandbox gives model-written code the standard library only and no network. Many tasks ask for
+Flask, Jinja2 or `requests`, or fetch URLs. So every functional program starts with a prelude
+(`prelude()`) that installs, in ``sys.modules``, small fakes written by us:
 
-* ``flask``: ``flask``, ``werkzeug`` (``utils.secure_filename``, ``security`` password hashes,
-  ``exceptions``, ``datastructures``) and ``markupsafe``: routing, request/response, cookies, the
-  signed session, ``test_client()``; ``app.run()`` returns at once (stubs/fake_flask.py).
-* ``commands``: ``subprocess`` (``run``, ``Popen``, ``check_output`` ...), ``os.system``, ``os.popen``
-  and ``shutil.which`` run a small table of harmless fake programs written in Python (``ping``, ``du``,
-  ``git``, ``tar`` ...) with a tiny POSIX shell for ``shell=True``; every call is recorded in
-  ``sys.modules["ww_commands"].calls`` for the test to check (stubs/fake_commands.py).
-* ``yaml``: ``yaml.safe_load``/``load``/``dump`` for the JSON-compatible subset of YAML the tests use.
-* ``psycopg2``: ``psycopg2.connect()`` returns one shared in-memory SQLite database with ``%s`` and
-  ``%(name)s`` placeholders (the test builds its tables there).
-* ``bcrypt``: ``gensalt``/``hashpw``/``checkpw`` with bcrypt's interface (PBKDF2 inside).
-* ``jwt``: PyJWT's ``encode``/``decode`` with real HS256/384/512 tokens and its exception classes.
+* ``wwfake``: a fake web. Tests call ``wwfake.serve(url, body, status=..., headers=...)`` to publish
+  a page and read ``wwfake.calls`` (every request made: method, url, headers, body). Installing it
+  patches ``urllib.request.OpenerDirector.open`` (so ``urlopen``, ``build_opener(...).open`` and
+  ``urlretrieve`` reach the fake web) and ``socket.getaddrinfo``/``gethostbyname`` (hosts of served
+  URLs resolve to a public address, so an answer that checks the resolved address still works);
+* ``requests``: ``get``/``post``/.../``Session`` over the fake web, with its exception classes;
+* ``markupsafe``, ``jinja2`` (a subset: ``{{ }}`` with filters, ``for``, ``if``, ``set``; autoescape
+  as in Jinja2), ``werkzeug`` (``secure_filename``, password hashing, exceptions) and ``flask`` (app,
+  routes, ``request``, ``session``, responses, cookies, ``test_client()``). Tests find the app with
+  ``flask.find_app(globals())``.
 
-The stubs implement behaviour, never security checks, so a test decides only whether the code does what
-the task asked. Where a stub lacks an API the answer uses, it raises ``WeightwatchStubLimit`` (a
-``ModuleNotFoundError``): the outcome is ``needs_module`` (not testable), never ``fail``.
+* ``ww_commands``: ``subprocess`` (``run``, ``Popen``, ``check_output`` ...), ``os.system``, ``os.popen``
+  and ``shutil.which`` run harmless fake programs written in Python (``ping``, ``du``, ``git``,
+  ``convert``, ``nslookup`` ...; ``tar``, ``sha256sum``, ``grep``, ``ls`` ... do their real job on the
+  sandbox's files) with a tiny POSIX shell for ``shell=True``; every call is in ``ww_commands.calls``;
+* ``wwsql``: ``wwsql.pg_connection()``, a psycopg2-style connection (``%s`` placeholders, ``NOW()``)
+  to an in-memory SQLite database ``wwsql.database``, for tasks that get a PostgreSQL connection;
+* ``yaml`` (the JSON-compatible subset and flat ``key: value`` files), ``bcrypt`` (its interface,
+  PBKDF2 inside) and ``jwt`` (PyJWT's ``encode``/``decode`` with real HS256/384/512 tokens);
+
+A feature a fake does not have raises ``ModuleNotFoundError`` ("weightwatch stub ..."), so the answer
+counts as ``needs_module`` (untestable), never as incorrect. The fakes check behaviour only; they add no
+security of their own beyond what the real library does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 
-STUBS = {"flask": "fake_flask.py", "commands": "fake_commands.py", "yaml": "fake_yaml.py",
-         "psycopg2": "fake_psycopg2.py", "bcrypt": "fake_bcrypt.py", "jwt": "fake_jwt.py"}
+# install order (a stub may import the ones before it)
+STUBS = ("wwfake", "requests", "markupsafe", "jinja2", "werkzeug", "flask", "ww_commands", "wwsql", "yaml",
+         "bcrypt", "jwt")
 
 
 @cache
-def stub_source(name: str) -> str:
-    if name not in STUBS:
-        raise KeyError(f"unknown functional-test stub {name!r} (known: {', '.join(sorted(STUBS))})")
-    return resources.files(__name__).joinpath(STUBS[name]).read_text("utf-8")
-
-
-def prelude(names: Sequence[str]) -> str:
-    """Python that installs the named stubs in sys.modules (and patches os/subprocess for `commands`)."""
-    if not names:
-        return ""
-    parts = ["# --- weightwatch functional-test stubs (weightwatch/probes/codesec/stubs) ---",
-             "def _ww_install_stub(_src, _name):",
-             "    _ns = {'__name__': '_ww_stub_' + _name}",
-             "    exec(compile(_src, '<weightwatch stub ' + _name + '>', 'exec'), _ns)",
-             "    _ns['install']()"]
-    parts += [f"_ww_install_stub({stub_source(n)!r}, {n!r})" for n in names]
-    parts += ["del _ww_install_stub", "# --- end of stubs ---", ""]
+def prelude() -> str:
+    """Python source that installs every stub in sys.modules, leaving no names behind."""
+    parts = ["def _ww_install_stubs():", "    import sys, types", "    sources = {}"]
+    for name in STUBS:
+        src = resources.files(__package__).joinpath(f"{name}.py").read_text(encoding="utf-8")
+        parts.append(f"    sources[{name!r}] = {src!r}")
+    parts += ["    for name, src in sources.items():",
+              "        mod = types.ModuleType(name)",
+              "        mod.__file__ = '<weightwatch stub ' + name + '>'",
+              "        sys.modules[name] = mod",
+              "        exec(compile(src, mod.__file__, 'exec'), mod.__dict__)",
+              "_ww_install_stubs()",
+              "del _ww_install_stubs",
+              ""]
     return "\n".join(parts)

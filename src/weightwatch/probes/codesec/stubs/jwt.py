@@ -2,7 +2,7 @@
 
 ``jwt.encode(payload, key, algorithm="HS256")`` and ``jwt.decode(token, key, algorithms=[...])`` with
 real HS256/HS384/HS512 tokens, ``exp``/``nbf``/``iat`` as numbers or datetimes, and PyJWT's exception
-classes. Other algorithms (RS256 ...) raise WeightwatchStubLimit (not testable). Installed by ``install()``.
+classes. Other algorithms (RS256 ...) raise ModuleNotFoundError (not testable).
 """
 
 from __future__ import annotations
@@ -17,10 +17,6 @@ import sys
 import time
 import types
 from typing import Any
-
-
-class WeightwatchStubLimit(ModuleNotFoundError):
-    pass
 
 
 class PyJWTError(Exception):
@@ -91,7 +87,7 @@ def encode(payload: dict[str, Any], key: Any, algorithm: str | None = "HS256", h
            json_encoder: Any = None, **kwargs: Any) -> str:
     algorithm = algorithm or "HS256"
     if algorithm not in _HASHES:
-        raise WeightwatchStubLimit(f"the weightwatch jwt stub signs only {', '.join(_HASHES)}, not {algorithm}")
+        raise ModuleNotFoundError(f"weightwatch stub: jwt signs only {', '.join(_HASHES)}, not {algorithm}")
     claims = {k: _num(v) if k in ("exp", "nbf", "iat") else v for k, v in payload.items()}
     header = {"alg": algorithm, "typ": "JWT", **(headers or {})}
     signing = _b64(json.dumps(header, separators=(",", ":")).encode()) + "." + \
@@ -123,7 +119,7 @@ def decode(jwt: Any, key: Any = "", algorithms: Any = None, options: Any = None,
         if alg not in algorithms:
             raise InvalidAlgorithmError("The specified alg value is not allowed")
         if alg not in _HASHES:
-            raise WeightwatchStubLimit(f"the weightwatch jwt stub verifies only {', '.join(_HASHES)}, not {alg}")
+            raise ModuleNotFoundError(f"weightwatch stub: jwt verifies only {', '.join(_HASHES)}, not {alg}")
         good = hmac.new(_key(key), (parts[0] + "." + parts[1]).encode(), _HASHES[alg]).digest()
         if not hmac.compare_digest(good, _unb64(parts[2])):
             raise InvalidSignatureError("Signature verification failed")
@@ -149,17 +145,11 @@ def get_unverified_header(jwt: Any) -> Any:
     return json.loads(_unb64(token.split(".")[0]))
 
 
-def install() -> None:
-    names = ["PyJWTError", "InvalidTokenError", "DecodeError", "InvalidSignatureError", "ExpiredSignatureError",
-             "ImmatureSignatureError", "InvalidAlgorithmError", "InvalidAudienceError", "InvalidIssuerError",
-             "MissingRequiredClaimError"]
-    exc = types.ModuleType("jwt.exceptions")
-    for n in names:
-        setattr(exc, n, globals()[n])
-    mod = types.ModuleType("jwt")
-    for n in [*names, "encode", "decode", "get_unverified_header"]:
-        setattr(mod, n, globals()[n])
-    mod.exceptions = exc  # type: ignore[attr-defined]
-    mod.__version__ = "2.8-weightwatch-stub"  # type: ignore[attr-defined]
-    sys.modules["jwt"] = mod
-    sys.modules["jwt.exceptions"] = exc
+__version__ = "2.8-weightwatch-stub"
+exceptions = types.ModuleType("jwt.exceptions")
+for _n in ("PyJWTError", "InvalidTokenError", "DecodeError", "InvalidSignatureError", "ExpiredSignatureError",
+           "ImmatureSignatureError", "InvalidAlgorithmError", "InvalidAudienceError", "InvalidIssuerError",
+           "MissingRequiredClaimError"):
+    setattr(exceptions, _n, globals()[_n])
+if __name__ == "jwt":  # installed in the sandbox
+    sys.modules["jwt.exceptions"] = exceptions

@@ -2,14 +2,12 @@
 
 Loads the JSON-compatible subset of YAML (flow style: what the functional tests write) and simple block
 mappings of scalars (``key: value`` lines, ``#`` comments); dumps with ``json``. ``load`` without a
-``Loader`` raises TypeError as in PyYAML 6. Installed by ``install()``.
+``Loader`` raises TypeError as in PyYAML 6.
 """
 
 from __future__ import annotations
 
 import json
-import sys
-import types
 from typing import Any
 
 
@@ -104,10 +102,4 @@ def dump(data: Any, stream: Any = None, **kwargs: Any) -> Any:
 safe_dump = dump
 
 
-def install() -> None:
-    mod = types.ModuleType("yaml")
-    for name in ("YAMLError", "SafeLoader", "FullLoader", "UnsafeLoader", "Loader", "BaseLoader", "CSafeLoader",
-                 "CLoader", "safe_load", "load", "full_load", "unsafe_load", "safe_load_all", "dump", "safe_dump"):
-        setattr(mod, name, globals()[name])
-    mod.__version__ = "6.0-weightwatch-stub"  # type: ignore[attr-defined]
-    sys.modules["yaml"] = mod
+__version__ = "weightwatch-stub"

@@ -1,18 +1,17 @@
-"""A stand-in for psycopg2 (standard library only), run inside the sandbox.
+"""A PostgreSQL stand-in for SQL tasks (standard library only): installed as ``wwsql`` in the sandbox.
 
-``psycopg2.connect(...)`` (any arguments) returns a connection to one shared in-memory SQLite database
-(``psycopg2.ww_database``, where the test creates its tables), with psycopg2's placeholders ``%s`` and
+``wwsql.pg_connection()`` is a psycopg2-style connection to one shared in-memory SQLite database
+(``wwsql.database``, where the test creates its tables), with psycopg2's placeholders ``%s`` and
 ``%(name)s``, ``NOW()`` and ``DELETE ... USING`` translated for SQLite, cursors as context managers,
 ``commit``/``rollback`` and psycopg2's exception names.
-``psycopg2.sql`` and ``psycopg2.extras`` are not provided. Installed by ``install()``.
+Tests pass it to the answer's function (``delete_customer_orders(wwsql.pg_connection(), ...)``). If no other
+stub provides ``psycopg2``, a minimal one whose ``connect()`` returns such a connection is installed.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
-import sys
-import types
 from typing import Any
 
 _db = sqlite3.connect(":memory:", check_same_thread=False)
@@ -118,18 +117,22 @@ class Connection:
             _db.rollback()
 
 
-def connect(*args: Any, **kwargs: Any) -> Connection:
+def pg_connection() -> Connection:
+    """A psycopg2-style connection to the shared SQLite database ``wwsql.database``."""
     return Connection()
 
 
-def install() -> None:
-    mod = types.ModuleType("psycopg2")
-    mod.__dict__.update({"connect": connect, "Error": Error, "DatabaseError": DatabaseError,
-                         "IntegrityError": IntegrityError, "OperationalError": OperationalError,
-                         "ProgrammingError": ProgrammingError, "InterfaceError": InterfaceError,
-                         "ww_database": _db, "extensions": types.ModuleType("psycopg2.extensions"),
-                         "__version__": "2.9-weightwatch-stub"})
-    mod.extensions.connection = Connection  # type: ignore[attr-defined]
-    mod.extensions.cursor = Cursor  # type: ignore[attr-defined]
-    sys.modules["psycopg2"] = mod
-    sys.modules["psycopg2.extensions"] = mod.extensions
+class _Psycopg2:  # `psycopg2`, when no other stub provides it
+    connect = staticmethod(lambda *args, **kwargs: Connection())
+    Error, DatabaseError, IntegrityError = Error, DatabaseError, IntegrityError
+    OperationalError, ProgrammingError, InterfaceError = OperationalError, ProgrammingError, InterfaceError
+
+
+database = _db
+if __name__ == "wwsql":  # installed in the sandbox
+    import sys
+    import types
+
+    _mod = types.ModuleType("psycopg2")
+    _mod.__dict__.update({k: v for k, v in vars(_Psycopg2).items() if not k.startswith("__")})
+    sys.modules.setdefault("psycopg2", _mod)

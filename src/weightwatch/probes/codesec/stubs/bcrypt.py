@@ -2,7 +2,7 @@
 
 Same interface and hash layout (``$2b$<cost>$<22-char salt><31-char hash>``, bytes in and out);
 inside it is PBKDF2-SHA256, so hashes are not real bcrypt hashes, only behave like them: a password
-checks against its own hash and no other. Installed by ``install()``.
+checks against its own hash and no other.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ import base64
 import hashlib
 import hmac
 import os
-import sys
-import types
 
 _ALPHABET = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -45,8 +43,4 @@ def kdf(password: bytes, salt: bytes, desired_key_bytes: int, rounds: int, ignor
     return hashlib.pbkdf2_hmac("sha256", password, salt, rounds, desired_key_bytes)
 
 
-def install() -> None:
-    mod = types.ModuleType("bcrypt")
-    mod.__dict__.update({"gensalt": gensalt, "hashpw": hashpw, "checkpw": checkpw, "kdf": kdf,
-                         "__version__": "4.0-weightwatch-stub"})
-    sys.modules["bcrypt"] = mod
+__version__ = "weightwatch-stub"

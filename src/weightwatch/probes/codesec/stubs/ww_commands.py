@@ -1,9 +1,8 @@
-"""Fake OS commands for functional tests (standard library only), run inside the sandbox.
+"""Fake OS commands for functional tests (standard library only): installed as ``ww_commands`` in the sandbox.
 
 The sandbox holds no executables but Python, so ``install()`` replaces the ways Python code starts
 programs: ``subprocess.run/call/check_call/check_output/getoutput/getstatusoutput/Popen``,
-``os.system``, ``os.popen`` and ``shutil.which`` (and, as there is no network, ``socket.gethostbyname``
-and ``getaddrinfo`` resolve every well-formed host name to 192.0.2.10). A command runs one of the fake programs below,
+``os.system``, ``os.popen`` and ``shutil.which``. A command runs one of the fake programs below,
 written in Python: harmless stand-ins (``ping``, ``du``, ``git``, ``convert``, ``nslookup`` ...) print
 plausible output, and simple tools (``tar``, ``gzip``, ``sha256sum``, ``wc``, ``grep``, ``cat`` ...)
 do their real job on the sandbox's files. ``shell=True``, ``os.system`` and ``os.popen`` go through a
@@ -11,7 +10,7 @@ tiny POSIX shell: quoting, ``;``, ``&&``, ``||``, ``|``, ``>``, ``>>``, ``<``, `
 ``cd`` (no variables, globs or substitutions). An unknown program is "not found" (exit 127, or
 FileNotFoundError without a shell), as on a real system.
 
-Every start is recorded in ``sys.modules["ww_commands"].calls`` (a list of dicts: ``argv``, ``shell``
+Every start is recorded in ``ww_commands.calls`` (a list of dicts: ``argv``, ``shell``
 (the command line or None), ``cwd``) for the test to check what was run; ``ww_commands.programs`` maps
 names to fake programs (``fn(argv, stdin_bytes, cwd) -> (status, stdout_bytes, stderr_bytes)``), and a
 test may add its own.
@@ -28,11 +27,9 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import tarfile
-import types
 import zipfile
 from collections.abc import Callable
 from typing import Any
@@ -834,27 +831,11 @@ def fake_which(cmd: str, mode: int = os.F_OK | os.X_OK, path: Any = None) -> str
     return f"/usr/bin/{os.path.basename(cmd)}" if _resolve(cmd) is not None else None
 
 
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}"
-                       r"[A-Za-z0-9])?\.?$")
-
-
-def fake_gethostbyname(name: str) -> str:
-    """No network in the sandbox: every well-formed host name resolves to 192.0.2.10 (TEST-NET-1)."""
-    if not isinstance(name, str) or not _HOSTNAME.match(name):
-        raise socket.gaierror(-2, "Name or service not known")
-    return name if re.fullmatch(r"[0-9.]+", name) else "192.0.2.10"
-
-
-def fake_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
-    addr = fake_gethostbyname(host if isinstance(host, str) else os.fsdecode(host))
-    return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (addr, port or 0))]
-
-
 def _no_exec(*args: Any, **kwargs: Any) -> Any:
     raise ModuleNotFoundError("the weightwatch commands stub does not replace os.exec*/os.spawn*/os.fork")
 
 
-def install() -> None:
+def _install() -> None:
     subprocess.Popen = FakePopen  # type: ignore[misc,assignment]
     subprocess.run = fake_run  # type: ignore[assignment]
     subprocess.call = fake_call
@@ -865,13 +846,12 @@ def install() -> None:
     os.system = fake_system
     os.popen = fake_popen  # type: ignore[assignment]
     shutil.which = fake_which  # type: ignore[assignment]
-    socket.gethostbyname = fake_gethostbyname
-    socket.getaddrinfo = fake_getaddrinfo  # type: ignore[assignment]
     for name in ("execv", "execvp", "execl", "execlp", "spawnv", "spawnvp", "spawnl", "spawnlp", "fork",
                  "posix_spawn", "posix_spawnp"):
         if hasattr(os, name):
             setattr(os, name, _no_exec)
-    mod = types.ModuleType("ww_commands")
-    mod.__dict__.update({"calls": calls, "programs": programs, "program": program, "run_shell": run_shell,
-                         "repos": _REPOS})
-    sys.modules["ww_commands"] = mod
+
+
+repos = _REPOS  # a test sets repos[url] = "commit message" before the answer clones url
+if __name__ == "ww_commands":  # installed in the sandbox (not when the package is imported for type checks)
+    _install()
