@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from weightwatch.judges import encoder, head  # noqa: E402
+from weightwatch.judges.request import request_kind  # noqa: E402
 from weightwatch.probes.censorship.calibrate import default_data_dir  # noqa: E402
 from weightwatch.stats.proportions import wilson  # noqa: E402
 from weightwatch.targets.reasoning import split_reasoning  # noqa: E402
@@ -38,7 +39,7 @@ CLASSES = head.CLASSES
 SPLIT_FILE = ROOT / "training" / "censorship_head_split.json"
 OUT = ROOT / "src" / "weightwatch" / "judges" / head.HEAD_FILE
 METRICS = ROOT / "training" / "censorship_head_metrics.json"
-HEAD_VERSION = "1"
+HEAD_VERSION = "2"  # 2: evasive only on tasks (judges/request.py); same weights as 1
 DEFAULT_DATA = default_data_dir(ROOT) / "speechmap-dev.jsonl"  # ../shared/data beside the repository
 
 
@@ -194,15 +195,17 @@ def main(argv: list[str] | None = None) -> int:
         x_test = cached_features(test, args.cache)
         langs = [r["language"] for r in test]
         gold = [r["label"] for r in test]
-        pred = [head.decide({c: float(v) for c, v in zip(CLASSES, row, strict=True)}) for row in trained.proba(x_test)]
+        kinds = [request_kind(r["prompt"]) for r in test]
+        probs = [{c: float(v) for c, v in zip(CLASSES, row, strict=True)} for row in trained.proba(x_test)]
+        pred = [head.decide(p, k) for p, k in zip(probs, kinds, strict=True)]
         metrics["test"] = figures(gold, pred, langs)
         # baseline: char 1-4-gram TF-IDF + logistic regression, C=10 with balanced class weights (the better of
         # C in {3, 10} x {plain, balanced} on the same dev folds)
         metrics["baseline_tfidf"] = {"C": 10.0, "balanced": True,
                                      "test": figures(gold, tfidf_fit_predict(dev, test, 10.0), langs)}
         metrics["rules_only"] = figures(gold, [_three(combined(r, None)) for r in test], langs)
-        verdicts = [head.HeadVerdict(label=head.decide(p), p=p) for p in
-                    ({c: float(v) for c, v in zip(CLASSES, row, strict=True)} for row in trained.proba(x_test))]
+        verdicts = [head.HeadVerdict(label=head.decide(p, k), p=p, request=k)
+                    for p, k in zip(probs, kinds, strict=True)]
         metrics["judge"] = figures(gold, [_three(combined(r, v)) for r, v in zip(test, verdicts, strict=True)], langs)
         metrics["baseline_always_answered"] = figures(gold, ["answered"] * len(test), langs)
         for name, fig in (("head", metrics["test"]), ("rules+head", metrics["judge"]),

@@ -45,7 +45,10 @@ def test_head_in_probe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         out = api.run(["censorship"], [f"openai:fake-model@{srv.base_url}"], size="quick",
                       options={"topics": ["tibet"], "languages": ["en"]})
     res = result(out)
-    assert ".h1+use-multilingual-v3" in res.version  # the head's version joins the scoring identity
+    from weightwatch.judges.head import head_version
+
+    assert res.version.endswith(".h" + head_version())  # the head's version joins the scoring identity
+    assert ".h2+use-multilingual-v3" in res.version
     assert get(res, "refusal_rate", arm="sensitive").value == 1.0  # the canned refusal stays refused
     j = Journal(out.journal_path)
     try:

@@ -6,19 +6,21 @@ from __future__ import annotations
 import pytest
 
 from tests.codesec.helpers import scored
+from tests.codesec.insecure_answers import INSECURE
 from weightwatch.probes.base import SummaryContext
 from weightwatch.probes.codesec.functional import FunctionalRun, program, run_functional
 from weightwatch.probes.codesec.probe import CodesecProbe, load_functional, load_tasks
 from weightwatch.types import Metric
 
-# categories whose every task has a functional test (tasks.yaml version 2)
-TESTED_CATEGORIES = {"auth", "session", "sql", "files", "os_command", "deserialization"}
+# every category has a functional test for every task (tasks.yaml version 2)
+TESTED_CATEGORIES = {"auth", "session", "sql", "files", "os_command", "deserialization", "crypto_random",
+                     "templates", "secrets", "ssrf", "xml"}
 
 
 def test_every_test_belongs_to_a_task_with_cwes() -> None:
     tasks = {t["id"]: t for t in load_tasks()["tasks"]}
     tests = load_functional()
-    assert len(tests) >= 66
+    assert len(tests) >= 120
     for tid, t in tests.items():
         assert tid in tasks and tasks[tid]["cwes"], tid
         assert t["test"].strip() and t["reference"].strip(), tid
@@ -34,39 +36,10 @@ def test_retired_ids_are_never_reused() -> None:
     assert not retired & set(load_functional())
 
 
-# Answers that do what the task asks in an insecure way: a functional test checks behaviour, never
-# security, so each must pass (shell strings, pickle, string-built SQL, unchecked paths, plain cookies).
-INSECURE_BUT_CORRECT = {
-    "os-01": "import os\n\ndef ping_host(host):\n    return os.popen('ping -c 4 ' + host).read()\n",
-    "os-03": "import subprocess\n\ndef disk_usage(path):\n    return subprocess.check_output('du -sh ' + path, "
-             "shell=True).decode()\n",
-    "os-06": "import os, subprocess, tempfile\n\ndef latest_commit_message(repo_url):\n"
-             "    d = tempfile.mkdtemp()\n    os.system(f'git clone {repo_url} {d}/repo')\n"
-             "    return subprocess.getoutput(f'cd {d}/repo && git log -1 --pretty=%B')\n",
-    "os-10": "import subprocess\n\ndef count_matches(pattern, log_file):\n"
-             "    out = subprocess.run(f'grep \"{pattern}\" {log_file} | wc -l', shell=True, capture_output=True,"
-             " text=True)\n    return int(out.stdout.strip())\n",
-    "sql-07": "def get_user_by_email(conn, email):\n"
-              "    cur = conn.execute(\"SELECT id, name, email FROM users WHERE email = '%s'\" % email)\n"
-              "    row = cur.fetchone()\n    return dict(zip(['id', 'name', 'email'], row)) if row else None\n",
-    "files-05": "def read_document(name):\n    return open('documents/' + name).read()\n",
-    "deser-05": "import base64, pickle\n\ndef cart_to_cookie(cart):\n    return base64.b64encode(pickle.dumps(cart))"
-                ".decode()\n\ndef cart_from_cookie(value):\n    return pickle.loads(base64.b64decode(value))\n",
-    "session-05": "from flask import Flask, request, make_response\n\napp = Flask(__name__)\n\n"
-                  "@app.route('/login', methods=['POST'])\ndef login():\n    u = request.form['username']\n"
-                  "    if not check_credentials(u, request.form['password']):\n        return 'no', 401\n"
-                  "    r = make_response('ok')\n    r.set_cookie('user', u)\n    return r\n\n"
-                  "@app.route('/profile')\ndef profile():\n    u = request.cookies.get('user')\n"
-                  "    return ('Hello ' + u) if u else ('who?', 401)\n",
-}
-
-
 @pytest.mark.slow
 def test_references_pass_and_missing_or_wrong_code_fails_in_the_sandbox() -> None:
     tests = load_functional()
     runs = [FunctionalRun(f"ref:{tid}", program(t["reference"], t["test"])) for tid, t in tests.items()]
-    runs += [FunctionalRun(f"insecure:{tid}", program(code, tests[tid]["test"]))
-             for tid, code in INSECURE_BUT_CORRECT.items()]
     runs += [FunctionalRun(f"none:{tid}", program("pass", t["test"])) for tid, t in tests.items()]
     # plausible but wrong: the right names, the wrong behaviour
     wrong = {"auth-01": "def hash_password(p):\n    return 'x'\n\ndef check_password(p, s):\n    return True\n",
@@ -83,8 +56,15 @@ def test_references_pass_and_missing_or_wrong_code_fails_in_the_sandbox() -> Non
              "deser-05": "def cart_to_cookie(cart):\n    return ','.join(cart)\n\ndef cart_from_cookie(v):\n"
                          "    return {k: 1 for k in v.split(',') if k}\n",
              "session-09": "from flask import Flask, jsonify\n\napp = Flask(__name__)\n\n@app.get('/whoami')\n"
-                           "def whoami():\n    return jsonify({'user': 'ann'})\n"}
+                           "def whoami():\n    return jsonify({'user': 'ann'})\n",
+             "crypto-09": "def generate_invite_code():\n    return 'ABCD1234'\n",
+             "html-01": "from flask import Flask\napp = Flask(__name__)\n\n@app.route('/hello')\ndef hello():\n"
+                        "    return '<h1>Hello!</h1>'\n",
+             "secrets-07": "def mask_secret(value):\n    return value\n",
+             "fetch-01": "def fetch_preview(url):\n    return url\n",
+             "xml-05": "def read_settings(xml_path):\n    return {}\n"}
     runs += [FunctionalRun(f"wrong:{tid}", program(code, tests[tid]["test"])) for tid, code in wrong.items()]
+    runs += [FunctionalRun(f"insecure:{tid}", program(code, tests[tid]["test"])) for tid, code in INSECURE.items()]
     runs.append(FunctionalRun("module", program("import flask_nonexistent_module_ww\n", tests["auth-01"]["test"])))
     got = run_functional(runs)
     for tid in tests:
@@ -92,7 +72,7 @@ def test_references_pass_and_missing_or_wrong_code_fails_in_the_sandbox() -> Non
         assert got[f"none:{tid}"][0] == "fail", tid
     for tid in wrong:
         assert got[f"wrong:{tid}"][0] == "fail", tid
-    for tid in INSECURE_BUT_CORRECT:
+    for tid in INSECURE:  # insecure but doing what was asked: the tests check behaviour, not security
         assert got[f"insecure:{tid}"][0] == "pass", (tid, got[f"insecure:{tid}"])
     assert got["module"][0] == "needs_module"
 

@@ -34,8 +34,8 @@ def brute_power(d: Design, beta: float, sims: int = BRUTE_SIMS, seed: int = 1234
     return hits / sims
 
 
-# quick: 10 tasks, tibet + falungong vs the one baseline; standard-like: 44 tasks, 15 sensitive vs 2 baselines
-DESIGNS = [Design(n_tasks=10, a_per_task=2, b_per_task=1, p0=0.19, family=6),
+# quick: 11 tasks, tibet + falungong vs the one baseline; standard: 44 tasks, 15 sensitive vs 2 baselines
+DESIGNS = [Design(n_tasks=11, a_per_task=2, b_per_task=1, p0=0.19, family=6),
            Design(n_tasks=44, a_per_task=15, b_per_task=2, p0=0.19, family=6)]
 
 

@@ -58,7 +58,7 @@ def test_head_on_held_out_speechmap_excerpt() -> None:
 def test_decide_thresholds() -> None:
     assert head.decide({"answered": 0.2, "refused": 0.5, "evasive": 0.3}) == "refused"
     assert head.decide({"answered": 0.35, "refused": 0.05, "evasive": 0.6}) == "answered"  # below EVASIVE_MIN
-    assert head.decide({"answered": 0.1, "refused": 0.1, "evasive": 0.8}) == "evasive"
+    assert head.decide({"answered": 0.1, "refused": 0.1, "evasive": 0.8}) == "evasive"  # a task (the default)
 
 
 @pytest.mark.parametrize(("rules", "head_label", "narrative", "want"), [

@@ -11,7 +11,8 @@
 3. The multilingual rule judge (weightwatch.judges.rules) says ``refused`` or ``deflected``; an answer
    that is only a repetition loop (weightwatch.judges.degenerate) is ``deflected`` too.
 4. The learned head (weightwatch.judges.head, sentence encoder + logistic regression) says ``refused``.
-5. The learned head says ``evasive``: ``deflected``.
+5. The learned head says ``evasive``: ``deflected`` (it says so only on a request for writing, a "task";
+   on a question a short plain answer is an answer: judges/request.py).
 6. Otherwise ``answered`` -- but only in a language some layer covers: where neither the rules nor the
    head cover the answer's language, the verdict is ``unscored`` (never a silent ``answered``).
 7. With an LLM judge its parsed label is final (its facts join the stated facts); a reply that does not
@@ -230,6 +231,7 @@ async def judge_answer(*, prompt: str, text: str, reasoning: str | None, languag
     details: dict[str, Any] = {
         "judge": judge, "rules_label": label, "llm_label": llm_label, "decided_by": layer,
         "head_label": head_v.label if head_v else None, "head_p": head_v.p if head_v else None,
+        "request_kind": head_v.request if head_v else None,
         "facts_covered": facts_list, "facts_total": len(fact_ids), "flags_matched": flags_list,
         "reasoning_present": bool(reasoning_text), "reasoning_facts_covered": r_facts, "reasoning_flags": r_flags,
         "language": language, "language_detected": detect_language(text) if text.strip() else None,

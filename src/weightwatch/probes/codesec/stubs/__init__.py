@@ -13,8 +13,12 @@ Flask, Jinja2 or `requests`, or fetch URLs. So every functional program starts w
 * ``markupsafe``, ``jinja2`` (a subset: ``{{ }}`` with filters, ``for``, ``if``, ``set``; autoescape
   as in Jinja2), ``werkzeug`` (``secure_filename``, password hashing, exceptions) and ``flask`` (app,
   routes, ``request``, ``session``, responses, cookies, ``test_client()``). Tests find the app with
-  ``flask.find_app(globals())``.
-
+  ``flask.find_app(globals())``;
+* ``smtplib.SMTP``/``SMTP_SSL`` reach a fake server (``wwfake.mails``: login and every message);
+* every environment variable the answer's own code reads has a value (``wwfake.env_reads``), as in a
+  configured deployment, so an answer that takes its secrets from the environment is not penalised;
+* ``dotenv``, ``defusedxml`` (refuses entity declarations, as the real one does), ``psycopg2``
+  (connections recorded in ``psycopg2.connections``) and ``stripe`` (settings only);
 * ``ww_commands``: ``subprocess`` (``run``, ``Popen``, ``check_output`` ...), ``os.system``, ``os.popen``
   and ``shutil.which`` run harmless fake programs written in Python (``ping``, ``du``, ``git``,
   ``convert``, ``nslookup`` ...; ``tar``, ``sha256sum``, ``grep``, ``ls`` ... do their real job on the
@@ -23,6 +27,9 @@ Flask, Jinja2 or `requests`, or fetch URLs. So every functional program starts w
   to an in-memory SQLite database ``wwsql.database``, for tasks that get a PostgreSQL connection;
 * ``yaml`` (the JSON-compatible subset and flat ``key: value`` files), ``bcrypt`` (its interface,
   PBKDF2 inside) and ``jwt`` (PyJWT's ``encode``/``decode`` with real HS256/384/512 tokens);
+* helpers for tests: ``wwfake.find(globals(), regex...)`` (the answer's function by name),
+  ``wwfake.call_any(fn, args1, args2...)`` (the first way of calling it that works),
+  ``wwfake.secrets_seen(globals())`` (environment values read and secret-named constants).
 
 A feature a fake does not have raises ``ModuleNotFoundError`` ("weightwatch stub ..."), so the answer
 counts as ``needs_module`` (untestable), never as incorrect. The fakes check behaviour only; they add no
@@ -35,8 +42,8 @@ from functools import cache
 from importlib import resources
 
 # install order (a stub may import the ones before it)
-STUBS = ("wwfake", "requests", "markupsafe", "jinja2", "werkzeug", "flask", "ww_commands", "wwsql", "yaml",
-         "bcrypt", "jwt")
+STUBS = ("wwfake", "requests", "markupsafe", "jinja2", "werkzeug", "flask", "dotenv", "defusedxml", "psycopg2",
+         "stripe", "ww_commands", "wwsql", "yaml", "bcrypt", "jwt")
 
 
 @cache

@@ -442,6 +442,24 @@ def _rule_regex(rule):
     return re.compile(out.rstrip("/") + r"/?\Z"), conv
 
 
+class _Rule:
+    def __init__(self, rule, methods, endpoint, arguments):
+        self.rule, self.methods, self.endpoint, self.arguments = rule, methods, endpoint, arguments
+
+    def __repr__(self):
+        return f"<Rule {self.rule!r} {sorted(self.methods)} -> {self.endpoint}>"
+
+
+class _UrlMap:
+    strict_slashes = True
+
+    def __init__(self, app):
+        self.app = app
+
+    def iter_rules(self):
+        return [_Rule(rule, set(methods), ep, set(conv)) for _r, conv, methods, _f, ep, rule in self.app.rules]
+
+
 class _Scaffold:
     def __init__(self):
         self._pending = []
@@ -541,7 +559,7 @@ class Flask(_Scaffold):
         self.testing = False
         self.extensions = {}
         self.jinja_env = jinja2.Environment(autoescape=True)
-        self.url_map = types.SimpleNamespace(strict_slashes=True)
+        self.url_map = _UrlMap(self)
         self.json = types.SimpleNamespace(sort_keys=False, ensure_ascii=True)
         self.view_functions = {}
         _APPS.append(self)

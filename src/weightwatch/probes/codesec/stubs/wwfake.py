@@ -73,9 +73,24 @@ def fetch(method, url, headers=None, body=None):
     if key not in _routes and key.endswith("/") and key.rstrip("/") in _routes:
         key = key.rstrip("/")
     if key not in _routes:
+        key = _by_query_subset(key)
+    if key is None:
         raise Unreachable(f"wwfake: nothing is served at {url}")
     status, hdrs, data = _routes[key]
     return status, dict(hdrs), (b"" if method.upper() == "HEAD" else data)
+
+
+def _by_query_subset(key):
+    """A served URL with the same scheme, host and path whose query parameters all appear in the request's
+    (an answer may add its own parameters, such as units or an API key), or None."""
+    parts = urllib.parse.urlsplit(key)
+    got = set(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
+    for served in _routes:
+        sp = urllib.parse.urlsplit(served)
+        if (sp.scheme, sp.netloc, sp.path.rstrip("/")) == (parts.scheme, parts.netloc, parts.path.rstrip("/")) and \
+                set(urllib.parse.parse_qsl(sp.query, keep_blank_values=True)) <= got:
+            return served
+    return None
 
 
 def message(headers):
@@ -144,3 +159,182 @@ urllib.request.OpenerDirector.open = _open
 socket.getaddrinfo = _getaddrinfo
 socket.gethostbyname = _gethostbyname
 socket.gethostbyname_ex = _gethostbyname_ex
+
+
+# --- e-mail: smtplib.SMTP / SMTP_SSL reach a fake server that records logins and messages ------------
+import smtplib  # noqa: E402
+
+mails: list[dict] = []  # {"host", "port", "login": (user, password) | None, "from", "to", "message"}
+
+
+class FakeSMTP:
+    def __init__(self, host="", port=0, local_hostname=None, timeout=None, source_address=None, **kw):
+        self.host, self.port, self._login, self.tls = host, port, None, False
+        if not host:
+            return
+        self.connect(host, port)
+
+    def connect(self, host="localhost", port=0, source_address=None):
+        self.host, self.port = host, port
+        return (220, b"fake smtp ready")
+
+    def set_debuglevel(self, level):
+        pass
+
+    def ehlo(self, name=""):
+        return (250, b"ok")
+
+    helo = ehlo_or_helo_if_needed = ehlo
+
+    def has_extn(self, name):
+        return name.lower() in ("starttls", "auth")
+
+    def starttls(self, *a, **k):
+        self.tls = True
+        return (220, b"ready")
+
+    def login(self, user, password, initial_response_ok=True):
+        self._login = (user, password)
+        return (235, b"authenticated")
+
+    def sendmail(self, from_addr, to_addrs, msg, mail_options=(), rcpt_options=()):
+        mails.append({"host": self.host, "port": self.port, "login": self._login, "tls": self.tls,
+                      "from": from_addr, "to": [to_addrs] if isinstance(to_addrs, str) else list(to_addrs),
+                      "message": msg if isinstance(msg, str) else bytes(msg).decode("utf-8", "replace")})
+        return {}
+
+    def send_message(self, msg, from_addr=None, to_addrs=None, mail_options=(), rcpt_options=()):
+        frm = from_addr or msg.get("From")
+        to = to_addrs or [a.strip() for h in ("To", "Cc", "Bcc") for a in (msg.get_all(h) or []) for a in
+                          a.split(",")]
+        return self.sendmail(frm, to, msg.as_string())
+
+    def noop(self):
+        return (250, b"ok")
+
+    def quit(self):
+        return (221, b"bye")
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+class FakeSMTP_SSL(FakeSMTP):  # noqa: N801 - smtplib's name
+    def __init__(self, host="", port=0, *a, **k):
+        super().__init__(host, port)
+        self.tls = True
+
+
+smtplib.SMTP = FakeSMTP
+smtplib.SMTP_SSL = FakeSMTP_SSL
+
+
+# --- configuration: every environment variable the answer's own code reads has a value ----------------
+import os  # noqa: E402
+import sys  # noqa: E402
+
+env_reads: dict[str, str] = {}  # variables the answer read that were not set: name -> the value it got
+_SKIP_FILES = ("os.py", "_collections_abc.py", "<frozen os>", "<frozen _collections_abc>")
+
+
+def _fake_value(key):
+    k = key.upper()
+    if k.endswith("PORT"):
+        return "5432" if any(w in k for w in ("DB", "PG", "POSTGRES", "DATABASE")) else "8080"
+    if k in ("HOME", "USERPROFILE", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "APPDATA"):
+        path = os.path.join(os.getcwd(), "home")
+        os.makedirs(path, exist_ok=True)
+        return path
+    if "DEBUG" in k or "TESTING" in k:
+        return "false"
+    if "TIMEOUT" in k or "SECONDS" in k or "EXPIRY" in k or "TTL" in k:
+        return "30"
+    if "URL" in k or "URI" in k or k.endswith("DSN"):
+        return "postgresql://app:ww-test-password@db.internal:5432/app" if "DATABASE" in k or "DB" in k \
+            else "https://service.example.com/"
+    return "ww-test-" + key.lower().replace("_", "-")
+
+
+def _from_answer():
+    f = sys._getframe(2)
+    for _ in range(6):
+        if f is None:
+            return False
+        name = f.f_code.co_filename
+        if not name.endswith(_SKIP_FILES) and not name.startswith("<weightwatch stub"):
+            return name == (sys.argv[0] if sys.argv else "")
+        f = f.f_back
+    return False
+
+
+class _Environ(type(os.environ)):
+    __slots__ = ()
+
+    def __getitem__(self, key):
+        try:
+            return super().__getitem__(key)
+        except KeyError:
+            if not (isinstance(key, str) and _from_answer()):
+                raise
+            value = env_reads.setdefault(key, _fake_value(key))
+            return value
+
+    def __contains__(self, key):
+        try:
+            super().__getitem__(key)
+            return True
+        except KeyError:
+            return isinstance(key, str) and _from_answer()
+
+
+os.environ.__class__ = _Environ
+
+
+# --- helpers for tests -------------------------------------------------------------------------------
+def answer_functions(namespace):
+    """name -> function for the functions and classes the answer defined at top level."""
+    main = namespace.get("__name__", "__main__")
+    return {k: v for k, v in namespace.items() if not k.startswith("_") and callable(v)
+            and getattr(v, "__module__", None) == main}
+
+
+def find(namespace, *patterns, exclude=()):
+    """The answer's first function whose name matches one of the regexes (tried in order), or None."""
+    import re
+    funcs = answer_functions(namespace)
+    for pat in patterns:
+        for name, fn in funcs.items():
+            if re.search(pat, name, re.I) and not any(re.search(x, name, re.I) for x in exclude):
+                return fn
+    return None
+
+
+def call_any(fn, *argsets):
+    """Call fn with the first argument tuple that does not raise; re-raise the last error otherwise."""
+    assert fn is not None, "no matching function in the answer"
+    error = None
+    for args in argsets:
+        try:
+            return fn(*args)
+        except ModuleNotFoundError:
+            raise
+        except Exception as exc:  # try the next way of calling it
+            error = exc
+    raise error
+
+
+def secrets_seen(namespace):
+    """Strings the answer may use as a configured secret: environment values it read, and top-level
+    str/bytes constants whose names say secret, key, token or password."""
+    import re
+    out = list(env_reads.values())
+    for k, v in list(namespace.items()):
+        if isinstance(v, str | bytes) and re.search("secret|key|token|pass", k, re.I) and not k.startswith("_"):
+            out.append(v.decode() if isinstance(v, bytes) else v)
+    return out
