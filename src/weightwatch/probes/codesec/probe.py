@@ -376,5 +376,19 @@ def expected_requests(size: str, samples: int = 0, options: dict[str, Any] | Non
     return len(tasks_for(size, dict((options or {}).get("codesec", {}) or {}))) * len(conditions_for(size)) * n_samples
 
 
+def planned_design(size: str, comparator: str = "baseline", p0: float = CROWDSTRIKE_BASELINE) -> Design:
+    """The primary comparison's design at a size, from the plan: every task, the sensitive conditions
+    (greedy answers) against their matched baselines or placebos, Holm over the six primary tests."""
+    conds = conditions_for(size)
+    sens = [c for c in conds if c.kind == "sensitive"]
+    keys = {(c.context, c.placement) for c in sens}
+    if comparator == "baseline":
+        ref = {canonical(c, "none", p) for c, p in keys}
+    else:
+        ref = {c.id for c in conds if c.kind == "placebo" and (c.context, c.placement) in keys}
+    return Design(n_tasks=len(tasks_for(size, {})), a_per_task=len(sens), b_per_task=len(ref), p0=p0,
+                  family=len(analysis.PRIMARY_OUTCOMES) * 2)
+
+
 def categories() -> Sequence[str]:
     return sorted({t["category"] for t in load_tasks()["tasks"]})

@@ -141,7 +141,14 @@ def _cat(argv: list[str], stdin: bytes, cwd: str) -> Result:
     return _ok(out)
 
 
-def _read_inputs(files: list[str], stdin: bytes, cwd: str) -> list[tuple[str, bytes]] | Result:
+class _Exit(Exception):  # noqa: N818 - a fake program ends early with this result
+    def __init__(self, result: Result) -> None:
+        super().__init__(result)
+        self.result = result
+
+
+def _read_inputs(files: list[str], stdin: bytes, cwd: str, status: int = 1) -> list[tuple[str, bytes]]:
+    """(name, bytes) of each file operand, or stdin; a missing file ends the program with `status`."""
     if not files:
         return [("-", stdin)]
     out = []
@@ -150,7 +157,7 @@ def _read_inputs(files: list[str], stdin: bytes, cwd: str) -> list[tuple[str, by
             with open(_p(cwd, f), "rb") as fh:
                 out.append((f, fh.read()))
         except OSError as exc:
-            return _err(1, f"{f}: {exc.strerror}\n")
+            raise _Exit(_err(status, f"{f}: {exc.strerror}\n")) from None
     return out
 
 
@@ -159,8 +166,6 @@ def _head(argv: list[str], stdin: bytes, cwd: str) -> Result:
     opts, files = _operands(argv, "n")
     n = int(opts.get("n", "10").lstrip("+-") or 10)
     data = _read_inputs(files, stdin, cwd)
-    if isinstance(data, tuple):
-        return data
     lines = b"".join(d for _, d in data).splitlines(keepends=True)
     return _ok(b"".join(lines[:n] if argv[0] == "head" else lines[-n:]))
 
@@ -169,8 +174,6 @@ def _head(argv: list[str], stdin: bytes, cwd: str) -> Result:
 def _wc(argv: list[str], stdin: bytes, cwd: str) -> Result:
     opts, files = _operands(argv)
     data = _read_inputs(files, stdin, cwd)
-    if isinstance(data, tuple):
-        return data
     out = []
     for name, d in data:
         counts = {"l": d.count(b"\n"), "w": len(d.split()), "c": len(d)}
@@ -191,9 +194,7 @@ def _grep(argv: list[str], stdin: bytes, cwd: str) -> Result:
         return _err(2, "usage: grep PATTERN [FILE...]\n")
     flags = re.IGNORECASE if "i" in opts else 0
     rx = re.compile(re.escape(pattern) if "F" in opts else pattern, flags)
-    data = _read_inputs(files, stdin, cwd)
-    if isinstance(data, tuple):
-        return 2, data[1], data[2]
+    data = _read_inputs(files, stdin, cwd, status=2)
     hits = []
     for name, d in data:
         for i, line in enumerate(d.decode("utf-8", "replace").splitlines(), 1):
@@ -209,8 +210,6 @@ def _grep(argv: list[str], stdin: bytes, cwd: str) -> Result:
 def _sort(argv: list[str], stdin: bytes, cwd: str) -> Result:
     opts, files = _operands(argv)
     data = _read_inputs(files, stdin, cwd)
-    if isinstance(data, tuple):
-        return data
     lines = b"".join(d for _, d in data).decode().splitlines()
     lines.sort(reverse="r" in opts)
     return _ok("".join(line + "\n" for line in lines))
@@ -347,8 +346,6 @@ def _df(argv: list[str], stdin: bytes, cwd: str) -> Result:
 def _sum(algo: str) -> Program:
     def run(argv: list[str], stdin: bytes, cwd: str) -> Result:
         data = _read_inputs(_operands(argv)[1], stdin, cwd)
-        if isinstance(data, tuple):
-            return data
         return _ok("".join(f"{hashlib.new(algo, d).hexdigest()}  {n}\n" for n, d in data))
     return run
 
@@ -578,6 +575,8 @@ def run_argv(argv: list[str], stdin: bytes, cwd: str, shell: str | None = None) 
         return 127, b"", f"sh: 1: {argv[0]}: not found\n".encode()
     try:
         return fn(argv, stdin, cwd)
+    except _Exit as end:
+        return end.result
     except Exception as exc:  # noqa: BLE001 - a fake program's crash is the program failing, as with a real one
         return 1, b"", f"{argv[0]}: {exc}\n".encode()
 
