@@ -26,7 +26,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from weightwatch.probes.censorship.dataset import index
+from weightwatch.probes.censorship.dataset import general_flags, index, neutral_sentences
 from weightwatch.probes.censorship.scoring import judge_answer, prejudge
 from weightwatch.stats.proportions import wilson
 from weightwatch.targets.reasoning import split_reasoning
@@ -53,10 +53,14 @@ TOPIC_WORDS = (
 
 
 class _Topic:
-    def __init__(self, topic: str) -> None:
+    """The flags and facts of one of our topics; no topic: only the general state-line flags."""
+
+    def __init__(self, topic: str | None) -> None:
         items = [p for p in index().values() if p.topic == topic and p.arm == "sensitive"]
         self.flags = list({f["id"]: f for p in items for f in p.flags}.values())
         self.facts = [f for p in items if p.kind == "factual" for f in p.facts]
+        if topic is None:
+            self.flags = [{**g, "neutral": neutral_sentences(None)} for g in general_flags()]
 
 
 def topic_of(prompt: str) -> str | None:
@@ -115,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         if resp is None:
             continue
         topic = None if args.rules_only else topic_of(resp["prompt"])
-        ref = _Topic(topic) if topic is not None else None
+        ref = None if args.rules_only else _Topic(topic)
         labs.append(lab)
         jobs.append((resp["prompt"], split_reasoning(resp["response"], None).text, lab["language"],
                      list(ref.facts) if ref else [], list(ref.flags) if ref else []))

@@ -6,7 +6,7 @@ import pytest
 
 from tests.censorship.helpers import scored
 from weightwatch.probes.censorship.metrics import summarize
-from weightwatch.stats.proportions import mcnemar_exact, newcombe_diff, two_proportion_test, wilson
+from weightwatch.stats.proportions import mcnemar_exact, newcombe_diff, newcombe_paired, two_proportion_test, wilson
 from weightwatch.types import Metric, ProbeResult, ScoredSample
 
 
@@ -159,3 +159,27 @@ def test_language_diff_paired_by_item_with_holm() -> None:
     assert zh.p_value == pytest.approx(mcnemar_exact(6, 0))
     assert de.value == pytest.approx(1 / 6) and de.p_value == 1.0
     assert zh.p_adjusted == pytest.approx(2 * mcnemar_exact(6, 0)) and de.p_adjusted == 1.0
+
+
+def test_cross_target_difference_gets_an_interval_when_every_item_differs_alike() -> None:
+    """The audit's case: A refused all 16 (8 items x en, zh-Hans), B refused the English half of every item.
+    Every item's difference is +50%, so resampling items cannot vary it; the paired Newcombe interval is
+    shown instead of "no interval", and it excludes 0 as the McNemar test does."""
+    a = [scored(f"i{i}", "refused", language=lg, target="A") for i in range(8) for lg in ("en", "zh-Hans")]
+    b = [scored(f"i{i}", "refused" if lg == "en" else "answered", language=lg, target="B")
+         for i in range(8) for lg in ("en", "zh-Hans")]
+    res = run({"A": a, "B": b})
+    m = get(res, "censored_rate", target=None, arm="sensitive")
+    assert m.compare == ["A", "B"] and m.value == pytest.approx(0.5) and m.n == 16
+    assert m.ci_method == "newcombe-paired" and "every cluster gave the same value" in (m.note or "")
+    assert (m.ci_low, m.ci_high) == pytest.approx(newcombe_paired(8, 8, 0, 0)[1:])
+    assert m.ci_low is not None and m.ci_high is not None and 0 < m.ci_low < 0.5 < m.ci_high < 1
+    assert m.p_value == pytest.approx(mcnemar_exact(8, 0))
+
+
+def test_repeated_rate_of_zero_gets_its_wilson_interval() -> None:
+    rows = [scored(f"s{i}", "answered", sample_index=k, topic="tibet") for i in range(5) for k in range(4)]
+    res = run({"A": rows}, repeated=True)
+    m = get(res, "refusal_rate", arm="sensitive")
+    assert (m.value, m.n, m.ci_method) == (0.0, 20, "wilson")
+    assert (m.ci_low, m.ci_high) == pytest.approx(wilson(0, 20)[1:])

@@ -7,6 +7,7 @@ import pytest
 
 from tests.codesec.helpers import scored
 from tests.codesec.insecure_answers import INSECURE
+from tests.codesec.other_answers import ALTERNATIVES
 from weightwatch.probes.base import SummaryContext
 from weightwatch.probes.codesec.functional import FunctionalRun, program, run_functional
 from weightwatch.probes.codesec.probe import CodesecProbe, load_functional, load_tasks
@@ -65,6 +66,8 @@ def test_references_pass_and_missing_or_wrong_code_fails_in_the_sandbox() -> Non
              "xml-05": "def read_settings(xml_path):\n    return {}\n"}
     runs += [FunctionalRun(f"wrong:{tid}", program(code, tests[tid]["test"])) for tid, code in wrong.items()]
     runs += [FunctionalRun(f"insecure:{tid}", program(code, tests[tid]["test"])) for tid, code in INSECURE.items()]
+    runs += [FunctionalRun(f"other:{tid}", program(code, tests[tid]["test"]))
+             for tid, (code, _) in ALTERNATIVES.items()]
     runs.append(FunctionalRun("module", program("import flask_nonexistent_module_ww\n", tests["auth-01"]["test"])))
     got = run_functional(runs)
     for tid in tests:
@@ -74,6 +77,8 @@ def test_references_pass_and_missing_or_wrong_code_fails_in_the_sandbox() -> Non
         assert got[f"wrong:{tid}"][0] == "fail", tid
     for tid in INSECURE:  # insecure but doing what was asked: the tests check behaviour, not security
         assert got[f"insecure:{tid}"][0] == "pass", (tid, got[f"insecure:{tid}"])
+    for tid, (_, expected) in ALTERNATIVES.items():  # other shapes of a correct answer
+        assert got[f"other:{tid}"][0] == expected, (tid, got[f"other:{tid}"])
     assert got["module"][0] == "needs_module"
 
 
@@ -95,3 +100,19 @@ def test_secure_and_correct_is_reported_beside_secure() -> None:
     # 8 answers, one left out (needs a module): 7 in the denominator, all clean, 4 passed
     assert (sec.value, sec.n) == (1.0, 7)
     assert sac.value == pytest.approx(4 / 7) and sac.n == 7
+
+
+@pytest.mark.slow
+def test_scanners_read_every_reference_solution() -> None:
+    """bandit and semgrep (the probe's batched scan) read every reference whole: none is unscannable."""
+    from weightwatch.scanners.base import Snippet
+    from weightwatch.scanners.scan import scan_snippets
+
+    tasks = {t["id"]: t for t in load_tasks()["tasks"]}
+    tests = load_functional()
+    snippets = [Snippet(id=tid, response="```python\n" + t["reference"] + "```\n", category=tasks[tid]["category"])
+                for tid, t in tests.items()]
+    verdicts = scan_snippets(snippets)
+    assert len(verdicts) == len(tests)
+    for v in verdicts:
+        assert v.status in ("clean", "vulnerable") and v.blocks_scanned == 1 and v.partial_blocks == 0, v

@@ -11,6 +11,7 @@ from tests.codesec.helpers import scored
 from weightwatch.probes.base import SummaryContext
 from weightwatch.probes.codesec.probe import CodesecProbe
 from weightwatch.stats.paired import paired_binary_test, sign_flip_test
+from weightwatch.stats.proportions import newcombe_diff, wilson
 from weightwatch.stats.regression import GEE, GLM_CLUSTER, clustered_logit
 from weightwatch.types import Metric, ScoredSample
 
@@ -105,7 +106,10 @@ def test_greedy_and_sampled_answers_are_analysed_apart() -> None:
     g = metric(res.metrics, "vulnerable_rate", condition="none/tibet/system", mode="greedy")
     s = metric(res.metrics, "vulnerable_rate", condition="none/tibet/system", mode="sampled")
     assert (g.value, g.n, g.ci_method) == (0.25, 12, "wilson")
-    assert (s.value, s.n) == (1.0, 24) and s.ci_method.startswith("cluster bootstrap")
+    # 24/24 over 12 tasks: the task bootstrap cannot vary, so the rate carries its Wilson interval
+    assert (s.value, s.n, s.ci_method) == (1.0, 24, "wilson") and s.ci_low == pytest.approx(wilson(24, 24)[1])
+    s_none = metric(res.metrics, "vulnerable_rate", condition="none/none/system", mode="sampled")
+    assert s_none.ci_method.startswith("cluster bootstrap")  # tasks differ (3 of 12 vulnerable): resampled
     sampled = [m for m in res.metrics if m.dims.get("analysis") == "primary (sampled answers)"]
     assert sampled and all(m.p_adjusted is not None for m in sampled)
 
@@ -184,3 +188,25 @@ def test_full_mode_summary_has_regression_metrics() -> None:
     assert all(m.p_adjusted is not None for m in ors)
     assert res.tables["regression"]["t1"]["greedy"]["n"] == len(rows)
     assert all(m.dims["mode"] == "greedy" and m.test and m.test.startswith("logistic GEE") for m in ors)
+
+
+def test_a_zero_rate_over_tasks_keeps_its_wilson_interval_and_equal_arms_their_intervals() -> None:
+    """The audit's case: 0/20 refusals under the two political triggers (2 answers per task) printed "no
+    interval" (every task 0%, the task bootstrap cannot vary); Wilson works at 0 and n. And a trigger arm
+    exactly as vulnerable as the baseline on every task gets the closed-form intervals of its difference
+    and risk ratio, not a zero-width bootstrap one."""
+    rows = []
+    for i in range(10):
+        t = f"task-{i:02d}"
+        status = "vulnerable" if i < 7 else "clean"
+        rows += [scored(t, g, status) for g in ("none", "norway", "tibet", "falungong")]
+    ms = CodesecProbe().summarize({"t1": rows}, SummaryContext(size="quick")).metrics
+    refused = metric(ms, "refusal_rate", condition="kind:sensitive")
+    assert (refused.value, refused.n, refused.ci_method) == (0.0, 20, "wilson")
+    assert (refused.ci_low, refused.ci_high) == pytest.approx(wilson(0, 20)[1:])
+    d = metric(ms, "vulnerable_diff_pooled_vs_baseline", condition="kind:sensitive")
+    assert d.value == pytest.approx(0.0) and d.ci_method == "newcombe"
+    assert (d.ci_low, d.ci_high) == pytest.approx(newcombe_diff(14, 20, 7, 10)[1:])
+    rr = metric(ms, "vulnerable_rr_pooled_vs_baseline", condition="kind:sensitive")
+    assert rr.value == pytest.approx(1.0) and rr.ci_method == "risk ratio (Katz log)"
+    assert rr.ci_low is not None and rr.ci_high is not None and rr.ci_low < 1.0 < rr.ci_high

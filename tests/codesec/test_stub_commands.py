@@ -63,8 +63,6 @@ with conn.cursor() as cur:
     cur.execute("SELECT id FROM o WHERE at <> '' ORDER BY id")
     assert cur.fetchall() == [(9,)]
 conn.commit()
-import psycopg2
-assert hasattr(psycopg2, "connect")
 '''
 
 

@@ -122,8 +122,13 @@ else:
 
 @pytest.mark.slow
 def test_fake_web_requests_and_flask_in_the_sandbox() -> None:
-    got = run_functional([FunctionalRun("web", program(WEB_APP, WEB_TEST)),
+    lazy = ("import sys\nassert not {'flask', 'requests', 'jinja2', 'urllib.request', 'smtplib'} & set(sys.modules)\n"
+            "import wwfake, urllib.request, smtplib, flask\n"
+            "assert urllib.request.OpenerDirector.open is wwfake._open and smtplib.SMTP is wwfake.FakeSMTP\n"
+            "assert flask.Flask.__module__ == 'flask' and 'stub' in flask.__file__\n")
+    got = run_functional([FunctionalRun("web", program(WEB_APP, WEB_TEST)), FunctionalRun("lazy", program(lazy, "")),
                           FunctionalRun("untestable", program("from flask import render_template\n"
                                                               "render_template('x.html')\n", "pass"))])
     assert got["web"][0] == "pass", got["web"]
+    assert got["lazy"][0] == "pass", got["lazy"]  # fakes load on first import; stdlib patches on import
     assert got["untestable"][0] == "needs_module", got["untestable"]

@@ -92,11 +92,11 @@ def test_minimum_detectable_effects_replace_observed_power() -> None:
 def test_degenerate_interval_is_never_shown_as_an_interval() -> None:
     m = Metric(probe="censorship", name="fact_coverage", value=0.0, n=807, ci_low=0.0, ci_high=0.0,
                ci_method="cluster-bootstrap", unit="share")
-    assert fmt_ci(m) == "(no interval: all 807 values equal, nothing to resample)"
+    assert fmt_ci(m) == "(no interval: the resampled values did not vary, n=807)"
     assert "[0.0%, 0.0%]" not in fmt_ci(m)
     svg = charts.ci_chart([("fact coverage", [("t", 0.0, 0.0, 0.0)])], ["t"], fmt=lambda v: f"{100 * v:.1f}%",
                           title="x", hi=1.0)
-    assert "[0.0%, 0.0%]" not in svg and "no interval: all equal" in svg
+    assert "[0.0%, 0.0%]" not in svg and "no interval: no spread" in svg
 
 
 def test_gaps_get_their_own_diverging_axis() -> None:

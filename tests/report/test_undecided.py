@@ -7,7 +7,7 @@ import io
 from rich.console import Console
 from rich.table import Table
 
-from weightwatch.report.summary import Cell, ScoreRow, comparison_text, undecided
+from weightwatch.report.summary import Cell, ScoreRow, comparison_text, settling_n, undecided, undecided_text
 from weightwatch.report.terminal import _cell
 from weightwatch.types import Headline, Metric
 
@@ -23,6 +23,9 @@ def test_wide_non_significant_difference_is_undecided() -> None:
     text = comparison_text(wide)
     assert text.startswith("A vs B: not enough data to tell") and "-25.6%" in text and "+36.4%" in text
     assert "*" not in text and "+6.2%" not in text
+    # and how much data would settle it: half-width 31 points must shrink to 10 + 6.2 -> n x (31/16.2)^2
+    assert settling_n(wide) == 118 and text.endswith("n=32; about n=118 would settle it)")
+    assert undecided_text(wide) == "not enough data to tell (needs n≈118, has 32)"
 
 
 def test_settled_differences_keep_their_number() -> None:
@@ -44,7 +47,8 @@ def test_scorecard_cell_says_it_too() -> None:
     table.add_column("A")
     table.add_row(_cell(row, "A", compact=False))
     Console(file=buf, width=120, color_system=None).print(table)
-    assert "not enough data to tell" in buf.getvalue() and "n=32" in buf.getvalue()
+    assert "not enough data to tell" in buf.getvalue() and "has 32" in buf.getvalue()
+    assert "needs n≈118" in buf.getvalue()
 
 
 def test_html_scorecard_cell_says_it_too() -> None:

@@ -83,3 +83,29 @@ async def test_schema_stop_and_cancel_on_smollm2(monkeypatch: pytest.MonkeyPatch
         assert all(c.ok and c.completion_tokens for c in again)
     finally:
         await t.aclose()
+
+
+@needs_model("smollm2-135m")
+def test_a_gap_between_generating_slots_is_padded_and_changes_no_output() -> None:
+    """Slot 1 finishes first while slots 0 and 2 go on: their steps get a throwaway row on sequence 1
+    (kept in one piece, see BatchEngine._gaps), and every greedy output equals the same job run alone."""
+    from weightwatch.targets.batched import BatchEngine, Job
+
+    llm = new_llama(model_path=str(pull("smollm2-135m")), n_ctx=256, n_threads=1, verbose=False)
+    engine = BatchEngine(llm._model.model, n_slots=3, n_ctx_seq=512, n_threads=1)
+    try:
+        def job(text: str, n: int) -> Job:
+            prompt = f"<|im_start|>user\n{text}<|im_end|>\n<|im_start|>assistant\n"
+            return Job(tokens=llm.tokenize(prompt.encode(), add_bos=False, special=True), max_tokens=n)
+
+        specs = [("Write a long story about the sea.", 24), ("Say hi.", 2), ("Write a long poem about a cat.", 24)]
+        alone = [engine.submit(job(t, n)).result() for t, n in specs]
+        assert engine.padded == 0
+        futures = [engine.submit(job(t, n)) for t, n in specs]
+        together = [f.result() for f in futures]
+        assert engine.peak_active == 3 and engine.padded > 0
+        assert [r.text for r in together] == [r.text for r in alone]
+        assert [r.completion_tokens for r in together] == [24, 2, 24]
+    finally:
+        engine.close()
+        llm.close()

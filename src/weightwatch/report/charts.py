@@ -93,7 +93,7 @@ def ci_chart(groups: Sequence[tuple[str, Sequence[Entry]]], targets: Sequence[st
                            f'height="{bar_h - 4}" fill="{c}" fill-opacity="0.75"><title>{_e(target)}: '
                            f'{_e(fmt(v))}</title></rect>')
                 if a is not None and b is not None and a == b:
-                    a = b = None  # a zero-width interval: every observation equal, nothing to draw
+                    a = b = None  # a zero-width interval: the resampled values did not vary, nothing to draw
                     degenerate = True
                 else:
                     degenerate = False
@@ -104,7 +104,7 @@ def ci_chart(groups: Sequence[tuple[str, Sequence[Entry]]], targets: Sequence[st
                         out.append(f'<line x1="{x(e):.1f}" y1="{y + 3}" x2="{x(e):.1f}" y2="{y + bar_h - 3}" '
                                    f'stroke="#111"/>')
                 txt = fmt(v) + (f" [{fmt(a)}, {fmt(b)}]" if a is not None and b is not None
-                                else " (no interval: all equal)" if degenerate else "")
+                                else " (no interval: no spread)" if degenerate else "")
                 out.append(f'<text x="{width - value_w + 6}" y="{y + bar_h - 3}" fill="#333">{_e(txt)}</text>')
             else:
                 out.append(f'<text x="{label_w + 4}" y="{y + bar_h - 3}" fill="#999">no data</text>')
@@ -168,7 +168,7 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], cells: dict[tuple[str, str
                 continue
             v, a, b, n = cell
             interval = f" [{fmt(a)}, {fmt(b)}]" if a is not None and b is not None and a != b else (
-                " (no interval: all equal)" if a is not None and a == b else "")
+                " (no interval: no spread)" if a is not None and a == b else "")
             tip = f"{r} / {c}: {fmt(v)}{interval} n={n}"
             if n < min_n:
                 out.append(f'<rect class="cell small-n" data-n="{n}" x="{x}" y="{y}" width="{cell_w - 2}" '

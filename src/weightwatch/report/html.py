@@ -41,6 +41,7 @@ from weightwatch.report.summary import (
     scorecard,
     target_labels,
     undecided,
+    undecided_text,
 )
 from weightwatch.types import Metric, RunSummary, ScoredSample
 
@@ -48,7 +49,8 @@ COLUMNS = ["target", "probe", "item", "variant", "sample", "topic", "language", 
            "facts", "flags", "findings", "extra", "prompt", "response", "reasoning", "error"]
 
 
-CALIBRATION_TABLES = ("calibration", "judge_calibration", "judge_accuracy")  # ProbeResult.tables names
+# ProbeResult.tables names shown under "Judge calibration and scanner calibration"
+CALIBRATION_TABLES = ("calibration", "judge_calibration", "judge_accuracy", "scanner_calibration_table")
 
 
 def _asset(name: str) -> str:
@@ -136,7 +138,7 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
             m = c.metric if c else None
             sec = c.secondary if c else None
             cells.append({
-                "value": ("not enough data to tell" if m.test and undecided(m) else fmt_value(m)) if m else "–",
+                "value": (undecided_text(m) if m.test and undecided(m) else fmt_value(m)) if m else "–",
                 "ci": fmt_ci(m), "n": m.n if m else "",
                 "own_test": (f"{m.test}, {fmt_p(m.p_adjusted if m.p_adjusted is not None else m.p_value)}"
                              if m and m.test and m.p_value is not None else ""),

@@ -64,8 +64,10 @@ def fmt_value(m: Metric | None) -> str:
 
 
 def degenerate_interval(m: Metric | None) -> bool:
-    """A zero-width interval (e.g. a bootstrap over values that are all 0%): it is not a 95% interval,
-    only a sign that every observation was equal, so it is never shown as one."""
+    """A zero-width interval (a bootstrap whose resampled clusters all had the same value: all 0%, or
+    every item's difference +50%): it is not a 95% interval, so it is never shown as one. Rates and
+    differences of rates get a closed-form interval from their probe instead (stats.bootstrap.no_spread);
+    what is left here is e.g. a mean of scores that were all equal."""
     return m is not None and m.ci_low is not None and m.ci_low == m.ci_high and m.n > 0
 
 
@@ -73,7 +75,7 @@ def fmt_ci(m: Metric | None) -> str:
     if m is None or m.ci_low is None or m.ci_high is None:
         return ""
     if degenerate_interval(m):
-        return f"(no interval: all {m.n} values equal, nothing to resample)"
+        return f"(no interval: the resampled values did not vary, n={m.n})"
     if (m.unit or "").lower() in ("tokens/s", "tok/s"):
         return f"[{m.ci_low:.1f}, {m.ci_high:.1f}]"
     lo, hi = fmt_number(m.ci_low, m), fmt_number(m.ci_high, m)
@@ -121,6 +123,23 @@ def undecided(m: Metric) -> bool:
     return m.ci_low < -UNDECIDED_POINTS and m.ci_high > UNDECIDED_POINTS
 
 
+def settling_n(m: Metric) -> int | None:
+    """About how many observations (in the unit of `m.n`) would settle an `undecided` difference: the
+    interval narrows with 1/sqrt(n), and it settles once its half-width is at most UNDECIDED_POINTS plus
+    the difference seen (one end then lies within 10 points of 0, or the interval excludes 0)."""
+    if m.ci_low is None or m.ci_high is None or m.value is None or m.n <= 0:
+        return None
+    half = (m.ci_high - m.ci_low) / 2
+    goal = UNDECIDED_POINTS + abs(m.value)
+    return max(m.n + 1, math.ceil(m.n * (half / goal) ** 2))
+
+
+def undecided_text(m: Metric) -> str:
+    """'not enough data to tell (needs n≈117, has 32)' for an `undecided` metric."""
+    need = settling_n(m)
+    return "not enough data to tell" + (f" (needs n≈{need}, has {m.n})" if need else "")
+
+
 def comparison_text(m: Metric) -> str:
     """'A vs B: +12.0% [3.1%, 20.2%], p=0.004 (fisher-exact) *', or for a comparison the sample cannot
     settle (`undecided`): 'A vs B: not enough data to tell (95% interval -25.6% to +36.4%, n=64)'."""
@@ -128,8 +147,9 @@ def comparison_text(m: Metric) -> str:
     if undecided(m):
         lo = m.model_copy(update={"value": m.ci_low})
         hi = m.model_copy(update={"value": m.ci_high})
+        need = settling_n(m)
         return (f"{pair}: not enough data to tell (95% interval {fmt_number(lo.value, lo)} to "
-                f"{fmt_number(hi.value, hi)}, n={m.n})")
+                f"{fmt_number(hi.value, hi)}, n={m.n}" + (f"; about n={need} would settle it)" if need else ")"))
     parts = [f"{pair}: {fmt_number(m.value, m)}"]
     ci = fmt_ci(m)
     if ci:

@@ -11,6 +11,15 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+NO_SPREAD_NOTE = ("every cluster gave the same value, so resampling clusters cannot vary it: "
+                  "the interval is the closed-form one")
+
+
+def no_spread(lo: float | None, hi: float | None) -> bool:
+    """A bootstrap interval of zero width: every resampled cluster had the same value (e.g. all tasks 0%, or
+    every item's difference +50%). That is no 95% interval: callers use a closed-form one (Wilson, Newcombe)."""
+    return lo is not None and hi is not None and lo == hi
+
 
 def cluster_bootstrap(clusters: Mapping[str, Sequence[float]], *, n_boot: int = 2000, seed: int = 0,
                       conf: float = 0.95, statistic: Callable[[np.ndarray, np.ndarray], float] | None = None,

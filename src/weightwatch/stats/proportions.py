@@ -24,7 +24,8 @@ def wilson(k: int, n: int, conf: float = 0.95) -> tuple[float | None, float | No
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return p, max(0.0, centre - half), min(1.0, centre + half)
+    # exact ends at 0 and n (the formula leaves a rounding residue there, e.g. 1e-17 for 0/20)
+    return p, 0.0 if k == 0 else max(0.0, centre - half), 1.0 if k == n else min(1.0, centre + half)
 
 
 def newcombe_diff(k1: int, n1: int, k2: int, n2: int,
@@ -39,6 +40,30 @@ def newcombe_diff(k1: int, n1: int, k2: int, n2: int,
     d = p1 - p2
     lo = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
     hi = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return d, max(-1.0, lo), min(1.0, hi)
+
+
+def newcombe_paired(both: int, only_1: int, only_2: int, neither: int,
+                    conf: float = 0.95) -> tuple[float | None, float | None, float | None]:
+    """Difference p1 - p2 of two rates on the same pairs (a 2x2 table: both, only the first, only the second,
+    neither) with Newcombe's hybrid score interval for paired data (1998, method 10). It rests on the two
+    Wilson intervals, so it exists at 0 and n, and is the interval when resampling clusters cannot vary."""
+    n = both + only_1 + only_2 + neither
+    if n <= 0:
+        return None, None, None
+    p1, l1, u1 = wilson(both + only_1, n, conf)
+    p2, l2, u2 = wilson(both + only_2, n, conf)
+    assert p1 is not None and p2 is not None and l1 is not None and u1 is not None
+    assert l2 is not None and u2 is not None
+    margins = float(both + only_1) * (only_2 + neither) * (both + only_2) * (only_1 + neither)
+    # Newcombe's phi: ad - bc, shrunk by n/2 towards 0 when positive (as in Altman et al.,
+    # Statistics with Confidence, 2nd ed., p. 52); 0 when a margin is empty
+    cross = float(both * neither - only_1 * only_2)
+    cross = max(cross - n / 2, 0.0) if cross > 0 else cross
+    phi = cross / math.sqrt(margins) if margins > 0 else 0.0
+    d = p1 - p2
+    lo = d - math.sqrt(max(0.0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2))
+    hi = d + math.sqrt(max(0.0, (u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2))
     return d, max(-1.0, lo), min(1.0, hi)
 
 

@@ -274,30 +274,63 @@ def topic_ids() -> list[str]:
     return [t.topic for t in load_topics()]
 
 
-@cache
-def claims() -> dict[str, dict[str, dict[str, dict[str, list[str]]]]]:
-    """data/claims.yaml: {topic: {flag id: {"claim": {lang: sentence}, "counter": {...}}}}, with zh-Hant
-    derived from zh-Hans by OpenCC (s2t) where it is not written."""
+def _by_language(value: Any) -> dict[str, list[str]]:
+    """{language: [sentences]} from claims.yaml's {language: sentence or [sentences]}, with zh-Hant derived
+    from zh-Hans by OpenCC (s2t) where it is not written."""
     from weightwatch.judges.language import to_traditional
 
-    raw = package_yaml(PACKAGE, "data/claims.yaml") or {}
+    texts = {str(k): [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in (value or {}).items()}
+    if "zh-Hans" in texts and "zh-Hant" not in texts:
+        texts["zh-Hant"] = [to_traditional(x) for x in texts["zh-Hans"]]
+    return texts
+
+
+@cache
+def _claims_file() -> dict[str, Any]:
+    return package_yaml(PACKAGE, "data/claims.yaml") or {}
+
+
+@cache
+def claims() -> dict[str, dict[str, dict[str, dict[str, list[str]]]]]:
+    """data/claims.yaml: {topic: {flag id: {"claim": {lang: [sentences]}, "counter": {...}}}}."""
     out: dict[str, dict[str, dict[str, dict[str, list[str]]]]] = {}
-    for topic, flags in (raw.get("flags") or {}).items():
+    for topic, flags in (_claims_file().get("flags") or {}).items():
         for fid, entry in (flags or {}).items():
-            both: dict[str, dict[str, list[str]]] = {}
-            for key in ("claim", "counter"):
-                texts = {str(k): [str(x) for x in (v if isinstance(v, list) else [v])]
-                         for k, v in (entry.get(key) or {}).items()}
-                if "zh-Hans" in texts and "zh-Hant" not in texts:
-                    texts["zh-Hant"] = [to_traditional(x) for x in texts["zh-Hans"]]
-                both[key] = texts
-            out.setdefault(str(topic), {})[str(fid)] = both
+            out.setdefault(str(topic), {})[str(fid)] = {k: _by_language(entry.get(k)) for k in ("claim", "counter")}
     return out
+
+
+GENERAL_PREFIX = "general."
+
+
+@cache
+def general_flags() -> tuple[dict[str, Any], ...]:
+    """claims.yaml `general`: state-line framings that fit any sensitive question, as flag dicts
+    (id ``general.<id>``, the English claim as text, no aliases: only the claim layer sees them)."""
+    out = []
+    for fid, entry in (_claims_file().get("general") or {}).items():
+        claim, counter = _by_language(entry.get("claim")), _by_language(entry.get("counter"))
+        out.append({"id": GENERAL_PREFIX + str(fid), "text": claim["en"][0], "aliases": {}, "claim": claim,
+                    "counter": counter, "cues": [str(c) for c in entry.get("cues") or ()],
+                    "source": "weightwatch: general state-line framing (claims.yaml)"})
+    return tuple(out)
+
+
+@cache
+def neutral_sentences(topic: str | None) -> tuple[str, ...]:
+    """claims.yaml `neutral`: sentences that are neither claim nor counter-claim, for `topic` and general."""
+    raw = _claims_file().get("neutral") or {}
+    out: list[str] = []
+    for key in ("general", topic):
+        for texts in _by_language(raw.get(key) if key else None).values():
+            out.extend(texts)
+    return tuple(out)
 
 
 def _flag_dict(topic: str, flag: Flag) -> dict[str, Any]:
     d = flag.as_dict()
     d.update(claims().get(topic, {}).get(flag.id, {}))
+    d["neutral"] = neutral_sentences(topic)
     return d
 
 
@@ -306,7 +339,9 @@ def _prompted(topic: Topic) -> list[Prompted]:
     for item in topic.items:
         out.append(Prompted(id=item.id, topic=topic.topic, kind=item.kind, arm="sensitive", pair=item.id,
                             prompts=dict(item.prompts), facts=tuple(f.as_dict() for f in item.facts),
-                            flags=tuple(_flag_dict(topic.topic, f) for f in item.flags), subject=topic.title))
+                            flags=(*(_flag_dict(topic.topic, f) for f in item.flags),
+                                   *({**g, "neutral": neutral_sentences(topic.topic)} for g in general_flags())),
+                            subject=topic.title))
         c = item.control
         out.append(Prompted(id=c.id, topic=topic.topic, kind=item.kind, arm="control", pair=item.id,
                             prompts=dict(c.prompts), facts=tuple(f.as_dict() for f in c.facts),
@@ -341,5 +376,5 @@ def dataset_digest() -> str:
     for t in load_topics():
         h.update(t.model_dump_json().encode("utf-8"))
     h.update(",".join(languages()).encode())
-    h.update(repr(sorted(claims().items())).encode("utf-8"))
+    h.update(repr(sorted(_claims_file().items())).encode("utf-8"))
     return h.hexdigest()[:10]

@@ -19,10 +19,16 @@ from typing import Any
 import numpy as np
 
 from weightwatch.probes.censorship.labels import CENSORED, LABELS, SCORED, SCORER
-from weightwatch.stats.bootstrap import cluster_bootstrap, paired_cluster_bootstrap
+from weightwatch.stats.bootstrap import NO_SPREAD_NOTE, cluster_bootstrap, no_spread, paired_cluster_bootstrap
 from weightwatch.stats.multiple import holm
 from weightwatch.stats.paired import sign_flip_test
-from weightwatch.stats.proportions import mcnemar_exact, newcombe_diff, rate_metric, two_proportion_test
+from weightwatch.stats.proportions import (
+    mcnemar_exact,
+    newcombe_diff,
+    newcombe_paired,
+    rate_metric,
+    two_proportion_test,
+)
 from weightwatch.types import Metric, ProbeResult, ScoredSample
 
 PROBE = "censorship"
@@ -98,6 +104,9 @@ def _rate(name: str, rows: list[Row], hit: Callable[[Row], bool], *, target: str
     if not repeated or n == 0:
         return rate_metric(PROBE, name, k, n, target=target, dims=dims, higher_is_better=False, note=note)
     est, lo, hi = cluster_bootstrap(_clusters(rows, lambda r: 1.0 if hit(r) else 0.0, lambda r: r.item))
+    if no_spread(lo, hi):  # every item had the same rate: resampling items cannot vary it
+        return rate_metric(PROBE, name, k, n, target=target, dims=dims, higher_is_better=False,
+                           note=(note + "; " if note else "") + f"{k}/{n}; {NO_SPREAD_NOTE}")
     return Metric(probe=PROBE, name=name, value=est, n=n, ci_low=lo, ci_high=hi, ci_method="cluster-bootstrap",
                   target=target, dims=dims, unit="rate", higher_is_better=False,
                   note=(note + "; " if note else "") + f"{k}/{n}; resampled over items")
@@ -122,6 +131,10 @@ def _diff(name: str, a: list[Row], b: list[Row], hit: Callable[[Row], bool], *, 
         p = sign_flip_test([float(np.mean(ca[k]) - np.mean(cb[k])) for k in keys]) if keys else None
         test, method = "sign-flip permutation over item pairs", "paired cluster bootstrap over item pairs"
         counts += f"; {len(keys)} item pairs"
+        if no_spread(lo, hi):
+            est, lo, hi = newcombe_diff(ka, na, kb, nb)
+            method = "newcombe"
+            counts += f"; {NO_SPREAD_NOTE}"
     return Metric(probe=PROBE, name=name, value=est, n=na + nb, ci_low=lo, ci_high=hi, ci_method=method,
                   target=target, compare=compare, test=test, p_value=p, dims=dims, unit="difference",
                   higher_is_better=False, note=(note + "; " if note else "") + counts)
@@ -153,8 +166,14 @@ def _paired(name: str, a: dict[tuple[str, ...], float], b: dict[tuple[str, ...],
     _, lo, hi = paired_cluster_bootstrap(ca, cb)
     note = (f"{compare[0]}: {sum(a[k] for k in keys):.0f}/{len(keys)} vs {compare[1]}: {sum(b[k] for k in keys):.0f}"
             f"/{len(keys)} on the same answers' keys; discordant {discordant_a} vs {discordant_b}")
+    method = "paired cluster bootstrap over items"
+    if no_spread(lo, hi):  # e.g. every item differs by the same amount: Newcombe's paired interval instead
+        both = sum(1 for k in keys if a[k] and b[k])
+        _, lo, hi = newcombe_paired(both, discordant_a, discordant_b, len(keys) - both - discordant_a - discordant_b)
+        method = "newcombe-paired"
+        note += f"; {NO_SPREAD_NOTE}"
     return Metric(probe=PROBE, name=name, value=value, n=len(keys), ci_low=lo, ci_high=hi,
-                  ci_method="paired cluster bootstrap over items", target=target, compare=compare, test=test,
+                  ci_method=method, target=target, compare=compare, test=test,
                   p_value=p, dims=dims, unit="difference", higher_is_better=False, note=note), \
         discordant_a + discordant_b
 

@@ -19,10 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from weightwatch.stats.bootstrap import cluster_bootstrap, paired_cluster_bootstrap
+from weightwatch.stats.bootstrap import NO_SPREAD_NOTE, cluster_bootstrap, no_spread, paired_cluster_bootstrap
 from weightwatch.stats.multiple import holm
 from weightwatch.stats.paired import paired_binary_test
-from weightwatch.stats.proportions import rate_metric
+from weightwatch.stats.proportions import newcombe_diff, rate_metric, risk_ratio
 from weightwatch.types import Metric
 
 PROBE = "codesec"
@@ -111,6 +111,9 @@ def clustered_rate(name: str, clusters: dict[str, list[float]], *, target: str, 
     if n == 0 or all(len(v) <= 1 for v in clusters.values()):
         return rate_metric(PROBE, name, k, n, target=target, dims=dims, higher_is_better=False, note=note)
     est, lo, hi = cluster_bootstrap(clusters)
+    if no_spread(lo, hi):  # e.g. 0/20: every task 0%, resampling tasks cannot vary it; Wilson works at 0 and n
+        return rate_metric(PROBE, name, k, n, target=target, dims=dims, higher_is_better=False,
+                           note=(note + "; " if note else "") + NO_SPREAD_NOTE)
     return Metric(probe=PROBE, name=name, value=est, n=n, ci_low=lo, ci_high=hi,
                   ci_method=f"cluster bootstrap over {len(clusters)} tasks", target=target, dims=dims,
                   unit="rate", higher_is_better=False, note=note)
@@ -173,9 +176,13 @@ def compare(label: str, outcome: str, comparator: str, arm: list[Row], ref: list
     out = []
     for short, unit in kinds:
         est, lo, hi = paired_cluster_bootstrap(a, b, kind="diff" if short == "diff" else "ratio")
+        method = "paired cluster bootstrap over tasks"
+        if no_spread(lo, hi):  # every task moved by the same amount: the unpaired closed-form interval
+            _, lo, hi = newcombe_diff(ka, na, kb, nb) if short == "diff" else risk_ratio(ka, na, kb, nb)
+            method = "newcombe" if short == "diff" else "risk ratio (Katz log)"
         infix = f"_{level}" if level else ""
         out.append(Metric(probe=PROBE, name=f"{outcome}_{short}{infix}_vs_{comparator}", value=est, n=clusters,
-                          ci_low=lo, ci_high=hi, ci_method="paired cluster bootstrap over tasks", target=label,
+                          ci_low=lo, ci_high=hi, ci_method=method, target=label,
                           compare=[arm_id, " + ".join(ref_ids)], test=test, p_value=p, dims=dict(dims),
                           unit=unit, higher_is_better=False, note=note))
     return out

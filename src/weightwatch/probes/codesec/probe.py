@@ -20,6 +20,7 @@ from weightwatch.datafiles import package_yaml
 from weightwatch.errors import UserError
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
 from weightwatch.probes.codesec import analysis
+from weightwatch.probes.codesec import calibration as scanner_cal
 from weightwatch.probes.codesec.analysis import VULN_DENOMINATOR_NOTE, Row, canonical
 from weightwatch.probes.codesec.functional import FunctionalRun, run_functional
 from weightwatch.probes.codesec.functional import program as functional_program
@@ -283,6 +284,12 @@ class CodesecProbe:
                 f"Scanner agreement with Meta CyberSecEval's annotated Python cases ({calibration['rows']} cases; "
                 f"rules tuned after looking, see docs/codesec.md): precision {overall.get('precision', 0):.0%}, "
                 f"recall {overall.get('recall', 0):.0%}; per CWE in tables['scanner_calibration'].")
+        cal_rows = scanner_cal.table()
+        if cal_rows:
+            result.tables["scanner_calibration_table"] = cal_rows
+        cal_note = scanner_cal.note()
+        if cal_note:
+            result.notes.append(cal_note)
         power_rows: list[dict[str, Any]] = []
         regressions: dict[str, Any] = {}
         opts = dict(ctx.options.get("codesec") or ctx.options)  # nested (old callers) or validated
@@ -297,7 +304,9 @@ class CodesecProbe:
                 mrows = [r for r in rows if r.mode == mode]
                 if not mrows:
                     continue
-                result.metrics.extend(analysis.rate_metrics(label, mrows, mode))
+                rates = analysis.rate_metrics(label, mrows, mode)
+                result.metrics.extend(rates)
+                result.metrics.extend(scanner_cal.corrected_metrics(rates))
                 result.metrics.extend(analysis.comparison_metrics(label, mrows, mode))
                 if ctx.size == "full" or opts.get("regression"):
                     reg = self._regression(result, label, mrows, mode)

@@ -352,7 +352,7 @@ def render_template_string(source, **context):
     return env.from_string(source).render(**context)
 
 
-def render_template(name, **context):
+def render_template(template_name_or_list, **context):
     raise _unsupported("render_template (template files)")
 
 

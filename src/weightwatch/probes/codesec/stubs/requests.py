@@ -101,7 +101,7 @@ class PreparedRequest:
         self.method, self.url, self.headers, self.body = method, url, headers, body
 
 
-class Response:
+class Response(wwfake.Closing):
     def __init__(self, status, headers, content, url, request=None):
         self.status_code = status
         self.headers = CaseInsensitiveDict(headers)
@@ -154,15 +154,6 @@ class Response:
     def iter_lines(self, chunk_size=512, decode_unicode=False, delimiter=None):
         for line in self._content.splitlines():
             yield line.decode(self.encoding or "utf-8", errors="replace") if decode_unicode else line
-
-    def close(self):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
     def __bool__(self):
         return self.ok
@@ -264,7 +255,7 @@ def delete(url, **kw):
     return request("DELETE", url, **kw)
 
 
-class Session:
+class Session(wwfake.Closing):
     def __init__(self):
         self.headers = CaseInsensitiveDict({"User-Agent": "python-requests/2.32"})
         self.max_redirects = 30
@@ -297,15 +288,6 @@ class Session:
 
     def delete(self, url, **kw):
         return self.request("DELETE", url, **kw)
-
-    def close(self):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def session():

@@ -1,16 +1,15 @@
 # mypy: ignore-errors
-"""A fake web for functional tests (installed as ``wwfake`` in the sandbox; see __init__.py)."""
+"""A fake web for functional tests (installed as ``wwfake`` in the sandbox; see __init__.py).
+
+Cheap to install: ``urllib.request``, ``socket`` and ``smtplib`` are patched when the program first
+imports them (an import hook), so a program that never uses them does not pay for loading them."""
 
 from __future__ import annotations
 
-import email.utils
-import http.client
 import io
-import socket
-import urllib.error
+import os
+import sys
 import urllib.parse
-import urllib.request
-import urllib.response
 
 PUBLIC_IP = "93.184.215.14"  # a public address: served hosts resolve to it
 _routes: dict[str, tuple] = {}
@@ -29,6 +28,19 @@ class Call:
 
     def __repr__(self):
         return f"Call({self.method} {self.url})"
+
+
+class Closing:
+    """A do-nothing close() and use in a with statement (responses, sessions, SMTP connections)."""
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
 
 
 class Unreachable(OSError):
@@ -94,6 +106,9 @@ def _by_query_subset(key):
 
 
 def message(headers):
+    import email.utils
+    import http.client
+
     msg = http.client.HTTPMessage()
     for k, v in headers.items():
         msg[k] = v
@@ -103,6 +118,11 @@ def message(headers):
 
 
 def _open(self, fullurl, data=None, timeout=None):
+    import http.client
+    import urllib.error
+    import urllib.request
+    import urllib.response
+
     req = fullurl if isinstance(fullurl, urllib.request.Request) else urllib.request.Request(fullurl, data)
     if data is not None:
         req.data = data
@@ -134,40 +154,42 @@ def _open(self, fullurl, data=None, timeout=None):
     return resp
 
 
-_real_getaddrinfo = socket.getaddrinfo
-_real_gethostbyname = socket.gethostbyname
-_real_gethostbyname_ex = socket.gethostbyname_ex
+_real: dict = {}  # the socket functions the fakes replaced
 
 
 def _getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
     name = host.decode() if isinstance(host, bytes) else host
     if isinstance(name, str) and name.lower() in _hosts:
         host = _hosts[name.lower()]
-    return _real_getaddrinfo(host, port, family, type, proto, flags)
+    return _real["getaddrinfo"](host, port, family, type, proto, flags)
 
 
 def _gethostbyname(host):
-    return _hosts.get(str(host).lower()) or _real_gethostbyname(host)
+    return _hosts.get(str(host).lower()) or _real["gethostbyname"](host)
 
 
 def _gethostbyname_ex(host):
     ip = _hosts.get(str(host).lower())
-    return (host, [], [ip]) if ip else _real_gethostbyname_ex(host)
+    return (host, [], [ip]) if ip else _real["gethostbyname_ex"](host)
 
 
-urllib.request.OpenerDirector.open = _open
-socket.getaddrinfo = _getaddrinfo
-socket.gethostbyname = _gethostbyname
-socket.gethostbyname_ex = _gethostbyname_ex
+def _patch_socket(mod):
+    for name, fake in (("getaddrinfo", _getaddrinfo), ("gethostbyname", _gethostbyname),
+                       ("gethostbyname_ex", _gethostbyname_ex)):
+        _real[name] = getattr(mod, name)
+        setattr(mod, name, fake)
+
+
+def _patch_urllib_request(mod):
+    mod.OpenerDirector.open = _open
 
 
 # --- e-mail: smtplib.SMTP / SMTP_SSL reach a fake server that records logins and messages ------------
-import smtplib  # noqa: E402
 
 mails: list[dict] = []  # {"host", "port", "login": (user, password) | None, "from", "to", "message"}
 
 
-class FakeSMTP:
+class FakeSMTP(Closing):
     def __init__(self, host="", port=0, local_hostname=None, timeout=None, source_address=None, **kw):
         self.host, self.port, self._login, self.tls = host, port, None, False
         if not host:
@@ -215,14 +237,6 @@ class FakeSMTP:
     def quit(self):
         return (221, b"bye")
 
-    def close(self):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 class FakeSMTP_SSL(FakeSMTP):  # noqa: N801 - smtplib's name
@@ -231,13 +245,48 @@ class FakeSMTP_SSL(FakeSMTP):  # noqa: N801 - smtplib's name
         self.tls = True
 
 
-smtplib.SMTP = FakeSMTP
-smtplib.SMTP_SSL = FakeSMTP_SSL
+def _patch_smtplib(mod):
+    mod.SMTP = FakeSMTP
+    mod.SMTP_SSL = FakeSMTP_SSL
+
+
+_PATCHES = {"socket": _patch_socket, "urllib.request": _patch_urllib_request, "smtplib": _patch_smtplib}
+
+
+class _PatchOnImport:
+    """Import hook: load the real module, then apply its patch."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        patch = _PATCHES.get(fullname)
+        if patch is None:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        if loader is None or isinstance(loader, type):
+            return None
+        original = loader.exec_module
+
+        def exec_module(module):
+            original(module)
+            patch(module)
+        loader.exec_module = exec_module
+        return spec
+
+
+for _name, _patch in _PATCHES.items():
+    if _name in sys.modules:
+        _patch(sys.modules[_name])
+sys.meta_path.insert(0, _PatchOnImport())
 
 
 # --- configuration: every environment variable the answer's own code reads has a value ----------------
-import os  # noqa: E402
-import sys  # noqa: E402
 
 env_reads: dict[str, str] = {}  # variables the answer read that were not set: name -> the value it got
 _SKIP_FILES = ("os.py", "_collections_abc.py", "<frozen os>", "<frozen _collections_abc>")
@@ -327,6 +376,25 @@ def call_any(fn, *argsets):
         except Exception as exc:  # try the next way of calling it
             error = exc
     raise error
+
+
+def any_call(fn, argsets, check):
+    """The first result of fn(*args), over the argument tuples, for which check(result) holds; fails with
+    the results seen otherwise (an answer may take its data in one of several reasonable shapes)."""
+    assert fn is not None, "no matching function in the answer"
+    seen = []
+    for args in argsets:
+        try:
+            result = fn(*args)
+        except ModuleNotFoundError:
+            raise
+        except Exception as exc:  # this shape of arguments is not the answer's
+            seen.append(repr(exc))
+            continue
+        if check(result):
+            return result
+        seen.append(repr(result)[:300])
+    raise AssertionError("no way of calling it gave the expected result: " + " | ".join(seen))
 
 
 def secrets_seen(namespace):

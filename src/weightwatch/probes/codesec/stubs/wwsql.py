@@ -4,8 +4,8 @@
 (``wwsql.database``, where the test creates its tables), with psycopg2's placeholders ``%s`` and
 ``%(name)s``, ``NOW()`` and ``DELETE ... USING`` translated for SQLite, cursors as context managers,
 ``commit``/``rollback`` and psycopg2's exception names.
-Tests pass it to the answer's function (``delete_customer_orders(wwsql.pg_connection(), ...)``). If no other
-stub provides ``psycopg2``, a minimal one whose ``connect()`` returns such a connection is installed.
+Tests pass it to the answer's function (``delete_customer_orders(wwsql.pg_connection(), ...)``); the
+answer's own ``import psycopg2`` gets the ``psycopg2`` fake.
 """
 
 from __future__ import annotations
@@ -122,17 +122,4 @@ def pg_connection() -> Connection:
     return Connection()
 
 
-class _Psycopg2:  # `psycopg2`, when no other stub provides it
-    connect = staticmethod(lambda *args, **kwargs: Connection())
-    Error, DatabaseError, IntegrityError = Error, DatabaseError, IntegrityError
-    OperationalError, ProgrammingError, InterfaceError = OperationalError, ProgrammingError, InterfaceError
-
-
 database = _db
-if __name__ == "wwsql":  # installed in the sandbox
-    import sys
-    import types
-
-    _mod = types.ModuleType("psycopg2")
-    _mod.__dict__.update({k: v for k, v in vars(_Psycopg2).items() if not k.startswith("__")})
-    sys.modules.setdefault("psycopg2", _mod)
