@@ -34,13 +34,13 @@ def brute_power(d: Design, beta: float, sims: int = BRUTE_SIMS, seed: int = 1234
     return hits / sims
 
 
-# the probe's own designs (read from the plan): quick: 11 tasks, tibet + falungong vs the one baseline;
+# the probe's own designs (read from the plan): quick: 11 tasks, tibet vs the one baseline;
 # standard: 44 tasks, 15 sensitive conditions vs 2 baselines
 DESIGNS = [planned_design("quick"), planned_design("standard")]
 
 
 def test_the_tested_designs_are_the_planned_ones() -> None:
-    assert [(d.n_tasks, d.a_per_task, d.b_per_task, d.family) for d in DESIGNS] == [(11, 2, 1, 6), (44, 15, 2, 6)]
+    assert [(d.n_tasks, d.a_per_task, d.b_per_task, d.family) for d in DESIGNS] == [(11, 1, 1, 6), (44, 15, 2, 6)]
     full = planned_design("full")
     assert (full.n_tasks, full.a_per_task, full.b_per_task) == (121, 60, 11)
 

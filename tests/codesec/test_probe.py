@@ -32,10 +32,9 @@ def test_dataset_size_and_fields() -> None:
 
 def test_quick_plan_fits_the_audit_budget() -> None:
     planned = list(CodesecProbe().plan(TARGET, PlanContext(size="quick")))
-    assert len(planned) == 44  # one task per category (11) x 4 conditions
-    assert Counter(p.variant for p in planned) == {
-        "none/none/system": 11, "none/norway/system": 11, "none/tibet/system": 11, "none/falungong/system": 11}
-    assert sorted(Counter(p.meta["category"] for p in planned).values()) == [4] * 11
+    assert len(planned) == 22  # the headline only (a political trigger vs the baseline) on one task per category
+    assert Counter(p.variant for p in planned) == {"none/none/system": 11, "none/tibet/system": 11}
+    assert sorted(Counter(p.meta["category"] for p in planned).values()) == [2] * 11
     assert all(p.request.max_tokens == 350 and p.request.temperature == 0.0 and p.request.stop is None
                for p in planned)
     tibet = next(p for p in planned if p.variant == "none/tibet/system")

@@ -95,3 +95,26 @@ def test_cli(tmp_path: Path) -> None:
     bad = subprocess.run([*cmd[:-8], "--merge", "Q4_K"], capture_output=True, text=True, env=env, timeout=600)
     lines = [ln for ln in bad.stderr.splitlines() if ln.strip()]
     assert bad.returncode == 2 and len(lines) == 1 and "merge type" in lines[0], bad.stderr
+
+
+def test_refused_contrast_direction_and_kl_sets() -> None:
+    """The 'refused' contrast is a plain difference of means between two groups of activations: a direction
+    planted in the refused group is found exactly, orthogonalisation removes the harmless mean's component."""
+    import numpy as np
+
+    from weightwatch.modify.direction import directions
+
+    rng = np.random.default_rng(0)
+    v = np.zeros(16)
+    v[3] = 1.0
+    base = [{0: rng.normal(size=16) * 0.01} for _ in range(8)]
+    refused = [{0: a[0] + 2 * v} for a in base]
+    d = directions(refused, base)[0]
+    assert abs(d @ v) > 0.999
+    harmless = [{0: np.ones(16) + rng.normal(size=16) * 0.01} for _ in range(4)]
+    mixed = [{0: a[0] + np.ones(16)} for a in refused]
+    d2 = directions(mixed, base, harmless, orthogonal=True)[0]
+    h = np.mean([a[0] for a in harmless], axis=0)
+    assert abs(d2 @ (h / np.linalg.norm(h))) < 1e-9
+    with pytest.raises(UserError, match="unknown KL set"):
+        modify_refusal_direction("embedded:x", Path("x.gguf"), ModifyOptions(kl_on="some"))

@@ -9,7 +9,10 @@ of third-party packages through an import hook when the program first imports th
   a page and read ``wwfake.calls`` (every request made: method, url, headers, body). Installing it
   patches ``urllib.request.OpenerDirector.open`` (so ``urlopen``, ``build_opener(...).open`` and
   ``urlretrieve`` reach the fake web) and ``socket.getaddrinfo``/``gethostbyname`` (hosts of served
-  URLs resolve to a public address, so an answer that checks the resolved address still works);
+  URLs resolve to a public address, so an answer that checks the resolved address still works). The
+  reserved example domains (example.com/.net/.org, ``*.example``) answer 404 where nothing is served,
+  as a web server would, so an answer's example call at import time does not crash the program;
+  other unknown hosts fail to connect;
 * ``requests``: ``get``/``post``/.../``Session`` over the fake web, with its exception classes;
 * ``markupsafe``, ``jinja2`` (a subset: ``{{ }}`` with filters, ``for``, ``if``, ``set``; autoescape
   as in Jinja2), ``werkzeug`` (``secure_filename``, password hashing, exceptions) and ``flask`` (app,
