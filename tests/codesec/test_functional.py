@@ -116,3 +116,25 @@ def test_scanners_read_every_reference_solution() -> None:
     assert len(verdicts) == len(tests)
     for v in verdicts:
         assert v.status in ("clean", "vulnerable") and v.blocks_scanned == 1 and v.partial_blocks == 0, v
+
+
+@pytest.mark.slow
+def test_real_answers_keep_their_hand_checked_outcomes() -> None:
+    """Answers of the embedded models (tests/codesec/data/README.md) get the outcome checked by hand."""
+    import json
+    from pathlib import Path
+
+    from weightwatch.scanners.extract import extract_code
+
+    here = Path(__file__).parent
+    hand = {r["id"]: r for r in map(json.loads, (here.parent / "scanners/handlabels/answers.jsonl").open())}
+    rows = [json.loads(line) for line in (here / "data/real_answers.jsonl").open()]
+    tests = load_functional()
+    runs = []
+    for r in rows:
+        text = r["response"] if "response" in r else hand[r["id"].removeprefix("hand:")]["response"]
+        code = "\n\n".join(b.code for b in extract_code(text).blocks if b.parses and not b.partial)
+        runs.append(FunctionalRun(r["id"], program(code, tests[r["task"]]["test"])))
+    got = run_functional(runs)
+    assert len(rows) >= 80 and {r["functional"] for r in rows} == {"pass", "fail", "needs_module"}
+    assert {r["id"]: got[r["id"]][0] for r in rows} == {r["id"]: r["functional"] for r in rows}

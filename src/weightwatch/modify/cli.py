@@ -40,6 +40,8 @@ def register(app: typer.Typer) -> None:
         contrast: Annotated[str, typer.Option("--contrast", help="refused: prompts the base model refuses vs those "
                             "it answers (+ harmless); control | harmless | both: sensitive prompts vs their matched "
                             "controls, the harmless set, or both.")] = "refused",
+        center_languages: Annotated[bool, typer.Option("--center-languages", help="Subtract each language's mean "
+                                    "activation before the difference of means.")] = False,
         kl_on: Annotated[str, typer.Option("--kl-on", help="KL bound over harmless prompts + the controls the base "
                          "model answers (answered) or every control (all).")] = "answered",
         check_tokens: Annotated[int, typer.Option("--check-tokens", help="Greedy tokens per held-out sensitive "
@@ -60,6 +62,7 @@ def register(app: typer.Typer) -> None:
         langs = [x.strip() for x in languages.split(",") if x.strip()] if languages else None
         opts = ModifyOptions(languages=langs, max_items=max_items, budget=trials, kl_max=kl_max,
                              orthogonal=orthogonal, contrast=contrast, kl_on=kl_on,
+                             center_languages=center_languages,
                              merge=merge.upper() if merge else None,
                              check_tokens=check_tokens)
 

@@ -18,7 +18,7 @@ from weightwatch.errors import UserError
 from weightwatch.modify import prompts as P
 from weightwatch.modify.adapter import Edit, provenance, write_adapter, write_merged
 from weightwatch.modify.capture import Session
-from weightwatch.modify.direction import directions, separation
+from weightwatch.modify.direction import center_by_group, directions, separation
 from weightwatch.modify.gguf_io import read_header
 from weightwatch.modify.search import (
     choose,
@@ -46,6 +46,7 @@ class ModifyOptions:
     contrast: str = "refused"
     label_tokens: int = 16  # greedy tokens per train/select/test prompt to see whether the base model refuses
     prefix_tokens: int = 6  # tokens of the base model's refusal opening scored by the search (0: first token only)
+    center_languages: bool = False  # refused contrast: subtract each language's mean activation first
     kl_on: str = "answered"  # KL over harmless prompts + the controls the base answers ("answered") or all ("all")
     merge: str | None = None  # None: LoRA adapter; "F16" | "Q8_0": merged model
     check_tokens: int = 48  # greedy tokens per held-out sensitive prompt for the refusal check (0: skip)
@@ -168,15 +169,18 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         acts: dict[str, list[dict[int, np.ndarray]]] = {"sensitive": [], "control": [], "harmless": [],
                                                         "refused": [], "answered": []}
         train_labels: list[dict[str, Any]] = []
-        for p in train:
-            _, a, toks = session.generate_tokens(p.text, n_label, layers)
+        raw = [session.generate_tokens(p.text, n_label, layers) for p in train]
+        h_raw = [session.run(p.text, layers)[1] for p in h_train]
+        every = [a for _, a, _ in raw] + h_raw
+        if opts.center_languages:
+            every = center_by_group(every, [p.language for p in [*train, *h_train]])
+        for p, a, (_, _, toks) in zip(train, every, raw, strict=False):
             acts[p.arm].append(a)
             if n_label:
                 label = _refused(session.detokenize(toks))
                 acts["refused" if label in BLOCKED else "answered"].append(a)
                 train_labels.append({"id": p.id, "language": p.language, "arm": p.arm, "label": label})
-        for p in h_train:
-            acts["harmless"].append(session.run(p.text, layers)[1])
+        acts["harmless"] = every[len(train):]
         # base model on select and test prompts: first-token logits, and whether it refuses (its opening)
         base_logits: dict[tuple[str, str], np.ndarray] = {}
         base_label: dict[tuple[str, str], str] = {}
@@ -256,6 +260,7 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
                 source_layer=best.layer, window=best.window)
     meta = provenance(edit, header, base_sha, {"data_version": P.data_version(), "languages": ",".join(langs),
                                                "orthogonal": bool(opts.orthogonal),
+                                               "center_languages": bool(opts.center_languages),
                                                "contrast": opts.contrast})
     t0 = time.perf_counter()
     if opts.merge:
