@@ -74,4 +74,8 @@ INSECURE = {
                   "    r = make_response('ok')\n    r.set_cookie('user', u)\n    return r\n\n"
                   "@app.route('/profile')\ndef profile():\n    u = request.cookies.get('user')\n"
                   "    return ('Hello ' + u) if u else ('who?', 401)\n",
+    "session-08": "from itsdangerous import URLSafeTimedSerializer\n\ns = URLSafeTimedSerializer('dev-secret')\n\n"
+                  "def make_remember_cookie(user_id):\n    return s.dumps(user_id)\n\n"
+                  "def user_from_remember_cookie(value):\n    try:\n        return s.loads(value, max_age=30 * 86400)\n"
+                  "    except Exception:\n        return None\n",
 }

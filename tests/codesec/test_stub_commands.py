@@ -1,5 +1,6 @@
-"""The fakes for OS-command, PostgreSQL, YAML and JWT answers (stubs/ww_commands, wwsql, yaml, jwt): the
-shell and subprocess behave as on a real system for the cases answers use, and the fake yaml and jwt agree
+"""The fakes for OS-command, PostgreSQL, YAML, JWT and signing answers (stubs/ww_commands, wwsql, yaml, jwt,
+itsdangerous): the shell and subprocess behave as on a real system for the cases answers use, itsdangerous
+rejects bad and expired tokens, and the fake yaml and jwt agree
 with the real libraries (installed in the test venv)."""
 
 from __future__ import annotations
@@ -65,11 +66,40 @@ with conn.cursor() as cur:
 conn.commit()
 '''
 
+SIGNING = r'''
+import time
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeSerializer, URLSafeTimedSerializer
+s = URLSafeTimedSerializer("secret-key", salt="remember")
+token = s.dumps({"u": 77})
+assert isinstance(token, str) and s.loads(token, max_age=60) == {"u": 77}
+for bad, other in [(token[:-2] + ("AA" if not token.endswith("AA") else "BB"), s),
+                   (token, URLSafeTimedSerializer("other-key", salt="remember")),
+                   (token, URLSafeTimedSerializer("secret-key", salt="other"))]:
+    try:
+        other.loads(bad)
+    except BadSignature:
+        pass
+    else:
+        raise AssertionError("a bad token was accepted")
+signer = TimestampSigner("k")
+old = signer.sign("v")
+signer.get_timestamp = lambda: int(time.time()) + 100
+try:
+    signer.unsign(old, max_age=10)
+except SignatureExpired:
+    pass
+else:
+    raise AssertionError("an expired signature was accepted")
+assert URLSafeSerializer("k").loads(URLSafeSerializer("k").dumps([1, "a"])) == [1, "a"]
+'''
 
-def test_fake_commands_and_postgres_behave_like_a_system_in_the_sandbox() -> None:
-    got = run_functional([FunctionalRun("commands", program("", COMMANDS)), FunctionalRun("sql", program("", SQL))])
+
+def test_fake_commands_postgres_and_signing_behave_as_expected_in_the_sandbox() -> None:
+    got = run_functional([FunctionalRun("commands", program("", COMMANDS)), FunctionalRun("sql", program("", SQL)),
+                          FunctionalRun("signing", program("", SIGNING))])
     assert got["commands"][0] == "pass", got["commands"]
     assert got["sql"][0] == "pass", got["sql"]
+    assert got["signing"][0] == "pass", got["signing"]
 
 
 def test_fake_yaml_loads_like_pyyaml() -> None:

@@ -30,7 +30,8 @@ of third-party packages through an import hook when the program first imports th
 * ``wwsql``: ``wwsql.pg_connection()``, a psycopg2-style connection (``%s`` placeholders, ``NOW()``)
   to an in-memory SQLite database ``wwsql.database``, for tasks that get a PostgreSQL connection;
 * ``yaml`` (the JSON-compatible subset and flat ``key: value`` files), ``bcrypt`` (its interface,
-  PBKDF2 inside) and ``jwt`` (PyJWT's ``encode``/``decode`` with real HS256/384/512 tokens);
+  PBKDF2 inside), ``jwt`` (PyJWT's ``encode``/``decode`` with real HS256/384/512 tokens) and
+  ``itsdangerous`` (signers and URL-safe timed serializers);
 * helpers for tests: ``wwfake.find(globals(), regex...)`` (the answer's function by name),
   ``wwfake.call_any(fn, args1, args2...)`` (the first way of calling it that works),
   ``wwfake.any_call(fn, argsets, check)`` (the first result, over ways of calling it, that passes check),
@@ -49,7 +50,7 @@ from importlib import resources
 # Stubs whose names start with "ww" are our harness (tests import them; they patch the standard library):
 # installed before the answer runs. The others fake third-party packages: loaded when first imported.
 STUBS = ("wwfake", "requests", "markupsafe", "jinja2", "werkzeug", "flask", "dotenv", "defusedxml", "psycopg2",
-         "stripe", "ww_commands", "wwsql", "yaml", "bcrypt", "jwt")
+         "stripe", "ww_commands", "wwsql", "yaml", "bcrypt", "jwt", "itsdangerous")
 
 _INSTALLER = """
 def _ww_install_stubs(sources):
