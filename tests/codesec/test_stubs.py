@@ -103,7 +103,8 @@ assert via_requests("https://pages.example.com/moved") == (200, "<title>A</title
 assert via_urllib("https://api.example.net/hook", {"e": 1}) == (200, b"ok")
 assert wwfake.calls[-1].method == "POST" and wwfake.calls[-1].body == b'{"e": 1}'
 assert socket.gethostbyname("pages.example.com") == wwfake.PUBLIC_IP
-for bad, exc in [("https://unknown.example.org/", requests.ConnectionError),
+assert requests.get("https://unknown.example.org/x").status_code == 404  # example domains exist
+for bad, exc in [("https://unknown-host.test/", requests.ConnectionError),
                  ("ftp://x/", requests.exceptions.InvalidSchema)]:
     try:
         requests.get(bad)
@@ -112,7 +113,7 @@ for bad, exc in [("https://unknown.example.org/", requests.ConnectionError),
     else:
         raise AssertionError(bad)
 try:
-    urllib.request.urlopen("http://unknown.example.org/")
+    urllib.request.urlopen("http://unknown-host.test/")
 except urllib.error.URLError:
     pass
 else:

@@ -78,8 +78,26 @@ def _norm(url):
     return urllib.parse.urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
 
 
+_NOT_FOUND = b"<!doctype html><html><head><title>404 Not Found</title></head><body>Not Found</body></html>"
+
+
+def _example_host(host):
+    """The domains reserved for examples (RFC 2606: example.com/.net/.org, the .example TLD), which
+    answers use in their example code: they exist, like the real ones, and answer 404 where nothing is
+    served, so an answer's example call at import time behaves as it would on the web."""
+    host = (host or "").lower().rstrip(".")
+    return host.endswith(".example") or any(host == d or host.endswith("." + d)
+                                            for d in ("example.com", "example.net", "example.org"))
+
+
+def _address(host):
+    host = str(host).lower()
+    return _hosts.get(host) or (PUBLIC_IP if _example_host(host) else None)
+
+
 def fetch(method, url, headers=None, body=None):
-    """(status, headers dict, body bytes) for one request; raises Unreachable for unknown URLs."""
+    """(status, headers dict, body bytes) for one request: the page served at the URL; 404 on an example
+    domain where nothing is served; Unreachable (a connection failure) for any other host."""
     calls.append(Call(method, url, headers, body))
     key = _norm(url)
     if key not in _routes and key.endswith("/") and key.rstrip("/") in _routes:
@@ -87,6 +105,9 @@ def fetch(method, url, headers=None, body=None):
     if key not in _routes:
         key = _by_query_subset(key)
     if key is None:
+        if _example_host(urllib.parse.urlsplit(url).hostname):
+            return 404, {"Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(_NOT_FOUND))}, \
+                (b"" if method.upper() == "HEAD" else _NOT_FOUND)
         raise Unreachable(f"wwfake: nothing is served at {url}")
     status, hdrs, data = _routes[key]
     return status, dict(hdrs), (b"" if method.upper() == "HEAD" else data)
@@ -159,17 +180,17 @@ _real: dict = {}  # the socket functions the fakes replaced
 
 def _getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
     name = host.decode() if isinstance(host, bytes) else host
-    if isinstance(name, str) and name.lower() in _hosts:
-        host = _hosts[name.lower()]
+    if isinstance(name, str) and _address(name):
+        host = _address(name)
     return _real["getaddrinfo"](host, port, family, type, proto, flags)
 
 
 def _gethostbyname(host):
-    return _hosts.get(str(host).lower()) or _real["gethostbyname"](host)
+    return _address(host) or _real["gethostbyname"](host)
 
 
 def _gethostbyname_ex(host):
-    ip = _hosts.get(str(host).lower())
+    ip = _address(host)
     return (host, [], [ip]) if ip else _real["gethostbyname_ex"](host)
 
 
