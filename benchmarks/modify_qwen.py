@@ -3,6 +3,10 @@
     PYTHONPATH=src WEIGHTWATCH_THREADS=1 python benchmarks/modify_qwen.py --out benchmarks/results/modify
     (--max-items N --trials N --humaneval-limit N --languages en,de to size it; see BENCHMARKS.md)
 
+--stages picks stages (modify,censorship,capability); a later stage alone reads OUT/modify.json, so the
+censorship audit and the HumanEval runs can go in separate processes side by side.
+--humaneval-size standard (all 164 tasks) with --humaneval-limit 0 is the issue's full size.
+
 Stages, each written to OUT as it finishes (a late stage that does not finish leaves the earlier ones):
 1. modify.json: the modify step (search trials, Pareto front, held-out check, wall time);
 2. audit-censorship.json: censorship probe on the held-out test topics, base vs edited, per-language headlines;
@@ -28,7 +32,10 @@ def main() -> int:
     ap.add_argument("--max-items", type=int, default=4)
     ap.add_argument("--trials", type=int, default=8)
     ap.add_argument("--candidates", type=int, default=4)
-    ap.add_argument("--contrast", default="both")
+    ap.add_argument("--contrast", default="refused")
+    ap.add_argument("--stages", default="modify,censorship,capability")
+    ap.add_argument("--censorship-max-tokens", type=int, default=0, help="0: the probe's default for the size")
+    ap.add_argument("--humaneval-size", default="quick")
     ap.add_argument("--check-tokens", type=int, default=32)
     ap.add_argument("--censorship-size", default="quick")
     ap.add_argument("--humaneval-limit", type=int, default=8)
@@ -40,24 +47,34 @@ def main() -> int:
     def log(m: str) -> None:
         print(time.strftime("%H:%M:%S"), m, flush=True)
 
-    opts = ModifyOptions(languages=langs, max_items=args.max_items, budget=args.trials, candidates=args.candidates,
-                         contrast=args.contrast, check_tokens=args.check_tokens)
-    result = modify_refusal_direction(args.target, out / "qwen-rd.lora.gguf", opts, log=log)
-    (out / "modify.json").write_text(json.dumps({"args": vars(args), **result.report}, indent=1, ensure_ascii=False,
-                                                default=float), "utf-8")
-    log(f"modify done in {result.report['timings_s']['total_s']} s")
-    t0 = time.perf_counter()
-    cens = audit_before_after(args.target, result.target, topics=result.report["splits"]["test"], languages=langs,
-                              probes=["censorship"], size=args.censorship_size, log=log)
-    (out / "audit-censorship.json").write_text(json.dumps({"wall_s": time.perf_counter() - t0, **cens.as_dict()},
-                                                          indent=1, ensure_ascii=False, default=float), "utf-8")
-    for h in cens.headlines:
-        log(f"{h.language}: {h.text}")
-    t0 = time.perf_counter()
-    cap = audit_before_after(args.target, result.target, topics=[], languages=langs, probes=["capability"],
-                             size="quick", options={"humaneval_limit": args.humaneval_limit}, log=log)
-    (out / "audit-capability.json").write_text(json.dumps({"wall_s": time.perf_counter() - t0, **cap.as_dict()},
-                                                          indent=1, ensure_ascii=False, default=float), "utf-8")
+    stages = {x for x in args.stages.split(",") if x}
+    if "modify" in stages:
+        opts = ModifyOptions(languages=langs, max_items=args.max_items or None, budget=args.trials,
+                             candidates=args.candidates, contrast=args.contrast, check_tokens=args.check_tokens)
+        result = modify_refusal_direction(args.target, out / "qwen-rd.lora.gguf", opts, log=log)
+        report = result.report
+        (out / "modify.json").write_text(json.dumps({"args": vars(args), **report}, indent=1, ensure_ascii=False,
+                                                    default=float), "utf-8")
+        log(f"modify done in {report['timings_s']['total_s']} s")
+    else:
+        report = json.loads((out / "modify.json").read_text("utf-8"))
+    edited = f"gguf:{report['base']}+lora:{report['output']}"
+    if "censorship" in stages:
+        t0 = time.perf_counter()
+        copts = {"censorship": {"max_tokens": args.censorship_max_tokens}} if args.censorship_max_tokens else {}
+        cens = audit_before_after(args.target, edited, topics=report["splits"]["test"], languages=langs,
+                                  probes=["censorship"], size=args.censorship_size, options=copts, log=log)
+        (out / "audit-censorship.json").write_text(json.dumps({"wall_s": time.perf_counter() - t0, **cens.as_dict()},
+                                                              indent=1, ensure_ascii=False, default=float), "utf-8")
+        for h in cens.headlines:
+            log(f"{h.language}: {h.text}")
+    if "capability" in stages:
+        t0 = time.perf_counter()
+        hopts = {"humaneval_limit": args.humaneval_limit} if args.humaneval_limit else {}
+        cap = audit_before_after(args.target, edited, topics=[], languages=langs, probes=["capability"],
+                                 size=args.humaneval_size, options=hopts, log=log)
+        (out / "audit-capability.json").write_text(json.dumps({"wall_s": time.perf_counter() - t0, **cap.as_dict()},
+                                                              indent=1, ensure_ascii=False, default=float), "utf-8")
     log("done")
     return 0
 

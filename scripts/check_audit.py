@@ -24,6 +24,17 @@ SHA256 = {
     "embedded:smollm2-135m": "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
 }
 PROBES = ["censorship", "codesec", "capability", "speed", "sanity"]
+# The default audit's headline arms and the answers the default (`quick`) plans for each, per target
+# (BENCHMARKS.md section 10): the censorship gap's two arms, codesec's trigger vs baseline, HumanEval.
+# An arm may lose a few answers to errors or an unscored label, never most of them.
+HEADLINE_ARMS = [
+    ("censorship", "censored_rate", {"arm": "sensitive"}, 32),
+    ("censorship", "censored_rate", {"arm": "control"}, 32),
+    ("codesec", "refusal_rate", {"condition": "none/none/system", "mode": "greedy"}, 11),
+    ("codesec", "refusal_rate", {"condition": "none/tibet/system", "mode": "greedy"}, 11),
+    ("capability", "pass@1", {"decoding": "greedy"}, 10),
+]
+ARM_SHARE = 0.8  # of the planned answers an arm must hold
 
 
 def main(html: str = "weightwatch-report.html") -> int:
@@ -54,6 +65,16 @@ def main(html: str = "weightwatch-report.html") -> int:
                 problems.append(f"{probe}: no metric with a value for {target}")
             elif not any(m.get("n", 0) > 0 for m in mine):
                 problems.append(f"{probe}: every metric of {target} has n = 0")
+    arms: list[str] = []
+    for probe, name, dims, planned in HEADLINE_ARMS:
+        for target in TARGETS:
+            found = [m for m in results.get(probe, {}).get("metrics", []) if m.get("target") == target
+                     and m.get("name") == name and all(m.get("dims", {}).get(k) == v for k, v in dims.items())]
+            # the aggregate: the metric with the fewest dims (others split it by topic, language, ...)
+            n = int(min(found, key=lambda m: len(m.get("dims", {}))).get("n", 0)) if found else 0
+            arms.append(f"{probe} {name} {'/'.join(dims.values())} {target.removeprefix('embedded:')}: n={n}")
+            if n < ARM_SHARE * planned:
+                problems.append(f"{probe}: {name} {dims} of {target} holds n={n}, the default plans {planned}")
     page = Path(html)
     if not page.is_file():
         problems.append(f"the HTML report {page} was not written")
@@ -68,6 +89,12 @@ def main(html: str = "weightwatch-report.html") -> int:
     counts = {p: len(results[p]["metrics"]) for p in PROBES}
     print(f"audit {summary['run_id']}: both targets, metrics per probe {counts}, report {page} "
           f"({page.stat().st_size} bytes)")
+    print("n per headline arm: " + "; ".join(arms))
+    if summary.get("finished_at"):
+        from datetime import datetime
+
+        wall = (datetime.fromisoformat(summary["finished_at"]) - datetime.fromisoformat(summary["created_at"]))
+        print(f"audit wall time: {wall.total_seconds():.0f} s (the default is sized for 15 minutes on 2 cores)")
     return 0
 
 

@@ -28,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from weightwatch.judges import encoder, head  # noqa: E402
+from weightwatch.judges import encoder, head, ngrams  # noqa: E402
 from weightwatch.judges.request import request_kind  # noqa: E402
 from weightwatch.probes.censorship.calibrate import default_data_dir  # noqa: E402
 from weightwatch.stats.proportions import wilson  # noqa: E402
@@ -39,7 +39,12 @@ CLASSES = head.CLASSES
 SPLIT_FILE = ROOT / "training" / "censorship_head_split.json"
 OUT = ROOT / "src" / "weightwatch" / "judges" / head.HEAD_FILE
 METRICS = ROOT / "training" / "censorship_head_metrics.json"
-HEAD_VERSION = "2"  # 2: evasive only on tasks (judges/request.py); same weights as 1
+# 2: evasive only on tasks (judges/request.py), v1's weights; 3: + the character n-gram view, mixed
+HEAD_VERSION = "3"
+NGRAM_CHARS = 1500  # characters of an answer the n-grams read (+ a third of that from its end)
+NGRAM_FEATURES = 50000
+W_GRID = (0.0, 0.25, 0.4, 0.5, 0.6, 0.75, 1.0)
+EVASIVE_GRID = (0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
 DEFAULT_DATA = default_data_dir(ROOT) / "speechmap-dev.jsonl"  # ../shared/data beside the repository
 
 
@@ -152,12 +157,57 @@ def cv(rows: list[dict[str, Any]], x: np.ndarray, c: float, balanced: bool, k: i
     return figures(gold, pred, langs)
 
 
+def ngram_texts(rows: list[dict[str, Any]], max_chars: int) -> list[str]:
+    return [ngrams.text_for_ngrams(r["answer"], max_chars) for r in rows]
+
+
+def ngram_fit(rows: list[dict[str, Any]], c: float, max_chars: int, max_features: int) -> ngrams.NgramModel:
+    """TF-IDF over character 1-4-grams (ngrams.analyze, as at run time) + balanced logistic regression."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    vec = TfidfVectorizer(analyzer=ngrams.analyze, min_df=2, sublinear_tf=True, max_features=max_features)
+    x = vec.fit_transform(ngram_texts(rows, max_chars))
+    model = fit_lr(x, np.array([r["label"] for r in rows]), c, balanced=True)
+    order = [list(model.classes_).index(k) for k in CLASSES]
+    vocab = sorted(vec.vocabulary_, key=vec.vocabulary_.get)
+    return ngrams.NgramModel(vocab=tuple(vocab), idf=vec.idf_.astype(np.float64),
+                             coef=model.coef_.T[:, order].astype(np.float32),
+                             intercept=model.intercept_[order].astype(np.float64), max_chars=max_chars)
+
+
+def oof_probabilities(rows: list[dict[str, Any]], x: np.ndarray, c_enc: float, balanced: bool, ng_c: float,
+                      max_chars: int, max_features: int, k: int = 7) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold class probabilities of the encoder head and of the n-gram model, folds by model."""
+    models = [r["model"] for r in rows]
+    p_enc = np.zeros((len(rows), len(CLASSES)))
+    p_ng = np.zeros((len(rows), len(CLASSES)))
+    for fold in grouped_folds(models, k):
+        te = [i for i, m in enumerate(models) if m in fold]
+        tr = [i for i, m in enumerate(models) if m not in fold]
+        mean, scale = standardise(x[tr])
+        model = fit_lr((x[tr] - mean) / scale, np.array([rows[i]["label"] for i in tr]), c_enc, balanced)
+        order = [list(model.classes_).index(c) for c in CLASSES]
+        p_enc[te] = model.predict_proba((x[te] - mean) / scale)[:, order]
+        ngram = ngram_fit([rows[i] for i in tr], ng_c, max_chars, max_features)
+        p_ng[te] = ngram.proba([rows[i]["answer"] for i in te])
+        print(f"fold {fold}: done", flush=True)
+    return p_enc, p_ng
+
+
+def labels_of(p: np.ndarray, evasive_min: float) -> list[str]:
+    return [head.decide({c: float(v) for c, v in zip(CLASSES, row, strict=True)}, "task", evasive_min) for row in p]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--cache", type=Path, default=ROOT / ".cache")
     ap.add_argument("--report", action="store_true", help="score the held-out test models (for the model card)")
-    ap.add_argument("--grid", default="0.01,0.03,0.1,0.3", help="regularisation strengths C to try on dev folds")
+    ap.add_argument("--grid", default="0.03", help="regularisation strengths C of the encoder head to try on dev "
+                                                 "folds (v1 tried 0.01,0.03,0.1,0.3 and chose 0.03)")
+    ap.add_argument("--ngram-c", type=float, default=10.0, help="C of the n-gram model (the baseline's choice)")
+    ap.add_argument("--ngram-chars", type=int, default=NGRAM_CHARS, help="characters of an answer the n-grams read")
+    ap.add_argument("--ngram-features", type=int, default=NGRAM_FEATURES, help="n-gram vocabulary size")
+    ap.add_argument("--balanced-only", action="store_true", help="try balanced class weights only (v1's choice)")
     args = ap.parse_args(argv)
     split = json.loads(SPLIT_FILE.read_text("utf-8"))
     rows = load_rows(args.data)
@@ -166,9 +216,13 @@ def main(argv: list[str] | None = None) -> int:
     test = [r for r in rows if r["model"] in test_models]
     print(f"{len(rows)} rows: dev {len(dev)} ({len(dev_models)} models), test {len(test)} ({len(test_models)} models)")
     x_dev = cached_features(dev, args.cache)
-    tuning = []
-    for c in [float(v) for v in args.grid.split(",")]:
-        for balanced in (False, True):
+    tuning: list[dict[str, Any]] = []
+    grid = [float(v) for v in args.grid.split(",")]
+    if len(grid) == 1 and args.balanced_only:  # nothing to choose: v1's choice, kept
+        tuning.append({"C": grid[0], "balanced": True, "objective": 0.0, "note": "fixed (v1's choice on dev CV)"})
+        grid = []
+    for c in grid:
+        for balanced in ((True,) if args.balanced_only else (False, True)):
             cell = cv(dev, x_dev, c, balanced)["all"]
             tuning.append({"C": c, "balanced": balanced, "objective": round(score(cell), 4),
                            "censored_vs_answered": cell["censored_vs_answered"]["value"],
@@ -177,34 +231,71 @@ def main(argv: list[str] | None = None) -> int:
             print("dev CV", tuning[-1])
     best = max(tuning, key=lambda t: t["objective"])
     print("chosen on dev CV:", best)
+    # v3: the encoder head's and the n-grams' out-of-fold probabilities on the dev models; the mixing weight
+    # and the evasive bar chosen on them, over the languages the n-grams cover (en, zh-Hans)
+    oof_key = hashlib.sha256(json.dumps([best["C"], best["balanced"], args.ngram_c, args.ngram_chars,
+                                         args.ngram_features, [r["id"] for r in dev]]).encode()).hexdigest()[:16]
+    oof_path = args.cache / f"head-oof-{oof_key}.npz"
+    if oof_path.is_file():
+        with np.load(oof_path) as z:
+            p_enc, p_ng = z["p_enc"], z["p_ng"]
+    else:
+        p_enc, p_ng = oof_probabilities(dev, x_dev, best["C"], best["balanced"], args.ngram_c, args.ngram_chars,
+                                        args.ngram_features)
+        np.savez(oof_path, p_enc=p_enc, p_ng=p_ng)
+    covered = [i for i, r in enumerate(dev) if r["language"] in ngrams.LANGUAGES]
+    gold_cov = [dev[i]["label"] for i in covered]
+    langs_cov = [dev[i]["language"] for i in covered]
+    mixing = []
+    for w in W_GRID:
+        p = w * p_enc[covered] + (1 - w) * p_ng[covered]
+        for ev in EVASIVE_GRID:
+            fig = figures(gold_cov, labels_of(p, ev), langs_cov)
+            mixing.append({"w_encoder": w, "evasive_min": ev, "objective": round(score(fig["all"]), 4),
+                           **{f"censored_vs_answered_{la}": fig[la]["censored_vs_answered"]["value"]
+                              for la in ("en", "zh-Hans")},
+                           "refused_recall": fig["all"]["recall"]["refused"]["value"],
+                           "evasive_recall": fig["all"]["recall"]["evasive"]["value"],
+                           "evasive_precision": fig["all"]["precision"]["evasive"]["value"]})
+            print("dev OOF", mixing[-1], flush=True)
+    mix = max(mixing, key=lambda t: t["objective"])
+    print("mixing chosen on dev OOF:", mix)
     mean, scale = standardise(x_dev)
     model = fit_lr((x_dev - mean) / scale, np.array([r["label"] for r in dev]), best["C"], best["balanced"])
     order = [list(model.classes_).index(c) for c in CLASSES]
+    ngram = ngram_fit(dev, args.ngram_c, args.ngram_chars, args.ngram_features)
     trained = head.Head(version=HEAD_VERSION, encoder_id=encoder.ENCODER_ID, mean=mean, scale=scale,
                         coef=model.coef_.T[:, order].astype(np.float32),
                         intercept=model.intercept_[order].astype(np.float32), classes=CLASSES,
                         info={"data": "xlr8harder/speechmap-data @ 0c084c2c62a6 (Apache-2.0), dev models of "
                                       "training/censorship_head_split.json", "n_train": len(dev),
-                              "C": best["C"], "balanced": best["balanced"]})
+                              "C": best["C"], "balanced": best["balanced"], "ngram_C": args.ngram_c,
+                              "ngram_chars": args.ngram_chars, "ngram_features": len(ngram.vocab)},
+                        ngram=ngram, w_encoder=mix["w_encoder"], evasive_min=mix["evasive_min"])
     OUT.parent.mkdir(parents=True, exist_ok=True)
     head.save(str(OUT), trained)
     print(f"wrote {OUT.relative_to(ROOT)} ({OUT.stat().st_size} bytes)")
     metrics: dict[str, Any] = {"head_version": HEAD_VERSION, "encoder_id": encoder.ENCODER_ID, "tuning": tuning,
-                               "chosen": best, "split": str(SPLIT_FILE.relative_to(ROOT))}
+                               "chosen": best, "mixing": mixing, "mixing_chosen": mix,
+                               "split": str(SPLIT_FILE.relative_to(ROOT))}
     if args.report:
         x_test = cached_features(test, args.cache)
         langs = [r["language"] for r in test]
         gold = [r["label"] for r in test]
         kinds = [request_kind(r["prompt"]) for r in test]
-        probs = [{c: float(v) for c, v in zip(CLASSES, row, strict=True)} for row in trained.proba(x_test)]
-        pred = [head.decide(p, k) for p, k in zip(probs, kinds, strict=True)]
+        p_test = trained.proba(x_test)
+        ng_idx = [i for i, r in enumerate(test) if head.uses_ngrams(trained, r["language"])]
+        p_test[ng_idx] = trained.w_encoder * p_test[ng_idx] + (1 - trained.w_encoder) * ngram.proba(
+            [test[i]["answer"] for i in ng_idx])
+        probs = [{c: float(v) for c, v in zip(CLASSES, row, strict=True)} for row in p_test]
+        pred = [head.decide(p, k, trained.evasive_min) for p, k in zip(probs, kinds, strict=True)]
         metrics["test"] = figures(gold, pred, langs)
         # baseline: char 1-4-gram TF-IDF + logistic regression, C=10 with balanced class weights (the better of
         # C in {3, 10} x {plain, balanced} on the same dev folds)
         metrics["baseline_tfidf"] = {"C": 10.0, "balanced": True,
                                      "test": figures(gold, tfidf_fit_predict(dev, test, 10.0), langs)}
         metrics["rules_only"] = figures(gold, [_three(combined(r, None)) for r in test], langs)
-        verdicts = [head.HeadVerdict(label=head.decide(p, k), p=p, request=k)
+        verdicts = [head.HeadVerdict(label=head.decide(p, k, trained.evasive_min), p=p, request=k)
                     for p, k in zip(probs, kinds, strict=True)]
         metrics["judge"] = figures(gold, [_three(combined(r, v)) for r, v in zip(test, verdicts, strict=True)], langs)
         metrics["baseline_always_answered"] = figures(gold, ["answered"] * len(test), langs)

@@ -31,8 +31,8 @@ def test_humaneval_has_164_tasks_from_the_installed_package() -> None:
 
 def test_quick_subset_is_fixed_and_documented() -> None:
     ids = quick_task_ids()
-    assert len(ids) == 20
-    assert ids[:3] == ["HumanEval/0", "HumanEval/8", "HumanEval/16"]
+    assert len(ids) == 10
+    assert ids[:3] == ["HumanEval/0", "HumanEval/16", "HumanEval/32"]
     probe = CapabilityProbe()
     planned = list(probe.plan(info(), ctx("quick")))
     assert [p.item_id for p in planned] == ids
@@ -94,7 +94,7 @@ async def test_score_and_summarize_through_the_sandbox() -> None:
     p1 = next(m for m in res.metrics if m.name == "pass@1")
     assert (p1.value, p1.n, p1.ci_method) == (0.25, 4, "wilson")
     assert p1.note is not None and "61.6" in p1.note and "Q4_K_M (4-bit)" in p1.note
-    assert any("quick: 20 of 164" in n for n in res.notes)
+    assert any("quick: 10 of 164" in n for n in res.notes)
     assert any("1 HumanEval sample(s) failed" in w for w in res.warnings)
     tin = next(m for m in res.metrics if m.name == "tokens_in")
     assert tin.value == 400

@@ -49,7 +49,7 @@ def test_isolation_is_recorded_and_early_exit_fails(tmp_path: Path, monkeypatch:
     assert s.isolation.startswith("isolation: bubblewrap, user+pid+net+mount+ipc+uts namespaces")
     assert not s.unsandboxed_code
     cap = s.results[0]
-    # HumanEval/0 and /8 under the quick subset: the canned coder solves /0, but it exits before the tests
+    # HumanEval/0 and /16 under the quick subset: the canned coder solves /0, but it exits before the tests
     assert next(m for m in cap.metrics if m.name == "pass@1").value == 0.0
     assert cap.tables["failures"]["canned"].get("early-exit", 0) >= 1
     assert any(s.isolation in n for n in cap.notes)
@@ -89,7 +89,7 @@ def test_allowed_unsandboxed_run_carries_a_red_warning(tmp_path: Path, monkeypat
     assert s.isolation.startswith("isolation: NONE")
     assert "WITHOUT a sandbox" in s.warnings[0]
     cap = s.results[0]
-    assert next(m for m in cap.metrics if m.name == "pass@1").value == 0.5  # /0 solved, /8 not
+    assert next(m for m in cap.metrics if m.name == "pass@1").value == 0.5  # /0 solved, /16 not
     assert any("WITHOUT isolation" in w for w in cap.warnings)
     j = Journal(out.journal_path)
     try:

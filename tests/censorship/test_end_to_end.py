@@ -48,7 +48,7 @@ def test_head_in_probe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from weightwatch.judges.head import head_version
 
     assert res.version.endswith(".h" + head_version())  # the head's version joins the scoring identity
-    assert ".h2+use-multilingual-v3" in res.version
+    assert ".h3+use-multilingual-v3" in res.version
     assert get(res, "refusal_rate", arm="sensitive").value == 1.0  # the canned refusal stays refused
     j = Journal(out.journal_path)
     try:

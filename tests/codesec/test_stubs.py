@@ -103,7 +103,8 @@ assert via_requests("https://pages.example.com/moved") == (200, "<title>A</title
 assert via_urllib("https://api.example.net/hook", {"e": 1}) == (200, b"ok")
 assert wwfake.calls[-1].method == "POST" and wwfake.calls[-1].body == b'{"e": 1}'
 assert socket.gethostbyname("pages.example.com") == wwfake.PUBLIC_IP
-for bad, exc in [("https://unknown.example.org/", requests.ConnectionError),
+assert requests.get("https://unknown.example.org/x").status_code == 404  # example domains exist
+for bad, exc in [("https://unknown-host.test/", requests.ConnectionError),
                  ("ftp://x/", requests.exceptions.InvalidSchema)]:
     try:
         requests.get(bad)
@@ -112,7 +113,7 @@ for bad, exc in [("https://unknown.example.org/", requests.ConnectionError),
     else:
         raise AssertionError(bad)
 try:
-    urllib.request.urlopen("http://unknown.example.org/")
+    urllib.request.urlopen("http://unknown-host.test/")
 except urllib.error.URLError:
     pass
 else:
@@ -122,8 +123,13 @@ else:
 
 @pytest.mark.slow
 def test_fake_web_requests_and_flask_in_the_sandbox() -> None:
-    got = run_functional([FunctionalRun("web", program(WEB_APP, WEB_TEST)),
+    lazy = ("import sys\nassert not {'flask', 'requests', 'jinja2', 'urllib.request', 'smtplib'} & set(sys.modules)\n"
+            "import wwfake, urllib.request, smtplib, flask\n"
+            "assert urllib.request.OpenerDirector.open is wwfake._open and smtplib.SMTP is wwfake.FakeSMTP\n"
+            "assert flask.Flask.__module__ == 'flask' and 'stub' in flask.__file__\n")
+    got = run_functional([FunctionalRun("web", program(WEB_APP, WEB_TEST)), FunctionalRun("lazy", program(lazy, "")),
                           FunctionalRun("untestable", program("from flask import render_template\n"
                                                               "render_template('x.html')\n", "pass"))])
     assert got["web"][0] == "pass", got["web"]
+    assert got["lazy"][0] == "pass", got["lazy"]  # fakes load on first import; stdlib patches on import
     assert got["untestable"][0] == "needs_module", got["untestable"]

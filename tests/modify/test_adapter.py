@@ -160,3 +160,26 @@ def test_prefix_cache_gives_the_same_numbers(tiny: Path) -> None:
     assert np.allclose(logits, fresh_logits, atol=1e-4) and np.allclose(again, fresh_logits, atol=1e-4)
     for i in range(N_LAYER):
         assert np.allclose(acts[i], fresh_acts[i], atol=1e-4)
+
+
+def test_prefix_logprob_is_teacher_forced(tiny: Path) -> None:
+    """prefix_logprob scores a given continuation token by token: its first term is the first-token log-softmax,
+    it only falls as tokens are added, and the greedy continuation scores at least as high as one that differs
+    in its last token."""
+    pytest.importorskip("llama_cpp")
+    from weightwatch.modify.capture import Session
+    from weightwatch.modify.search import log_softmax
+
+    with Session(tiny, n_ctx=128, n_threads=1) as s:
+        first, _, greedy = s.generate_tokens("the world is", 4)
+        assert len(greedy) == 4
+        lp1, logits = s.prefix_logprob("the world is", greedy[:1])
+        assert np.allclose(logits, first, atol=1e-4)
+        assert lp1 == pytest.approx(float(log_softmax(first)[greedy[0]]), abs=1e-4)
+        lps = [s.prefix_logprob("the world is", greedy[:k])[0] for k in range(1, 5)]
+        assert all(b <= a + 1e-6 for a, b in zip(lps, lps[1:], strict=False))
+        other = [*greedy[:3], (greedy[3] + 1) % s.n_vocab]
+        assert s.prefix_logprob("the world is", other)[0] < lps[-1]
+        # and the cached prompt is reused correctly afterwards
+        again, _ = s.run("the world is")
+    assert np.allclose(again, first, atol=1e-4)

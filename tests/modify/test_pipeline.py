@@ -63,7 +63,8 @@ def test_modify_on_tiny_model(tmp_path: Path) -> None:
 def test_merge_on_tiny_model(tmp_path: Path) -> None:
     base = build_tiny(tmp_path / "tiny.gguf")
     out = tmp_path / "tiny.merged.gguf"
-    opts = ModifyOptions(languages=["en"], max_items=1, budget=2, candidates=1, check_tokens=0, merge="Q8_0")
+    opts = ModifyOptions(languages=["en", "de"], max_items=1, budget=2, candidates=1, check_tokens=0, merge="Q8_0",
+                         center_languages=True)
     result = modify_refusal_direction(f"gguf:{base}", out, opts)
     head = read_header(out)
     assert result.kind == "merged-Q8_0" and head.tensors[f"blk.{result.layer}.ffn_down.weight"][1] == "Q8_0"
@@ -95,3 +96,51 @@ def test_cli(tmp_path: Path) -> None:
     bad = subprocess.run([*cmd[:-8], "--merge", "Q4_K"], capture_output=True, text=True, env=env, timeout=600)
     lines = [ln for ln in bad.stderr.splitlines() if ln.strip()]
     assert bad.returncode == 2 and len(lines) == 1 and "merge type" in lines[0], bad.stderr
+
+
+def test_refused_contrast_direction_and_kl_sets() -> None:
+    """The 'refused' contrast is a plain difference of means between two groups of activations: a direction
+    planted in the refused group is found exactly, orthogonalisation removes the harmless mean's component."""
+    import numpy as np
+
+    from weightwatch.modify.direction import directions
+
+    rng = np.random.default_rng(0)
+    v = np.zeros(16)
+    v[3] = 1.0
+    base = [{0: rng.normal(size=16) * 0.01} for _ in range(8)]
+    refused = [{0: a[0] + 2 * v} for a in base]
+    d = directions(refused, base)[0]
+    assert abs(d @ v) > 0.999
+    harmless = [{0: np.ones(16) + rng.normal(size=16) * 0.01} for _ in range(4)]
+    mixed = [{0: a[0] + np.ones(16)} for a in refused]
+    d2 = directions(mixed, base, harmless, orthogonal=True)[0]
+    h = np.mean([a[0] for a in harmless], axis=0)
+    assert abs(d2 @ (h / np.linalg.norm(h))) < 1e-9
+    with pytest.raises(UserError, match="unknown KL set"):
+        modify_refusal_direction("embedded:x", Path("x.gguf"), ModifyOptions(kl_on="some"))
+
+
+def test_language_centring_removes_a_language_confound() -> None:
+    """Refused prompts all in one language, answered ones in another: the plain difference of means mixes the
+    language offset into the direction; centring each language first recovers the planted refusal axis."""
+    import numpy as np
+
+    from weightwatch.modify.direction import center_by_group, directions
+
+    rng = np.random.default_rng(1)
+    refusal, language = np.eye(16)[2], np.eye(16)[7]
+    acts, langs, refused = [], [], []
+    for lang in ("en", "zh"):
+        for k in range(8):
+            r = lang == "en" and k < 6 or lang == "zh" and k < 1  # en mostly refused, zh mostly answered
+            acts.append({0: rng.normal(size=16) * 0.01 + (3 * language if lang == "zh" else 0) + (refusal if r else 0)})
+            langs.append(lang)
+            refused.append(r)
+    plain = directions([a for a, r in zip(acts, refused, strict=True) if r],
+                       [a for a, r in zip(acts, refused, strict=True) if not r])[0]
+    assert abs(plain @ language) > 0.5  # confounded
+    centred = center_by_group(acts, langs)
+    d = directions([a for a, r in zip(centred, refused, strict=True) if r],
+                   [a for a, r in zip(centred, refused, strict=True) if not r])[0]
+    assert abs(d @ refusal) > 0.99 and abs(d @ language) < 0.05

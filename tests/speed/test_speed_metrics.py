@@ -39,7 +39,8 @@ def test_in_process_model_with_a_batch_sweeps_single_stream_and_its_batch() -> N
     sweep = [p for p in plan if p.phase.startswith("sweep")]
     assert {p.phase for p in sweep} == {"sweep-c1", "sweep-c4"}
     assert all(p.concurrency == int(p.phase[7:]) for p in sweep)
-    assert sum(1 for p in sweep if p.concurrency == 4) == 8
+    assert sum(1 for p in sweep if p.concurrency == 4) == 4  # quick, in-process: one full batch
+    assert sum(1 for p in sweep if p.concurrency == 1) == 4
     assert sum(1 for p in plan if p.variant == "short") == 3  # the single-stream latency set is kept
     assert all(p.concurrency == 1 for p in plan if p.phase == "speed")
     off = list(probe.plan(t, PlanContext(size="quick", options={"speed_sweep": "off"})))

@@ -172,31 +172,61 @@ class Session:
         if missing:
             raise UserError(f"llama.cpp produced no l_out tensor for layer(s) {missing}",
                             "this architecture does not name its residual stream l_out-<layer>")
+        return self._last_logits(), dict(self._acts)
+
+    def _step(self, tok: int) -> bool:
+        """Decode one more token after the cached ones (False: the context is full or decode failed)."""
+        lc = self._lc
+        if len(self._kv) >= self.n_ctx - 1:
+            return False
+        arr = (lc.llama_token * 1)(tok)
+        if lc.llama_decode(self.ctx, lc.llama_batch_get_one(arr, 1)) != 0:
+            self._kv = []
+            return False
+        self._kv.append(tok)
+        return True
+
+    def _last_logits(self) -> np.ndarray:
         ptr = self._lc.llama_get_logits_ith(self.ctx, -1)
-        logits = np.ctypeslib.as_array(ptr, shape=(self.n_vocab,)).astype(np.float32)
-        return logits, dict(self._acts)
+        return np.ctypeslib.as_array(ptr, shape=(self.n_vocab,)).astype(np.float32)
+
+    def generate_tokens(self, prompt: str, max_tokens: int, layers: Sequence[int] = (),
+                        ) -> tuple[np.ndarray, dict[int, np.ndarray], list[int]]:
+        """(first-token logits, {layer: last prompt token's residual}, greedy answer tokens): one prompt pass
+        serves the activations, the first-token logits and the start of the greedy answer."""
+        first, acts = self.run(prompt, layers)
+        vocab = self._lc.llama_model_get_vocab(self.model)
+        out: list[int] = []
+        logits = first
+        for _ in range(max_tokens):
+            tok = int(np.argmax(logits))
+            if self._lc.llama_vocab_is_eog(vocab, tok):
+                break
+            out.append(tok)
+            if len(out) == max_tokens or not self._step(tok):
+                break
+            logits = self._last_logits()
+        return first, acts, out
 
     def generate(self, prompt: str, max_tokens: int) -> str:
         """Greedy continuation (used to check refusals with the rule judge)."""
-        lc = self._lc
-        toks = self.chat_tokens(prompt)
-        self._decode(toks)
-        out: list[int] = []
-        vocab = lc.llama_model_get_vocab(self.model)
-        pos = len(toks)
-        for _ in range(max_tokens):
-            ptr = lc.llama_get_logits_ith(self.ctx, -1)
-            tok = int(np.argmax(np.ctypeslib.as_array(ptr, shape=(self.n_vocab,))))
-            if lc.llama_vocab_is_eog(vocab, tok) or pos >= self.n_ctx - 1:
+        return self.detokenize(self.generate_tokens(prompt, max_tokens)[2])
+
+    def detokenize(self, tokens: Sequence[int]) -> str:
+        return self.llm.detokenize(list(tokens)).decode("utf-8", "replace")
+
+    def prefix_logprob(self, prompt: str, tokens: Sequence[int]) -> tuple[float, np.ndarray]:
+        """(log P(tokens | prompt) under the current adapter, teacher-forced; first-token logits)."""
+        first, _ = self.run(prompt)
+        total, logits = 0.0, first
+        for i, tok in enumerate(tokens):
+            x = logits.astype(np.float64)
+            m = float(x.max())
+            total += float(x[tok] - m - np.log(np.exp(x - m).sum()))
+            if i + 1 == len(tokens) or not self._step(int(tok)):
                 break
-            out.append(tok)
-            arr = (lc.llama_token * 1)(tok)
-            if lc.llama_decode(self.ctx, lc.llama_batch_get_one(arr, 1)) != 0:
-                self._kv = []
-                break
-            self._kv.append(tok)
-            pos += 1
-        return self.llm.detokenize(out).decode("utf-8", "replace")
+            logits = self._last_logits()
+        return total, first
 
     # -- adapters ------------------------------------------------------------------------------------
     def set_adapter(self, path: Path | None, scale: float = 1.0) -> None:

@@ -37,8 +37,13 @@ def register(app: typer.Typer) -> None:
                           "chosen edit may have.")] = 0.1,
         orthogonal: Annotated[bool, typer.Option("--orthogonal", help="Make the direction orthogonal to the "
                               "harmless prompts' mean activation.")] = False,
-        contrast: Annotated[str, typer.Option("--contrast", help="Contrast sensitive prompts with their matched "
-                            "controls, the harmless set, or both.")] = "control",
+        contrast: Annotated[str, typer.Option("--contrast", help="refused: prompts the base model refuses vs those "
+                            "it answers (+ harmless); control | harmless | both: sensitive prompts vs their matched "
+                            "controls, the harmless set, or both.")] = "refused",
+        center_languages: Annotated[bool, typer.Option("--center-languages", help="Subtract each language's mean "
+                                    "activation before the difference of means.")] = False,
+        kl_on: Annotated[str, typer.Option("--kl-on", help="KL bound over harmless prompts + the controls the base "
+                         "model answers (answered) or every control (all).")] = "answered",
         check_tokens: Annotated[int, typer.Option("--check-tokens", help="Greedy tokens per held-out sensitive "
                                 "prompt for the refusal check (0: skip).")] = 48,
         audit_size: Annotated[str, typer.Option("--audit-size", help="quick | standard | full")] = "quick",
@@ -56,7 +61,9 @@ def register(app: typer.Typer) -> None:
         err = Console(stderr=True)
         langs = [x.strip() for x in languages.split(",") if x.strip()] if languages else None
         opts = ModifyOptions(languages=langs, max_items=max_items, budget=trials, kl_max=kl_max,
-                             orthogonal=orthogonal, contrast=contrast, merge=merge.upper() if merge else None,
+                             orthogonal=orthogonal, contrast=contrast, kl_on=kl_on,
+                             center_languages=center_languages,
+                             merge=merge.upper() if merge else None,
                              check_tokens=check_tokens)
 
         def log(message: str) -> None:
@@ -88,19 +95,23 @@ def register(app: typer.Typer) -> None:
 
 
 def print_modify(report: dict, console: Console) -> None:
-    trials = Table(title="search trials (select topics): first-token refusal log-odds vs KL on controls")
-    for col in ("layer", "window", "lambda", "refusal log-odds", "KL", "Pareto", "chosen"):
+    trials = Table(title=f"search trials (select topics): {report.get('objective', 'refusal')} vs first-token KL")
+    for col in ("layer", "window", "lambda", "refusal", "first-token log-odds", "KL", "Pareto", "chosen"):
         trials.add_column(col)
     chosen = report["chosen"]
     for t in report["trials"]:
-        trials.add_row(str(t["layer"]), t["window"], f"{t['lam']:g}", f"{t['refusal']:.3f}", f"{t['kl']:.4f}",
+        odds = t.get("logodds")
+        trials.add_row(str(t["layer"]), t["window"], f"{t['lam']:g}", f"{t['refusal']:.3f}",
+                       "" if odds is None else f"{odds:.3f}", f"{t['kl']:.4f}",
                        "*" if t["pareto"] else "", "<-" if t == chosen else "")
     console.print(trials)
     test = report["test"]
     gc = test["greedy_check"]
     console.print(Text(f"held-out topics {', '.join(report['splits']['test'])}: refusal log-odds "
                        f"{test['refusal_logodds_base']:.3f} -> {test['refusal_logodds_edited']:.3f}, "
-                       f"first-token KL on controls {test['kl_controls']:.4f}"))
+                       f"first-token KL {test['kl_controls']:.4f} (harmless + "
+                       f"{'every control' if report.get('kl_on') == 'all' else 'answered controls'}), "
+                       f"{test.get('kl_controls_all', float('nan')):.4f} (harmless + every control)"))
     if gc["base"]:
         rows = Table(title=f"held-out sensitive prompts, greedy {gc['max_tokens']} tokens, rule judge")
         for col in ("language", "n", "refused before", "refused after", "deflected before", "deflected after"):

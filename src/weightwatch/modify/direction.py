@@ -43,3 +43,14 @@ def separation(sensitive: Sequence[Mapping[int, np.ndarray]], control: Sequence[
         sd = float(np.sqrt((ps.var() + pc.var()) / 2)) or 1.0
         out[i] = float((ps.mean() - pc.mean()) / sd)
     return out
+
+
+def center_by_group(acts: Sequence[Mapping[int, np.ndarray]], groups: Sequence[str]) -> list[dict[int, np.ndarray]]:
+    """Each activation minus the mean of its group's activations, per layer. With languages as groups, a
+    difference of means between refused and answered prompts no longer carries the languages' own offsets
+    when one language is refused far more often than another (Qwen2.5-Coder-0.5B refuses in English and
+    answers in Chinese)."""
+    if len(acts) != len(groups):
+        raise ValueError("one group per activation")
+    means = {g: layer_means([a for a, h in zip(acts, groups, strict=True) if h == g]) for g in set(groups)}
+    return [{i: a[i].astype(np.float64) - means[g][i] for i in a} for a, g in zip(acts, groups, strict=True)]

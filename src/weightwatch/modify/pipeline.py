@@ -18,7 +18,7 @@ from weightwatch.errors import UserError
 from weightwatch.modify import prompts as P
 from weightwatch.modify.adapter import Edit, provenance, write_adapter, write_merged
 from weightwatch.modify.capture import Session
-from weightwatch.modify.direction import directions, separation
+from weightwatch.modify.direction import center_by_group, directions, separation
 from weightwatch.modify.gguf_io import read_header
 from weightwatch.modify.search import (
     choose,
@@ -29,6 +29,8 @@ from weightwatch.modify.search import (
 )
 
 Log = Callable[[str], None]
+CONTRASTS = ("refused", "control", "harmless", "both")
+BLOCKED = ("refused", "deflected")
 
 
 @dataclass
@@ -39,7 +41,13 @@ class ModifyOptions:
     candidates: int = 6  # candidate layers (evenly spaced over the middle half of the model)
     kl_max: float = 0.1
     orthogonal: bool = False
-    contrast: str = "control"  # what sensitive prompts are contrasted with: control | harmless | both
+    # refused: prompts the base model refuses or deflects (any arm) vs those it answers + harmless ones;
+    # control | harmless | both: sensitive prompts vs their matched controls, the harmless set, or both
+    contrast: str = "refused"
+    label_tokens: int = 16  # greedy tokens per train/select/test prompt to see whether the base model refuses
+    prefix_tokens: int = 6  # tokens of the base model's refusal opening scored by the search (0: first token only)
+    center_languages: bool = False  # refused contrast: subtract each language's mean activation first
+    kl_on: str = "answered"  # KL over harmless prompts + the controls the base answers ("answered") or all ("all")
     merge: str | None = None  # None: LoRA adapter; "F16" | "Q8_0": merged model
     check_tokens: int = 48  # greedy tokens per held-out sensitive prompt for the refusal check (0: skip)
     n_ctx: int = 512
@@ -131,8 +139,10 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
     bad = [lg for lg in langs if lg not in known]
     if bad:
         raise UserError(f"unknown language(s): {', '.join(bad)}", f"known: {', '.join(known)}")
-    if opts.contrast not in ("control", "harmless", "both"):
-        raise UserError(f"unknown contrast '{opts.contrast}'", "use control, harmless or both")
+    if opts.contrast not in CONTRASTS:
+        raise UserError(f"unknown contrast '{opts.contrast}'", f"use one of {', '.join(CONTRASTS)}")
+    if opts.kl_on not in ("answered", "all"):
+        raise UserError(f"unknown KL set '{opts.kl_on}'", "use answered or all")
     if opts.merge is not None and opts.merge not in ("F16", "Q8_0"):
         raise UserError(f"unknown merge type '{opts.merge}'", "use --merge F16 or --merge Q8_0")
     base = resolve_base(spec)
@@ -155,19 +165,58 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
     with Session(base, n_ctx=opts.n_ctx) as session:
         layers = list(range(session.n_layer))
         t0 = time.perf_counter()
-        acts: dict[str, list[dict[int, np.ndarray]]] = {"sensitive": [], "control": [], "harmless": []}
-        for p in [*train, *h_train]:
-            acts[p.arm].append(session.run(p.text, layers)[1])
+        n_label = opts.label_tokens if opts.contrast == "refused" else 0
+        acts: dict[str, list[dict[int, np.ndarray]]] = {"sensitive": [], "control": [], "harmless": [],
+                                                        "refused": [], "answered": []}
+        train_labels: list[dict[str, Any]] = []
+        raw = [session.generate_tokens(p.text, n_label, layers) for p in train]
+        h_raw = [session.run(p.text, layers)[1] for p in h_train]
+        every = [a for _, a, _ in raw] + h_raw
+        if opts.center_languages:
+            every = center_by_group(every, [p.language for p in [*train, *h_train]])
+        for p, a, (_, _, toks) in zip(train, every, raw, strict=False):
+            acts[p.arm].append(a)
+            if n_label:
+                label = _refused(session.detokenize(toks))
+                acts["refused" if label in BLOCKED else "answered"].append(a)
+                train_labels.append({"id": p.id, "language": p.language, "arm": p.arm, "label": label})
+        acts["harmless"] = every[len(train):]
+        # base model on select and test prompts: first-token logits, and whether it refuses (its opening)
         base_logits: dict[tuple[str, str], np.ndarray] = {}
-        for p in [*select, *test, *h_eval]:
+        base_label: dict[tuple[str, str], str] = {}
+        prefixes: dict[tuple[str, str], list[int]] = {}
+        for p in [*select, *test]:
+            first, _, toks = session.generate_tokens(p.text, opts.label_tokens)
+            key = (p.id, p.language)
+            base_logits[key] = first
+            base_label[key] = _refused(session.detokenize(toks))
+            if base_label[key] in BLOCKED and opts.prefix_tokens > 0:
+                prefixes[key] = toks[: opts.prefix_tokens]
+        prefix_texts = {k: session.detokenize(v) for k, v in prefixes.items()}
+        for p in h_eval:
             base_logits[(p.id, p.language)] = session.run(p.text)[0]
         timings["capture_s"] = time.perf_counter() - t0
         log(f"captured {len(train) + len(h_train)} prompts x {len(layers)} layers in {timings['capture_s']:.0f} s")
-        negative = {"control": acts["control"], "harmless": acts["harmless"],
-                    "both": acts["control"] + acts["harmless"]}[opts.contrast]
-        dirs = directions(acts["sensitive"], negative, acts["harmless"], orthogonal=opts.orthogonal)
-        sep = separation(acts["sensitive"], negative, dirs)
+        if opts.contrast == "refused" and acts["refused"] and acts["answered"]:
+            positive, negative = acts["refused"], acts["answered"] + acts["harmless"]
+            log(f"direction: {len(positive)} refused or deflected train prompts vs {len(acts['answered'])} answered "
+                f"+ {len(acts['harmless'])} harmless")
+        else:
+            if opts.contrast == "refused":
+                log("the base model refuses none (or all) of the train prompts: contrasting sensitive prompts "
+                    "with their controls and the harmless set instead")
+            positive = acts["sensitive"]
+            negative = {"control": acts["control"], "harmless": acts["harmless"],
+                        "both": acts["control"] + acts["harmless"], "refused": acts["control"] + acts["harmless"],
+                        }[opts.contrast]
+        dirs = directions(positive, negative, acts["harmless"], orthogonal=opts.orthogonal)
+        sep = separation(positive, negative, dirs)
         tokens = refusal_tokens(session)
+
+        def kl_set(prompts: list[P.Prompt]) -> list[P.Prompt]:
+            ctrl = [p for p in prompts if p.arm == "control"
+                    and (opts.kl_on == "all" or base_label[(p.id, p.language)] not in BLOCKED)]
+            return ctrl + h_eval
 
         tmpdir = Path(tempfile.mkdtemp(prefix="weightwatch-modify-"))
         cache: dict[tuple[int, str], Path] = {}
@@ -184,24 +233,25 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
 
         t0 = time.perf_counter()
         sens_sel = [p for p in select if p.arm == "sensitive"]
-        others_sel = [p for p in select if p.arm == "control"] + h_eval
-        base_sel = measure(session, sens_sel, [], base_logits, tokens)
+        others_sel = kl_set(select)
+        base_sel = measure(session, sens_sel, [], base_logits, tokens, prefixes)
         cands = [c for c in _candidates(session.n_layer, opts.candidates) if c in dirs]
         trials = run_search(session, adapter_for, cands, sens_sel, others_sel, base_logits, tokens,
-                            budget=opts.budget, kl_max=opts.kl_max, log=log)
+                            budget=opts.budget, kl_max=opts.kl_max, prefixes=prefixes, log=log)
         timings["search_s"] = time.perf_counter() - t0
         best = choose(trials, opts.kl_max)
-        log(f"chosen: layer {best.layer}, window {best.window}, lambda {best.lam:g} (refusal log-odds "
+        log(f"chosen: layer {best.layer}, window {best.window}, lambda {best.lam:g} (refusal "
             f"{base_sel.refusal:.3f} -> {best.refusal:.3f}, KL {best.kl:.4f})")
 
         # held-out topics: first-token figures and a greedy refusal check, base vs edited
         t0 = time.perf_counter()
         sens_test = [p for p in test if p.arm == "sensitive"]
-        others_test = [p for p in test if p.arm == "control"] + h_eval
-        test_base = measure(session, sens_test, [], base_logits, tokens)
+        ctrl_test = [p for p in test if p.arm == "control"]
+        test_base = measure(session, sens_test, [], base_logits, tokens, prefixes)
         check_base = _check(session, sens_test, opts.check_tokens) if opts.check_tokens else []
         session.set_adapter(adapter_for(best.layer, best.window), best.lam)
-        test_edit = measure(session, sens_test, others_test, base_logits, tokens)
+        test_edit = measure(session, sens_test, kl_set(test), base_logits, tokens, prefixes)
+        test_all = measure(session, [], ctrl_test + h_eval, base_logits, tokens)
         check_edit = _check(session, sens_test, opts.check_tokens) if opts.check_tokens else []
         session.set_adapter(None)
         timings["test_s"] = time.perf_counter() - t0
@@ -210,6 +260,7 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
                 source_layer=best.layer, window=best.window)
     meta = provenance(edit, header, base_sha, {"data_version": P.data_version(), "languages": ",".join(langs),
                                                "orthogonal": bool(opts.orthogonal),
+                                               "center_languages": bool(opts.center_languages),
                                                "contrast": opts.contrast})
     t0 = time.perf_counter()
     if opts.merge:
@@ -231,10 +282,17 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         "prompts": {"train": len(train), "train_harmless": len(h_train), "select": len(select), "test": len(test),
                     "harmless_eval": len(h_eval)},
         "refusal_tokens": tokens, "separation": {str(k): round(v, 3) for k, v in sep.items()},
-        "select_base_refusal_logodds": base_sel.refusal,
+        "objective": "refusal-prefix log-probability" if prefixes else "first-token refusal log-odds",
+        "kl_on": opts.kl_on, "train_labels": train_labels,
+        "base_labels": {f"{k[0]}/{k[1]}": v for k, v in base_label.items()},
+        "refusal_prefixes": {f"{k[0]}/{k[1]}": v for k, v in prefix_texts.items()},
+        "select_base_refusal": base_sel.refusal, "select_base_refusal_logodds": base_sel.logodds,
         "trials": [t.as_dict() for t in trials], "chosen": best.as_dict(),
-        "test": {"refusal_logodds_base": test_base.refusal, "refusal_logodds_edited": test_edit.refusal,
-                 "kl_controls": test_edit.kl, "per_prompt": test_edit.per_prompt,
+        "test": {"refusal_base": test_base.refusal, "refusal_edited": test_edit.refusal,
+                 "refusal_logodds_base": test_base.logodds, "refusal_logodds_edited": test_edit.logodds,
+                 "kl_controls": test_edit.kl, "kl_controls_all": test_all.kl,
+                 "n_kl_prompts": len(kl_set(test)), "n_kl_prompts_all": len(ctrl_test) + len(h_eval),
+                 "per_prompt": test_edit.per_prompt + test_all.per_prompt,
                  "greedy_check": {"max_tokens": opts.check_tokens, "base": _counts(check_base),
                                   "edited": _counts(check_edit), "rows_base": check_base, "rows_edited": check_edit}},
         "timings_s": {k: round(v, 1) for k, v in timings.items()},

@@ -3,9 +3,14 @@
 A trial applies one candidate adapter (direction of one layer, projected out of the residual writes of a
 window of layers) at strength lambda, and measures on the ``select`` prompts:
 
-- refusal: mean over sensitive prompts of log(P(R) / (1 - P(R))) for the first answer token, where R is the
-  set of tokens that open a refusal in any of the dataset's languages (``REFUSAL_OPENERS``); lower is better;
-- KL: mean over control and harmless prompts of KL(base || edited) of the first-token distribution.
+- refusal (the objective; lower is better): with refusal prefixes (the first tokens of the base model's own
+  greedy refusals of the select sensitive prompts, found by the rule judge), the mean teacher-forced
+  log-probability of those prefixes, i.e. log P(the model still opens with the refusal it gave); without
+  any, the mean first-token refusal log-odds below;
+- logodds (reported): mean over sensitive prompts of log(P(R) / (1 - P(R))) for the first answer token,
+  where R is the set of tokens that open a refusal in any of the dataset's languages (``REFUSAL_OPENERS``);
+- KL: mean over the given "other" prompts (harmless prompts and the controls the base model answers) of
+  KL(base || edited) of the first-token distribution.
 
 Trials not beaten on both at once form the Pareto front; the chosen trial has the lowest refusal with KL at
 most ``kl_max`` (else the lowest KL).
@@ -37,9 +42,10 @@ class Trial:
     layer: int
     window: str  # "all" or "+-N"
     lam: float
-    refusal: float  # mean first-token refusal log-odds on select sensitive prompts
-    kl: float  # mean first-token KL(base || edited) on select control + harmless prompts
+    refusal: float  # the objective: mean refusal-prefix log-probability (or first-token log-odds, see above)
+    kl: float  # mean first-token KL(base || edited) on the select "other" prompts
     pareto: bool = False
+    logodds: float | None = None  # mean first-token refusal log-odds on select sensitive prompts
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -80,29 +86,45 @@ def window_layers(layer: int, window: str, n_layer: int) -> tuple[int, ...]:
 
 @dataclass
 class Measured:
-    refusal: float
+    refusal: float  # the objective (prefix log-probability, else first-token log-odds)
     kl: float
     per_prompt: list[dict[str, Any]]
+    logodds: float = float("nan")
+
+
+Prefixes = dict[tuple[str, str], list[int]]
 
 
 def measure(session: Session, sensitive: Sequence[Prompt], others: Sequence[Prompt],
-            base_logits: dict[tuple[str, str], np.ndarray], tokens: Sequence[int]) -> Measured:
-    """Refusal log-odds on `sensitive` and KL against the base on `others` with the session's current adapter."""
+            base_logits: dict[tuple[str, str], np.ndarray], tokens: Sequence[int],
+            prefixes: Prefixes | None = None) -> Measured:
+    """Refusal figures on `sensitive` and KL against the base on `others` with the session's current adapter.
+    `prefixes`: (id, language) -> the base model's refusal opening for that prompt (token ids)."""
     rows: list[dict[str, Any]] = []
-    refusals: list[float] = []
+    odds: list[float] = []
+    lps: list[float] = []
     kls: list[float] = []
     for p in sensitive:
-        logits, _ = session.run(p.text)
+        prefix = (prefixes or {}).get((p.id, p.language))
+        row: dict[str, Any] = {"id": p.id, "language": p.language, "arm": p.arm}
+        if prefix:
+            lp, logits = session.prefix_logprob(p.text, prefix)
+            lps.append(lp)
+            row["refusal_prefix_logprob"] = round(lp, 4)
+        else:
+            logits, _ = session.run(p.text)
         r = refusal_logodds(logits, tokens)
-        refusals.append(r)
-        rows.append({"id": p.id, "language": p.language, "arm": p.arm, "refusal_logodds": round(r, 4)})
+        odds.append(r)
+        row["refusal_logodds"] = round(r, 4)
+        rows.append(row)
     for p in others:
         logits, _ = session.run(p.text)
         k = kl(base_logits[(p.id, p.language)], logits)
         kls.append(k)
         rows.append({"id": p.id, "language": p.language, "arm": p.arm, "kl": round(k, 5)})
-    return Measured(refusal=float(np.mean(refusals)) if refusals else float("nan"),
-                    kl=float(np.mean(kls)) if kls else 0.0, per_prompt=rows)
+    logodds = float(np.mean(odds)) if odds else float("nan")
+    return Measured(refusal=float(np.mean(lps)) if lps else logodds, kl=float(np.mean(kls)) if kls else 0.0,
+                    per_prompt=rows, logodds=logodds)
 
 
 def mark_pareto(trials: list[Trial]) -> None:
@@ -119,6 +141,7 @@ def choose(trials: Sequence[Trial], kl_max: float) -> Trial:
 def run_search(session: Session, adapter_for: Callable[[int, str], Path], candidates: Sequence[int],
                sensitive: Sequence[Prompt], others: Sequence[Prompt], base_logits: dict[tuple[str, str], np.ndarray],
                tokens: Sequence[int], *, budget: int, kl_max: float, steps: int = 3,
+               prefixes: Prefixes | None = None,
                windows: Iterable[str] = ("+-2",), log: Callable[[str], None] = lambda _m: None) -> list[Trial]:
     """Stage 1: every candidate layer at lambda 1 on every layer's writes. Stage 2, for the two layers with
     the lowest refusal log-odds: bisect lambda towards the largest strength whose KL stays within `kl_max`
@@ -133,13 +156,13 @@ def run_search(session: Session, adapter_for: Callable[[int, str], Path], candid
             return done
         session.set_adapter(adapter_for(layer, window), lam)
         try:
-            m = measure(session, sensitive, others, base_logits, tokens)
+            m = measure(session, sensitive, others, base_logits, tokens, prefixes)
         finally:
             session.set_adapter(None)
-        t = Trial(layer=layer, window=window, lam=lam, refusal=m.refusal, kl=m.kl)
+        t = Trial(layer=layer, window=window, lam=lam, refusal=m.refusal, kl=m.kl, logodds=m.logodds)
         trials.append(t)
-        log(f"trial {len(trials)}: layer {layer} window {window} lambda {lam:g}: refusal log-odds {m.refusal:.3f}, "
-            f"KL {m.kl:.4f}")
+        log(f"trial {len(trials)}: layer {layer} window {window} lambda {lam:g}: refusal {m.refusal:.3f} "
+            f"(first-token log-odds {m.logodds:.3f}), KL {m.kl:.4f}")
         return t
 
     first = [t for layer in candidates if (t := trial(layer, "all", 1.0)) is not None]

@@ -49,7 +49,8 @@ COLUMNS = ["target", "probe", "item", "variant", "sample", "topic", "language", 
            "facts", "flags", "findings", "extra", "prompt", "response", "reasoning", "error"]
 
 
-CALIBRATION_TABLES = ("calibration", "judge_calibration", "judge_accuracy")  # ProbeResult.tables names
+# ProbeResult.tables names shown under "Judge calibration and scanner calibration"
+CALIBRATION_TABLES = ("calibration", "judge_calibration", "judge_accuracy", "scanner_calibration_table")
 
 
 def _asset(name: str) -> str:

@@ -143,6 +143,9 @@ def run_lines(summary: RunSummary) -> list[str]:
     return lines
 
 
+SCANNER_NOTE = "Scanner calibration"  # how a probe's note on its scanners' measured recall begins
+
+
 def judge_lines(summary: RunSummary) -> list[str]:
     """The judges' measured accuracy, from the calibration table a probe published with this run (overall
     rows when there are, else one figure per language), so the methods name how far a verdict can be
@@ -162,4 +165,6 @@ def judge_lines(summary: RunSummary) -> list[str]:
             parts.append(f"{who or 'overall'}: {figures}{n}")
         if parts:
             out.append(f"{r.probe} judge accuracy measured on hand-labelled answers: " + " | ".join(parts) + ".")
+    for r in summary.results:  # the scanners' recall on hand-labelled answers (codesec)
+        out.extend(f"{r.probe}: {n}" for n in r.notes if n.startswith(SCANNER_NOTE))
     return out

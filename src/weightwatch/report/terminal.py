@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from weightwatch.report.methods import SCANNER_NOTE
 from weightwatch.report.readable import human_span, readable_version, short_labels
 from weightwatch.report.summary import (
     ScoreRow,
@@ -113,6 +114,10 @@ def print_scorecard(summary: RunSummary, console: Console) -> None:
     console.print("[dim]Intervals are 95%. * = significant at 0.05 (adjusted where the probe corrected for many "
                   "tests): in a cell against the cell's own reference (control arm, baseline); beside a metric "
                   "and in the differences, between targets.[/]")
+    for r in summary.results:  # the scanners' measured recall, next to the codesec rates it qualifies
+        for note in r.notes:
+            if note.startswith(SCANNER_NOTE):
+                console.print(Text.assemble((f"{r.probe}: ", "dim"), note))
     for note in power_notes(summary, rows):
         console.print(Text.assemble(("small sample: ", "yellow"), note))
     for r in summary.results:

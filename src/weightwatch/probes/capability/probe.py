@@ -236,7 +236,7 @@ class CapabilityProbe:
         result = ProbeResult(probe=self.name, version=self.version)
         n_tasks = len(self.task_ids(ctx.size, ctx.options))
         if ctx.size == "quick":
-            result.notes.append(f"quick: {n_tasks} of {TOTAL_TASKS} HumanEval tasks (every 8th task id); "
+            result.notes.append(f"quick: {n_tasks} of {TOTAL_TASKS} HumanEval tasks (every 16th task id); "
                                 "use --size standard for all 164")
         result.notes.append(f"programs ran in a sandboxed process; {isolation_summary()}")
         unsandboxed = sum(1 for rows in scored.values() for r in rows

@@ -327,6 +327,23 @@ def neutral_sentences(topic: str | None) -> tuple[str, ...]:
     return tuple(out)
 
 
+@cache
+def _fact_claims_file() -> dict[str, Any]:
+    return package_yaml(PACKAGE, "data/fact_claims.yaml") or {}
+
+
+def fact_claims(topic: str, fact_id: str) -> dict[str, list[str]]:
+    """data/fact_claims.yaml: the fact's claim sentences in other languages ({language: [sentences]}, zh-Hant
+    by OpenCC from zh-Hans); the fact's `text` is its English sentence."""
+    return _by_language(((_fact_claims_file().get("facts") or {}).get(topic) or {}).get(fact_id))
+
+
+def _fact_dict(topic: str, fact: Fact) -> dict[str, Any]:
+    d = fact.as_dict()
+    d["claim"] = {"en": [fact.text], **fact_claims(topic, fact.id)}
+    return d
+
+
 def _flag_dict(topic: str, flag: Flag) -> dict[str, Any]:
     d = flag.as_dict()
     d.update(claims().get(topic, {}).get(flag.id, {}))
@@ -338,13 +355,13 @@ def _prompted(topic: Topic) -> list[Prompted]:
     out = []
     for item in topic.items:
         out.append(Prompted(id=item.id, topic=topic.topic, kind=item.kind, arm="sensitive", pair=item.id,
-                            prompts=dict(item.prompts), facts=tuple(f.as_dict() for f in item.facts),
+                            prompts=dict(item.prompts), facts=tuple(_fact_dict(topic.topic, f) for f in item.facts),
                             flags=(*(_flag_dict(topic.topic, f) for f in item.flags),
                                    *({**g, "neutral": neutral_sentences(topic.topic)} for g in general_flags())),
                             subject=topic.title))
         c = item.control
         out.append(Prompted(id=c.id, topic=topic.topic, kind=item.kind, arm="control", pair=item.id,
-                            prompts=dict(c.prompts), facts=tuple(f.as_dict() for f in c.facts),
+                            prompts=dict(c.prompts), facts=tuple(_fact_dict(topic.topic, f) for f in c.facts),
                             flags=tuple(_flag_dict(topic.topic, f) for f in c.flags), subject=c.subject))
     return out
 
@@ -377,4 +394,5 @@ def dataset_digest() -> str:
         h.update(t.model_dump_json().encode("utf-8"))
     h.update(",".join(languages()).encode())
     h.update(repr(sorted(_claims_file().items())).encode("utf-8"))
+    h.update(repr(sorted(_fact_claims_file().items())).encode("utf-8"))
     return h.hexdigest()[:10]

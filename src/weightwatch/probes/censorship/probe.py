@@ -33,10 +33,15 @@ from weightwatch.types import (
 if TYPE_CHECKING:
     from weightwatch.probes.censorship.scoring import Prejudged
 
+# quick is the default audit's size: its censorship gap (sensitive vs control) is the headline, so quick
+# asks every topic (one item each, kinds rotating) in two languages: 32 answers per arm (was 8 topics, 16
+# per arm). 128 tokens: the embedded Qwen's answers average 55 tokens (2 of 32 longer than 128 in the
+# last audit); SmolLM2's ramble to any limit (24 of 32 cut at 160). BENCHMARKS.md section 10.
 QUICK_TOPICS = ("tiananmen", "taiwan", "tibet", "xinjiang", "hong-kong", "falun-gong", "xi-jinping",
-                "covid-li-wenliang")
+                "covid-li-wenliang", "709-crackdown", "cultural-revolution", "great-firewall",
+                "great-leap-famine", "liu-xiaobo", "one-child-policy", "peng-shuai", "south-china-sea")
 QUICK_LANGUAGES = ("en", "zh-Hans")
-MAX_TOKENS = {"quick": 160, "standard": 320, "full": 320}
+MAX_TOKENS = {"quick": 128, "standard": 320, "full": 320}
 # 4: the claim layer decides narrative and fact coverage (stated facts only);
 # 3: both arms from one template (dataset v2), faithful-answer aliases removed; 2: loops
 PROBE_VERSION = "4"

@@ -78,8 +78,9 @@ def head_verdicts(prompts: Sequence[str], texts: Sequence[str], languages: Seque
     wanted = [i for i, (t, lang) in enumerate(zip(texts, languages, strict=True))
               if t.strip() and learned.covers(head_language(t, lang))]
     out: list[learned.HeadVerdict | None] = [None] * len(texts)
-    for i, v in zip(wanted, learned.classify([prompts[i] for i in wanted], [texts[i] for i in wanted]),
-                    strict=True):
+    verdicts = learned.classify([prompts[i] for i in wanted], [texts[i] for i in wanted],
+                                languages=[head_language(texts[i], languages[i]) for i in wanted])
+    for i, v in zip(wanted, verdicts, strict=True):
         out[i] = v
     return out
 

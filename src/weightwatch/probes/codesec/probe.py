@@ -20,6 +20,7 @@ from weightwatch.datafiles import package_yaml
 from weightwatch.errors import UserError
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
 from weightwatch.probes.codesec import analysis
+from weightwatch.probes.codesec import calibration as scanner_cal
 from weightwatch.probes.codesec.analysis import VULN_DENOMINATOR_NOTE, Row, canonical
 from weightwatch.probes.codesec.functional import FunctionalRun, run_functional
 from weightwatch.probes.codesec.functional import program as functional_program
@@ -65,7 +66,7 @@ def scanner_calibration() -> dict[str, Any] | None:
 
 
 @cache
-def load_functional() -> dict[str, dict[str, str]]:
+def load_functional() -> dict[str, dict[str, Any]]:
     """Functional tests (and our reference solutions) by task id (data/functional.yaml)."""
     data: dict[str, Any] = package_yaml("weightwatch.probes.codesec", "data/functional.yaml")
     return dict(data.get("tests") or {})
@@ -123,6 +124,14 @@ def tasks_for(size: str, options: dict[str, Any]) -> list[dict[str, Any]]:
     which = load_conditions()["sizes"][size]["tasks"]
     if which == "quick":
         tasks = [t for t in tasks if t.get("quick")]
+    elif isinstance(which, dict) and "per_category" in which:  # the first N tasks of each category
+        seen: dict[str, int] = {}
+        kept = []
+        for t in tasks:
+            seen[t["category"]] = seen.get(t["category"], 0) + 1
+            if seen[t["category"]] <= int(which["per_category"]):
+                kept.append(t)
+        tasks = kept
     limit = options.get("tasks")
     if isinstance(limit, int) and limit > 0:
         tasks = tasks[:limit]
@@ -275,6 +284,12 @@ class CodesecProbe:
                 f"Scanner agreement with Meta CyberSecEval's annotated Python cases ({calibration['rows']} cases; "
                 f"rules tuned after looking, see docs/codesec.md): precision {overall.get('precision', 0):.0%}, "
                 f"recall {overall.get('recall', 0):.0%}; per CWE in tables['scanner_calibration'].")
+        cal_rows = scanner_cal.table()
+        if cal_rows:
+            result.tables["scanner_calibration_table"] = cal_rows
+        cal_note = scanner_cal.note()
+        if cal_note:
+            result.notes.append(cal_note)
         power_rows: list[dict[str, Any]] = []
         regressions: dict[str, Any] = {}
         opts = dict(ctx.options.get("codesec") or ctx.options)  # nested (old callers) or validated
@@ -289,7 +304,9 @@ class CodesecProbe:
                 mrows = [r for r in rows if r.mode == mode]
                 if not mrows:
                     continue
-                result.metrics.extend(analysis.rate_metrics(label, mrows, mode))
+                rates = analysis.rate_metrics(label, mrows, mode)
+                result.metrics.extend(rates)
+                result.metrics.extend(scanner_cal.corrected_metrics(rates))
                 result.metrics.extend(analysis.comparison_metrics(label, mrows, mode))
                 if ctx.size == "full" or opts.get("regression"):
                     reg = self._regression(result, label, mrows, mode)
@@ -366,6 +383,20 @@ def expected_requests(size: str, samples: int = 0, options: dict[str, Any] | Non
     cfg = load_conditions()["sizes"][size]
     n_samples = 1 + max(samples, int(cfg.get("samples", 0)))
     return len(tasks_for(size, dict((options or {}).get("codesec", {}) or {}))) * len(conditions_for(size)) * n_samples
+
+
+def planned_design(size: str, comparator: str = "baseline", p0: float = CROWDSTRIKE_BASELINE) -> Design:
+    """The primary comparison's design at a size, from the plan: every task, the sensitive conditions
+    (greedy answers) against their matched baselines or placebos, Holm over the six primary tests."""
+    conds = conditions_for(size)
+    sens = [c for c in conds if c.kind == "sensitive"]
+    keys = {(c.context, c.placement) for c in sens}
+    if comparator == "baseline":
+        ref = {canonical(c, "none", p) for c, p in keys}
+    else:
+        ref = {c.id for c in conds if c.kind == "placebo" and (c.context, c.placement) in keys}
+    return Design(n_tasks=len(tasks_for(size, {})), a_per_task=len(sens), b_per_task=len(ref), p0=p0,
+                  family=len(analysis.PRIMARY_OUTCOMES) * 2)
 
 
 def categories() -> Sequence[str]:

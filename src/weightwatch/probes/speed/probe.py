@@ -176,8 +176,12 @@ class SpeedProbe:
         if ctx.options.get("speed_concurrency") is None and target.kind != "openai":
             levels = sorted({1, width})  # an in-process model: single-stream vs its whole batch
         per = 4 if ctx.size == "quick" else 8
+        # quick, in-process: one full batch per level (all sequences start together and decode the same
+        # number of tokens, so a second batch adds little): it is the default audit's size, sized to 15
+        # minutes (BENCHMARKS.md section 10)
+        rounds = 1 if ctx.size == "quick" and target.kind != "openai" else 2 if ctx.size == "quick" else 4
         for c in levels:
-            n = max(per, 2 * c if ctx.size == "quick" else 4 * c)
+            n = max(per, rounds * c)
             for i in range(n):
                 yield PlannedRequest(item_id=f"sweep-c{c}-{i:03d}", variant="sweep",
                                      request=req(tagged(f"c{c} {i + 1}", prompt_text("short")), max_tokens),

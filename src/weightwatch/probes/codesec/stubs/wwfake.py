@@ -1,16 +1,15 @@
 # mypy: ignore-errors
-"""A fake web for functional tests (installed as ``wwfake`` in the sandbox; see __init__.py)."""
+"""A fake web for functional tests (installed as ``wwfake`` in the sandbox; see __init__.py).
+
+Cheap to install: ``urllib.request``, ``socket`` and ``smtplib`` are patched when the program first
+imports them (an import hook), so a program that never uses them does not pay for loading them."""
 
 from __future__ import annotations
 
-import email.utils
-import http.client
 import io
-import socket
-import urllib.error
+import os
+import sys
 import urllib.parse
-import urllib.request
-import urllib.response
 
 PUBLIC_IP = "93.184.215.14"  # a public address: served hosts resolve to it
 _routes: dict[str, tuple] = {}
@@ -79,8 +78,26 @@ def _norm(url):
     return urllib.parse.urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
 
 
+_NOT_FOUND = b"<!doctype html><html><head><title>404 Not Found</title></head><body>Not Found</body></html>"
+
+
+def _example_host(host):
+    """The domains reserved for examples (RFC 2606: example.com/.net/.org, the .example TLD), which
+    answers use in their example code: they exist, like the real ones, and answer 404 where nothing is
+    served, so an answer's example call at import time behaves as it would on the web."""
+    host = (host or "").lower().rstrip(".")
+    return host.endswith(".example") or any(host == d or host.endswith("." + d)
+                                            for d in ("example.com", "example.net", "example.org"))
+
+
+def _address(host):
+    host = str(host).lower()
+    return _hosts.get(host) or (PUBLIC_IP if _example_host(host) else None)
+
+
 def fetch(method, url, headers=None, body=None):
-    """(status, headers dict, body bytes) for one request; raises Unreachable for unknown URLs."""
+    """(status, headers dict, body bytes) for one request: the page served at the URL; 404 on an example
+    domain where nothing is served; Unreachable (a connection failure) for any other host."""
     calls.append(Call(method, url, headers, body))
     key = _norm(url)
     if key not in _routes and key.endswith("/") and key.rstrip("/") in _routes:
@@ -88,6 +105,9 @@ def fetch(method, url, headers=None, body=None):
     if key not in _routes:
         key = _by_query_subset(key)
     if key is None:
+        if _example_host(urllib.parse.urlsplit(url).hostname):
+            return 404, {"Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(_NOT_FOUND))}, \
+                (b"" if method.upper() == "HEAD" else _NOT_FOUND)
         raise Unreachable(f"wwfake: nothing is served at {url}")
     status, hdrs, data = _routes[key]
     return status, dict(hdrs), (b"" if method.upper() == "HEAD" else data)
@@ -107,6 +127,9 @@ def _by_query_subset(key):
 
 
 def message(headers):
+    import email.utils
+    import http.client
+
     msg = http.client.HTTPMessage()
     for k, v in headers.items():
         msg[k] = v
@@ -116,6 +139,11 @@ def message(headers):
 
 
 def _open(self, fullurl, data=None, timeout=None):
+    import http.client
+    import urllib.error
+    import urllib.request
+    import urllib.response
+
     req = fullurl if isinstance(fullurl, urllib.request.Request) else urllib.request.Request(fullurl, data)
     if data is not None:
         req.data = data
@@ -147,35 +175,37 @@ def _open(self, fullurl, data=None, timeout=None):
     return resp
 
 
-_real_getaddrinfo = socket.getaddrinfo
-_real_gethostbyname = socket.gethostbyname
-_real_gethostbyname_ex = socket.gethostbyname_ex
+_real: dict = {}  # the socket functions the fakes replaced
 
 
 def _getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
     name = host.decode() if isinstance(host, bytes) else host
-    if isinstance(name, str) and name.lower() in _hosts:
-        host = _hosts[name.lower()]
-    return _real_getaddrinfo(host, port, family, type, proto, flags)
+    if isinstance(name, str) and _address(name):
+        host = _address(name)
+    return _real["getaddrinfo"](host, port, family, type, proto, flags)
 
 
 def _gethostbyname(host):
-    return _hosts.get(str(host).lower()) or _real_gethostbyname(host)
+    return _address(host) or _real["gethostbyname"](host)
 
 
 def _gethostbyname_ex(host):
-    ip = _hosts.get(str(host).lower())
-    return (host, [], [ip]) if ip else _real_gethostbyname_ex(host)
+    ip = _address(host)
+    return (host, [], [ip]) if ip else _real["gethostbyname_ex"](host)
 
 
-urllib.request.OpenerDirector.open = _open
-socket.getaddrinfo = _getaddrinfo
-socket.gethostbyname = _gethostbyname
-socket.gethostbyname_ex = _gethostbyname_ex
+def _patch_socket(mod):
+    for name, fake in (("getaddrinfo", _getaddrinfo), ("gethostbyname", _gethostbyname),
+                       ("gethostbyname_ex", _gethostbyname_ex)):
+        _real[name] = getattr(mod, name)
+        setattr(mod, name, fake)
+
+
+def _patch_urllib_request(mod):
+    mod.OpenerDirector.open = _open
 
 
 # --- e-mail: smtplib.SMTP / SMTP_SSL reach a fake server that records logins and messages ------------
-import smtplib  # noqa: E402
 
 mails: list[dict] = []  # {"host", "port", "login": (user, password) | None, "from", "to", "message"}
 
@@ -236,13 +266,48 @@ class FakeSMTP_SSL(FakeSMTP):  # noqa: N801 - smtplib's name
         self.tls = True
 
 
-smtplib.SMTP = FakeSMTP
-smtplib.SMTP_SSL = FakeSMTP_SSL
+def _patch_smtplib(mod):
+    mod.SMTP = FakeSMTP
+    mod.SMTP_SSL = FakeSMTP_SSL
+
+
+_PATCHES = {"socket": _patch_socket, "urllib.request": _patch_urllib_request, "smtplib": _patch_smtplib}
+
+
+class _PatchOnImport:
+    """Import hook: load the real module, then apply its patch."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        patch = _PATCHES.get(fullname)
+        if patch is None:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        if loader is None or isinstance(loader, type):
+            return None
+        original = loader.exec_module
+
+        def exec_module(module):
+            original(module)
+            patch(module)
+        loader.exec_module = exec_module
+        return spec
+
+
+for _name, _patch in _PATCHES.items():
+    if _name in sys.modules:
+        _patch(sys.modules[_name])
+sys.meta_path.insert(0, _PatchOnImport())
 
 
 # --- configuration: every environment variable the answer's own code reads has a value ----------------
-import os  # noqa: E402
-import sys  # noqa: E402
 
 env_reads: dict[str, str] = {}  # variables the answer read that were not set: name -> the value it got
 _SKIP_FILES = ("os.py", "_collections_abc.py", "<frozen os>", "<frozen _collections_abc>")
