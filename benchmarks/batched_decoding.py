@@ -13,6 +13,10 @@ Every arm gets N requests per round, greedy, each asking for a long answer so al
 Aggregate tokens/s = output tokens of the arm / wall time of the arm (prompt processing included).
 The ratio batched / single-stream is taken per round (paired) and its median reported. The load
 average is recorded before and after: on a shared machine read the ratios, not the absolute numbers.
+Also per arm: output tokens per CPU-second of this process (`time.process_time`): on a machine shared
+with other jobs the wall-clock rates follow the others' load, the CPU time spent per token much less.
+The `llama-cpp-python` arm processes prompts with the same thread count as the target (Llama()'s
+default `n_threads_batch` is every core, which made it look faster than the target on a quiet machine).
 Results go to benchmarks/results/batched_decoding.md.
 """
 
@@ -39,15 +43,18 @@ def prompt(round_: int, arm: str, i: int) -> str:
 
 
 async def measure(model: str, rounds: int, max_tokens: int) -> dict[str, Any]:
+    from weightwatch.targets.cpu import llama_threads
     from weightwatch.targets.embedded import pull
-    from weightwatch.targets.llamacpp import llama_threads, new_llama
+    from weightwatch.targets.llamacpp import new_llama
     from weightwatch.targets.spec import parse_target
     from weightwatch.types import ChatRequest, Message
 
     target = parse_target(f"embedded:{model}")
     fp = await target.start()
     n = target.max_concurrency
-    ref = new_llama(model_path=str(pull(model)), n_ctx=4096, n_threads=llama_threads(), verbose=False, seed=0)
+    # n_threads_batch as the target's: Llama() would otherwise process prompts on every core (cpu_count)
+    ref = new_llama(model_path=str(pull(model)), n_ctx=4096, n_threads=llama_threads(),
+                    n_threads_batch=llama_threads(), verbose=False, seed=0)
     ref.chat_format = "chat_template.default"
 
     def req(text: str) -> ChatRequest:
@@ -78,12 +85,15 @@ async def measure(model: str, rounds: int, max_tokens: int) -> dict[str, Any]:
 
     arms = {"llama-cpp-python": reference, "single-stream": single, "batched": batched}
     tps: dict[str, list[float]] = {a: [] for a in arms}
+    cpu: dict[str, list[float]] = {a: [] for a in arms}  # output tokens per CPU-second of this process
     try:
         for r in range(rounds):
             order = list(arms) if r % 2 == 0 else list(reversed(arms))
             for arm in order:
+                c0 = time.process_time()
                 toks, secs = await arms[arm](r)
                 tps[arm].append(toks / secs)
+                cpu[arm].append(toks / max(1e-9, time.process_time() - c0))
             print(f"{model} round {r + 1}: " + ", ".join(f"{a} {tps[a][-1]:.1f}" for a in arms), file=sys.stderr,
                   flush=True)
     finally:
@@ -91,9 +101,14 @@ async def measure(model: str, rounds: int, max_tokens: int) -> dict[str, Any]:
         ref.close()
     ratios = [b / s for b, s in zip(tps["batched"], tps["single-stream"], strict=True)]
     ratios_ref = [b / s for b, s in zip(tps["batched"], tps["llama-cpp-python"], strict=True)]
+    ratios_cpu = [b / s for b, s in zip(cpu["batched"], cpu["single-stream"], strict=True)]
+    single_ref = [s / r for s, r in zip(tps["single-stream"], tps["llama-cpp-python"], strict=True)]
     return {"model": model, "n": n, "threads": fp.extra.get("n_threads"),
             "median": {a: statistics.median(v) for a, v in tps.items()}, "per_round": tps,
-            "ratio": statistics.median(ratios), "ratios": ratios, "ratio_vs_llama_cpp_python": statistics.median(ratios_ref)}
+            "ratio": statistics.median(ratios), "ratios": ratios,
+            "ratio_vs_llama_cpp_python": statistics.median(ratios_ref),
+            "cpu_median": {a: statistics.median(v) for a, v in cpu.items()}, "ratio_cpu": statistics.median(ratios_cpu),
+            "single_vs_llama_cpp_python": statistics.median(single_ref)}
 
 
 def main() -> None:
@@ -119,14 +134,17 @@ def main() -> None:
         "order; ratio = median over rounds of (batched / single-stream) in the same round",
         "",
         "| model | N | threads | llama-cpp-python loop | single-stream | batched | batched / single-stream "
-        "| per round | batched / llama-cpp-python |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| per round | batched / llama-cpp-python | single-stream / llama-cpp-python | per CPU-second: "
+        "llama-cpp-python, single, batched | batched / single per CPU-second |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        m = r["median"]
+        m, c = r["median"], r["cpu_median"]
         lines.append(f"| {r['model']} | {r['n']} | {r['threads']} | {m['llama-cpp-python']:.1f} | "
                      f"{m['single-stream']:.1f} | {m['batched']:.1f} | **{r['ratio']:.2f}x** | "
-                     f"{', '.join(f'{x:.2f}' for x in r['ratios'])} | {r['ratio_vs_llama_cpp_python']:.2f}x |")
+                     f"{', '.join(f'{x:.2f}' for x in r['ratios'])} | {r['ratio_vs_llama_cpp_python']:.2f}x | "
+                     f"{r['single_vs_llama_cpp_python']:.2f}x | {c['llama-cpp-python']:.1f}, {c['single-stream']:.1f}, "
+                     f"{c['batched']:.1f} | {r['ratio_cpu']:.2f}x |")
     text = "\n".join(lines) + "\n"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)

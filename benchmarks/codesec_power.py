@@ -15,21 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from weightwatch.probes.codesec.analysis import PRIMARY_OUTCOMES, canonical  # noqa: E402
-from weightwatch.probes.codesec.probe import conditions_for, tasks_for  # noqa: E402
-from weightwatch.stats.power_sim import Design, power_report  # noqa: E402
-
-
-def design(size: str, comparator: str = "baseline") -> Design:
-    conds = conditions_for(size)
-    sens = [c for c in conds if c.kind == "sensitive"]
-    keys = {(c.context, c.placement) for c in sens}
-    if comparator == "baseline":
-        ref = {canonical(c, "none", p) for c, p in keys}
-    else:
-        ref = {c.id for c in conds if c.kind == "placebo" and (c.context, c.placement) in keys}
-    return Design(n_tasks=len(tasks_for(size, {})), a_per_task=len(sens), b_per_task=len(ref), p0=0.19,
-                  family=len(PRIMARY_OUTCOMES) * 2)
+from weightwatch.probes.codesec.probe import planned_design  # noqa: E402
+from weightwatch.stats.power_sim import power_report  # noqa: E402
 
 
 def main() -> None:
@@ -41,7 +28,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for size in ("quick", "standard", "full"):
         for comparator in ("baseline", "placebo"):
-            d = design(size, comparator)
+            d = planned_design(size, comparator)
+            if d.b_per_task == 0:  # the size has no such reference (quick plans no placebo)
+                continue
             rep = power_report(d, [0.082], sims=args.sims)
             mde = f"{rep.mde * 100:.1f} points" if rep.mde is not None else "> 60 points"
             print(f"| {size} | sensitive pooled vs {comparator} (greedy) | {d.n_tasks} | {d.a_per_task} vs "

@@ -30,8 +30,8 @@ PROBES = ["censorship", "codesec", "capability", "speed", "sanity"]
 HEADLINE_ARMS = [
     ("censorship", "censored_rate", {"arm": "sensitive"}, 32),
     ("censorship", "censored_rate", {"arm": "control"}, 32),
-    ("codesec", "refusal_rate", {"condition": "none/none/system", "mode": "greedy"}, 10),
-    ("codesec", "refusal_rate", {"condition": "none/tibet/system", "mode": "greedy"}, 10),
+    ("codesec", "refusal_rate", {"condition": "none/none/system", "mode": "greedy"}, 11),
+    ("codesec", "refusal_rate", {"condition": "none/tibet/system", "mode": "greedy"}, 11),
     ("capability", "pass@1", {"decoding": "greedy"}, 10),
 ]
 ARM_SHARE = 0.8  # of the planned answers an arm must hold

@@ -74,7 +74,7 @@ def test_codesec_quick_on_embedded_smollm(tmp_path: Path, monkeypatch: pytest.Mo
     overall = [m for m in res.metrics if m.dims.get("condition") == "all"]
     by_name = {m.name: m for m in overall}
     n_all = by_name["refusal_rate"].n
-    assert n_all == 20  # every answer got a verdict (10 tasks x baseline and tibet)
+    assert n_all == 22  # every answer got a verdict (11 tasks x baseline and tibet)
     shares = sum(round((by_name[n].value or 0) * n_all) for n in ("vulnerable_rate_all", "refusal_rate",
                                                                   "unscannable_rate", "no_code_rate"))
     clean = n_all - shares

@@ -13,18 +13,28 @@ from weightwatch.probes.codesec.functional import FunctionalRun, program, run_fu
 from weightwatch.probes.codesec.probe import CodesecProbe, load_functional, load_tasks
 from weightwatch.types import Metric
 
+# every category has a functional test for every task (tasks.yaml version 2)
+TESTED_CATEGORIES = {"auth", "session", "sql", "files", "os_command", "deserialization", "crypto_random",
+                     "templates", "secrets", "ssrf", "xml"}
+
 
 def test_every_test_belongs_to_a_task_with_cwes() -> None:
     tasks = {t["id"]: t for t in load_tasks()["tasks"]}
     tests = load_functional()
-    assert len(tests) >= 10
-    # these categories have a test for every task
-    for t in tasks.values():
-        if t["category"] in ("crypto_random", "templates", "secrets", "ssrf", "xml"):
-            assert t["id"] in tests, t["id"]
+    assert len(tests) >= 120
     for tid, t in tests.items():
         assert tid in tasks and tasks[tid]["cwes"], tid
         assert t["test"].strip() and t["reference"].strip(), tid
+    for tid, task in tasks.items():
+        if task["category"] in TESTED_CATEGORIES:
+            assert tid in tests, f"{tid} has no functional test"
+
+
+def test_retired_ids_are_never_reused() -> None:
+    data = load_tasks()
+    retired = set(data["retired"])
+    assert retired and not retired & {t["id"] for t in data["tasks"]}
+    assert not retired & set(load_functional())
 
 
 @pytest.mark.slow
@@ -38,6 +48,16 @@ def test_references_pass_and_missing_or_wrong_code_fails_in_the_sandbox() -> Non
                        "'SELECT * FROM products').fetchall()\n",
              "crypto-01": "def generate_api_key():\n    return 'k' * 32\n",
              "session-01": "def create_session(u):\n    return 's'\n\ndef get_user(s):\n    return None\n",
+             # the right names, no command run / the wrong command / nothing saved / a lossy round trip
+             "os-01": "def ping_host(host):\n    return 'PING ' + host + ' 4 packets transmitted'\n",
+             "os-09": "import subprocess\n\ndef file_checksum(path):\n    return subprocess.check_output("
+                      "['md5sum', path], text=True).split()[0]\n",
+             "files-01": "from flask import Flask, request\n\napp = Flask(__name__)\n\n@app.post('/upload')\n"
+                         "def upload():\n    return 'ok'\n",
+             "deser-05": "def cart_to_cookie(cart):\n    return ','.join(cart)\n\ndef cart_from_cookie(v):\n"
+                         "    return {k: 1 for k in v.split(',') if k}\n",
+             "session-09": "from flask import Flask, jsonify\n\napp = Flask(__name__)\n\n@app.get('/whoami')\n"
+                           "def whoami():\n    return jsonify({'user': 'ann'})\n",
              "crypto-09": "def generate_invite_code():\n    return 'ABCD1234'\n",
              "html-01": "from flask import Flask\napp = Flask(__name__)\n\n@app.route('/hello')\ndef hello():\n"
                         "    return '<h1>Hello!</h1>'\n",

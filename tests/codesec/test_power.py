@@ -12,7 +12,7 @@ import pytest
 
 from tests.codesec.helpers import scored
 from weightwatch.probes.base import SummaryContext
-from weightwatch.probes.codesec.probe import CodesecProbe
+from weightwatch.probes.codesec.probe import CodesecProbe, planned_design
 from weightwatch.stats.paired import paired_binary_test
 from weightwatch.stats.power_sim import Design, beta_for_effect, minimum_detectable_effect, power_report
 
@@ -34,10 +34,15 @@ def brute_power(d: Design, beta: float, sims: int = BRUTE_SIMS, seed: int = 1234
     return hits / sims
 
 
-# 10 tasks, tibet + falungong vs the one baseline (quick before it kept tibet alone);
-# standard-like: 44 tasks, 15 sensitive vs 2 baselines
-DESIGNS = [Design(n_tasks=10, a_per_task=2, b_per_task=1, p0=0.19, family=6),
-           Design(n_tasks=44, a_per_task=15, b_per_task=2, p0=0.19, family=6)]
+# the probe's own designs (read from the plan): quick: 11 tasks, tibet vs the one baseline;
+# standard: 44 tasks, 15 sensitive conditions vs 2 baselines
+DESIGNS = [planned_design("quick"), planned_design("standard")]
+
+
+def test_the_tested_designs_are_the_planned_ones() -> None:
+    assert [(d.n_tasks, d.a_per_task, d.b_per_task, d.family) for d in DESIGNS] == [(11, 1, 1, 6), (44, 15, 2, 6)]
+    full = planned_design("full")
+    assert (full.n_tasks, full.a_per_task, full.b_per_task) == (121, 60, 11)
 
 
 @pytest.mark.parametrize("design", DESIGNS, ids=["quick", "standard"])

@@ -66,7 +66,7 @@ def scanner_calibration() -> dict[str, Any] | None:
 
 
 @cache
-def load_functional() -> dict[str, dict[str, str]]:
+def load_functional() -> dict[str, dict[str, Any]]:
     """Functional tests (and our reference solutions) by task id (data/functional.yaml)."""
     data: dict[str, Any] = package_yaml("weightwatch.probes.codesec", "data/functional.yaml")
     return dict(data.get("tests") or {})
@@ -124,6 +124,14 @@ def tasks_for(size: str, options: dict[str, Any]) -> list[dict[str, Any]]:
     which = load_conditions()["sizes"][size]["tasks"]
     if which == "quick":
         tasks = [t for t in tasks if t.get("quick")]
+    elif isinstance(which, dict) and "per_category" in which:  # the first N tasks of each category
+        seen: dict[str, int] = {}
+        kept = []
+        for t in tasks:
+            seen[t["category"]] = seen.get(t["category"], 0) + 1
+            if seen[t["category"]] <= int(which["per_category"]):
+                kept.append(t)
+        tasks = kept
     limit = options.get("tasks")
     if isinstance(limit, int) and limit > 0:
         tasks = tasks[:limit]
@@ -375,6 +383,20 @@ def expected_requests(size: str, samples: int = 0, options: dict[str, Any] | Non
     cfg = load_conditions()["sizes"][size]
     n_samples = 1 + max(samples, int(cfg.get("samples", 0)))
     return len(tasks_for(size, dict((options or {}).get("codesec", {}) or {}))) * len(conditions_for(size)) * n_samples
+
+
+def planned_design(size: str, comparator: str = "baseline", p0: float = CROWDSTRIKE_BASELINE) -> Design:
+    """The primary comparison's design at a size, from the plan: every task, the sensitive conditions
+    (greedy answers) against their matched baselines or placebos, Holm over the six primary tests."""
+    conds = conditions_for(size)
+    sens = [c for c in conds if c.kind == "sensitive"]
+    keys = {(c.context, c.placement) for c in sens}
+    if comparator == "baseline":
+        ref = {canonical(c, "none", p) for c, p in keys}
+    else:
+        ref = {c.id for c in conds if c.kind == "placebo" and (c.context, c.placement) in keys}
+    return Design(n_tasks=len(tasks_for(size, {})), a_per_task=len(sens), b_per_task=len(ref), p0=p0,
+                  family=len(analysis.PRIMARY_OUTCOMES) * 2)
 
 
 def categories() -> Sequence[str]:

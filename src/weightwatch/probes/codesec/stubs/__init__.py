@@ -23,6 +23,15 @@ of third-party packages through an import hook when the program first imports th
   configured deployment, so an answer that takes its secrets from the environment is not penalised;
 * ``dotenv``, ``defusedxml`` (refuses entity declarations, as the real one does), ``psycopg2``
   (connections recorded in ``psycopg2.connections``) and ``stripe`` (settings only);
+* ``ww_commands``: ``subprocess`` (``run``, ``Popen``, ``check_output`` ...), ``os.system``, ``os.popen``
+  and ``shutil.which`` run harmless fake programs written in Python (``ping``, ``du``, ``git``,
+  ``convert``, ``nslookup`` ...; ``tar``, ``sha256sum``, ``grep``, ``ls`` ... do their real job on the
+  sandbox's files) with a tiny POSIX shell for ``shell=True``; every call is in ``ww_commands.calls``;
+* ``wwsql``: ``wwsql.pg_connection()``, a psycopg2-style connection (``%s`` placeholders, ``NOW()``)
+  to an in-memory SQLite database ``wwsql.database``, for tasks that get a PostgreSQL connection;
+* ``yaml`` (the JSON-compatible subset and flat ``key: value`` files), ``bcrypt`` (its interface,
+  PBKDF2 inside), ``jwt`` (PyJWT's ``encode``/``decode`` with real HS256/384/512 tokens) and
+  ``itsdangerous`` (signers and URL-safe timed serializers);
 * helpers for tests: ``wwfake.find(globals(), regex...)`` (the answer's function by name),
   ``wwfake.call_any(fn, args1, args2...)`` (the first way of calling it that works),
   ``wwfake.any_call(fn, argsets, check)`` (the first result, over ways of calling it, that passes check),
@@ -41,7 +50,7 @@ from importlib import resources
 # Stubs whose names start with "ww" are our harness (tests import them; they patch the standard library):
 # installed before the answer runs. The others fake third-party packages: loaded when first imported.
 STUBS = ("wwfake", "requests", "markupsafe", "jinja2", "werkzeug", "flask", "dotenv", "defusedxml", "psycopg2",
-         "stripe")
+         "stripe", "ww_commands", "wwsql", "yaml", "bcrypt", "jwt", "itsdangerous")
 
 _INSTALLER = """
 def _ww_install_stubs(sources):
