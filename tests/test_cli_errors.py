@@ -65,3 +65,14 @@ def test_version_and_help(tmp_path: Path) -> None:
     assert proc.returncode == 0 and "weightwatch" in proc.stdout
     proc = ww("--help", home=tmp_path)
     assert proc.returncode == 0 and "audit" in proc.stdout
+
+
+def test_unknown_command(tmp_path: Path) -> None:
+    # typer vendors its own click: its usage errors once fell through to "internal error"
+    proc = ww("models", home=tmp_path)
+    assert_one_line_error(proc, "No such command 'models'", "--help")
+    assert "internal error" not in proc.stderr
+
+
+def test_unknown_option(tmp_path: Path) -> None:
+    assert_one_line_error(ww("runs", "--no-such-option", home=tmp_path), "--no-such-option", "--help")

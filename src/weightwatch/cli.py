@@ -332,9 +332,13 @@ def main() -> None:
     except Exception as exc:  # click usage errors and real bugs
         import click
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+        # typer >= 0.20 raises its vendored click's exceptions, which are not click.ClickException
+        if isinstance(exc, click.ClickException) or (
+                callable(getattr(exc, "format_message", None)) and isinstance(getattr(exc, "exit_code", None), int)):
+            message = exc.format_message()  # type: ignore[attr-defined]
+            err.print(f"error: {message} (run `weightwatch --help` to see the commands and options)",
+                      markup=False, highlight=False, soft_wrap=True)
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         if debug:
             raise
         err.print(f"internal error: {type(exc).__name__}: {exc} (re-run with --debug for the traceback)",
