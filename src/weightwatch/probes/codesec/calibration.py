@@ -70,7 +70,9 @@ def note() -> str | None:
     text = (f"Scanner calibration on {h['answers']} hand-labelled answers of the embedded models: an answer with a "
             f"labelled weakness is flagged {sens['k']}/{sens['n']} = {sens['value']:.0%} ({lo:.0%}-{hi:.0%}), a "
             f"clean one wrongly {spec['n'] - spec['k']}/{spec['n']}; so vulnerable_rate is a lower bound "
-            f"({CORRECTED}: corrected for this recall). Per class in table 'scanner_calibration_table'")
+            f"({CORRECTED}: corrected for this recall; measured on the answers our rule set 2 was written after "
+            f"reading, so recall on other models' answers is likely lower and the correction too small). "
+            f"Per class in table 'scanner_calibration_table'")
     if missed:
         text += f"; never found there: {', '.join(missed)}"
     return text + " (docs/codesec.md)."
