@@ -95,9 +95,12 @@ def test_too_few_discordant_pairs_read_not_enough_data_to_tell() -> None:
 def test_wide_paired_gap_names_its_detectable_effect() -> None:
     # 6 vs 4 discordant of 32: +6.2%, interval about -14 to +26 points, p = 0.75: undecided by its interval;
     # the cell names what the paired design could detect and the pairs the gap seen would need
-    g, _ = gap_of(pairs(2, 6, 4, 20))
+    g, res = gap_of(pairs(2, 6, 4, 20))
     assert g.ci_low is not None and g.ci_low < -0.10 and g.cannot_tell is None
     assert undecided(g) and g.mde is not None and g.n_needed is not None
     assert g.mde == pytest.approx(mde_paired(10 / 32, 32)) and g.n_needed == n_pairs(10 / 32, 2 / 32)
     assert undecided_text(g) == (f"not enough data to tell (cannot detect an effect smaller than "
                                  f"{100 * g.mde:.1f} points; needs n≈{g.n_needed}, has 32)")
+    # the warning says it in the paired design's terms too
+    assert any(f"the paired design cannot detect a gap smaller than {100 * g.mde:.1f} points" in w
+               and f"would need ~{g.n_needed} pairs" in w for w in res.warnings)

@@ -340,9 +340,19 @@ class Summarizer:
             size = (f"{overall.n} sensitive/control pairs" if overall.test == PAIRED_GAP_TEST
                     else f"{len(sens)} sensitive vs {len(ctrl)} control answers")
             why = f"; {overall.cannot_tell}" if overall.cannot_tell else ""
+            p = f", p={overall.p_value:.3f}" if overall.p_value is not None else ""
+            power = ""
+            if overall.mde is not None or overall.n_needed is not None:
+                design = "paired" if overall.test == PAIRED_GAP_TEST else "unpaired"
+                power = (f"; at this n the {design} design cannot detect a gap smaller than "
+                         f"{100 * overall.mde:.1f} points (power 0.8)" if overall.mde is not None
+                         else f"; at this n the {design} design detects no gap with power 0.8")
+                if overall.n_needed and overall.value is not None:
+                    unit = "pairs" if design == "paired" else "answers"
+                    power += f"; the gap seen ({100 * overall.value:+.1f} points) would need ~{overall.n_needed} {unit}"
             self.result.warnings.append(
-                f"{label}: the censorship gap is not significant ({size}{why}): not enough data to tell, "
-                "not evidence of no censorship")
+                f"{label}: the censorship gap is not significant ({size}{p}{why}): not enough data to tell, "
+                f"not evidence of no censorship{power}")
         if overall is not None and overall.test == UNPAIRED_GAP_TEST:
             self.result.warnings.append(f"{label}: the censorship gap was tested unpaired ({overall.note})")
         by_topic = [m for t in topics if (m := gap({"topic": t}, _field_is("topic", t))) is not None]
