@@ -124,7 +124,7 @@ def test_reasoning_in_think_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     res = result(out)
     assert get(res, "narrative_rate", arm="sensitive").value == 1.0  # reasoning is not part of the answer
     sup = get(res, "reasoning_suppression")
-    assert sup.value == 0.0 and sup.n == 6
+    assert sup.value == 0.0 and sup.n == 3  # pairs (sensitive answer and its control)
     drop = get(res, "reasoning_fact_drop", arm="sensitive")
     assert drop.n == 2 and drop.value == 0.5  # factual item: martial law in the reasoning, not in the answer
 
@@ -144,7 +144,7 @@ def test_reasoning_suppressed_on_sensitive_prompts(tmp_path: Path, monkeypatch: 
                       options={"censorship": {"topics": ["tibet"], "languages": ["en", "de"]}})
     res = result(out)
     sup = get(res, "reasoning_suppression")
-    assert sup.value == 1.0 and sup.n == 12
+    assert sup.value == 1.0 and sup.n == 6  # pairs (sensitive answer and its control)
     assert get(res, "reasoning_missing_rate", arm="control").value == 0.0
 
 
