@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from weightwatch.datafiles import output_file
 from weightwatch.errors import UserError
 
 
@@ -62,6 +63,21 @@ def register(app: typer.Typer) -> None:
             raise UserError("--goal must be in (0, 1]", "e.g. --goal 0.7")
         if trials < 1:
             raise UserError("--trials must be at least 1", "e.g. --trials 16")
+        if max_items is not None and max_items < 1:
+            raise UserError("--max-items must be at least 1", "omit it to use every item")
+        if check_tokens < 0:
+            raise UserError("--check-tokens must be 0 or more", "0 skips the refusal check")
+        if kl_max <= 0:
+            raise UserError("--kl-max must be above 0", "e.g. --kl-max 0.1")
+        if audit_size not in ("quick", "standard", "full"):
+            raise UserError(f"unknown --audit-size '{audit_size}'", "use quick, standard or full")
+        if audit:  # checked now, not after the search
+            from weightwatch.probes import registry
+
+            for name in (p.strip() for p in audit_probes.split(",") if p.strip()):
+                registry.get(name)
+        if output is not None:  # checked before the search, not when the adapter is written
+            output = output_file(output, "--output")
         err = Console(stderr=True)
         langs = [x.strip() for x in languages.split(",") if x.strip()] if languages else None
         opts = ModifyOptions(languages=langs, max_items=max_items, budget=trials, kl_max=kl_max,
