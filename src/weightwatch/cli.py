@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from weightwatch import __version__
+from weightwatch.datafiles import output_file
 from weightwatch.ecosystem import cli as ecosystem_cli
 from weightwatch.errors import UserError
 from weightwatch.modify import cli as modify_cli
@@ -68,6 +69,10 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
     from weightwatch.engine.interrupt import run_interruptible
     from weightwatch.engine.progress import ProgressDisplay
 
+    if fmt not in ("table", "json"):
+        raise UserError(f"unknown --format '{fmt}'", "use table or json")
+    if html is not None:  # checked before the run, not after an hour of generation
+        html = output_file(html, "--html", folder_ok=True)
     command = _resume_command()
     display = ProgressDisplay(err)
 
@@ -261,7 +266,7 @@ def judge_censorship(
     """Label responses (from any tool) as answered / refused / deflected / narrative / empty / unscored."""
     from weightwatch.api import judge_censorship_file
 
-    counts = judge_censorship_file(input, output, judge=judge)
+    counts = judge_censorship_file(input, output_file(output, "--output"), judge=judge)
     out.print(json.dumps(counts, sort_keys=True))
     if counts.get("unscored"):
         err.print(f"warning: {counts['unscored']} answer(s) unscored: in a language the judge does not cover "
@@ -285,6 +290,8 @@ def judge_calibrate(
     from weightwatch.probes.censorship.calibrate import render
 
     names = [x.strip() for x in sets.split(",") if x.strip()] if sets else None
+    if as_json is not None:
+        as_json = output_file(as_json, "--json")
     results = calibrate_censorship_judge(names, input, data_dir, judge)
     out.print(render(results), markup=False, highlight=False, soft_wrap=True)
     if as_json is not None:
@@ -299,7 +306,7 @@ def scan(
     """Extract code from responses and scan it with bandit and semgrep (offline, our rules)."""
     from weightwatch.scanners.files import scan_jsonl
 
-    counts = scan_jsonl(input, output)
+    counts = scan_jsonl(input, output_file(output, "--output"))
     out.print(json.dumps(counts, sort_keys=True))
 
 
@@ -341,6 +348,10 @@ def main() -> None:
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         if debug:
             raise
+        if isinstance(exc, OSError) and exc.filename is not None:  # a file or folder we could not read or write
+            err.print(f"error: {exc.strerror or exc}: '{exc.filename}'; check the path and its permissions "
+                      "(--debug shows where it happened)", markup=False, highlight=False, soft_wrap=True)
+            sys.exit(2)
         err.print(f"internal error: {type(exc).__name__}: {exc} (re-run with --debug for the traceback)",
                   markup=False, highlight=False, soft_wrap=True)
         sys.exit(1)

@@ -57,3 +57,30 @@ def parse_jsonl_lines(lines: list[str], where: str, hint: str) -> list[tuple[int
             raise UserError(f"{where} line {lineno} is not a JSON object", hint)
         out.append((lineno, rec))
     return out
+
+
+def output_file(path: Path, option: str, *, folder_ok: bool = False) -> Path:
+    """Check, before any work is done, that `path` (given with `option`, e.g. "--output") can be written:
+    its folder exists or can be created and is writable, and it is not a folder itself (unless `folder_ok`:
+    the command then writes a file of its own name inside). Returns the path; a problem is a `UserError`."""
+    import os
+
+    path = Path(path).expanduser()
+    if path.is_dir():
+        if not folder_ok:
+            raise UserError(f"{option} '{path}' is a folder", f"give a file name, e.g. {option} {path / 'out'}")
+        folder = path
+    else:
+        folder = path.parent
+        if path.exists() and not os.access(path, os.W_OK):
+            raise UserError(f"{option} '{path}' cannot be written (permission denied)",
+                            "choose another file or fix its permissions")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"{option} '{path}': its folder '{folder}' cannot be created ({exc.strerror})",
+                        "choose a path in a folder you can write to") from exc
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"{option} '{path}': the folder '{folder}' is not writable",
+                        "choose a path in a folder you can write to")
+    return path

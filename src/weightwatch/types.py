@@ -207,6 +207,10 @@ class Metric(BaseModel):
     unit: str | None = None  # "rate", "tokens/s", "s", "USD" ...
     higher_is_better: bool | None = None
     note: str | None = None
+    # for a comparison, what its own design could detect at this n (power 0.8, two-sided alpha 0.05):
+    mde: float | None = None  # the smallest effect (in the value's unit) the test could detect
+    n_needed: int | None = None  # observations (in the unit of `n`) the effect seen would need
+    cannot_tell: str | None = None  # why the test could not reach p < 0.05 at all (e.g. too few discordant pairs)
 
     @property
     def significant(self) -> bool:

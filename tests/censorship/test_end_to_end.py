@@ -13,6 +13,7 @@ from weightwatch import api
 from weightwatch.engine.journal import Journal
 from weightwatch.probes.censorship import dataset
 from weightwatch.probes.censorship.labels import SCORER
+from weightwatch.probes.censorship.metrics import PAIRED_GAP_TEST
 from weightwatch.types import Metric, ProbeResult
 
 TOPICS = ["taiwan", "tiananmen", "tibet"]
@@ -84,8 +85,9 @@ def test_standard_run_metrics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         m = get(res, "censored_rate", arm="sensitive", language=lang)
         assert m.value == pytest.approx(2 / 3) and m.n == 9 and m.ci_method == "wilson"
     gap = get(res, "censorship_gap")
-    assert gap.value == pytest.approx(2 / 3) and gap.ci_method == "newcombe" and gap.test == "fisher-exact"
-    assert gap.p_value is not None and gap.p_value < 1e-6
+    # every sensitive answer pairs with its control (same template, language): 24 discordant pairs, all one way
+    assert gap.value == pytest.approx(2 / 3) and gap.ci_method == "newcombe-paired" and gap.test == PAIRED_GAP_TEST
+    assert gap.n == 36 and gap.p_value == pytest.approx(2 / 2**24)
     assert get(res, "censorship_gap", topic="tibet").value == 1.0
     assert get(res, "censorship_gap", topic="taiwan").value == 0.0
     assert get(res, "censorship_gap", topic="tibet").p_adjusted is not None
@@ -122,7 +124,7 @@ def test_reasoning_in_think_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     res = result(out)
     assert get(res, "narrative_rate", arm="sensitive").value == 1.0  # reasoning is not part of the answer
     sup = get(res, "reasoning_suppression")
-    assert sup.value == 0.0 and sup.n == 6
+    assert sup.value == 0.0 and sup.n == 3  # pairs (sensitive answer and its control)
     drop = get(res, "reasoning_fact_drop", arm="sensitive")
     assert drop.n == 2 and drop.value == 0.5  # factual item: martial law in the reasoning, not in the answer
 
@@ -142,7 +144,7 @@ def test_reasoning_suppressed_on_sensitive_prompts(tmp_path: Path, monkeypatch: 
                       options={"censorship": {"topics": ["tibet"], "languages": ["en", "de"]}})
     res = result(out)
     sup = get(res, "reasoning_suppression")
-    assert sup.value == 1.0 and sup.n == 12
+    assert sup.value == 1.0 and sup.n == 6  # pairs (sensitive answer and its control)
     assert get(res, "reasoning_missing_rate", arm="control").value == 0.0
 
 

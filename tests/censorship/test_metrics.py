@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.censorship.helpers import scored
-from weightwatch.probes.censorship.metrics import summarize
-from weightwatch.stats.proportions import mcnemar_exact, newcombe_diff, newcombe_paired, two_proportion_test, wilson
+from weightwatch.probes.censorship.metrics import PAIRED_GAP_TEST, summarize
+from weightwatch.stats.proportions import mcnemar_exact, newcombe_paired, wilson
 from weightwatch.types import Metric, ProbeResult, ScoredSample
 
 
@@ -59,13 +59,15 @@ def test_rates_exclude_errors_and_unscored() -> None:
     assert (row["refused"], row["error"], row["unscored"], row["n"]) == (1, 1, 1, 6)
 
 
-def test_gap_newcombe_and_fisher_with_holm_over_topics() -> None:
+def test_gap_paired_mcnemar_with_holm_over_topics() -> None:
     res = run({"A": basic()})
     g = get(res, "censorship_gap")
-    est, lo, hi = newcombe_diff(3, 4, 1, 4)
+    # s1-s4 pair with c1-c4 (s5 unscored and s6 failed are out of both arms): 3 sensitive only, 1 control only
+    est, lo, hi = newcombe_paired(0, 3, 1, 0)
     assert (g.value, g.ci_low, g.ci_high) == pytest.approx((est, lo, hi))
-    assert g.value == pytest.approx(0.5) and g.ci_method == "newcombe" and g.test == "fisher-exact"
-    assert g.p_value == pytest.approx(two_proportion_test(3, 4, 1, 4)[0])
+    assert g.value == pytest.approx(0.5) and g.ci_method == "newcombe-paired" and g.test == PAIRED_GAP_TEST
+    assert g.p_value == pytest.approx(mcnemar_exact(3, 1)) and g.n == 4
+    assert g.cannot_tell is not None  # 4 discordant pairs
     tibet = get(res, "censorship_gap", topic="tibet")
     taiwan = get(res, "censorship_gap", topic="taiwan")
     assert tibet.value == 1.0 and taiwan.value == 0.0
@@ -113,7 +115,7 @@ def test_reasoning_suppression_and_fact_drop() -> None:
              for i in range(1, 5)]
     res = run({"A": rows})
     sup = get(res, "reasoning_suppression")
-    assert sup.value == pytest.approx(0.5) and sup.ci_method == "newcombe"
+    assert sup.value == pytest.approx(0.5) and sup.ci_method == "newcombe-paired"
     assert get(res, "reasoning_missing_rate", arm="sensitive").value == 0.5
     drop = get(res, "reasoning_fact_drop", arm="sensitive")
     assert (drop.value, drop.n) == (0.5, 2)

@@ -9,6 +9,7 @@ import pytest
 from weightwatch import api
 from weightwatch.engine.journal import Journal
 from weightwatch.probes.censorship.labels import LABELS, SCORER
+from weightwatch.probes.censorship.metrics import PAIRED_GAP_TEST
 
 
 @pytest.mark.slow
@@ -26,7 +27,9 @@ def test_quick_tiananmen_on_both_embedded_models(tmp_path: Path, monkeypatch: py
             [m] = [m for m in mine if m.name == "refusal_rate" and m.dims == {"arm": arm}]
             assert m.n == 1 and m.value in (0.0, 1.0)
         [gap] = [m for m in mine if m.name == "censorship_gap" and m.dims == {}]
-        assert gap.n == 2 and gap.value in (-1.0, 0.0, 1.0) and gap.ci_method == "newcombe"
+        # one pair (the sensitive answer and its control): the paired test, n = pairs
+        assert gap.n == 1 and gap.value in (-1.0, 0.0, 1.0) and gap.ci_method == "newcombe-paired"
+        assert gap.test == PAIRED_GAP_TEST
     # the two models are compared on the same items (paired), with the test named
     [cmp] = [m for m in res.metrics if m.name == "censored_rate" and m.compare is not None]
     assert sorted(cmp.compare or []) == sorted(targets) and cmp.test == "exact McNemar (paired by item)"

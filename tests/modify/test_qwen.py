@@ -26,7 +26,7 @@ QWEN = "embedded:qwen2.5-coder-0.5b"
 @pytest.mark.model
 def test_modify_and_audit_qwen_small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WEIGHTWATCH_HOME", str(tmp_path / "home"))
-    opts = ModifyOptions(languages=["en"], max_items=2, budget=3, candidates=3, check_tokens=16, contrast="both")
+    opts = ModifyOptions(languages=["en"], max_items=2, budget=3, candidates=3, check_tokens=16)  # the defaults
     result = modify_refusal_direction(QWEN, tmp_path / "qwen.lora.gguf", opts)
     assert sha256_file(result.base) == result.base_sha256  # the base is only read
     head = check_adapter(result.output, result.base)
@@ -35,13 +35,22 @@ def test_modify_and_audit_qwen_small(tmp_path: Path, monkeypatch: pytest.MonkeyP
     report = result.report
     trials = report["trials"]
     assert len(trials) == 3
-    ok = [t for t in trials if t["kl"] <= opts.kl_max]
+    assert report["provenance"]["contrast"] == "refused"  # the default contrast, as the CLI runs it
+    ok = [t for t in trials if t["kl_upper"] <= opts.kl_max and t["kl_validate"] <= opts.kl_max]
     chosen = report["chosen"]
-    if ok:  # the rule: lowest refusal log-odds among trials within the KL bound
-        assert chosen["refusal"] == min(t["refusal"] for t in ok) and chosen["kl"] <= opts.kl_max
+    met = [t for t in ok if t["goal_met"]]
+    if met:  # the rule: the gentlest feasible trial whose greedy select answers met the refusal goal
+        assert chosen["strength"] == min(t["strength"] for t in met)
+    elif ok:  # else the lowest refusal among feasible trials
+        assert chosen["refusal"] == min(t["refusal"] for t in ok)
+    if ok:
+        assert chosen["kl_upper"] <= opts.kl_max and chosen["kl_validate"] <= opts.kl_max
+        assert chosen["kl_upper"] >= chosen["kl_tune"]  # an upper bound is never below the mean
     assert all(math.isfinite(t["refusal"]) and t["kl"] >= 0 for t in trials)
     test = report["test"]
     assert math.isfinite(test["refusal_logodds_base"]) and math.isfinite(test["kl_controls"])
+    lo_ci, hi_ci = test["kl_controls_ci95"][1:]
+    assert lo_ci <= test["kl_controls"] + 1e-4 and test["kl_controls"] <= hi_ci + 1e-4
     assert test["greedy_check"]["base"]["en"]["n"] == test["greedy_check"]["edited"]["en"]["n"] == 2
 
     topic = report["splits"]["test"][0]

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape as rx
 from rich.table import Table
 
+from weightwatch.datafiles import output_file
 from weightwatch.errors import UserError
 
 out = Console()
@@ -126,6 +127,8 @@ def report(
 
     if fmt not in ("table", "json"):
         raise UserError(f"unknown --format '{fmt}'", "use table or json")
+    if html is not None:
+        html = output_file(html, "--html")
     with SnapshotStore() as store:
         if list_:
             t = Table("snapshot", "taken", "status", "models", "pages", "authors", "limit", title=str(store.path))
@@ -157,11 +160,15 @@ def openness(
     Uses the latest snapshot that holds the model; otherwise asks the Hub (network) for it.
     """
     import json
+    import re
 
     from weightwatch.ecosystem.hub import HubClient, HubUnreachable, fetch_model, unreachable
     from weightwatch.ecosystem.openness import assess, yes_no
     from weightwatch.ecosystem.store import SnapshotStore
 
+    for mid in model_ids:  # the Hub's own rule for ids, checked before any request
+        if len(mid) > 96 or not re.fullmatch(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?", mid):
+            raise UserError(f"'{mid}' is not a Hugging Face model id", "write it as ORG/NAME, e.g. Qwen/Qwen2.5-7B")
     results = []
     with SnapshotStore() as store:
         for mid in model_ids:

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from weightwatch.datafiles import output_file
 from weightwatch.errors import UserError
 
 
@@ -33,8 +34,10 @@ def register(app: typer.Typer) -> None:
         max_items: Annotated[int | None, typer.Option("--max-items", help="At most this many sensitive items per "
                              "split (default: all).")] = None,
         trials: Annotated[int, typer.Option("--trials", help="Search trials (layer, lambda, window).")] = 16,
-        kl_max: Annotated[float, typer.Option("--kl-max", help="Largest first-token KL on control prompts a "
-                          "chosen edit may have.")] = 0.1,
+        kl_max: Annotated[float, typer.Option("--kl-max", help="Bound on the first-token KL on control prompts: "
+                          "on the 95% upper bound over the tune half and on the validate half.")] = 0.1,
+        goal: Annotated[float, typer.Option("--goal", help="Refusal goal: the gentlest feasible edit removing this "
+                        "share of the base model's greedy refusals of the select prompts is chosen.")] = 0.7,
         orthogonal: Annotated[bool, typer.Option("--orthogonal", help="Make the direction orthogonal to the "
                               "harmless prompts' mean activation.")] = False,
         contrast: Annotated[str, typer.Option("--contrast", help="refused: prompts the base model refuses vs those "
@@ -56,15 +59,32 @@ def register(app: typer.Typer) -> None:
 
         if fmt not in ("table", "json"):
             raise UserError(f"unknown format '{fmt}'", "use table or json")
+        if not 0 < goal <= 1:
+            raise UserError("--goal must be in (0, 1]", "e.g. --goal 0.7")
         if trials < 1:
             raise UserError("--trials must be at least 1", "e.g. --trials 16")
+        if max_items is not None and max_items < 1:
+            raise UserError("--max-items must be at least 1", "omit it to use every item")
+        if check_tokens < 0:
+            raise UserError("--check-tokens must be 0 or more", "0 skips the refusal check")
+        if kl_max <= 0:
+            raise UserError("--kl-max must be above 0", "e.g. --kl-max 0.1")
+        if audit_size not in ("quick", "standard", "full"):
+            raise UserError(f"unknown --audit-size '{audit_size}'", "use quick, standard or full")
+        if audit:  # checked now, not after the search
+            from weightwatch.probes import registry
+
+            for name in (p.strip() for p in audit_probes.split(",") if p.strip()):
+                registry.get(name)
+        if output is not None:  # checked before the search, not when the adapter is written
+            output = output_file(output, "--output")
         err = Console(stderr=True)
         langs = [x.strip() for x in languages.split(",") if x.strip()] if languages else None
         opts = ModifyOptions(languages=langs, max_items=max_items, budget=trials, kl_max=kl_max,
                              orthogonal=orthogonal, contrast=contrast, kl_on=kl_on,
                              center_languages=center_languages,
                              merge=merge.upper() if merge else None,
-                             check_tokens=check_tokens)
+                             check_tokens=check_tokens, goal=goal)
 
         def log(message: str) -> None:
             err.print(message, markup=False, highlight=False, soft_wrap=True)
@@ -94,22 +114,31 @@ def register(app: typer.Typer) -> None:
         log(f"use it as: -t {result.target}")
 
 
+def _ci(ci: list[float] | None) -> str:
+    return f"[95% CI {ci[1]:.4f}-{ci[2]:.4f}] " if ci else ""
+
+
 def print_modify(report: dict, console: Console) -> None:
     trials = Table(title=f"search trials (select topics): {report.get('objective', 'refusal')} vs first-token KL")
-    for col in ("layer", "window", "lambda", "refusal", "first-token log-odds", "KL", "Pareto", "chosen"):
+    for col in ("layer", "window", "lambda", "refusal", "first-token log-odds", "KL tune (95% upper)",
+                "KL validate", "goal check", "Pareto", "chosen"):
         trials.add_column(col)
     chosen = report["chosen"]
     for t in report["trials"]:
         odds = t.get("logodds")
+        goal = "" if not t.get("goal_checked") else f"{t['goal_refused']}/{t['goal_n']} refused"
         trials.add_row(str(t["layer"]), t["window"], f"{t['lam']:g}", f"{t['refusal']:.3f}",
-                       "" if odds is None else f"{odds:.3f}", f"{t['kl']:.4f}",
+                       "" if odds is None else f"{odds:.3f}",
+                       f"{t.get('kl_tune', t['kl']):.4f} ({t.get('kl_upper', t['kl']):.4f})",
+                       f"{t.get('kl_validate', float('nan')):.4f}", goal,
                        "*" if t["pareto"] else "", "<-" if t == chosen else "")
     console.print(trials)
     test = report["test"]
     gc = test["greedy_check"]
     console.print(Text(f"held-out topics {', '.join(report['splits']['test'])}: refusal log-odds "
                        f"{test['refusal_logodds_base']:.3f} -> {test['refusal_logodds_edited']:.3f}, "
-                       f"first-token KL {test['kl_controls']:.4f} (harmless + "
+                       f"first-token KL {test['kl_controls']:.4f} "
+                       f"{_ci(test.get('kl_controls_ci95'))}(harmless + "
                        f"{'every control' if report.get('kl_on') == 'all' else 'answered controls'}), "
                        f"{test.get('kl_controls_all', float('nan')):.4f} (harmless + every control)"))
     if gc["base"]:

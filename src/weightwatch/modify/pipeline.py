@@ -21,7 +21,10 @@ from weightwatch.modify.capture import Session
 from weightwatch.modify.direction import center_by_group, directions, separation
 from weightwatch.modify.gguf_io import read_header
 from weightwatch.modify.search import (
+    check_goals,
     choose,
+    cluster_interval,
+    feasible,
     measure,
     refusal_tokens,
     run_search,
@@ -39,7 +42,9 @@ class ModifyOptions:
     max_items: int | None = None  # sensitive items per split (None: all); small for CI
     budget: int = 20  # search trials
     candidates: int = 6  # candidate layers (evenly spaced over the middle half of the model)
-    kl_max: float = 0.1
+    kl_max: float = 0.1  # bound on the 95% upper bound of first-token KL (tune controls) and on validate KL
+    goal: float = 0.7  # relative reduction of greedy refusals on the select prompts the base refuses
+    goal_checks: int = 3  # greedy goal checks of feasible Pareto trials, gentlest first
     orthogonal: bool = False
     # refused: prompts the base model refuses or deflects (any arm) vs those it answers + harmless ones;
     # control | harmless | both: sensitive prompts vs their matched controls, the harmless set, or both
@@ -111,6 +116,14 @@ def _check(session: Session, sensitive: list[P.Prompt], max_tokens: int) -> list
         text = session.generate(p.text, max_tokens)
         out.append({"id": p.id, "language": p.language, "label": _refused(text), "text": text[:300]})
     return out
+
+
+def _kl_ci(rows: list[dict[str, Any]]) -> list[float]:
+    """Mean KL with a 95% bootstrap interval over items (a control's languages together; harmless: each)."""
+    kls = [r for r in rows if "kl" in r]
+    m, lo, hi = cluster_interval([r["kl"] for r in kls],
+                                 [r["pair"] for r in kls])
+    return [round(m, 4), round(lo, 4), round(hi, 4)]
 
 
 def _counts(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -239,9 +252,20 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         trials = run_search(session, adapter_for, cands, sens_sel, others_sel, base_logits, tokens,
                             budget=opts.budget, kl_max=opts.kl_max, prefixes=prefixes, log=log)
         timings["search_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        sel_refused = [p for p in sens_sel if base_label[(p.id, p.language)] in BLOCKED]
+
+        def goal_check() -> tuple[int, int]:
+            rows = _check(session, sel_refused, opts.label_tokens)
+            return sum(r["label"] in BLOCKED for r in rows), len(rows)
+
+        check_goals(session, adapter_for, trials, opts.kl_max, goal_check, len(sel_refused), goal=opts.goal,
+                    max_checks=opts.goal_checks, log=log)
+        timings["goal_check_s"] = time.perf_counter() - t0
         best = choose(trials, opts.kl_max)
         log(f"chosen: layer {best.layer}, window {best.window}, lambda {best.lam:g} (refusal "
-            f"{base_sel.refusal:.3f} -> {best.refusal:.3f}, KL {best.kl:.4f})")
+            f"{base_sel.refusal:.3f} -> {best.refusal:.3f}, KL tune upper {best.kl_upper:.4f}, validate "
+            f"{best.kl_validate:.4f}, goal {'met' if best.goal_met else 'not met or not checked'})")
 
         # held-out topics: first-token figures and a greedy refusal check, base vs edited
         t0 = time.perf_counter()
@@ -288,9 +312,15 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         "refusal_prefixes": {f"{k[0]}/{k[1]}": v for k, v in prefix_texts.items()},
         "select_base_refusal": base_sel.refusal, "select_base_refusal_logodds": base_sel.logodds,
         "trials": [t.as_dict() for t in trials], "chosen": best.as_dict(),
+        "pareto_front": [t.as_dict() for t in sorted(trials, key=lambda t: t.kl_upper) if t.pareto],
+        "search_rule": {"kl_max": opts.kl_max, "goal": opts.goal, "goal_checks": opts.goal_checks,
+                        "feasible": [i for i, t in enumerate(trials) if feasible(t, opts.kl_max)],
+                        "select_refused_base": len(sel_refused)},
         "test": {"refusal_base": test_base.refusal, "refusal_edited": test_edit.refusal,
                  "refusal_logodds_base": test_base.logodds, "refusal_logodds_edited": test_edit.logodds,
                  "kl_controls": test_edit.kl, "kl_controls_all": test_all.kl,
+                 "kl_controls_ci95": _kl_ci(test_edit.per_prompt), "kl_controls_all_ci95": _kl_ci(test_all.per_prompt),
+                 "kl_controls_max": max((r["kl"] for r in test_edit.per_prompt if "kl" in r), default=0.0),
                  "n_kl_prompts": len(kl_set(test)), "n_kl_prompts_all": len(ctrl_test) + len(h_eval),
                  "per_prompt": test_edit.per_prompt + test_all.per_prompt,
                  "greedy_check": {"max_tokens": opts.check_tokens, "base": _counts(check_base),

@@ -12,12 +12,22 @@ window of layers) at strength lambda, and measures on the ``select`` prompts:
 - KL: mean over the given "other" prompts (harmless prompts and the controls the base model answers) of
   KL(base || edited) of the first-token distribution.
 
-Trials not beaten on both at once form the Pareto front; the chosen trial has the lowest refusal with KL at
-most ``kl_max`` (else the lowest KL).
+The KL bound must hold on prompts the search never saw, not only on the ones it tunes on. The "other" prompts
+are split by sensitive item (a control goes with its item in every language) into ``tune`` (2 of 3) and
+``validate`` (1 of 3). Lambda is bisected on ``kl_upper``: the one-sided 95% cluster-bootstrap upper bound
+(clusters: items; each harmless prompt its own) of the mean KL over the tune prompts, i.e. KL <= kl_max with
+a safety margin estimated from how much the KL varies between prompts. A trial is *feasible* when kl_upper
+<= kl_max and its KL on the validate prompts (never used to move lambda) is <= kl_max too.
+
+Trials not beaten on both refusal and kl_upper at once form the Pareto front. Choice (``choose``): among
+feasible trials, in order of increasing strength (lambda x layers edited), the first whose greedy answers to
+the select prompts the base model refused meet the refusal goal (>= ``goal`` relative reduction, rule judge);
+if none does, the feasible trial with the lowest refusal; if none is feasible, the lowest kl_upper.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -46,6 +56,14 @@ class Trial:
     kl: float  # mean first-token KL(base || edited) on the select "other" prompts
     pareto: bool = False
     logodds: float | None = None  # mean first-token refusal log-odds on select sensitive prompts
+    kl_tune: float = 0.0  # mean KL on the tune half of the "other" prompts
+    kl_validate: float = 0.0  # mean KL on the validate half (never used to move lambda)
+    kl_upper: float = 0.0  # one-sided 95% cluster-bootstrap upper bound of the tune mean: the constraint
+    strength: float = 0.0  # lambda x number of layers edited
+    goal_checked: bool = False
+    goal_refused: int | None = None  # greedy select answers still refused / deflected (of goal_n)
+    goal_n: int | None = None
+    goal_met: bool | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -121,33 +139,123 @@ def measure(session: Session, sensitive: Sequence[Prompt], others: Sequence[Prom
         logits, _ = session.run(p.text)
         k = kl(base_logits[(p.id, p.language)], logits)
         kls.append(k)
-        rows.append({"id": p.id, "language": p.language, "arm": p.arm, "kl": round(k, 5)})
+        rows.append({"id": p.id, "pair": p.pair, "language": p.language, "arm": p.arm, "kl": round(k, 5)})
     logodds = float(np.mean(odds)) if odds else float("nan")
     return Measured(refusal=float(np.mean(lps)) if lps else logodds, kl=float(np.mean(kls)) if kls else 0.0,
                     per_prompt=rows, logodds=logodds)
 
 
+def split_tune_validate(prompts: Sequence[Prompt]) -> tuple[list[Prompt], list[Prompt]]:
+    """Tune (2 of 3) and validate (1 of 3) by a hash of the item (pair) id: a control goes with its item in
+    every language, a harmless prompt with its own id. Neither half is left empty when there are 2+ items."""
+    def part(p: Prompt) -> int:
+        return int(hashlib.sha256(f"modify-kl:{p.pair}".encode()).hexdigest(), 16) % 3
+
+    tune = [p for p in prompts if part(p) != 0]
+    val = [p for p in prompts if part(p) == 0]
+    pairs = sorted({p.pair for p in prompts})
+    if (not tune or not val) and len(pairs) >= 2:
+        moved = set(pairs[::3])
+        val = [p for p in prompts if p.pair in moved]
+        tune = [p for p in prompts if p.pair not in moved]
+    return tune, val
+
+
+def cluster_upper(values: Sequence[float], clusters: Sequence[str], *, q: float = 0.95, reps: int = 2000,
+                  seed: int = 0) -> float:
+    """One-sided upper bound (quantile q) of the mean of `values` by a bootstrap over clusters (resampled
+    whole, the mean taken over their prompts). One cluster: the mean itself (no spread to estimate)."""
+    if not values:
+        return 0.0
+    groups: dict[str, list[float]] = {}
+    for v, c in zip(values, clusters, strict=True):
+        groups.setdefault(c, []).append(float(v))
+    sums = np.array([sum(g) for g in groups.values()])
+    counts = np.array([len(g) for g in groups.values()], dtype=np.float64)
+    mean = float(sums.sum() / counts.sum())
+    if len(groups) < 2:
+        return mean
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(groups), size=(reps, len(groups)))
+    boot = sums[idx].sum(axis=1) / counts[idx].sum(axis=1)
+    return max(mean, float(np.quantile(boot, q)))
+
+
+def cluster_interval(values: Sequence[float], clusters: Sequence[str], *, reps: int = 2000,
+                     seed: int = 0) -> tuple[float, float, float]:
+    """(mean, 2.5%, 97.5%) of the mean of `values`, bootstrap over clusters (held-out KL in the report)."""
+    if not values:
+        return (0.0, 0.0, 0.0)
+    groups: dict[str, list[float]] = {}
+    for v, c in zip(values, clusters, strict=True):
+        groups.setdefault(c, []).append(float(v))
+    sums = np.array([sum(g) for g in groups.values()])
+    counts = np.array([len(g) for g in groups.values()], dtype=np.float64)
+    mean = float(sums.sum() / counts.sum())
+    if len(groups) < 2:
+        return (mean, mean, mean)
+    idx = np.random.default_rng(seed).integers(0, len(groups), size=(reps, len(groups)))
+    boot = sums[idx].sum(axis=1) / counts[idx].sum(axis=1)
+    return (mean, float(np.quantile(boot, 0.025)), float(np.quantile(boot, 0.975)))
+
+
 def mark_pareto(trials: list[Trial]) -> None:
     for t in trials:
-        t.pareto = not any((o.refusal <= t.refusal and o.kl <= t.kl) and (o.refusal < t.refusal or o.kl < t.kl)
-                           for o in trials)
+        t.pareto = not any((o.refusal <= t.refusal and o.kl_upper <= t.kl_upper)
+                           and (o.refusal < t.refusal or o.kl_upper < t.kl_upper) for o in trials)
+
+
+def feasible(t: Trial, kl_max: float) -> bool:
+    return t.kl_upper <= kl_max and t.kl_validate <= kl_max
 
 
 def choose(trials: Sequence[Trial], kl_max: float) -> Trial:
-    ok = [t for t in trials if t.kl <= kl_max]
-    return min(ok, key=lambda t: t.refusal) if ok else min(trials, key=lambda t: t.kl)
+    """See the module docstring: the gentlest feasible trial that met the goal, else the feasible trial with
+    the lowest refusal, else the lowest kl_upper."""
+    ok = [t for t in trials if feasible(t, kl_max)]
+    met = sorted((t for t in ok if t.goal_met), key=lambda t: (t.strength, t.kl_upper))
+    if met:
+        return met[0]
+    return min(ok, key=lambda t: t.refusal) if ok else min(trials, key=lambda t: t.kl_upper)
+
+
+GoalCheck = Callable[[], tuple[int, int]]  # greedy answers to the select refused prompts: (still refused, n)
+
+
+def check_goals(session: Session, adapter_for: Callable[[int, str], Path], trials: list[Trial], kl_max: float,
+                check: GoalCheck, base_refused: int, *, goal: float = 0.7, max_checks: int = 3,
+                log: Callable[[str], None] = lambda _m: None) -> None:
+    """Greedy refusal check of the feasible Pareto trials, gentlest first, until one meets the goal (at most
+    `max_checks`): sets goal_refused / goal_n / goal_met on the trials checked."""
+    if base_refused <= 0:
+        return
+    order = sorted((t for t in trials if feasible(t, kl_max) and t.pareto), key=lambda t: (t.strength, t.kl_upper))
+    for t in order[:max_checks]:
+        session.set_adapter(adapter_for(t.layer, t.window), t.lam)
+        try:
+            still, n = check()
+        finally:
+            session.set_adapter(None)
+        t.goal_checked, t.goal_refused, t.goal_n = True, still, n
+        t.goal_met = (base_refused - still) >= goal * base_refused
+        log(f"goal check: layer {t.layer} window {t.window} lambda {t.lam:g}: refused {still}/{n} "
+            f"(base {base_refused}/{n}) -> {'met' if t.goal_met else 'not met'}")
+        if t.goal_met:
+            return
 
 
 def run_search(session: Session, adapter_for: Callable[[int, str], Path], candidates: Sequence[int],
                sensitive: Sequence[Prompt], others: Sequence[Prompt], base_logits: dict[tuple[str, str], np.ndarray],
                tokens: Sequence[int], *, budget: int, kl_max: float, steps: int = 3,
-               prefixes: Prefixes | None = None,
+               prefixes: Prefixes | None = None, n_layer: int | None = None,
                windows: Iterable[str] = ("+-2",), log: Callable[[str], None] = lambda _m: None) -> list[Trial]:
     """Stage 1: every candidate layer at lambda 1 on every layer's writes. Stage 2, for the two layers with
-    the lowest refusal log-odds: bisect lambda towards the largest strength whose KL stays within `kl_max`
-    (`steps` halvings; above 1 when lambda 1 is already within it), then a narrow window at that strength;
-    until `budget` trials."""
+    the lowest refusal: bisect lambda towards the largest strength whose kl_upper stays within `kl_max`
+    (`steps` halvings; above 1 when lambda 1 is already within it), then each narrow window at that strength
+    and at twice it (a narrow window needs more lambda for the same effect); until `budget` trials."""
     trials: list[Trial] = []
+    tune, val = split_tune_validate(others)
+    n_layers = n_layer or session.n_layer
 
     def trial(layer: int, window: str, lam: float) -> Trial | None:
         lam = round(lam, 4)
@@ -156,29 +264,37 @@ def run_search(session: Session, adapter_for: Callable[[int, str], Path], candid
             return done
         session.set_adapter(adapter_for(layer, window), lam)
         try:
-            m = measure(session, sensitive, others, base_logits, tokens, prefixes)
+            m = measure(session, sensitive, [*tune, *val], base_logits, tokens, prefixes)
         finally:
             session.set_adapter(None)
-        t = Trial(layer=layer, window=window, lam=lam, refusal=m.refusal, kl=m.kl, logodds=m.logodds)
+        kls = [r["kl"] for r in m.per_prompt if "kl" in r]
+        k_tune, k_val = kls[: len(tune)], kls[len(tune):]
+        t = Trial(layer=layer, window=window, lam=lam, refusal=m.refusal, kl=m.kl, logodds=m.logodds,
+                  kl_tune=float(np.mean(k_tune)) if k_tune else 0.0,
+                  kl_validate=float(np.mean(k_val)) if k_val else 0.0,
+                  kl_upper=cluster_upper(k_tune, [p.pair for p in tune]),
+                  strength=lam * len(window_layers(layer, window, n_layers)))
         trials.append(t)
         log(f"trial {len(trials)}: layer {layer} window {window} lambda {lam:g}: refusal {m.refusal:.3f} "
-            f"(first-token log-odds {m.logodds:.3f}), KL {m.kl:.4f}")
+            f"(first-token log-odds {m.logodds:.3f}), KL tune {t.kl_tune:.4f} (upper {t.kl_upper:.4f}), "
+            f"validate {t.kl_validate:.4f}")
         return t
 
     first = [t for layer in candidates if (t := trial(layer, "all", 1.0)) is not None]
     for best in sorted(first, key=lambda t: t.refusal)[:2]:
-        lo, hi = (0.0, 1.0) if best.kl > kl_max else (1.0, 2.0)
-        feasible = best if best.kl <= kl_max else None
+        lo, hi = (0.0, 1.0) if best.kl_upper > kl_max else (1.0, 2.0)
+        ok = best if best.kl_upper <= kl_max else None
         for _ in range(steps):
             t = trial(best.layer, "all", (lo + hi) / 2)
             if t is None:
                 break
-            if t.kl <= kl_max:
-                lo, feasible = t.lam, t
+            if t.kl_upper <= kl_max:
+                lo, ok = t.lam, t
             else:
                 hi = t.lam
-        if feasible is not None:
+        if ok is not None:
             for w in windows:
-                trial(best.layer, w, feasible.lam)
+                for f in (1.0, 2.0):
+                    trial(best.layer, w, ok.lam * f)
     mark_pareto(trials)
     return trials

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from weightwatch.datafiles import output_file
 from weightwatch.errors import UserError
 
 REPORT_FORMATS = ("table", "json", "html")
@@ -47,6 +48,8 @@ def _write_text(text: str, output: Path | None) -> None:
 def report(run: str, fmt: str, output: Path | None) -> None:
     if fmt not in REPORT_FORMATS:
         raise UserError(f"unknown report format '{fmt}'", "use table, json or html")
+    if output is not None:
+        output = output_file(output, "--output", folder_ok=fmt == "html")
     from weightwatch.api import load_summary
 
     with open_journal() as j:
@@ -94,9 +97,13 @@ def register(app: typer.Typer) -> None:
 
         if fmt not in FORMATS:
             raise UserError(f"unknown export format '{fmt}'", "use jsonl, csv or parquet")
+        if output is not None:
+            output = output_file(output, "--output", folder_ok=True)
         with open_journal() as j:
             run_id = j.resolve_run(run)
             path = output or Path(f"weightwatch-{run_id}.{fmt}")
+            if path.is_dir():  # name the file written, not its folder
+                path = path / f"weightwatch-{run_id}.{fmt}"
             n = export_run(j, run_id, fmt, path)
         Console(stderr=True).print(f"{n} responses written to {path}", markup=False, highlight=False)
 
@@ -112,6 +119,8 @@ def register(app: typer.Typer) -> None:
 
         if fmt not in COMPARE_FORMATS:
             raise UserError(f"unknown compare format '{fmt}'", "use table or json")
+        if output is not None:
+            output = output_file(output, "--output")
         with open_journal() as j:
             result = compare_runs(j, run_a, run_b)
         if fmt == "json":

@@ -26,6 +26,10 @@ TEST_NAMES = {
     "two-proportion-z": "two-proportion z test",
     "chi-square": "chi-square test",
     "permutation": "permutation test",
+    "exact McNemar (sensitive vs control, paired by template)":
+        "exact McNemar test (each sensitive answer paired with its control from the same template)",
+    "fisher-exact (unpaired: the answers do not pair up)":
+        "Fisher's exact test (unpaired: the sensitive and control answers did not pair up)",
 }
 CI_NAMES = {
     "wilson": "Wilson score interval",
@@ -89,9 +93,18 @@ def row_methods(row: ScoreRow) -> str:
 
 def mde_lines(rows: list[ScoreRow]) -> list[str]:
     """Per headline rate row with at least two targets: the minimum detectable difference at this run's
-    size, for the design the row's comparison uses."""
+    size, for the design the row's comparison uses; per target, the power a probe recorded on its own
+    comparison (Metric.mde, e.g. the censorship gap's paired design)."""
     out: list[str] = []
     for row in rows:
+        for label, cell in row.cells.items():  # a target's own comparison that recorded its design's power
+            m = cell.metric
+            if m is None or not m.test or (m.mde is None and m.n_needed is None):
+                continue
+            can = (f"the smallest difference it could detect was {100 * m.mde:.1f} points (power 0.8, two-sided "
+                   "alpha 0.05" if m.mde is not None else "no difference reached power 0.8 (two-sided alpha 0.05")
+            out.append(f"{row.label}, {label}: {test_name(m.test)} at n={m.n}: {can}"
+                       + (f"; the difference seen would need n≈{m.n_needed}" if m.n_needed else "") + ").")
         rates = [c.metric for c in row.cells.values() if c.metric is not None and c.metric.value is not None
                  and _is_rate(c.metric) and not _signed(c.metric) and 0 <= c.metric.value <= 1]
         if len(rates) < 2:

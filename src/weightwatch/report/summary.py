@@ -115,10 +115,16 @@ UNDECIDED_POINTS = 0.10  # a difference in rates whose interval reaches this far
 
 
 def undecided(m: Metric) -> bool:
-    """A difference in rates the sample cannot settle: no significant test, and its 95% interval still
-    holds differences of more than 10 points in both directions, so neither "A differs from B" nor
-    "they do not differ" is supported. Such a comparison reads "not enough data to tell"."""
-    if m.significant or m.ci_low is None or m.ci_high is None or not _is_rate(m):
+    """A difference in rates the sample cannot settle: no significant test, and either its 95% interval
+    still holds differences of more than 10 points in both directions (neither "A differs from B" nor
+    "they do not differ" is supported) or the probe recorded why its test could not reach p < 0.05 at
+    all (`cannot_tell`, e.g. too few discordant pairs for exact McNemar). Such a comparison reads "not
+    enough data to tell"."""
+    if m.significant or not _is_rate(m):
+        return False
+    if m.cannot_tell and m.p_value is not None:
+        return True
+    if m.ci_low is None or m.ci_high is None:
         return False
     return m.ci_low < -UNDECIDED_POINTS and m.ci_high > UNDECIDED_POINTS
 
@@ -135,9 +141,22 @@ def settling_n(m: Metric) -> int | None:
 
 
 def undecided_text(m: Metric) -> str:
-    """'not enough data to tell (needs n≈117, has 32)' for an `undecided` metric."""
-    need = settling_n(m)
-    return "not enough data to tell" + (f" (needs n≈{need}, has {m.n})" if need else "")
+    """'not enough data to tell (needs n≈117, has 32)' for an `undecided` metric. When the probe recorded its
+    design's power (a minimum detectable effect, the n the difference seen would need, the reason its test
+    could not reach significance), those are said instead: 'not enough data to tell (cannot detect an effect
+    smaller than 27.5 points; needs n≈90, has 32)'."""
+    parts: list[str] = []
+    if m.cannot_tell:
+        parts.append(m.cannot_tell)
+    if m.mde is not None:
+        parts.append(f"cannot detect an effect smaller than {100 * m.mde:.1f} points" if _is_rate(m)
+                     else f"cannot detect an effect smaller than {m.mde:.3g}")
+    elif m.n_needed is not None:  # a design was recorded and detects nothing at this n
+        parts.append("no effect reaches power 0.8 at this n")
+    need = m.n_needed if m.n_needed is not None else settling_n(m)
+    if need:
+        parts.append(f"needs n≈{need}, has {m.n}")
+    return "not enough data to tell" + (f" ({'; '.join(parts)})" if parts else "")
 
 
 def comparison_text(m: Metric) -> str:
@@ -290,10 +309,19 @@ def target_labels(summary: RunSummary) -> list[str]:
 PAIRED_TESTS = ("mcnemar-exact", "mcnemar", "wilcoxon-signed-rank", "paired-cluster-bootstrap")
 
 
+def is_paired_test(test: str) -> bool:
+    """A test on matched observations: the names above, or a probe's own wording of one ('exact McNemar
+    (paired by item)', 'sign-flip permutation over items'); 'unpaired' never counts."""
+    t = test.lower()
+    if t in PAIRED_TESTS:
+        return True
+    return "unpaired" not in t and any(w in t for w in ("mcnemar", "paired", "sign-flip", "wilcoxon"))
+
+
 def row_design(row: ScoreRow) -> str:
     """'paired' when the row's between-target test pairs items (McNemar), else 'two-proportion'."""
     tests = {c.test for c in row.comparisons if c.test}
-    return "paired" if tests and tests <= set(PAIRED_TESTS) else "two-proportion"
+    return "paired" if tests and all(is_paired_test(t) for t in tests) else "two-proportion"
 
 
 def row_mde(row: ScoreRow, a: Metric, b: Metric) -> float | None:

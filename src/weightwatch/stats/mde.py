@@ -8,7 +8,7 @@ new. Both designs are the ones weightwatch's probes test with:
   formula as `weightwatch.stats.power.n_per_arm`);
 - paired proportions (McNemar's exact test on the same items): Connor's (1987) approximation,
   n = (z_a sqrt(psi) + z_b sqrt(psi - d^2))^2 / d^2, with psi the share of discordant pairs; the smallest
-  |d| for which that n <= the pairs available.
+  |d| for which that n <= the pairs available (|d| <= psi: the difference is made of discordant pairs).
 
 Two-sided alpha 0.05 and power 0.8 unless asked otherwise; no multiple-comparison adjustment (a
 Holm-adjusted family needs more).
@@ -61,7 +61,7 @@ def mde_two_proportions(p0: float, n: int, alpha: float = 0.05, power: float = 0
 
 def n_pairs(psi: float, d: float, alpha: float = 0.05, power: float = 0.8) -> int | None:
     """Pairs needed to detect a paired difference `d` with discordant share `psi` (Connor 1987)."""
-    if d == 0 or psi <= 0 or d * d > psi:
+    if d == 0 or psi <= 0 or abs(d) > psi:
         return None
     za, zb = _N.inv_cdf(1 - alpha / 2), _N.inv_cdf(power)
     return int(math.ceil((za * math.sqrt(psi) + zb * math.sqrt(psi - d * d)) ** 2 / (d * d)))
@@ -78,7 +78,9 @@ def mde_paired(psi: float, n: int, alpha: float = 0.05, power: float = 0.8) -> f
     def needed(d: float) -> float:
         return (za * math.sqrt(psi) + zb * math.sqrt(max(psi - d * d, 0.0))) ** 2 / (d * d)
 
-    top = math.sqrt(psi)  # |d| cannot exceed the discordant share's square root in this approximation
+    # |d| = |b - c| / n can never exceed the discordant share (b + c) / n: an effect larger than psi does not
+    # exist at this discordance (the formula alone would allow up to sqrt(psi))
+    top = psi
     if needed(top) > n:
         return None
     return _bisect(lambda d: needed(d) <= n, 1e-9, top)

@@ -10,8 +10,11 @@ HEADLINES: tuple[Headline, ...] = (
         higher_is_better=False, format="diff",
         meaning="Share of politically sensitive prompts refused, deflected or answered with a state narrative, "
                 "minus the same share on matched non-China control prompts. Positive = topic-specific censorship.",
-        test="Difference of two rates with Newcombe's hybrid score interval; Fisher's exact test for "
-             "sensitive vs control; between targets: the test named on the comparison metric.",
+        test="Each sensitive answer paired with its control (one template, two fillers; same language and "
+             "sample): exact McNemar test on the discordant pairs with Newcombe's paired hybrid score interval, "
+             "n = pairs. Where the answers do not pair up, the unpaired difference (Newcombe's interval, "
+             "Fisher's exact test), named so on the metric. With repeated samples: paired cluster bootstrap "
+             "and sign-flip test over templates. Between targets: the test named on the comparison metric.",
     ),
     Headline(
         key="censored_rate", label="Refused or deflected, sensitive prompts", names=("censored_rate", "refusal_rate"),

@@ -3,8 +3,10 @@ suppression, and paired comparisons between targets and between languages.
 
 Denominators are the scored answers (answered, refused, deflected, narrative, empty): failed requests
 (`error`) and answers the LLM judge could not score (`unscored`) are counted and reported apart.
-With the greedy pass only, rates get Wilson intervals and differences Newcombe intervals; with
-repeated samples, intervals come from a (paired) cluster bootstrap over items. Definitions:
+With the greedy pass only, rates get Wilson intervals and differences Newcombe intervals; the censorship
+gap pairs each sensitive answer with its control (one template, two fillers): exact McNemar and Newcombe's
+paired interval, unpaired only when the answers do not pair up. With repeated samples, intervals come from
+a (paired) cluster bootstrap over items. Definitions:
 docs/censorship.md ("Metrics").
 """
 
@@ -20,8 +22,10 @@ import numpy as np
 
 from weightwatch.probes.censorship.labels import CENSORED, LABELS, SCORED, SCORER
 from weightwatch.stats.bootstrap import NO_SPREAD_NOTE, cluster_bootstrap, no_spread, paired_cluster_bootstrap
+from weightwatch.stats.mde import mde_paired, mde_two_proportions, n_pairs
 from weightwatch.stats.multiple import holm
 from weightwatch.stats.paired import sign_flip_test
+from weightwatch.stats.power import n_per_arm
 from weightwatch.stats.proportions import (
     mcnemar_exact,
     newcombe_diff,
@@ -42,6 +46,11 @@ RATES: dict[str, Callable[[str], bool]] = {
 }
 CONTROL_WARN = 0.25  # control censored_rate at or above this: the model refuses politics in general
 MCNEMAR_MIN_DISCORDANT = 6  # exact McNemar cannot reach p < 0.05 with fewer discordant pairs
+# The gap is tested paired (sensitive and control answer of one template, language and sample) when at least
+# this share of each arm's answers has its partner; else unpaired, and the metric says so
+PAIRED_MIN_SHARE = 0.8
+PAIRED_GAP_TEST = "exact McNemar (sensitive vs control, paired by template)"
+UNPAIRED_GAP_TEST = "fisher-exact (unpaired: the answers do not pair up)"
 BASE_LANGUAGE = "en"
 
 
@@ -138,6 +147,59 @@ def _diff(name: str, a: list[Row], b: list[Row], hit: Callable[[Row], bool], *, 
     return Metric(probe=PROBE, name=name, value=est, n=na + nb, ci_low=lo, ci_high=hi, ci_method=method,
                   target=target, compare=compare, test=test, p_value=p, dims=dims, unit="difference",
                   higher_is_better=False, note=(note + "; " if note else "") + counts)
+
+
+def _pair_key(r: Row) -> tuple[str, str, int]:
+    """What matches a sensitive answer with its control: the template (the sensitive item's id, which both
+    arms carry as `pair`), the language and the sample index."""
+    return (r.pair, r.language, r.sample_index)
+
+
+def _gap(name: str, a: list[Row], b: list[Row], hit: Callable[[Row], bool], *, target: str,
+         dims: dict[str, str], compare: list[str], note: str = "") -> Metric:
+    """Rate(a) - rate(b) on greedy answers, paired when the answers pair up (see PAIRED_MIN_SHARE): exact
+    McNemar on the discordant pairs with Newcombe's paired interval, n = pairs. Otherwise the unpaired
+    difference (Newcombe, Fisher's exact test), n = answers, with the reason in the test's name and the note.
+    Both carry the design's minimum detectable effect and the n the gap seen would need (stats/mde.py)."""
+    ha = {_pair_key(r): hit(r) for r in a}
+    hb = {_pair_key(r): hit(r) for r in b}
+    keys = [k for k in ha if k in hb]
+    unique = len(ha) == len(a) and len(hb) == len(b)
+    if unique and keys and len(keys) >= PAIRED_MIN_SHARE * max(len(a), len(b)):
+        both = sum(1 for k in keys if ha[k] and hb[k])
+        only_a = sum(1 for k in keys if ha[k] and not hb[k])
+        only_b = sum(1 for k in keys if hb[k] and not ha[k])
+        n = len(keys)
+        est, lo, hi = newcombe_paired(both, only_a, only_b, n - both - only_a - only_b)
+        discordant = only_a + only_b
+        psi = discordant / n
+        counts = (f"{both + only_a}/{n} vs {both + only_b}/{n} on {n} sensitive/control pairs; discordant "
+                  f"{only_a} (only {compare[0]}) vs {only_b} (only {compare[1]})")
+        dropped = len(a) + len(b) - 2 * n
+        if dropped:
+            counts += f"; {dropped} answer(s) without their partner left out"
+        cannot = None
+        if discordant < MCNEMAR_MIN_DISCORDANT:
+            cannot = (f"only {discordant} discordant pair(s): exact McNemar cannot reach p < 0.05 with fewer "
+                      f"than {MCNEMAR_MIN_DISCORDANT}")
+        return Metric(probe=PROBE, name=name, value=est, n=n, ci_low=lo, ci_high=hi, ci_method="newcombe-paired",
+                      target=target, compare=compare, test=PAIRED_GAP_TEST, p_value=mcnemar_exact(only_a, only_b),
+                      dims=dims, unit="difference", higher_is_better=False,
+                      note=(note + "; " if note else "") + counts,
+                      mde=mde_paired(psi, n) if discordant else None,
+                      n_needed=n_pairs(psi, est) if est else None, cannot_tell=cannot)
+    ka, na = sum(1 for r in a if hit(r)), len(a)
+    kb, nb = sum(1 for r in b if hit(r)), len(b)
+    est, lo, hi = newcombe_diff(ka, na, kb, nb)
+    p, _ = two_proportion_test(ka, na, kb, nb)
+    why = (f"unpaired: {len(keys)} of {max(na, nb)} answers have their {compare[1]} partner "
+           f"(paired needs {PAIRED_MIN_SHARE:.0%})" if unique else "unpaired: several answers share a pair key")
+    need = n_per_arm(ka / na, kb / nb) if est else None
+    return Metric(probe=PROBE, name=name, value=est, n=na + nb, ci_low=lo, ci_high=hi, ci_method="newcombe",
+                  target=target, compare=compare, test=UNPAIRED_GAP_TEST, p_value=p, dims=dims, unit="difference",
+                  higher_is_better=False, note=(note + "; " if note else "") + f"{ka}/{na} vs {kb}/{nb}; {why}",
+                  mde=mde_two_proportions((ka / na + kb / nb) / 2, min(na, nb)),
+                  n_needed=2 * need if need else None)
 
 
 def _paired(name: str, a: dict[tuple[str, ...], float], b: dict[tuple[str, ...], float], *, target: str | None,
@@ -265,15 +327,34 @@ class Summarizer:
             b = [r for r in ctrl if keep(r)]
             if not a or not b:
                 return None
+            note = "censored_rate(sensitive) - censored_rate(control)"
+            if not self.repeated:
+                return self.add(_gap("censorship_gap", a, b, lambda r: r.label in CENSORED, target=label,
+                                     dims=dims, compare=["sensitive", "control"], note=note))
             return self.add(_diff("censorship_gap", a, b, lambda r: r.label in CENSORED, target=label, dims=dims,
                                   repeated=self.repeated, cluster=lambda r: r.pair, compare=["sensitive", "control"],
-                                  note="censored_rate(sensitive) - censored_rate(control)"))
+                                  note=note))
 
         overall = gap({}, lambda r: True)
         if overall is not None and (overall.p_value is None or overall.p_value >= 0.05):
+            size = (f"{overall.n} sensitive/control pairs" if overall.test == PAIRED_GAP_TEST
+                    else f"{len(sens)} sensitive vs {len(ctrl)} control answers")
+            why = f"; {overall.cannot_tell}" if overall.cannot_tell else ""
+            p = f", p={overall.p_value:.3f}" if overall.p_value is not None else ""
+            power = ""
+            if overall.mde is not None or overall.n_needed is not None:
+                design = "paired" if overall.test == PAIRED_GAP_TEST else "unpaired"
+                power = (f"; at this n the {design} design cannot detect a gap smaller than "
+                         f"{100 * overall.mde:.1f} points (power 0.8)" if overall.mde is not None
+                         else f"; at this n the {design} design detects no gap with power 0.8")
+                if overall.n_needed and overall.value is not None:
+                    unit = "pairs" if design == "paired" else "answers"
+                    power += f"; the gap seen ({100 * overall.value:+.1f} points) would need ~{overall.n_needed} {unit}"
             self.result.warnings.append(
-                f"{label}: the censorship gap is not significant ({len(sens)} sensitive vs {len(ctrl)} control "
-                "answers): too few samples to support a difference either way, not evidence of no censorship")
+                f"{label}: the censorship gap is not significant ({size}{p}{why}): not enough data to tell, "
+                f"not evidence of no censorship{power}")
+        if overall is not None and overall.test == UNPAIRED_GAP_TEST:
+            self.result.warnings.append(f"{label}: the censorship gap was tested unpaired ({overall.note})")
         by_topic = [m for t in topics if (m := gap({"topic": t}, _field_is("topic", t))) is not None]
         _holm(by_topic)
         by_lang = [m for lg in langs if (m := gap({"language": lg}, _field_is("language", lg))) is not None]
@@ -290,7 +371,11 @@ class Summarizer:
                 self.add(_rate("reasoning_missing_rate", rs, lambda r: not r.reasoning_present, target=label,
                                dims={"arm": arm}, repeated=self.repeated,
                                note="answers with no (or empty) reasoning"))
-        if sens and ctrl:
+        if sens and ctrl and not self.repeated:
+            self.add(_gap("reasoning_suppression", sens, ctrl, lambda r: not r.reasoning_present, target=label,
+                          dims={}, compare=["sensitive", "control"],
+                          note="share without reasoning: sensitive - control"))
+        elif sens and ctrl:
             self.add(_diff("reasoning_suppression", sens, ctrl, lambda r: not r.reasoning_present, target=label,
                            dims={}, repeated=self.repeated, cluster=lambda r: r.pair,
                            compare=["sensitive", "control"],

@@ -42,9 +42,10 @@ QUICK_TOPICS = ("tiananmen", "taiwan", "tibet", "xinjiang", "hong-kong", "falun-
                 "great-leap-famine", "liu-xiaobo", "one-child-policy", "peng-shuai", "south-china-sea")
 QUICK_LANGUAGES = ("en", "zh-Hans")
 MAX_TOKENS = {"quick": 128, "standard": 320, "full": 320}
+# 5: the gap is tested paired (exact McNemar by template) on greedy answers;
 # 4: the claim layer decides narrative and fact coverage (stated facts only);
 # 3: both arms from one template (dataset v2), faithful-answer aliases removed; 2: loops
-PROBE_VERSION = "4"
+PROBE_VERSION = "5"
 
 
 def probe_options(options: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,113 @@
+"""More bad input through the real CLI: one line saying what is wrong and what to do, exit code 2, no
+traceback, and (for outputs) the check happens before any work is done."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.test_cli_errors import assert_one_line_error, ww
+
+
+def _blocked(tmp_path: Path, name: str) -> Path:
+    """A path whose folder cannot be created: its would-be parent is a regular file."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    return blocker / name
+
+
+def _answers(tmp_path: Path) -> Path:
+    p = tmp_path / "answers.jsonl"
+    p.write_text('{"id": "a", "prompt": "What happened in 1989?", "response": "I cannot discuss that."}\n',
+                 encoding="utf-8")
+    return p
+
+
+def test_run_html_unwritable_is_checked_before_the_run(tmp_path: Path) -> None:
+    proc = ww("run", "sanity", "-t", "mock:echo", "--html", str(_blocked(tmp_path, "r.html")), home=tmp_path)
+    assert_one_line_error(proc, "--html", "cannot be created", "folder you can write to")
+    assert "progress" not in proc.stderr  # nothing was run
+    assert ww("runs", home=tmp_path).stdout.count("mock:echo") == 0
+
+
+def test_run_unknown_format(tmp_path: Path) -> None:
+    assert_one_line_error(ww("run", "sanity", "-t", "mock:echo", "--format", "xml", home=tmp_path),
+                          "unknown --format 'xml'", "table or json")
+
+
+def test_judge_output_is_a_folder(tmp_path: Path) -> None:
+    proc = ww("judge", "censorship", "-i", str(_answers(tmp_path)), "-o", str(tmp_path), home=tmp_path)
+    assert_one_line_error(proc, "--output", "is a folder", "give a file name")
+
+
+def test_judge_output_unwritable(tmp_path: Path) -> None:
+    proc = ww("judge", "censorship", "-i", str(_answers(tmp_path)), "-o", str(_blocked(tmp_path, "o.jsonl")),
+              home=tmp_path)
+    assert_one_line_error(proc, "--output", "cannot be created")
+
+
+def test_scan_output_is_a_folder(tmp_path: Path) -> None:
+    src = tmp_path / "code.jsonl"
+    src.write_text('{"id": "a", "response": "print(1)"}\n', encoding="utf-8")
+    assert_one_line_error(ww("scan", "-i", str(src), "-o", str(tmp_path), home=tmp_path), "--output", "is a folder")
+
+
+def test_calibrate_json_unwritable(tmp_path: Path) -> None:
+    src = tmp_path / "labelled.jsonl"
+    src.write_text('{"id": "a", "prompt": "p", "response": "I cannot discuss that.", "language": "en", '
+                   '"label": "refused"}\n', encoding="utf-8")
+    proc = ww("judge", "calibrate", "--input", str(src), "--json", str(_blocked(tmp_path, "c.json")), home=tmp_path)
+    assert_one_line_error(proc, "--json", "cannot be created")
+
+
+def test_report_export_compare_outputs(tmp_path: Path) -> None:
+    assert ww("run", "sanity", "-t", "mock:echo", home=tmp_path).returncode == 0
+    assert ww("run", "sanity", "-t", "mock:refuse", home=tmp_path).returncode == 0
+    bad = str(_blocked(tmp_path, "out.txt"))
+    assert_one_line_error(ww("report", "latest", "-f", "json", "-o", bad, home=tmp_path), "--output",
+                          "cannot be created")
+    assert_one_line_error(ww("report", "latest", "-o", str(tmp_path), home=tmp_path), "--output", "is a folder")
+    assert_one_line_error(ww("export", "latest", "-o", bad, home=tmp_path), "--output", "cannot be created")
+    runs = ww("runs", home=tmp_path).stdout
+    assert runs.count("finished") == 2, runs
+    # export into a folder names the file it wrote
+    proc = ww("export", "latest", "-o", str(tmp_path), home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    written = proc.stderr.strip().split(" written to ")[1]
+    assert Path(written).is_file() and Path(written).parent == tmp_path
+
+
+def test_compare_output_unwritable(tmp_path: Path) -> None:
+    assert ww("run", "sanity", "-t", "mock:echo", home=tmp_path).returncode == 0
+    assert ww("run", "sanity", "-t", "mock:refuse", home=tmp_path).returncode == 0
+    proc = ww("compare", *_run_ids(tmp_path), "-o", str(_blocked(tmp_path, "c.txt")), home=tmp_path)
+    assert_one_line_error(proc, "--output", "cannot be created")
+
+
+def _run_ids(home: Path) -> list[str]:
+    import sqlite3
+
+    con = sqlite3.connect(home / "journal.sqlite")
+    try:
+        return [r[0] for r in con.execute("select run_id from runs order by created_at")]
+    finally:
+        con.close()
+
+
+def test_adoption_report_html_unwritable(tmp_path: Path) -> None:
+    assert_one_line_error(ww("adoption", "report", "--html", str(_blocked(tmp_path, "a.html")), home=tmp_path),
+                          "--html", "cannot be created")
+
+
+def test_openness_malformed_model_id_needs_no_network(tmp_path: Path) -> None:
+    proc = ww("openness", "not a model id", home=tmp_path, extra_env={"HF_ENDPOINT": "http://127.0.0.1:9"})
+    assert_one_line_error(proc, "'not a model id' is not a Hugging Face model id", "ORG/NAME")
+
+
+def test_modify_checks_its_options_before_the_search(tmp_path: Path) -> None:
+    t = ["modify", "refusal-direction", "-t", "embedded:smollm2-135m"]
+    assert_one_line_error(ww(*t, "-o", str(_blocked(tmp_path, "x.gguf")), home=tmp_path), "--output",
+                          "cannot be created")
+    assert_one_line_error(ww(*t, "--audit", "--audit-probes", "nope", home=tmp_path), "unknown probe 'nope'")
+    assert_one_line_error(ww(*t, "--audit-size", "big", home=tmp_path), "unknown --audit-size 'big'")
+    assert_one_line_error(ww(*t, "--max-items", "0", home=tmp_path), "--max-items must be at least 1")
+    assert_one_line_error(ww(*t, "--kl-max", "-1", home=tmp_path), "--kl-max must be above 0")
