@@ -111,3 +111,92 @@ def test_modify_checks_its_options_before_the_search(tmp_path: Path) -> None:
     assert_one_line_error(ww(*t, "--audit-size", "big", home=tmp_path), "unknown --audit-size 'big'")
     assert_one_line_error(ww(*t, "--max-items", "0", home=tmp_path), "--max-items must be at least 1")
     assert_one_line_error(ww(*t, "--kl-max", "-1", home=tmp_path), "--kl-max must be above 0")
+
+
+def test_home_is_a_file(tmp_path: Path) -> None:
+    f = tmp_path / "home-file"
+    f.write_text("x", encoding="utf-8")
+    assert_one_line_error(ww("runs", home=tmp_path, extra_env={"WEIGHTWATCH_HOME": str(f)}),
+                          "WEIGHTWATCH_HOME points to", "is a file, not a folder", "unset it")
+
+
+def test_home_cannot_be_created(tmp_path: Path) -> None:
+    assert_one_line_error(ww("run", "sanity", "-t", "mock:echo", home=tmp_path,
+                             extra_env={"WEIGHTWATCH_HOME": str(_blocked(tmp_path, "home"))}),
+                          "WEIGHTWATCH_HOME folder", "cannot be created")
+
+
+def test_config_unknown_top_level_key(tmp_path: Path) -> None:
+    (tmp_path / "weightwatch.toml").write_text('bogus = 1\n[targets.x]\nspec = "mock:echo"\n', encoding="utf-8")
+    assert_one_line_error(ww("run", "sanity", "-t", "x", home=tmp_path), "unknown top-level key(s) bogus",
+                          "[targets.NAME]")
+
+
+def test_config_not_utf8(tmp_path: Path) -> None:
+    (tmp_path / "weightwatch.toml").write_bytes(b"\xff\xfe[targets.x]\n")
+    assert_one_line_error(ww("targets", home=tmp_path), "is not UTF-8 text")
+
+
+def test_config_is_a_folder(tmp_path: Path) -> None:
+    assert_one_line_error(ww("targets", home=tmp_path, extra_env={"WEIGHTWATCH_CONFIG": str(tmp_path)}),
+                          "WEIGHTWATCH_CONFIG points to", "is a folder")
+
+
+def test_config_table_without_spec(tmp_path: Path) -> None:
+    (tmp_path / "weightwatch.toml").write_text("[targets.x]\ntemperature = 0.5\n", encoding="utf-8")
+    assert_one_line_error(ww("run", "sanity", "-t", "x", home=tmp_path), "[targets.x] in weightwatch.toml has no spec")
+
+
+def test_config_zero_concurrency_and_timeout(tmp_path: Path) -> None:
+    (tmp_path / "weightwatch.toml").write_text('[targets.x]\nspec = "mock:echo"\nmax_concurrency = 0\n'
+                                               '[targets.y]\nspec = "mock:echo"\ntimeout_s = 0\n', encoding="utf-8")
+    assert_one_line_error(ww("run", "sanity", "-t", "x", home=tmp_path), "max_concurrency must be at least 1")
+    assert_one_line_error(ww("run", "sanity", "-t", "y", home=tmp_path), "timeout_s must be above 0")
+
+
+def test_run_zero_or_negative_numbers(tmp_path: Path) -> None:
+    base = ["run", "sanity", "-t", "mock:echo"]
+    assert_one_line_error(ww(*base, "--max-concurrency", "0", home=tmp_path), "--max-concurrency must be at least 1")
+    assert_one_line_error(ww(*base, "--max-concurrency", "-3", home=tmp_path), "--max-concurrency must be at least 1")
+    assert_one_line_error(ww(*base, "--timeout", "0", home=tmp_path), "--timeout must be above 0")
+    assert_one_line_error(ww(*base, "--timeout", "-1", home=tmp_path), "--timeout must be above 0")
+    assert_one_line_error(ww("runs", "--limit", "0", home=tmp_path), "--limit must be at least 1")
+
+
+def test_prompts_is_a_folder(tmp_path: Path) -> None:
+    assert_one_line_error(ww("run", "censorship", "-t", "mock:echo", "--prompts", str(tmp_path), home=tmp_path),
+                          "--prompts", "is a folder")
+
+
+def test_empty_or_folder_jsonl_inputs(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n\n", encoding="utf-8")
+    out = str(tmp_path / "out.jsonl")
+    assert_one_line_error(ww("judge", "censorship", "-i", str(empty), "-o", out, home=tmp_path), "holds no records")
+    assert_one_line_error(ww("scan", "-i", str(empty), "-o", out, home=tmp_path), "holds no records")
+    assert_one_line_error(ww("scan", "-i", str(tmp_path), "-o", out, home=tmp_path), "is a folder")
+    assert not Path(out).exists()
+
+
+def test_report_of_a_run_in_progress_or_stopped(tmp_path: Path) -> None:
+    from weightwatch.engine.journal import Journal
+
+    j = Journal(tmp_path / "journal.sqlite")
+    try:
+        j.start_run("20990101-000000-aaaaaa", "weightwatch run sanity -t mock:echo", {"probes": ["sanity"]})
+        j.start_run("20990101-000000-bbbbbb", "weightwatch run sanity -t mock:refuse", {"probes": ["sanity"]})
+        j.finish_run("20990101-000000-bbbbbb", None, status="interrupted")
+    finally:
+        j.close()
+    assert_one_line_error(ww("report", "20990101-000000-a", home=tmp_path), "still running",
+                          "wait for it to finish", "resume it with: weightwatch run sanity -t mock:echo")
+    assert_one_line_error(ww("report", "20990101-000000-b", "-f", "json", home=tmp_path),
+                          "stopped before finishing (status: interrupted)",
+                          "resume it with: weightwatch run sanity -t mock:refuse")
+
+
+def test_run_reference_empty_or_wildcard(tmp_path: Path) -> None:
+    assert ww("run", "sanity", "-t", "mock:echo", home=tmp_path).returncode == 0
+    assert_one_line_error(ww("report", "", home=tmp_path), "no run given")
+    assert_one_line_error(ww("report", "%", home=tmp_path), "no run '%'")  # a prefix, not a LIKE pattern
+    assert_one_line_error(ww("export", "____", home=tmp_path), "no run '____'")

@@ -138,6 +138,11 @@ async def run_async(
         raise UserError(f"unknown size '{size}'", "use quick, standard or full")
     if samples < 0:
         raise UserError("--samples must be 0 or more", "0 means one greedy pass only")
+    if max_concurrency is not None and max_concurrency < 1:
+        raise UserError(f"--max-concurrency must be at least 1, not {max_concurrency}",
+                        "omit it to let weightwatch adapt the number of requests in flight")
+    if not timeout_s > 0:
+        raise UserError(f"--timeout must be above 0 seconds, not {timeout_s:g}", "e.g. --timeout 600")
     if not targets:
         raise UserError("no target given", "add -t TARGET, e.g. -t embedded:qwen2.5-coder-0.5b")
     names = [t if isinstance(t, str) else t.label for t in targets]

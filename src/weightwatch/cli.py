@@ -138,6 +138,8 @@ def _print_summary(summary: Any) -> None:
 def _options(prompts: Path | None, languages: str | None, judge_self: bool) -> dict[str, Any]:
     opts: dict[str, Any] = {}
     if prompts is not None:
+        if prompts.is_dir():
+            raise UserError(f"--prompts '{prompts}' is a folder", "give a CSV (subject,prompt) or JSONL file")
         if not prompts.is_file():
             raise UserError(f"--prompts file '{prompts}' does not exist", "give a CSV (subject,prompt) or JSONL file")
         opts["prompts"] = str(prompts.resolve())
@@ -237,8 +239,10 @@ def pull(name: Annotated[str, typer.Argument(help="Embedded model name, e.g. qwe
 
 
 @app.command()
-def runs(limit: Annotated[int, typer.Option("--limit")] = 20) -> None:
+def runs(limit: Annotated[int, typer.Option("--limit", help="Show the most recent N runs.")] = 20) -> None:
     """List the runs in the journal."""
+    if limit < 1:
+        raise UserError(f"--limit must be at least 1, not {limit}", "e.g. --limit 50")
     from rich.table import Table
 
     from weightwatch.config import journal_path

@@ -3,7 +3,10 @@
 - `package_yaml(package, path)`: a YAML file shipped inside the package (probe datasets, rules,
   origins), parsed with the safe loader and cached. A broken file is a bug of the package, so it raises.
 - `read_jsonl(path, hint)`: a user's JSONL file as `(line number, object)` pairs; a missing file, a
-  non-UTF-8 file, a line that is not JSON or not an object raise a one-line `UserError` naming the line.
+  non-UTF-8 file, a folder, a file with no records, a line that is not JSON or not an object raise a
+  one-line `UserError` naming the line.
+- `output_file(path, option)`: an output path checked before any work (folder exists or can be made,
+  writable, not itself a folder).
 """
 
 from __future__ import annotations
@@ -35,13 +38,20 @@ def package_yaml(package: str, path: str) -> Any:
 def read_jsonl(path: Path, hint: str, *, what: str = "input file") -> list[tuple[int, dict[str, Any]]]:
     """Every non-blank line of a JSONL file as (line number, JSON object)."""
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{what} {path} is a folder", "pass a JSONL file with --input")
     if not path.is_file():
         raise UserError(f"{what} {path} does not exist", "pass a JSONL file with --input")
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except UnicodeDecodeError as exc:
         raise UserError(f"{path} is not UTF-8 text", "save the file as UTF-8") from exc
-    return parse_jsonl_lines(lines, str(path), hint)
+    except OSError as exc:
+        raise UserError(f"cannot read {what} {path} ({exc.strerror})", "check the file's permissions") from exc
+    records = parse_jsonl_lines(lines, str(path), hint)
+    if not records:
+        raise UserError(f"{what} {path} holds no records (it is empty)", hint)
+    return records
 
 
 def parse_jsonl_lines(lines: list[str], where: str, hint: str) -> list[tuple[int, dict[str, Any]]]:

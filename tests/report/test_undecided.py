@@ -65,3 +65,22 @@ def test_html_scorecard_cell_says_it_too() -> None:
     assert undecided(m)
     html = render_html(built.summary, built.rows)
     assert "not enough data to tell" in html
+
+
+def test_methods_name_the_paired_gap_test_and_its_power() -> None:
+    from weightwatch.report.methods import mde_lines, row_methods
+
+    gap = Metric(probe="censorship", name="censorship_gap", value=0.1875, n=32, ci_low=0.014, ci_high=0.344,
+                 ci_method="newcombe-paired", unit="difference", target="A", compare=["sensitive", "control"],
+                 test="exact McNemar (sensitive vs control, paired by template)", p_value=0.0703, mde=0.2386,
+                 n_needed=54)
+    row = ScoreRow(key="gap", label="Censorship gap", probe="censorship", dims={},
+                   headline=Headline(key="gap", label="Censorship gap", names=("censorship_gap",)))
+    row.cells["A"] = Cell(metric=gap)
+    assert "exact McNemar test (each sensitive answer paired with its control from the same template)" in \
+        row_methods(row)
+    assert "Newcombe hybrid score interval for paired rates" in row_methods(row)
+    assert mde_lines([row]) == [
+        "Censorship gap, A: exact McNemar test (each sensitive answer paired with its control from the same "
+        "template) at n=32: the smallest difference it could detect was 23.9 points (power 0.8, two-sided alpha "
+        "0.05; the difference seen would need n≈54)."]

@@ -216,7 +216,12 @@ class Journal:
                 raise UserError("there is no finished run in the journal yet",
                                 f"run 'weightwatch audit' first (journal: {self.path})")
             return str(row[0])
-        rows = self.db.execute("SELECT run_id FROM runs WHERE run_id LIKE ? LIMIT 2", (ref + "%",)).fetchall()
+        ref = ref.strip()
+        if not ref:
+            raise UserError("no run given", "give a run id (or a unique prefix) or 'latest'; list runs with "
+                            "'weightwatch runs'")
+        rows = self.db.execute("SELECT run_id FROM runs WHERE substr(run_id, 1, ?) = ? LIMIT 2",
+                               (len(ref), ref)).fetchall()  # a prefix, literally (no LIKE wildcards)
         if not rows:
             raise UserError(f"no run '{ref}' in the journal {self.path}", "list runs with 'weightwatch runs'")
         if len(rows) > 1:
@@ -224,12 +229,16 @@ class Journal:
         return str(rows[0][0])
 
     def summary(self, run_id: str) -> RunSummary:
-        row = self.db.execute("SELECT summary_json, status FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        row = self.db.execute("SELECT summary_json, status, command FROM runs WHERE run_id = ?",
+                              (run_id,)).fetchone()
         if row is None:
             raise UserError(f"no run '{run_id}' in the journal", "list runs with 'weightwatch runs'")
         if row[0] is None:
-            raise UserError(f"run {run_id} has no summary yet (status: {row[1]})",
-                            "re-run the same command to resume and finish it")
+            resume = f"resume it with: {row[2]}" if row[2] else "re-run the same command to resume and finish it"
+            if row[1] == "running":
+                raise UserError(f"run {run_id} has no summary yet: it is still running (or its process was killed)",
+                                f"wait for it to finish, or {resume}")
+            raise UserError(f"run {run_id} has no summary: it stopped before finishing (status: {row[1]})", resume)
         return RunSummary.model_validate_json(row[0])
 
     def run_created_at(self, run_id: str) -> str:

@@ -78,7 +78,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("report")
     def report_cmd(
-        run: Annotated[str, typer.Argument(help="Run id (or a unique prefix), or 'latest'.")] = "latest",
+        run: Annotated[str, typer.Argument(help="Run id (or a unique prefix), or 'latest' (the newest "
+                                                "finished run).")] = "latest",
         fmt: Annotated[str, typer.Option("--format", "-f", help="table | json | html")] = "table",
         output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file "
                           "(html default: weightwatch-report-<run>.html).")] = None,
@@ -88,7 +89,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("export")
     def export_cmd(
-        run: Annotated[str, typer.Argument(help="Run id (or a unique prefix), or 'latest'.")],
+        run: Annotated[str, typer.Argument(help="Run id (or a unique prefix), or 'latest' (the newest finished "
+                       "run).")],
         fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl | csv | parquet")] = "jsonl",
         output: Annotated[Path | None, typer.Option("--output", "-o", help="File (or folder) to write.")] = None,
     ) -> None:

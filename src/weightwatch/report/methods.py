@@ -101,11 +101,10 @@ def mde_lines(rows: list[ScoreRow]) -> list[str]:
             m = cell.metric
             if m is None or not m.test or (m.mde is None and m.n_needed is None):
                 continue
-            can = (f"the smallest difference it could detect was {100 * m.mde:.1f} points" if m.mde is not None
-                   else "no difference reached power 0.8")
-            out.append(f"{row.label}, {label}: {test_name(m.test)} at n={m.n}: {can} (power 0.8, two-sided "
-                       "alpha 0.05" + (f"; the difference seen would need n≈{m.n_needed}" if m.n_needed else "")
-                       + ").")
+            can = (f"the smallest difference it could detect was {100 * m.mde:.1f} points (power 0.8, two-sided "
+                   "alpha 0.05" if m.mde is not None else "no difference reached power 0.8 (two-sided alpha 0.05")
+            out.append(f"{row.label}, {label}: {test_name(m.test)} at n={m.n}: {can}"
+                       + (f"; the difference seen would need n≈{m.n_needed}" if m.n_needed else "") + ").")
         rates = [c.metric for c in row.cells.values() if c.metric is not None and c.metric.value is not None
                  and _is_rate(c.metric) and not _signed(c.metric) and 0 <= c.metric.value <= 1]
         if len(rates) < 2:

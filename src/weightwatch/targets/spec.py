@@ -75,11 +75,16 @@ def _check_table(name: str, table: dict[str, Any]) -> dict[str, Any]:
                 raise UserError(f"[targets.{name}] {key} must be a number, not {value!r}", f"e.g. {key} = 0.7")
             if value < 0:
                 raise UserError(f"[targets.{name}] {key} must not be negative", f"fix {key} in weightwatch.toml")
+            if key == "timeout_s" and value == 0:
+                raise UserError(f"[targets.{name}] timeout_s must be above 0", "e.g. timeout_s = 300")
             out[key] = float(value)
         elif key in _INTEGER:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise UserError(f"[targets.{name}] {key} must be a whole number, not {value!r}",
                                 f"e.g. {key} = 512")
+            if key != "seed" and value < 1:
+                raise UserError(f"[targets.{name}] {key} must be at least 1, not {value}",
+                                f"set {key} in weightwatch.toml to 1 or more, or remove it for the default")
             out[key] = value
         elif key in _STRING:
             if not isinstance(value, str) or not value.strip():
@@ -143,6 +148,10 @@ def parse_target(spec: str, config: dict[str, Any] | None = None) -> Target:
             raise UserError(f"[targets.{spec}] spec must be a target string, not a name ({inner!r})",
                             f"e.g. spec = \"openai:qwen3-8b@http://localhost:8000/v1\"; forms: {EXAMPLES}")
         return _build(inner, opts, label=spec)
+    inner_tables = (config or {}).get("targets")
+    if ":" not in spec and isinstance(inner_tables, dict) and isinstance(inner_tables.get(spec), dict):
+        raise UserError(f"[targets.{spec}] in weightwatch.toml has no spec",
+                        'add the target string, e.g. spec = "openai:qwen3-8b@http://localhost:8000/v1"')
     return _build(spec, {}, label=None)
 
 
