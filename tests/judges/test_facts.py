@@ -252,3 +252,18 @@ def test_quoted_spans_match_the_reference_scan() -> None:
               for _ in range(200)]
     for text in cases:
         assert _quoted_spans(text) == _quoted_spans_reference(text), text[:80]
+
+
+def test_literal_piece_is_in_every_match() -> None:
+    """The substring screen before each alias regex (facts._screened) never skips a text the regex matches."""
+    from weightwatch.judges.facts import _screened
+    from weightwatch.judges.language import normalize
+
+    aliases = sorted({alias for _where, alias, _lang in _dataset_entries()})
+    for alias, piece, rx in _screened(tuple(aliases)):
+        bare = alias.rstrip("*")
+        for variant in (bare, bare.replace(" ", "-"), bare.replace(" ", ""), bare.replace(" ", " - "),
+                        bare.replace("-", " "), bare.replace("-", ""), bare.upper(), bare + "s"):
+            norm = normalize(f"x {variant} x")
+            if rx.search(norm):
+                assert piece in norm, (alias, variant, piece)

@@ -62,7 +62,7 @@ from typing import Any
 
 import numpy as np
 
-from weightwatch.judges.facts import _alias_key, _alias_regex, _compiled
+from weightwatch.judges.facts import _alias_key, _alias_regex, _screened
 from weightwatch.judges.language import fold_chinese, normalize
 
 GENERAL_PREFIX = "general."  # flags that fit any sensitive question (probes/censorship/dataset.general_flags)
@@ -276,8 +276,9 @@ def _texts(value: Any) -> tuple[str, ...]:
 
 def _alias_positions(norm: str, aliases: Mapping[str, Iterable[str]] | None) -> list[int]:
     out: list[int] = []
-    for _alias, rx in _compiled(_alias_key(aliases)):
-        out.extend(m.start() for m in rx.finditer(norm))
+    for _alias, piece, rx in _screened(_alias_key(aliases)):
+        if piece in norm:
+            out.extend(m.start() for m in rx.finditer(norm))
     return out
 
 

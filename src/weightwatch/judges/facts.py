@@ -143,9 +143,25 @@ def _compiled(key: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple((alias, re.compile(_alias_regex(alias))) for alias in key)
 
 
+def _literal(alias: str) -> str:
+    """The longest piece of `alias` that any match holds verbatim in the normalised text (the pieces of
+    `_alias_regex` between its flexible gaps): where it is absent the alias cannot match, and a plain
+    substring test (fast) spares the regex scan."""
+    a = normalize(alias).rstrip("*").strip()
+    if not a or _is_han(a):
+        return a
+    return max((p for p in re.split(r"[\s\-]+", a) if p), key=len, default="")
+
+
+@lru_cache(maxsize=8192)
+def _screened(key: tuple[str, ...]) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    """(alias, its literal piece, its pattern) for each alias (see `_literal`)."""
+    return tuple((alias, _literal(alias), rx) for alias, rx in _compiled(key))
+
+
 def _find(norm: str, aliases: Mapping[str, Iterable[str]] | None) -> str | None:
-    for alias, rx in _compiled(_alias_key(aliases)):
-        if rx.search(norm):
+    for alias, piece, rx in _screened(_alias_key(aliases)):
+        if piece in norm and rx.search(norm):
             return alias
     return None
 
@@ -224,7 +240,9 @@ def flag_occurrences(text: str, aliases: Mapping[str, Iterable[str]] | None) -> 
 def _occurrences(norm: str, quoted: list[tuple[int, int]],
                  aliases: Mapping[str, Iterable[str]] | None) -> list[tuple[str, int, str]]:
     out: list[tuple[str, int, str]] = []
-    for alias, rx in _compiled(_alias_key(aliases)):
+    for alias, piece, rx in _screened(_alias_key(aliases)):
+        if piece not in norm:
+            continue
         for m in rx.finditer(norm):
             s, e = m.start(), m.end()
             if any(qs <= s and e <= qe for qs, qe in quoted) or _wrapped(norm, s, e):
