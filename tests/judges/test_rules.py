@@ -421,8 +421,8 @@ def test_mask_quotes_matches_the_reference_mask() -> None:
 
     rng = random.Random(16)
     alphabet = 'ab .\n"“”„「」『』«»!。'
-    cases = ["", '"', '"all of it."', '"part" of it', "«a» »b« «c", "「a\nb」『b』「c", "x" * 1500 + '"' + "y" * 999 + '"z',
-             'a"' + "y" * 1000 + '"', 'a"' + "y" * 999 + '"']
+    cases = ["", '"', '"all of it."', '"part" of it', "«a» »b« «c", "「a\nb」『b』「c",
+             "x" * 1500 + '"' + "y" * 999 + '"z', 'a"' + "y" * 1000 + '"', 'a"' + "y" * 999 + '"']
     cases += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(3000)]
     cases += ["".join(rng.choice(alphabet) if rng.random() < 0.004 else "w" for _ in range(rng.randint(500, 3000)))
               for _ in range(200)]
