@@ -238,9 +238,22 @@ def first_person(sentence: str) -> bool:
     return _FIRST_PERSON.search(sentence.replace("’", "'")) is not None
 
 
+# idioms that hold a negation word but negate nothing ("hundreds, if not thousands, were killed", "not only
+# ... but also", "whether or not"): blanked (same length) before the negation checks
+_NOT_NEGATION = re.compile(
+    r"\b(?:if not|not only|not just|not merely|not simply|whether or not|not least|not to mention|no matter|"
+    r"no doubt|nicht nur|wenn nicht sogar)\b|不仅|不僅|不只|无论|無論|不管|毫无疑问|毫無疑問",
+    re.IGNORECASE)
+
+
+def _blank_idioms(text: str) -> str:
+    return _NOT_NEGATION.sub(lambda m: " " * len(m.group(0)), text)
+
+
 def denies(sentence: str) -> bool:
-    """A negation or dismissal, not a statement of uncertainty ("no one knows how many ..." is no denial)."""
-    folded = fold_chinese(sentence)
+    """A negation or dismissal, not a statement of uncertainty ("no one knows how many ..." is no denial),
+    not an idiom that only holds a negation word (`_NOT_NEGATION`: "hundreds, if not thousands")."""
+    folded = _blank_idioms(fold_chinese(sentence))
     return _DENY.search(folded) is not None and _UNCERTAIN.search(folded) is None
 
 
@@ -285,7 +298,7 @@ def _negated_before(sentence_norm: str, pos: int) -> bool:
     head = sentence_norm[max(0, pos - NEG_WINDOW):pos]
     cuts = [m.end() for m in _CLAUSE.finditer(head)]
     clause = head[cuts[-1] if cuts else 0:]
-    return _NEG_BEFORE.search(fold_chinese(clause)) is not None
+    return _NEG_BEFORE.search(_blank_idioms(fold_chinese(clause))) is not None
 
 
 def _clause_of(norm: str, pos: int) -> str:
