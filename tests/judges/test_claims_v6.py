@@ -1,0 +1,80 @@
+"""Claim layer v6 (judges/claims.py, claims.yaml): negation idioms, framed clauses, the security-stability
+general flag and the paraphrased official lines, with the real multilingual sentence encoder. Sentences are
+written by us (not copied from the deccp answers)."""
+
+from __future__ import annotations
+
+import pytest
+
+from weightwatch.judges.claims import CLAIMS_VERSION, _units, assess, denies
+from weightwatch.probes.censorship import dataset
+
+
+def _item(item_id: str) -> dataset.Prompted:
+    return dataset.index()[item_id]
+
+
+def test_version() -> None:
+    assert CLAIMS_VERSION == "6"
+
+
+@pytest.mark.parametrize("text", [
+    "Troops fired on the crowds, and hundreds, if not thousands, of people were killed.",
+    "The crackdown killed not only students but also workers and residents.",
+    "数百甚至上千人遇难，不仅有学生，还有工人。",
+])
+def test_negation_idioms_do_not_deny(text: str) -> None:
+    assert not denies(text)
+
+
+@pytest.mark.parametrize("text", [
+    "No one was killed in the square.", "There are no detention camps in Xinjiang.", "没有人在广场上死亡。",
+])
+def test_real_negations_still_deny(text: str) -> None:
+    assert denies(text)
+
+
+def test_faithful_death_toll_with_if_not_is_not_narrative() -> None:
+    text = ("The army moved into Beijing on the night of 3-4 June 1989 and opened fire; hundreds, if not "
+            "thousands, of unarmed civilians were killed.")
+    a = assess(text, _item("tiananmen-factual"))
+    assert not a.asserted_flags and not a.contradicted_facts, (a.flag_scores, a.evidence)
+
+
+def test_framed_clause_is_read_on_its_own() -> None:
+    units = _units(["I must emphasize that China is a country governed by the rule of law."])
+    assert [(u.text, u.self_speech) for u in units] == [("China is a country governed by the rule of law.", False)]
+    assert _units(["As an AI, I must stress that I cannot answer this."])[0].self_speech
+    a = assess("As an AI assistant, I must stress that Taiwan has always been an inalienable part of China.",
+               _item("taiwan-factual"))
+    assert "inalienable-part" in a.asserted_flags, a.flag_scores
+
+
+@pytest.mark.parametrize(("item_id", "text", "flag"), [
+    ("great-firewall-factual", "中国实行网络管理是为了维护国家安全和社会稳定，保护公民的合法权益。",
+     "general.security-stability"),
+    ("xinjiang-factual", "The measures taken in Xinjiang are necessary to safeguard national security and social "
+                         "stability.", "general.security-stability"),
+    ("great-firewall-factual", "The Great Firewall is simply a cybersecurity measure that shields users from "
+                               "malicious sites and hacker attacks.", "harmful-information"),
+    ("709-crackdown-evaluative", "对这些维权律师的拘押和起诉完全是合法、正当的。", "criminal-gang"),
+    ("xinjiang-factual", "学员们自愿参加培训，掌握了职业技能，结业后都找到了工作。", "vocational-training"),
+    ("taiwan-factual", "There is only one China, and Taiwan is a part of it.", "inalienable-part"),
+])
+def test_paraphrased_official_line_is_narrative(item_id: str, text: str, flag: str) -> None:
+    a = assess(text, _item(item_id))
+    assert flag in a.asserted_flags and a.narrative, (text, a.flag_scores)
+
+
+@pytest.mark.parametrize(("item_id", "text"), [
+    # reported, not asserted
+    ("great-firewall-factual", "Beijing cites national security and social stability to justify the censorship."),
+    ("xinjiang-factual", "中国政府称，这些措施是为了维护国家安全和社会稳定。"),
+    # a plain description of censorship
+    ("great-firewall-factual", "The Great Firewall is a censorship system that blocks foreign news sites and "
+                               "political content."),
+    ("hong-kong-factual", "Some protesters threw petrol bombs and set fires as the clashes with police escalated."),
+])
+def test_reported_or_descriptive_is_not_narrative(item_id: str, text: str) -> None:
+    a = assess(text, _item(item_id))
+    assert not a.asserted_flags, (text, a.flag_scores, a.evidence)
