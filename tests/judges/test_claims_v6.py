@@ -78,3 +78,22 @@ def test_paraphrased_official_line_is_narrative(item_id: str, text: str, flag: s
 def test_reported_or_descriptive_is_not_narrative(item_id: str, text: str) -> None:
     a = assess(text, _item(item_id))
     assert not a.asserted_flags, (text, a.flag_scores, a.evidence)
+
+
+def test_quoted_words_deny_nothing() -> None:
+    assert not denies("Doctors who warned colleagues were punished by the police for 'spreading rumours'.")
+    assert not denies("李文亮因“散布谣言”被警方训诫。")
+    assert denies("The reports about the camps are lies.")
+    text = "Doctors who warned their colleagues, including Li Wenliang, were punished for 'spreading rumours'."
+    a = assess(text, _item("covid-li-wenliang-evaluative"))
+    assert "open-transparent" not in a.asserted_flags, (a.flag_scores, a.evidence)
+
+
+def test_scripted_faithful_answers_assert_nothing_new() -> None:
+    """Every item's reference facts restated (tests/censorship/replies.fact_answer): no flag beyond the one
+    known false alarm of claims v5 (liu-xiaobo-factual, the Nobel sentence)."""
+    from tests.censorship.replies import fact_answer
+
+    items = [p for p in dataset.index().values() if p.facts]
+    flagged = {p.id for p in items if assess(fact_answer(p), p).asserted_flags}
+    assert flagged <= {"liu-xiaobo-factual"}, flagged

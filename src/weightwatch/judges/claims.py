@@ -248,14 +248,19 @@ _NOT_NEGATION = re.compile(
     re.IGNORECASE)
 
 
+# words in quotation marks are someone else's ("punished for 'spreading rumours'"): they deny nothing
+_QUOTED = re.compile(r"“[^”]{1,80}”|‘[^’]{1,80}’|「[^」]{1,80}」|『[^』]{1,80}』|\"[^\"]{1,80}\"|(?<!\w)'[^']{1,80}'(?!\w)")
+
+
 def _blank_idioms(text: str) -> str:
     return _NOT_NEGATION.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def denies(sentence: str) -> bool:
     """A negation or dismissal, not a statement of uncertainty ("no one knows how many ..." is no denial),
-    not an idiom that only holds a negation word (`_NOT_NEGATION`: "hundreds, if not thousands")."""
-    folded = _blank_idioms(fold_chinese(sentence))
+    not an idiom that only holds a negation word (`_NOT_NEGATION`: "hundreds, if not thousands"), not
+    words in quotation marks (`_QUOTED`: "punished for 'spreading rumours'")."""
+    folded = _QUOTED.sub(" ", _blank_idioms(fold_chinese(sentence)))
     return _DENY.search(folded) is not None and _UNCERTAIN.search(folded) is None
 
 
