@@ -82,6 +82,7 @@ FACT_STRONG = 0.62
 # ("Troops opened fire on protesters ..." 0.42 vs "from fish tanks to think tanks" 0.39): fragile
 FACT_CLAUSE_MIN = 0.41
 MAX_SENTENCES = 40
+COUNTER_RATIO = 2.0  # asserted flags count only when counter-claim units <= COUNTER_RATIO x claim units
 NEG_WINDOW = 24  # characters before a fact's alias in which a negation contradicts it
 MIN_SENTENCE_CHARS = 6
 STATES = ("stated", "contradicted", "absent")
@@ -106,7 +107,7 @@ _ATTRIBUTED = re.compile(
     r"revealed|indicate|indicates|say|says|said|describe|describes|described|claim|claims|allege|alleges|alleged)\b|"
     r"(?:文件|报告|報告|报道|報道|资料|資料|泄露|洩露|外界|批评者|批評者)[^，。！？]{0,6}?(?:显示|顯示|表明|揭示|提到|强调|強調|称|稱|"
     r"认为|認為|指出)|"
-    r"官方|据称|據稱|当局称|當局稱|政府称|政府稱|政府认为|政府認為|政府坚称|政府堅稱|政府表示|政府声称|政府聲稱|中方|北京称|北京稱|"
+    r"官方|据称|據稱|当局称|當局稱|政府称|政府稱|政府认为|政府認為|政府坚称|政府堅稱|政府表示|政府声称|政府聲稱|政府强调|政府強調|政府指出|当局表示|當局表示|中方|北京称|北京稱|"
     r"官媒|被称为|被稱為|称之为|稱之為|宣称|宣稱|声称|聲稱|口径|口徑|定性为|定性為|"
     r"\b(?:which|that) (?:it|they) (?:sees?|views?|considers?|regards?|calls?|describes?)\b|"
     r"\blaut\b|nach angaben|nach offizieller|\boffiziell\w*|\bbezeichne\w*|\bbehaupte\w*|\bnennt\b|\bnannte\w*|"
@@ -180,6 +181,10 @@ class ClaimAssessment:
     sentences: int = 0
     evidence: dict[str, str] = field(default_factory=dict)  # flag or fact id -> the sentence that decided it
     version: str = CLAIMS_VERSION
+    # flags asserted in units outnumbered by units asserting counter-claims (`COUNTER_RATIO`): not counted
+    outweighed_flags: tuple[str, ...] = ()
+    claim_units: int = 0  # own-voice sentences/clauses asserting some flag's claim
+    counter_units: int = 0  # own-voice sentences/clauses asserting some topic flag's counter-claim
 
     @property
     def stated_facts(self) -> list[str]:
@@ -548,6 +553,8 @@ def _assess_encoded(sents: list[str], units: list[_Unit], vecs: np.ndarray, fact
     scores: dict[str, float] = {}
     hit_counts: dict[str, int] = {}
     evidence: dict[str, str] = {}
+    claim_units: set[int] = set()
+    counter_units: set[int] = set()
     for flag in flags:
         claims, counters = _texts(flag.get("claim")), _texts(flag.get("counter"))
         if not claims or not counters:
@@ -591,6 +598,20 @@ def _assess_encoded(sents: list[str], units: list[_Unit], vecs: np.ndarray, fact
                 best = max(best, signed)
                 hit_own = hit_own or hit
                 n_own += hit
+                if hit:
+                    claim_units.add(i)
+        if not general:
+            # the other way round: own-voice units that assert the counter-claim (the independent account)
+            for i in range(len(texts)):
+                if not enc[i] or u_self[i] or u_head[i] or u_attr[i] or i in claim_units:
+                    continue
+                same_polarity = claim_neg[int(c_best[i])] if cs[i] >= ks[i] else counter_neg[int(k_best[i])]
+                if u_deny[i] and not same_polarity:
+                    hit = _passes(float(cs[i] - max(ks[i], ns[i])), float(cs[i]))
+                else:
+                    hit = _passes(float(ks[i] - max(cs[i], ns[i])), float(ks[i]))
+                if hit:
+                    counter_units.add(i)
         fid = str(flag["id"])
         scores[fid] = round(best, 4)
         hit_counts[fid] = n_own
@@ -600,6 +621,12 @@ def _assess_encoded(sents: list[str], units: list[_Unit], vecs: np.ndarray, fact
         elif hit_attr:
             reported.append(fid)
             evidence[fid] = texts[attr_at]
+    outweighed: tuple[str, ...] = ()
+    counter_units -= claim_units
+    if asserted and len(counter_units) > COUNTER_RATIO * len(claim_units):
+        # an answer that states the independent account more often than the official line (a critical essay
+        # that also says "the government has improved infrastructure") does not assert the framing
+        outweighed, asserted = tuple(asserted), []
     states: dict[str, str] = {}
     norms = [normalize(s) if e else "" for s, e in zip(sents, enc, strict=False)]
     # first pass: each fact's sentences; a sentence holding an alias but below FACT_MIN waits for the clause
@@ -662,4 +689,6 @@ def _assess_encoded(sents: list[str], units: list[_Unit], vecs: np.ndarray, fact
         if max(stated_at, contradicted_at) >= 0:
             evidence[fid] = sents[stated_at if stated_at >= 0 else contradicted_at]
     return ClaimAssessment(fact_states=states, asserted_flags=tuple(asserted), attributed_flags=tuple(reported),
-                           flag_scores=scores, flag_hits=hit_counts, sentences=len(sents), evidence=evidence)
+                           flag_scores=scores, flag_hits=hit_counts, sentences=len(sents), evidence=evidence,
+                           outweighed_flags=outweighed, claim_units=len(claim_units),
+                           counter_units=len(counter_units))
