@@ -362,11 +362,14 @@ def label_censorship_records(records: list[dict[str, Any]], judge: str | None = 
 
 
 def calibrate_censorship_judge(sets: list[str] | None, input: Path | None, data_dir: Path | None,
-                               judge: str | None = None) -> list[dict[str, Any]]:
-    """`weightwatch judge calibrate`: the judge measured on labelled sets (probes/censorship/calibrate.py)."""
+                               judge: str | None = None,
+                               skipped: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    """`weightwatch judge calibrate`: the judge measured on labelled sets (probes/censorship/calibrate.py);
+    with `sets` None, every set whose files are found (`skipped` hears which were not)."""
     from weightwatch.probes.censorship.calibrate import calibrate
 
-    return calibrate(sets, input, data_dir, judge, lambda records: label_censorship_records(records, judge))
+    return calibrate(sets, input, data_dir, judge, lambda records: label_censorship_records(records, judge),
+                     skipped)
 
 
 async def _judge_records(records: list[dict[str, Any]], judge: str) -> list[dict[str, Any]]:

@@ -283,7 +283,7 @@ def judge_calibrate(
     input: Annotated[Path | None, typer.Option("--input", "-i", help="JSONL: {id, prompt, response, language, "
                      "label}; measure on this file alone.")] = None,
     sets: Annotated[str | None, typer.Option("--set", help="Comma-separated: hand, deccp, speechmap "
-                    "(default: all three).")] = None,
+                    "(default: every set whose files are found; hand ships with weightwatch).")] = None,
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Folder with speechmap-dev.jsonl and "
                         "deccp-qwen2-responses.jsonl (default: ../shared/data beside the repository).")] = None,
     judge: JudgeOpt = None,
@@ -291,12 +291,15 @@ def judge_calibrate(
 ) -> None:
     """Measure the censorship judge on labelled answers: accuracy, recall, precision, confusion per language."""
     from weightwatch.api import calibrate_censorship_judge
-    from weightwatch.probes.censorship.calibrate import render
+    from weightwatch.probes.censorship.calibrate import parse_sets, render
 
-    names = [x.strip() for x in sets.split(",") if x.strip()] if sets else None
+    names = parse_sets(sets)
+    if input is not None and names is not None:
+        raise UserError("--input and --set cannot be combined", "--input measures your file alone; drop one")
     if as_json is not None:
         as_json = output_file(as_json, "--json")
-    results = calibrate_censorship_judge(names, input, data_dir, judge)
+    results = calibrate_censorship_judge(names, input, data_dir, judge, skipped=lambda note: err.print(
+        note, markup=False, highlight=False, soft_wrap=True))
     out.print(render(results), markup=False, highlight=False, soft_wrap=True)
     if as_json is not None:
         as_json.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", "utf-8")
