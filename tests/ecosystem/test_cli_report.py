@@ -149,3 +149,28 @@ def test_real_entry_point_persistent_429_is_one_line(home: Path) -> None:
     lines = [x for x in p.stderr.splitlines() if x.strip()]
     assert len(lines) == 1, p.stderr
     assert lines[0].startswith("error: the Hub is rate-limiting this machine (HTTP 429 after 2 retries)")
+
+
+def test_limit_zero_on_the_whole_hub_is_refused_before_any_request(hub: FakeHub, home: Path) -> None:
+    """--limit 0 means no limit: on the whole Hub (~2M models) it must be asked for by name (--census);
+    the real entry point says so in one line, and the Hub is never asked."""
+    from tests.test_cli_errors import assert_one_line_error, ww
+
+    env = {"HF_ENDPOINT": hub.endpoint, "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1", "WEIGHTWATCH_HOME": str(home)}
+    for args in (["--limit", "0"], ["--limit", "0", "--since", "2024-01-01"], ["--limit", "0", "--weekly"]):
+        assert_one_line_error(ww("adoption", "snapshot", *args, home=home.parent, extra_env=env),
+                              "--limit 0 (no limit) would list every model on the Hub", "--census",
+                              "--limit 5000")
+    assert_one_line_error(ww("adoption", "snapshot", "--limit", "-3", home=home.parent, extra_env=env),
+                          "--limit must be at least 1, or 0 for no limit, not -3")
+    assert hub.requests == []
+    # bounded otherwise: every model of one author, and the census by name
+    proc = ww("adoption", "snapshot", "--limit", "0", "--author", "Qwen", "--author", "google", "--pace", "0",
+              home=home.parent, extra_env=env)
+    assert proc.returncode == 0, proc.stderr
+    from weightwatch.ecosystem.store import SnapshotStore
+
+    with SnapshotStore() as store:
+        [snap] = store.snapshots("finished")
+    assert snap.params["limit"] is None and snap.params["authors"] == ["Qwen", "google"]
+    assert snap.models == 2

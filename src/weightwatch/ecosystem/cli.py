@@ -57,9 +57,23 @@ def weekly_schedule(options: list[str]) -> str:
     ])
 
 
+def check_limit(limit: int | None, author: list[str] | None, since: str | None, sort: str) -> None:
+    """--limit 0 (no limit) is bounded only by --author or by --since with --sort created_at; on the whole Hub
+    it would page through ~2M models, so it must be asked for by name (--census). Checked before any request."""
+    if limit is None or limit >= 1:
+        return
+    hint = ("give a bound (e.g. --limit 5000), add --author ORG, or use --census to walk the whole Hub on purpose "
+            "(~2,000 pages, resumable)")
+    if limit < 0:
+        raise UserError(f"--limit must be at least 1, or 0 for no limit, not {limit}", hint)
+    if not author and not (since and sort == "created_at"):
+        raise UserError("--limit 0 (no limit) would list every model on the Hub (~2M models)", hint)
+
+
 def snapshot(
     limit: Annotated[int | None, typer.Option("--limit", help="Models to keep per listing (the whole Hub, or "
-                     "each --author), most downloaded first; 0 = no limit (the whole Hub is ~2M models).")] = 1000,
+                     "each --author), most downloaded first; 0 = no limit, only with --author (or --since with "
+                     "--sort created_at); the whole Hub (~2M models) is --census.")] = 1000,
     author: Annotated[list[str] | None, typer.Option("--author", help="Only this organisation; repeat for "
                       "several.")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Keep models created on or after YYYY-MM-DD.")] = None,
@@ -84,6 +98,8 @@ def snapshot(
     from weightwatch.ecosystem.hub import fetch_cards, take_snapshot
     from weightwatch.ecosystem.store import SnapshotStore
 
+    if not census:
+        check_limit(limit, author, since, sort)
     if weekly:
         args = (["--census"] if census else
                 [f"--limit={limit or 0}", *(f"--author={a}" for a in author or []),
