@@ -200,3 +200,47 @@ def test_run_reference_empty_or_wildcard(tmp_path: Path) -> None:
     assert_one_line_error(ww("report", "", home=tmp_path), "no run given")
     assert_one_line_error(ww("report", "%", home=tmp_path), "no run '%'")  # a prefix, not a LIKE pattern
     assert_one_line_error(ww("export", "____", home=tmp_path), "no run '____'")
+
+
+def test_report_latest_names_a_newer_run_in_progress_or_stopped(tmp_path: Path) -> None:
+    from weightwatch.engine.journal import Journal
+
+    assert ww("run", "sanity", "-t", "mock:echo", home=tmp_path).returncode == 0
+    [done] = _run_ids(tmp_path)
+    j = Journal(tmp_path / "journal.sqlite")
+    try:
+        j.start_run("20990101-000000-aaaaaa", "weightwatch run sanity -t mock:refuse", {"probes": ["sanity"]})
+    finally:
+        j.close()
+    for args in (["report", "latest", "-f", "json"], ["export", "latest", "-o", str(tmp_path / "x.jsonl")]):
+        proc = ww(*args, home=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        [note] = [ln for ln in proc.stderr.splitlines() if ln.startswith("note:")]
+        assert note.startswith(f"note: showing run {done}, the newest finished run; run 20990101-000000-aaaaaa, "
+                               "newer, is still running (or its process was killed) with 0 sample(s) so far; "
+                               "resume it with: weightwatch run sanity -t mock:refuse"), note
+    assert '"run_id"' in ww("report", "latest", "-f", "json", home=tmp_path).stdout  # stdout stays clean JSON
+    assert_one_line_error(ww("compare", "latest", done, home=tmp_path), "both runs are")  # no note beside it
+    j = Journal(tmp_path / "journal.sqlite")
+    try:
+        j.finish_run("20990101-000000-aaaaaa", None, status="interrupted")
+    finally:
+        j.close()
+    proc = ww("report", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "newer, stopped before finishing (status: interrupted)" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_latest_with_only_unfinished_runs_says_how_to_resume(tmp_path: Path) -> None:
+    from weightwatch.engine.journal import Journal
+
+    j = Journal(tmp_path / "journal.sqlite")
+    try:
+        j.start_run("20990101-000000-aaaaaa", "weightwatch run sanity -t mock:echo", {"probes": ["sanity"]})
+        j.finish_run("20990101-000000-aaaaaa", None, status="interrupted")
+    finally:
+        j.close()
+    assert_one_line_error(ww("report", "latest", home=tmp_path), "no finished run in the journal yet",
+                          "run 20990101-000000-aaaaaa stopped before finishing (status: interrupted)",
+                          "resume it with: weightwatch run sanity -t mock:echo")
