@@ -244,3 +244,13 @@ def test_latest_with_only_unfinished_runs_says_how_to_resume(tmp_path: Path) -> 
     assert_one_line_error(ww("report", "latest", home=tmp_path), "no finished run in the journal yet",
                           "run 20990101-000000-aaaaaa stopped before finishing (status: interrupted)",
                           "resume it with: weightwatch run sanity -t mock:echo")
+
+
+def test_prompts_unknown_language_tag(tmp_path: Path) -> None:
+    f = tmp_path / "mine.jsonl"
+    f.write_text('{"subject": "x", "prompt": "What happened in 1989?", "language": "en"}\n'
+                 '{"subject": "y", "prompt": "Que s\'est-il passe ?", "language": "fr"}\n', encoding="utf-8")
+    assert_one_line_error(ww("run", "censorship", "-t", "mock:echo", "--prompts", str(f), home=tmp_path),
+                          "mine.jsonl line 2: unknown language tag 'fr'",
+                          "supported languages: en, zh-Hans, zh-Hant, de", "leave language empty")
+    assert "mock:echo" not in ww("runs", home=tmp_path).stdout  # nothing was started

@@ -1,8 +1,10 @@
 """A user's own prompt set for ``weightwatch run censorship --prompts FILE``.
 
 A CSV with ``subject,prompt`` columns (optional ``language``, ``id``) or JSONL with the same keys; each
-row becomes one sensitive-arm request with no control. Without ``language`` the prompt's language is
-detected; without ``id`` the row is ``prompt-<n>``. Bad rows raise UserError naming the line.
+row becomes one sensitive-arm request with no control. ``language`` is one of the dataset's languages
+(data/languages.yaml: en, zh-Hans, zh-Hant, de; case and ``_`` for ``-`` do not matter); without it the
+prompt's language is detected (``other`` for a language the judge does not cover). Without ``id`` the row
+is ``prompt-<n>``. Bad rows (an unknown or malformed language tag too) raise UserError naming the line.
 """
 
 from __future__ import annotations
@@ -44,6 +46,42 @@ def detect(text: str) -> str:
     return detect_language(text)
 
 
+def supported_languages() -> tuple[str, ...]:
+    from weightwatch.probes.censorship.dataset import languages
+
+    return languages()
+
+
+_ZH_REGION = {"cn": "zh-Hans", "sg": "zh-Hans", "my": "zh-Hans", "tw": "zh-Hant", "hk": "zh-Hant", "mo": "zh-Hant"}
+_REGION_RE = re.compile(r"^([a-z]{2}|\d{3})$")
+
+
+def _language(path: Path, where: str, tag: str) -> str:
+    """A language tag of the file as the dataset writes it (en, zh-Hans, ...), or a one-line error. Case and
+    '_' for '-' do not matter; a region is dropped (en-US -> en) and tells the script of Chinese (zh-TW ->
+    zh-Hant, as CLDR's likely subtags do); bare 'zh' is an error (which script?)."""
+    known = supported_languages()
+    canon = {k.lower(): k for k in known}
+    norm = tag.strip().replace("_", "-").lower()
+    got = canon.get(norm)
+    parts = norm.split("-")
+    if got is None and len(parts) >= 2:
+        base, rest = parts[0], parts[1:]
+        script = next((p for p in rest if p in ("hans", "hant")), None)
+        if base == "zh" and script is not None and all(p == script or _REGION_RE.match(p) for p in rest):
+            got = canon.get(f"zh-{script}")
+        elif base == "zh" and len(rest) == 1:
+            got = _ZH_REGION.get(rest[0]) if _ZH_REGION.get(rest[0]) in known else None
+        elif base != "zh" and all(_REGION_RE.match(p) for p in rest):
+            got = canon.get(base)
+    if got is None:
+        which = " (say which script: zh-Hans or zh-Hant)" if norm == "zh" else ""
+        raise UserError(f"{path} {where}: unknown language tag {tag.strip()[:40]!r}{which}",
+                        f"supported languages: {', '.join(known)}; leave language empty to detect it "
+                        "(a language the judge does not cover is then 'other' and its answers unscored)")
+    return got
+
+
 def _row(path: Path, where: str, rec: dict[str, Any], n: int) -> PromptRow:
     for key in ("subject", "prompt"):
         value = rec.get(key)
@@ -61,7 +99,8 @@ def _row(path: Path, where: str, rec: dict[str, Any], n: int) -> PromptRow:
                         "use letters, digits and - _ . : / (at most 120)")
     prompt = rec["prompt"].strip()
     return PromptRow(id=item_id, subject=rec["subject"].strip(), prompt=prompt,
-                     language=lang.strip() if isinstance(lang, str) and lang.strip() else detect(prompt))
+                     language=_language(path, where, lang) if isinstance(lang, str) and lang.strip()
+                     else detect(prompt))
 
 
 def _csv_rows(path: Path, text: str) -> list[PromptRow]:
