@@ -254,3 +254,17 @@ def test_prompts_unknown_language_tag(tmp_path: Path) -> None:
                           "mine.jsonl line 2: unknown language tag 'fr'",
                           "supported languages: en, zh-Hans, zh-Hant, de", "leave language empty")
     assert "mock:echo" not in ww("runs", home=tmp_path).stdout  # nothing was started
+
+
+def test_no_arguments_prints_the_help_without_an_empty_error(tmp_path: Path) -> None:
+    for args in ([], ["judge"], ["adoption"]):
+        proc = ww(*args, home=tmp_path)
+        assert "Usage:" in proc.stdout and "Commands" in proc.stdout
+        assert "error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_usage_errors_point_to_the_subcommands_help(tmp_path: Path) -> None:
+    assert_one_line_error(ww("run", home=tmp_path), "Missing argument", "run `weightwatch run --help`")
+    assert_one_line_error(ww("judge", "calibrate", "--nope", home=tmp_path), "No such option: --nope",
+                          "`weightwatch judge calibrate --help`")
+    assert_one_line_error(ww("nosuch", home=tmp_path), "No such command 'nosuch'", "`weightwatch --help`")

@@ -323,6 +323,16 @@ ecosystem_cli.register(app)
 modify_cli.register(app)
 
 
+def _help_command(exc: Exception) -> str:
+    """`weightwatch SUB --help` for the (sub)command a usage error is about (`weightwatch --help` at the top)."""
+    names = []
+    ctx = getattr(exc, "ctx", None)
+    while ctx is not None and getattr(ctx, "parent", None) is not None:
+        names.append(str(ctx.info_name))
+        ctx = ctx.parent
+    return " ".join(["weightwatch", *reversed(names), "--help"])
+
+
 def main() -> None:
     debug = "--debug" in sys.argv
     try:
@@ -350,8 +360,9 @@ def main() -> None:
         if isinstance(exc, click.ClickException) or (
                 callable(getattr(exc, "format_message", None)) and isinstance(getattr(exc, "exit_code", None), int)):
             message = exc.format_message()  # type: ignore[attr-defined]
-            err.print(f"error: {message} (run `weightwatch --help` to see the commands and options)",
-                      markup=False, highlight=False, soft_wrap=True)
+            if message.strip():  # empty: no arguments, and the help was already printed (no_args_is_help)
+                err.print(f"error: {message} (run `{_help_command(exc)}` to see the commands and options)",
+                          markup=False, highlight=False, soft_wrap=True)
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         if debug:
             raise
