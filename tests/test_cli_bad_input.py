@@ -268,3 +268,17 @@ def test_usage_errors_point_to_the_subcommands_help(tmp_path: Path) -> None:
     assert_one_line_error(ww("judge", "calibrate", "--nope", home=tmp_path), "No such option: --nope",
                           "`weightwatch judge calibrate --help`")
     assert_one_line_error(ww("nosuch", home=tmp_path), "No such command 'nosuch'", "`weightwatch --help`")
+
+
+def test_openness_unreachable_hub_says_why_the_hub_is_needed(tmp_path: Path) -> None:
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    proc = ww("openness", "Qwen/Qwen2.5-7B", home=tmp_path,
+              extra_env={"HF_ENDPOINT": f"http://127.0.0.1:{port}", "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1"})
+    assert_one_line_error(proc, f"cannot reach the Hugging Face Hub at http://127.0.0.1:{port}",
+                          "a model in no finished snapshot", "--offline")
+    assert "a live snapshot" not in proc.stderr

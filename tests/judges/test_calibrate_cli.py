@@ -46,8 +46,13 @@ def test_bad_input_one_line(tmp_path: Path) -> None:
 
 
 def test_missing_data_dir_one_line(tmp_path: Path) -> None:
-    assert_one_line_error(ww("judge", "calibrate", "--set", "speechmap", "--data-dir", str(tmp_path / "nowhere"),
+    assert_one_line_error(ww("judge", "calibrate", "--set", "speechmap", "--data-dir", str(tmp_path),
                              home=tmp_path), "speechmap-dev.jsonl not found")
+    assert_one_line_error(ww("judge", "calibrate", "--set", "speechmap", "--data-dir", str(tmp_path / "nowhere"),
+                             home=tmp_path), "--data-dir", "nowhere' does not exist", "give the folder holding")
+    f = tmp_path / "a-file.jsonl"
+    f.write_text("{}\n", "utf-8")
+    assert_one_line_error(ww("judge", "calibrate", "--data-dir", str(f), home=tmp_path), "is a file, not a folder")
 
 
 def test_block_three_class_mapping(tmp_path: Path) -> None:

@@ -178,7 +178,7 @@ def openness(
     import json
     import re
 
-    from weightwatch.ecosystem.hub import HubClient, HubUnreachable, fetch_model, unreachable
+    from weightwatch.ecosystem.hub import LOOKUP, HubClient, HubUnreachable, fetch_model, unreachable
     from weightwatch.ecosystem.openness import assess, yes_no
     from weightwatch.ecosystem.store import SnapshotStore
 
@@ -195,7 +195,7 @@ def openness(
                 try:
                     m.card_text = client.card_text(m.model_id)
                 except HubUnreachable as exc:
-                    raise unreachable(client.endpoint, str(exc)) from exc
+                    raise unreachable(client.endpoint, str(exc), need=LOOKUP) from exc
                 source = "snapshot + README"
             if m is None:
                 if offline:

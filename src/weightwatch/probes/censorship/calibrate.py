@@ -177,6 +177,10 @@ def load_sets(names: list[str] | None, data_dir: Path | None,
     for name in names or []:
         if name not in SETS:
             raise UserError(f"unknown calibration set {name!r}", f"valid sets: {', '.join(SETS)}")
+    if data_dir is not None and not data_dir.is_dir():
+        state = "is a file, not a folder" if data_dir.exists() else "does not exist"
+        raise UserError(f"--data-dir '{data_dir}' {state}",
+                        "give the folder holding speechmap-dev.jsonl / deccp-qwen2-responses.jsonl")
     root = repo_root()
     data = data_dir or default_data_dir(root)
     if names is None:
