@@ -282,3 +282,13 @@ def test_openness_unreachable_hub_says_why_the_hub_is_needed(tmp_path: Path) -> 
     assert_one_line_error(proc, f"cannot reach the Hugging Face Hub at http://127.0.0.1:{port}",
                           "a model in no finished snapshot", "--offline")
     assert "a live snapshot" not in proc.stderr
+
+
+def test_comma_lists_of_probes_or_targets(tmp_path: Path) -> None:
+    assert_one_line_error(ww("run", "sanity,speed", "-t", "mock:echo", home=tmp_path),
+                          "probe 'sanity,speed' holds a comma", "weightwatch run sanity speed -t TARGET")
+    assert_one_line_error(ww("run", "sanity", "-t", "mock:echo, mock:refuse", home=tmp_path),
+                          "names several targets", "-t mock:echo -t mock:refuse")
+    assert_one_line_error(ww("audit", "-t", "embedded:smollm2-135m,embedded:qwen2.5-coder-0.5b", home=tmp_path),
+                          "give one target per -t: -t embedded:smollm2-135m -t embedded:qwen2.5-coder-0.5b")
+    assert "mock:" not in ww("runs", home=tmp_path).stdout  # nothing was started

@@ -71,6 +71,7 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
 
     if fmt not in ("table", "json"):
         raise UserError(f"unknown --format '{fmt}'", "use table or json")
+    _no_comma_lists(probes, targets)
     if html is not None:  # checked before the run, not after an hour of generation
         html = output_file(html, "--html", folder_ok=True)
     command = _resume_command()
@@ -117,6 +118,23 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
             j.close()
         err.print(f"HTML report: {path}")
     err.print(f"run {outcome.run_id} (journal: {outcome.journal_path})")
+
+
+def _no_comma_lists(probes: list[str], targets: list[str]) -> None:
+    """`run sanity,speed` and `-t A,B` (as --languages is written) get one line saying how several are given."""
+    from weightwatch.targets.spec import backends
+
+    for p in probes:
+        if "," in p:
+            parts = [x.strip() for x in p.split(",") if x.strip()]
+            raise UserError(f"probe '{p}' holds a comma", "give several probes separated by spaces, e.g. "
+                            f"weightwatch run {' '.join(parts)} -t TARGET")
+    kinds = set(backends())
+    for t in targets:
+        parts = [x.strip() for x in t.split(",")]
+        if len(parts) > 1 and all(x.partition(":")[0].lower() in kinds and x.partition(":")[2] for x in parts):
+            raise UserError(f"-t '{t}' names several targets", "give one target per -t: "
+                            + " ".join(f"-t {shlex.quote(x)}" for x in parts))
 
 
 def _say(text: str) -> None:
