@@ -292,3 +292,18 @@ def test_comma_lists_of_probes_or_targets(tmp_path: Path) -> None:
     assert_one_line_error(ww("audit", "-t", "embedded:smollm2-135m,embedded:qwen2.5-coder-0.5b", home=tmp_path),
                           "give one target per -t: -t embedded:smollm2-135m -t embedded:qwen2.5-coder-0.5b")
     assert "mock:" not in ww("runs", home=tmp_path).stdout  # nothing was started
+
+
+def test_adoption_and_openness_options_checked_before_any_request(tmp_path: Path) -> None:
+    offline = {"HF_ENDPOINT": "http://127.0.0.1:9", "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1"}
+    snap = ["adoption", "snapshot", "--limit", "5"]
+    assert_one_line_error(ww(*snap, "--pace", "-1", home=tmp_path, extra_env=offline), "--pace must be 0 or more")
+    assert_one_line_error(ww(*snap, "--retries", "-1", home=tmp_path, extra_env=offline),
+                          "--retries must be 0 or more")
+    assert_one_line_error(ww(*snap, "--cards", "--cards-top", "0", home=tmp_path, extra_env=offline),
+                          "--cards-top must be at least 1")
+    assert_one_line_error(ww("adoption", "report", "--top", "-1", home=tmp_path), "--top must be at least 1")
+    assert_one_line_error(ww("adoption", "report", "--window", "bogus", home=tmp_path),
+                          "--window 'bogus' is not a snapshot", "'previous' or 'none'")
+    assert_one_line_error(ww("openness", "Qwen/Qwen2.5-7B", "--format", "xml", home=tmp_path, extra_env=offline),
+                          "unknown --format 'xml'", "table or json")

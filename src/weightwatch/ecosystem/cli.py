@@ -100,6 +100,12 @@ def snapshot(
 
     if not census:
         check_limit(limit, author, since, sort)
+    if pace < 0:
+        raise UserError(f"--pace must be 0 or more seconds, not {pace:g}", "e.g. --pace 0.6 (the default)")
+    if retries < 0:
+        raise UserError(f"--retries must be 0 or more, not {retries}", "e.g. --retries 5 (the default)")
+    if cards and cards_top < 1:
+        raise UserError(f"--cards-top must be at least 1, not {cards_top}", "e.g. --cards-top 100 (the default)")
     if weekly:
         args = (["--census"] if census else
                 [f"--limit={limit or 0}", *(f"--author={a}" for a in author or []),
@@ -143,6 +149,11 @@ def report(
 
     if fmt not in ("table", "json"):
         raise UserError(f"unknown --format '{fmt}'", "use table or json")
+    if top < 1:
+        raise UserError(f"--top must be at least 1, not {top}", "e.g. --top 10 (the default)")
+    if window not in ("previous", "none") and not window.strip().isdigit():
+        raise UserError(f"--window '{window}' is not a snapshot", "give a snapshot id (a number; see --list), "
+                        "'previous' or 'none'")
     if html is not None:
         html = output_file(html, "--html")
     with SnapshotStore() as store:
@@ -182,6 +193,8 @@ def openness(
     from weightwatch.ecosystem.openness import assess, yes_no
     from weightwatch.ecosystem.store import SnapshotStore
 
+    if fmt not in ("table", "json"):
+        raise UserError(f"unknown --format '{fmt}'", "use table or json")
     for mid in model_ids:  # the Hub's own rule for ids, checked before any request
         if len(mid) > 96 or not re.fullmatch(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?", mid):
             raise UserError(f"'{mid}' is not a Hugging Face model id", "write it as ORG/NAME, e.g. Qwen/Qwen2.5-7B")
