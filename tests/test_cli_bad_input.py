@@ -307,3 +307,17 @@ def test_adoption_and_openness_options_checked_before_any_request(tmp_path: Path
                           "--window 'bogus' is not a snapshot", "'previous' or 'none'")
     assert_one_line_error(ww("openness", "Qwen/Qwen2.5-7B", "--format", "xml", home=tmp_path, extra_env=offline),
                           "unknown --format 'xml'", "table or json")
+
+
+def test_unreachable_judge_server_fails_before_any_generation(tmp_path: Path) -> None:
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    proc = ww("run", "censorship", "-t", "mock:echo", "--judge", f"openai:judge@http://127.0.0.1:{port}/v1",
+              "--timeout", "5", home=tmp_path)
+    assert_one_line_error(proc, f"cannot reach http://127.0.0.1:{port}/v1")
+    assert "progress" not in proc.stderr  # nothing was generated
+    assert "mock:echo" not in ww("runs", home=tmp_path).stdout  # and no run left behind
