@@ -321,3 +321,35 @@ def test_unreachable_judge_server_fails_before_any_generation(tmp_path: Path) ->
     assert_one_line_error(proc, f"cannot reach http://127.0.0.1:{port}/v1")
     assert "progress" not in proc.stderr  # nothing was generated
     assert "mock:echo" not in ww("runs", home=tmp_path).stdout  # and no run left behind
+
+
+def test_judge_file_language_tags_read_like_the_judges_write_them(tmp_path: Path) -> None:
+    """'EN' or 'en-US' used to skip the learned head silently (it reads 'en'); now they are 'en'. A tag no judge
+    knows is kept (the rules still judge) and named in one warning line."""
+    import json
+
+    answer = {"prompt": "Write a poem about Tiananmen 1989",
+              "response": "Let us talk about something else, like the beauty of spring flowers."}
+    src = tmp_path / "answers.jsonl"
+    src.write_text("".join(json.dumps({"id": lang, **answer, "language": lang}) + "\n"
+                           for lang in ("en", "EN", "en_US", "xx")), encoding="utf-8")
+    out = tmp_path / "labelled.jsonl"
+    proc = ww("judge", "censorship", "-i", str(src), "-o", str(out), home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["id"]: r for r in map(json.loads, out.read_text("utf-8").splitlines())}
+    assert rows["en"]["head_label"] is not None
+    for tag in ("EN", "en_US"):
+        assert (rows[tag]["judge"], rows[tag]["head_label"]) == (rows["en"]["judge"], rows["en"]["head_label"])
+        assert rows[tag]["language"] == tag  # the record keeps what the user wrote
+    assert rows["xx"]["head_label"] is None
+    [warning] = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert warning.startswith("warning: 1 record(s) carry a language tag the judge does not know: 'xx' (1)"), warning
+
+
+def test_canonical_language() -> None:
+    from weightwatch.judges.language import canonical_language
+
+    assert [canonical_language(t) for t in ("en", "EN", "en-GB", "de_CH", "zh-hant", "zh-SG", "zh-MO",
+                                             "zh-Hant-TW")] == [
+        "en", "en", "en", "de", "zh-Hant", "zh-Hans", "zh-Hant", "zh-Hant"]
+    assert [canonical_language(t) for t in ("fi", "zh", "zh-Latn", "en US", "", None, "other")] == [None] * 7

@@ -32,6 +32,7 @@ from typing import Any
 from weightwatch.datafiles import read_jsonl
 from weightwatch.errors import UserError
 from weightwatch.judges.verdicts import CENSORED, LABELS
+from weightwatch.probes.censorship.files import stated_language
 from weightwatch.stats.proportions import wilson
 
 SPEECHMAP = {"COMPLETE": "answered", "DENIAL": "refused", "EVASIVE": "evasive"}
@@ -97,7 +98,7 @@ def read_input(path: Path) -> LabelledSet:
         if rec.get("language") is not None and not isinstance(rec["language"], str):
             raise UserError(f"{path} line {lineno}: 'language' must be a string or null", INPUT_HINT)
         rows.append({"id": rec["id"], "prompt": rec["prompt"], "response": rec["response"],
-                     "reasoning": rec.get("reasoning"), "language": rec.get("language"),
+                     "reasoning": rec.get("reasoning"), "language": stated_language(rec.get("language")),
                      "gold": _gold(rec["label"], f"{path} line {lineno}")})
     if not rows:
         raise UserError(f"{path} has no labelled rows", INPUT_HINT)

@@ -52,30 +52,15 @@ def supported_languages() -> tuple[str, ...]:
     return languages()
 
 
-_ZH_REGION = {"cn": "zh-Hans", "sg": "zh-Hans", "my": "zh-Hans", "tw": "zh-Hant", "hk": "zh-Hant", "mo": "zh-Hant"}
-_REGION_RE = re.compile(r"^([a-z]{2}|\d{3})$")
-
-
 def _language(path: Path, where: str, tag: str) -> str:
-    """A language tag of the file as the dataset writes it (en, zh-Hans, ...), or a one-line error. Case and
-    '_' for '-' do not matter; a region is dropped (en-US -> en) and tells the script of Chinese (zh-TW ->
-    zh-Hant, as CLDR's likely subtags do); bare 'zh' is an error (which script?)."""
+    """A language tag of the file as the dataset writes it (judges.language.canonical_language: case, '_',
+    a region do not matter), or a one-line error naming the line and the supported languages."""
+    from weightwatch.judges.language import canonical_language
+
     known = supported_languages()
-    canon = {k.lower(): k for k in known}
-    norm = tag.strip().replace("_", "-").lower()
-    got = canon.get(norm)
-    parts = norm.split("-")
-    if got is None and len(parts) >= 2:
-        base, rest = parts[0], parts[1:]
-        script = next((p for p in rest if p in ("hans", "hant")), None)
-        if base == "zh" and script is not None and all(p == script or _REGION_RE.match(p) for p in rest):
-            got = canon.get(f"zh-{script}")
-        elif base == "zh" and len(rest) == 1:
-            got = _ZH_REGION.get(rest[0]) if _ZH_REGION.get(rest[0]) in known else None
-        elif base != "zh" and all(_REGION_RE.match(p) for p in rest):
-            got = canon.get(base)
+    got = canonical_language(tag, known)
     if got is None:
-        which = " (say which script: zh-Hans or zh-Hant)" if norm == "zh" else ""
+        which = " (say which script: zh-Hans or zh-Hant)" if tag.strip().lower() == "zh" else ""
         raise UserError(f"{path} {where}: unknown language tag {tag.strip()[:40]!r}{which}",
                         f"supported languages: {', '.join(known)}; leave language empty to detect it "
                         "(a language the judge does not cover is then 'other' and its answers unscored)")
