@@ -350,6 +350,17 @@ ecosystem_cli.register(app)
 modify_cli.register(app)
 
 
+def _interrupted_message(argv: list[str]) -> str:
+    """What Ctrl-C kept, by command: run/audit keep finished samples and adoption snapshot its saved pages (the
+    same command resumes both); anything else (judge, scan, modify, ...) starts over."""
+    words = [a for a in argv if not a.startswith("-")]
+    if words[:1] in (["run"], ["audit"]):
+        return f"interrupted: the samples finished so far are in the journal; resume with: {_resume_command()}"
+    if words[:2] == ["adoption", "snapshot"]:
+        return f"interrupted: the pages fetched so far are saved in the journal; resume with: {_resume_command()}"
+    return "interrupted; run the command again to start over"
+
+
 def _help_command(exc: Exception) -> str:
     """`weightwatch SUB --help` for the (sub)command a usage error is about (`weightwatch --help` at the top)."""
     names = []
@@ -372,8 +383,7 @@ def main() -> None:
         err.print(f"error: {exc.one_line()}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        err.print(f"interrupted: the samples finished so far are in the journal; resume with: {_resume_command()}",
-                  markup=False, highlight=False, soft_wrap=True)
+        err.print(_interrupted_message(sys.argv[1:]), markup=False, highlight=False, soft_wrap=True)
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

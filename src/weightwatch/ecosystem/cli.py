@@ -123,8 +123,16 @@ def snapshot(
         err.print(msg, markup=False, highlight=False)
 
     with SnapshotStore() as store:
-        res = take_snapshot(store, limit=limit or None, authors=author, since=since, sort=sort, page_size=page_size,
-                            fresh=fresh, pace=pace, max_retries=retries, progress=say)
+        try:
+            res = take_snapshot(store, limit=limit or None, authors=author, since=since, sort=sort,
+                                page_size=page_size, fresh=fresh, pace=pace, max_retries=retries, progress=say)
+        except KeyboardInterrupt:  # typer would exit 130 silently: say what was kept and how to resume
+            import sys
+
+            from weightwatch.cli import _interrupted_message
+
+            err.print(_interrupted_message(sys.argv[1:]), markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(130) from None
         err.print(f"snapshot {res.snapshot_id} {res.status}: {res.models_total} models "
                   f"({res.pages_fetched} page(s) fetched now{', resumed' if res.resumed else ''}) in {store.path}",
                   markup=False, highlight=False)
