@@ -353,3 +353,13 @@ def test_canonical_language() -> None:
                                              "zh-Hant-TW")] == [
         "en", "en", "en", "de", "zh-Hant", "zh-Hans", "zh-Hant", "zh-Hant"]
     assert [canonical_language(t) for t in ("fi", "zh", "zh-Latn", "en US", "", None, "other")] == [None] * 7
+
+
+def test_config_top_p_out_of_range_and_a_bad_replica_url(tmp_path: Path) -> None:
+    (tmp_path / "weightwatch.toml").write_text('[targets.x]\nspec = "mock:echo"\ntop_p = 5\n', encoding="utf-8")
+    assert_one_line_error(ww("run", "sanity", "-t", "x", home=tmp_path), "[targets.x] top_p must be above 0 and at "
+                          "most 1, not 5")
+    (tmp_path / "weightwatch.toml").write_text('[targets.x]\nspec = "openai:m@http://127.0.0.1:9/v1"\n'
+                                               'base_urls = ["gpu2:8000"]\n', encoding="utf-8")
+    assert_one_line_error(ww("run", "sanity", "-t", "x", home=tmp_path), "has an invalid base URL 'gpu2:8000'",
+                          "base_urls as a list of http(s)://HOST:PORT/v1")
