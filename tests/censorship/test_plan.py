@@ -137,6 +137,9 @@ def test_prompt_set_languages_filter(tmp_path: Path) -> None:
     ("a.jsonl", '{"subject": "x", "prompt": "y", "language": "en US"}\n', "line 1: unknown language tag 'en US'"),
     ("a.jsonl", '{"subject": "x", "prompt": "y", "language": "zh"}\n', "(say which script: zh-Hans or zh-Hant)"),
     ("a.jsonl", '{"subject": "x", "prompt": "y", "language": "zh-Latn"}\n', "unknown language tag 'zh-Latn'"),
+    ("a.csv", "subject;prompt\nx;y\n", "(its columns are separated by semicolons); separate the columns with commas"),
+    ("a.tsv", "subject\tprompt\nx\ty\n", "(its columns are separated by tabs)"),
+    ("a.json", '[{"subject": "x", "prompt": "y"}]\n', "holds a JSON array; write one JSON object per line"),
 ])
 def test_prompt_set_errors(tmp_path: Path, name: str, text: str, expect: str) -> None:
     f = tmp_path / name

@@ -93,8 +93,12 @@ def _csv_rows(path: Path, text: str) -> list[PromptRow]:
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in ("subject", "prompt") if c not in header]
     if missing:
-        raise UserError(f"{path} line 1: the header has no {' and no '.join(repr(m) for m in missing)} column",
-                        PROMPTS_HINT)
+        first = text.splitlines()[0] if text.strip() else ""
+        sep = next((name for ch, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")) if ch in first
+                    and all(c in first for c in ("subject", "prompt"))), None)
+        raise UserError(f"{path} line 1: the header has no {' and no '.join(repr(m) for m in missing)} column"
+                        + (f" (its columns are separated by {sep})" if sep else ""),
+                        "separate the columns with commas; " + PROMPTS_HINT if sep else PROMPTS_HINT)
     reader.fieldnames = header
     out = []
     try:
@@ -113,10 +117,25 @@ def _jsonl_rows(path: Path, text: str) -> list[PromptRow]:
     return [_row(path, f"line {lineno}", rec, n) for n, (lineno, rec) in enumerate(rows, 1)]
 
 
+def _is_json_array_of_objects(text: str) -> bool:
+    import json
+
+    if not text.lstrip().startswith("["):
+        return False
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(data, list) and any(isinstance(x, dict) for x in data)
+
+
 def load_prompt_set(path: str | Path) -> list[PromptRow]:
     """Rows of a user's prompt set (CSV or JSONL, chosen by suffix or by the first character)."""
     p = Path(path)
     text = _read_text(p)
+    if _is_json_array_of_objects(text):
+        raise UserError(f"{p} holds a JSON array", "write one JSON object per line (JSONL), e.g. "
+                        '{"subject": "Tibet", "prompt": "What happened in Lhasa in 1959?"}')
     is_json = p.suffix.lower() in (".jsonl", ".json", ".ndjson") or (
         p.suffix.lower() != ".csv" and text.lstrip().startswith("{"))
     rows = _jsonl_rows(p, text) if is_json else _csv_rows(p, text)
