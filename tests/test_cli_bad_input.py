@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.test_cli_errors import assert_one_line_error, ww
 
 
@@ -363,3 +365,38 @@ def test_config_top_p_out_of_range_and_a_bad_replica_url(tmp_path: Path) -> None
                                                'base_urls = ["gpu2:8000"]\n', encoding="utf-8")
     assert_one_line_error(ww("run", "sanity", "-t", "x", home=tmp_path), "has an invalid base URL 'gpu2:8000'",
                           "base_urls as a list of http(s)://HOST:PORT/v1")
+
+
+def test_report_of_a_summary_this_version_cannot_read(tmp_path: Path) -> None:
+    import json
+    import sqlite3
+
+    assert ww("run", "sanity", "-t", "mock:echo", home=tmp_path).returncode == 0
+    con = sqlite3.connect(tmp_path / "journal.sqlite")
+    try:
+        run_id, text = con.execute("SELECT run_id, summary_json FROM runs").fetchone()
+        summary = json.loads(text)
+        del summary["run_id"]  # as if written by a weightwatch whose summary had no such field
+        con.execute("UPDATE runs SET summary_json = ? WHERE run_id = ?", (json.dumps(summary), run_id))
+        con.commit()
+    finally:
+        con.close()
+    assert_one_line_error(ww("report", home=tmp_path), f"the summary of run {run_id} (written by weightwatch",
+                          "cannot be read by weightwatch", "first: run_id: Field required",
+                          "summarise its journaled samples anew: weightwatch run sanity -t mock:echo")
+
+
+def test_internal_error_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from weightwatch import cli
+
+    def boom(**_: object) -> None:
+        raise RuntimeError("first line\nsecond line\nthird line")
+
+    monkeypatch.setattr(cli, "app", boom)
+    monkeypatch.setattr("sys.argv", ["weightwatch", "runs"])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    assert exc.value.code == 1
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert lines == ["internal error: RuntimeError: first line (2 more line(s)) (re-run with --debug for the "
+                     "traceback)"], lines

@@ -407,7 +407,9 @@ def main() -> None:
             err.print(f"error: {exc.strerror or exc}: '{exc.filename}'; check the path and its permissions "
                       "(--debug shows where it happened)", markup=False, highlight=False, soft_wrap=True)
             sys.exit(2)
-        err.print(f"internal error: {type(exc).__name__}: {exc} (re-run with --debug for the traceback)",
+        text = str(exc).strip().splitlines() or [""]
+        more = f" ({len(text) - 1} more line(s))" if len(text) > 1 else ""
+        err.print(f"internal error: {type(exc).__name__}: {text[0]}{more} (re-run with --debug for the traceback)",
                   markup=False, highlight=False, soft_wrap=True)
         sys.exit(1)
 

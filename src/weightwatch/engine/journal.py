@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from weightwatch.errors import UserError
 from weightwatch.types import (
@@ -255,7 +255,23 @@ class Journal:
                 raise UserError(f"run {run_id} has no summary yet: it is still running (or its process was killed)",
                                 f"wait for it to finish, or {resume}")
             raise UserError(f"run {run_id} has no summary: it stopped before finishing (status: {row[1]})", resume)
-        return RunSummary.model_validate_json(row[0])
+        try:
+            return RunSummary.model_validate_json(row[0])
+        except ValidationError as exc:  # written by another weightwatch version (or edited by hand)
+            from weightwatch import __version__
+
+            try:
+                version = json.loads(row[0]).get("weightwatch_version") or "an unknown version"
+            except (ValueError, AttributeError):
+                version = "an unknown version"
+            errors = exc.errors()
+            first: dict[str, Any] = dict(errors[0]) if errors else {}
+            where = ".".join(str(x) for x in first.get("loc", ())) or "?"
+            again = f"re-run its command to summarise its journaled samples anew: {row[2]}" if row[2] else \
+                "re-run its command to summarise its journaled samples anew"
+            raise UserError(f"the summary of run {run_id} (written by weightwatch {version}) cannot be read by "
+                            f"weightwatch {__version__}: {exc.error_count()} problem(s), first: {where}: "
+                            f"{first.get('msg', '?')}", again) from None
 
     def run_created_at(self, run_id: str) -> str:
         row = self.db.execute("SELECT created_at FROM runs WHERE run_id = ?", (run_id,)).fetchone()
