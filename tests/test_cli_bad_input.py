@@ -113,6 +113,7 @@ def test_modify_checks_its_options_before_the_search(tmp_path: Path) -> None:
     assert_one_line_error(ww(*t, "--audit-size", "big", home=tmp_path), "unknown --audit-size 'big'")
     assert_one_line_error(ww(*t, "--max-items", "0", home=tmp_path), "--max-items must be at least 1")
     assert_one_line_error(ww(*t, "--kl-max", "-1", home=tmp_path), "--kl-max must be above 0")
+    assert_one_line_error(ww(*t, "--kl-max", "nan", home=tmp_path), "--kl-max must be above 0, not nan")
 
 
 def test_home_is_a_file(tmp_path: Path) -> None:
@@ -300,6 +301,7 @@ def test_adoption_and_openness_options_checked_before_any_request(tmp_path: Path
     offline = {"HF_ENDPOINT": "http://127.0.0.1:9", "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1"}
     snap = ["adoption", "snapshot", "--limit", "5"]
     assert_one_line_error(ww(*snap, "--pace", "-1", home=tmp_path, extra_env=offline), "--pace must be 0 or more")
+    assert_one_line_error(ww(*snap, "--pace", "nan", home=tmp_path, extra_env=offline), "--pace must be 0 or more")
     assert_one_line_error(ww(*snap, "--retries", "-1", home=tmp_path, extra_env=offline),
                           "--retries must be 0 or more")
     assert_one_line_error(ww(*snap, "--cards", "--cards-top", "0", home=tmp_path, extra_env=offline),
@@ -400,3 +402,11 @@ def test_internal_error_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pyt
     lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     assert lines == ["internal error: RuntimeError: first line (2 more line(s)) (re-run with --debug for the "
                      "traceback)"], lines
+
+
+def test_config_nan_or_inf(tmp_path: Path) -> None:
+    for value in ("nan", "inf"):
+        (tmp_path / "weightwatch.toml").write_text(f'[targets.x]\nspec = "mock:echo"\ntemperature = {value}\n',
+                                                   encoding="utf-8")
+        assert_one_line_error(ww("run", "sanity", "-t", "x", home=tmp_path),
+                              f"[targets.x] temperature must be a finite number, not {value}")

@@ -100,7 +100,7 @@ def snapshot(
 
     if not census:
         check_limit(limit, author, since, sort)
-    if pace < 0:
+    if not 0 <= pace < float("inf"):  # NaN too
         raise UserError(f"--pace must be 0 or more seconds, not {pace:g}", "e.g. --pace 0.6 (the default)")
     if retries < 0:
         raise UserError(f"--retries must be 0 or more, not {retries}", "e.g. --retries 5 (the default)")

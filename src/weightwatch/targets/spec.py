@@ -73,6 +73,9 @@ def _check_table(name: str, table: dict[str, Any]) -> dict[str, Any]:
         if key in _NUMERIC:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise UserError(f"[targets.{name}] {key} must be a number, not {value!r}", f"e.g. {key} = 0.7")
+            if value != value or value in (float("inf"), float("-inf")):  # TOML allows nan and inf
+                raise UserError(f"[targets.{name}] {key} must be a finite number, not {value}",
+                                f"fix {key} in weightwatch.toml")
             if value < 0:
                 raise UserError(f"[targets.{name}] {key} must not be negative", f"fix {key} in weightwatch.toml")
             if key == "timeout_s" and value == 0:
