@@ -69,8 +69,8 @@ def register(app: typer.Typer) -> None:
             raise UserError("--max-items must be at least 1", "omit it to use every item")
         if check_tokens < 0:
             raise UserError("--check-tokens must be 0 or more", "0 skips the refusal check")
-        if kl_max <= 0:
-            raise UserError("--kl-max must be above 0", "e.g. --kl-max 0.1")
+        if not kl_max > 0:  # NaN too
+            raise UserError(f"--kl-max must be above 0, not {kl_max:g}", "e.g. --kl-max 0.1")
         if audit_size not in ("quick", "standard", "full"):
             raise UserError(f"unknown --audit-size '{audit_size}'", "use quick, standard or full")
         if audit:  # checked now, not after the search
