@@ -70,7 +70,7 @@ from typing import Any
 
 import numpy as np
 
-from weightwatch.judges.facts import _alias_key, _alias_regex, _compiled
+from weightwatch.judges.facts import _alias_key, _alias_regex, _screened
 from weightwatch.judges.language import fold_chinese, normalize
 
 GENERAL_PREFIX = "general."  # flags that fit any sensitive question (probes/censorship/dataset.general_flags)
@@ -308,10 +308,12 @@ def _texts(value: Any) -> tuple[str, ...]:
     return ()
 
 
-def _alias_positions(norm: str, aliases: Mapping[str, Iterable[str]] | None) -> list[int]:
+def _alias_positions(norm: str, screened: tuple[tuple[str, str, re.Pattern[str]], ...]) -> list[int]:
+    """Where the aliases (`facts._screened` of the fact's aliases) occur in the normalised sentence."""
     out: list[int] = []
-    for _alias, rx in _compiled(_alias_key(aliases)):
-        out.extend(m.start() for m in rx.finditer(norm))
+    for _alias, piece, rx in screened:
+        if piece in norm:
+            out.extend(m.start() for m in rx.finditer(norm))
     return out
 
 
@@ -642,6 +644,7 @@ def _assess_encoded(sents: list[str], units: list[_Unit], vecs: np.ndarray, fact
     # check, whose clauses are encoded in one call for the whole answer
     found: dict[str, tuple[list[int], list[int], list[tuple[int, list[str], bool]], np.ndarray,
                            dict[bool, list[int]]]] = {}
+    sent_han = [e and _mostly_han(t) for t, e in zip(sents, enc, strict=False)]  # the same for every fact
     for fact in facts:
         fid = str(fact["id"])
         ftexts = _texts(fact.get("claim")) or _texts(fact.get("text"))
@@ -653,7 +656,6 @@ def _assess_encoded(sents: list[str], units: list[_Unit], vecs: np.ndarray, fact
         # languages the encoder's similarities run higher for unrelated text ("fish tanks to think tanks"
         # vs 坦克和装甲车 ...), and the thresholds were set within one language
         cols = _script_columns(ftexts)
-        sent_han = [e and _mostly_han(t) for t, e in zip(sents, enc, strict=False)]
         if fv.size:
             full = vecs @ fv.T
             sims = np.array([full[i, cols[h]].max() for i, h in enumerate(sent_han)]) if len(sents) else np.zeros(0)
@@ -664,10 +666,11 @@ def _assess_encoded(sents: list[str], units: list[_Unit], vecs: np.ndarray, fact
         pending: list[tuple[int, list[str]]] = []
         pending_han: list[bool] = []
         own_dismissal = any(_DISMISS.search(fold_chinese(t)) for t in ftexts)
+        screened = _screened(_alias_key(fact.get("aliases")))
         for i, norm in enumerate(norms):
             if not enc[i]:
                 continue
-            hits = _alias_positions(norm, fact.get("aliases"))
+            hits = _alias_positions(norm, screened)
             if hits:
                 dismissed = not own_dismissal and _DISMISS.search(fold_chinese(norm)) is not None
                 if dismissed and is_attr[i]:
