@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.test_cli_errors import assert_one_line_error, ww
 
 
@@ -111,6 +113,7 @@ def test_modify_checks_its_options_before_the_search(tmp_path: Path) -> None:
     assert_one_line_error(ww(*t, "--audit-size", "big", home=tmp_path), "unknown --audit-size 'big'")
     assert_one_line_error(ww(*t, "--max-items", "0", home=tmp_path), "--max-items must be at least 1")
     assert_one_line_error(ww(*t, "--kl-max", "-1", home=tmp_path), "--kl-max must be above 0")
+    assert_one_line_error(ww(*t, "--kl-max", "nan", home=tmp_path), "--kl-max must be above 0, not nan")
 
 
 def test_home_is_a_file(tmp_path: Path) -> None:
@@ -200,3 +203,210 @@ def test_run_reference_empty_or_wildcard(tmp_path: Path) -> None:
     assert_one_line_error(ww("report", "", home=tmp_path), "no run given")
     assert_one_line_error(ww("report", "%", home=tmp_path), "no run '%'")  # a prefix, not a LIKE pattern
     assert_one_line_error(ww("export", "____", home=tmp_path), "no run '____'")
+
+
+def test_report_latest_names_a_newer_run_in_progress_or_stopped(tmp_path: Path) -> None:
+    from weightwatch.engine.journal import Journal
+
+    assert ww("run", "sanity", "-t", "mock:echo", home=tmp_path).returncode == 0
+    [done] = _run_ids(tmp_path)
+    j = Journal(tmp_path / "journal.sqlite")
+    try:
+        j.start_run("20990101-000000-aaaaaa", "weightwatch run sanity -t mock:refuse", {"probes": ["sanity"]})
+    finally:
+        j.close()
+    for args in (["report", "latest", "-f", "json"], ["export", "latest", "-o", str(tmp_path / "x.jsonl")]):
+        proc = ww(*args, home=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        [note] = [ln for ln in proc.stderr.splitlines() if ln.startswith("note:")]
+        assert note.startswith(f"note: showing run {done}, the newest finished run; run 20990101-000000-aaaaaa, "
+                               "newer, is still running (or its process was killed) with 0 sample(s) so far; "
+                               "resume it with: weightwatch run sanity -t mock:refuse"), note
+    assert '"run_id"' in ww("report", "latest", "-f", "json", home=tmp_path).stdout  # stdout stays clean JSON
+    assert_one_line_error(ww("compare", "latest", done, home=tmp_path), "both runs are")  # no note beside it
+    j = Journal(tmp_path / "journal.sqlite")
+    try:
+        j.finish_run("20990101-000000-aaaaaa", None, status="interrupted")
+    finally:
+        j.close()
+    proc = ww("report", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "newer, stopped before finishing (status: interrupted)" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_latest_with_only_unfinished_runs_says_how_to_resume(tmp_path: Path) -> None:
+    from weightwatch.engine.journal import Journal
+
+    j = Journal(tmp_path / "journal.sqlite")
+    try:
+        j.start_run("20990101-000000-aaaaaa", "weightwatch run sanity -t mock:echo", {"probes": ["sanity"]})
+        j.finish_run("20990101-000000-aaaaaa", None, status="interrupted")
+    finally:
+        j.close()
+    assert_one_line_error(ww("report", "latest", home=tmp_path), "no finished run in the journal yet",
+                          "run 20990101-000000-aaaaaa stopped before finishing (status: interrupted)",
+                          "resume it with: weightwatch run sanity -t mock:echo")
+
+
+def test_prompts_unknown_language_tag(tmp_path: Path) -> None:
+    f = tmp_path / "mine.jsonl"
+    f.write_text('{"subject": "x", "prompt": "What happened in 1989?", "language": "en"}\n'
+                 '{"subject": "y", "prompt": "Que s\'est-il passe ?", "language": "fr"}\n', encoding="utf-8")
+    assert_one_line_error(ww("run", "censorship", "-t", "mock:echo", "--prompts", str(f), home=tmp_path),
+                          "mine.jsonl line 2: unknown language tag 'fr'",
+                          "supported languages: en, zh-Hans, zh-Hant, de", "leave language empty")
+    assert "mock:echo" not in ww("runs", home=tmp_path).stdout  # nothing was started
+
+
+def test_no_arguments_prints_the_help_without_an_empty_error(tmp_path: Path) -> None:
+    for args in ([], ["judge"], ["adoption"]):
+        proc = ww(*args, home=tmp_path)
+        assert "Usage:" in proc.stdout and "Commands" in proc.stdout
+        assert "error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_usage_errors_point_to_the_subcommands_help(tmp_path: Path) -> None:
+    assert_one_line_error(ww("run", home=tmp_path), "Missing argument", "run `weightwatch run --help`")
+    assert_one_line_error(ww("judge", "calibrate", "--nope", home=tmp_path), "No such option: --nope",
+                          "`weightwatch judge calibrate --help`")
+    assert_one_line_error(ww("nosuch", home=tmp_path), "No such command 'nosuch'", "`weightwatch --help`")
+
+
+def test_openness_unreachable_hub_says_why_the_hub_is_needed(tmp_path: Path) -> None:
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    proc = ww("openness", "Qwen/Qwen2.5-7B", home=tmp_path,
+              extra_env={"HF_ENDPOINT": f"http://127.0.0.1:{port}", "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1"})
+    assert_one_line_error(proc, f"cannot reach the Hugging Face Hub at http://127.0.0.1:{port}",
+                          "a model in no finished snapshot", "--offline")
+    assert "a live snapshot" not in proc.stderr
+
+
+def test_comma_lists_of_probes_or_targets(tmp_path: Path) -> None:
+    assert_one_line_error(ww("run", "sanity,speed", "-t", "mock:echo", home=tmp_path),
+                          "probe 'sanity,speed' holds a comma", "weightwatch run sanity speed -t TARGET")
+    assert_one_line_error(ww("run", "sanity", "-t", "mock:echo, mock:refuse", home=tmp_path),
+                          "names several targets", "-t mock:echo -t mock:refuse")
+    assert_one_line_error(ww("audit", "-t", "embedded:smollm2-135m,embedded:qwen2.5-coder-0.5b", home=tmp_path),
+                          "give one target per -t: -t embedded:smollm2-135m -t embedded:qwen2.5-coder-0.5b")
+    assert "mock:" not in ww("runs", home=tmp_path).stdout  # nothing was started
+
+
+def test_adoption_and_openness_options_checked_before_any_request(tmp_path: Path) -> None:
+    offline = {"HF_ENDPOINT": "http://127.0.0.1:9", "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1"}
+    snap = ["adoption", "snapshot", "--limit", "5"]
+    assert_one_line_error(ww(*snap, "--pace", "-1", home=tmp_path, extra_env=offline), "--pace must be 0 or more")
+    assert_one_line_error(ww(*snap, "--pace", "nan", home=tmp_path, extra_env=offline), "--pace must be 0 or more")
+    assert_one_line_error(ww(*snap, "--retries", "-1", home=tmp_path, extra_env=offline),
+                          "--retries must be 0 or more")
+    assert_one_line_error(ww(*snap, "--cards", "--cards-top", "0", home=tmp_path, extra_env=offline),
+                          "--cards-top must be at least 1")
+    assert_one_line_error(ww("adoption", "report", "--top", "-1", home=tmp_path), "--top must be at least 1")
+    assert_one_line_error(ww("adoption", "report", "--window", "bogus", home=tmp_path),
+                          "--window 'bogus' is not a snapshot", "'previous' or 'none'")
+    assert_one_line_error(ww("openness", "Qwen/Qwen2.5-7B", "--format", "xml", home=tmp_path, extra_env=offline),
+                          "unknown --format 'xml'", "table or json")
+
+
+def test_unreachable_judge_server_fails_before_any_generation(tmp_path: Path) -> None:
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    proc = ww("run", "censorship", "-t", "mock:echo", "--judge", f"openai:judge@http://127.0.0.1:{port}/v1",
+              "--timeout", "5", home=tmp_path)
+    assert_one_line_error(proc, f"cannot reach http://127.0.0.1:{port}/v1")
+    assert "progress" not in proc.stderr  # nothing was generated
+    assert "mock:echo" not in ww("runs", home=tmp_path).stdout  # and no run left behind
+
+
+def test_judge_file_language_tags_read_like_the_judges_write_them(tmp_path: Path) -> None:
+    """'EN' or 'en-US' used to skip the learned head silently (it reads 'en'); now they are 'en'. A tag no judge
+    knows is kept (the rules still judge) and named in one warning line."""
+    import json
+
+    answer = {"prompt": "Write a poem about Tiananmen 1989",
+              "response": "Let us talk about something else, like the beauty of spring flowers."}
+    src = tmp_path / "answers.jsonl"
+    src.write_text("".join(json.dumps({"id": lang, **answer, "language": lang}) + "\n"
+                           for lang in ("en", "EN", "en_US", "xx")), encoding="utf-8")
+    out = tmp_path / "labelled.jsonl"
+    proc = ww("judge", "censorship", "-i", str(src), "-o", str(out), home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["id"]: r for r in map(json.loads, out.read_text("utf-8").splitlines())}
+    assert rows["en"]["head_label"] is not None
+    for tag in ("EN", "en_US"):
+        assert (rows[tag]["judge"], rows[tag]["head_label"]) == (rows["en"]["judge"], rows["en"]["head_label"])
+        assert rows[tag]["language"] == tag  # the record keeps what the user wrote
+    assert rows["xx"]["head_label"] is None
+    [warning] = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert warning.startswith("warning: 1 record(s) carry a language tag the judge does not know: 'xx' (1)"), warning
+
+
+def test_canonical_language() -> None:
+    from weightwatch.judges.language import canonical_language
+
+    assert [canonical_language(t) for t in ("en", "EN", "en-GB", "de_CH", "zh-hant", "zh-SG", "zh-MO",
+                                             "zh-Hant-TW")] == [
+        "en", "en", "en", "de", "zh-Hant", "zh-Hans", "zh-Hant", "zh-Hant"]
+    assert [canonical_language(t) for t in ("fi", "zh", "zh-Latn", "en US", "", None, "other")] == [None] * 7
+
+
+def test_config_top_p_out_of_range_and_a_bad_replica_url(tmp_path: Path) -> None:
+    (tmp_path / "weightwatch.toml").write_text('[targets.x]\nspec = "mock:echo"\ntop_p = 5\n', encoding="utf-8")
+    assert_one_line_error(ww("run", "sanity", "-t", "x", home=tmp_path), "[targets.x] top_p must be above 0 and at "
+                          "most 1, not 5")
+    (tmp_path / "weightwatch.toml").write_text('[targets.x]\nspec = "openai:m@http://127.0.0.1:9/v1"\n'
+                                               'base_urls = ["gpu2:8000"]\n', encoding="utf-8")
+    assert_one_line_error(ww("run", "sanity", "-t", "x", home=tmp_path), "has an invalid base URL 'gpu2:8000'",
+                          "base_urls as a list of http(s)://HOST:PORT/v1")
+
+
+def test_report_of_a_summary_this_version_cannot_read(tmp_path: Path) -> None:
+    import json
+    import sqlite3
+
+    assert ww("run", "sanity", "-t", "mock:echo", home=tmp_path).returncode == 0
+    con = sqlite3.connect(tmp_path / "journal.sqlite")
+    try:
+        run_id, text = con.execute("SELECT run_id, summary_json FROM runs").fetchone()
+        summary = json.loads(text)
+        del summary["run_id"]  # as if written by a weightwatch whose summary had no such field
+        con.execute("UPDATE runs SET summary_json = ? WHERE run_id = ?", (json.dumps(summary), run_id))
+        con.commit()
+    finally:
+        con.close()
+    assert_one_line_error(ww("report", home=tmp_path), f"the summary of run {run_id} (written by weightwatch",
+                          "cannot be read by weightwatch", "first: run_id: Field required",
+                          "summarise its journaled samples anew: weightwatch run sanity -t mock:echo")
+
+
+def test_internal_error_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from weightwatch import cli
+
+    def boom(**_: object) -> None:
+        raise RuntimeError("first line\nsecond line\nthird line")
+
+    monkeypatch.setattr(cli, "app", boom)
+    monkeypatch.setattr("sys.argv", ["weightwatch", "runs"])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    assert exc.value.code == 1
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert lines == ["internal error: RuntimeError: first line (2 more line(s)) (re-run with --debug for the "
+                     "traceback)"], lines
+
+
+def test_config_nan_or_inf(tmp_path: Path) -> None:
+    for value in ("nan", "inf"):
+        (tmp_path / "weightwatch.toml").write_text(f'[targets.x]\nspec = "mock:echo"\ntemperature = {value}\n',
+                                                   encoding="utf-8")
+        assert_one_line_error(ww("run", "sanity", "-t", "x", home=tmp_path),
+                              f"[targets.x] temperature must be a finite number, not {value}")

@@ -172,6 +172,12 @@ async def run_async(
                 raise UserError(f"the judge '{judge}' is also an audited target",
                                 "choose another judge target, or pass --judge-self to insist")
             judge_target = make_target(judge, cfg)
+        judge_fp = None
+        if judge_target is not None and not judge_target.in_process:
+            # a judge server is asked before any generation: unreachable, it fails now, not after the run
+            # (an in-process judge model is loaded after generation, never beside the audited one)
+            judge_fp = await judge_target.start()
+            started.append(judge_target)
         infos: list[TargetInfo] = []
         for t in made:
             fp = await t.start()
@@ -216,8 +222,10 @@ async def run_async(
         judge_label = None
         judge_id: str | None = None
         if judge_target is not None:
-            jfp = await judge_target.start()
-            started.append(judge_target)
+            jfp = judge_fp
+            if jfp is None:
+                jfp = await judge_target.start()
+                started.append(judge_target)
             jid = journal.put_target(run_id, f"judge:{judge_target.label}", jfp,
                                      target_info(judge_target, jfp).model_dump_json())
             judge_fn = _JudgeClient(runner, journal, run_id, judge_target, jid)
@@ -362,11 +370,14 @@ def label_censorship_records(records: list[dict[str, Any]], judge: str | None = 
 
 
 def calibrate_censorship_judge(sets: list[str] | None, input: Path | None, data_dir: Path | None,
-                               judge: str | None = None) -> list[dict[str, Any]]:
-    """`weightwatch judge calibrate`: the judge measured on labelled sets (probes/censorship/calibrate.py)."""
+                               judge: str | None = None,
+                               skipped: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    """`weightwatch judge calibrate`: the judge measured on labelled sets (probes/censorship/calibrate.py);
+    with `sets` None, every set whose files are found (`skipped` hears which were not)."""
     from weightwatch.probes.censorship.calibrate import calibrate
 
-    return calibrate(sets, input, data_dir, judge, lambda records: label_censorship_records(records, judge))
+    return calibrate(sets, input, data_dir, judge, lambda records: label_censorship_records(records, judge),
+                     skipped)
 
 
 async def _judge_records(records: list[dict[str, Any]], judge: str) -> list[dict[str, Any]]:

@@ -71,6 +71,7 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
 
     if fmt not in ("table", "json"):
         raise UserError(f"unknown --format '{fmt}'", "use table or json")
+    _no_comma_lists(probes, targets)
     if html is not None:  # checked before the run, not after an hour of generation
         html = output_file(html, "--html", folder_ok=True)
     command = _resume_command()
@@ -117,6 +118,23 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
             j.close()
         err.print(f"HTML report: {path}")
     err.print(f"run {outcome.run_id} (journal: {outcome.journal_path})")
+
+
+def _no_comma_lists(probes: list[str], targets: list[str]) -> None:
+    """`run sanity,speed` and `-t A,B` (as --languages is written) get one line saying how several are given."""
+    from weightwatch.targets.spec import backends
+
+    for p in probes:
+        if "," in p:
+            parts = [x.strip() for x in p.split(",") if x.strip()]
+            raise UserError(f"probe '{p}' holds a comma", "give several probes separated by spaces, e.g. "
+                            f"weightwatch run {' '.join(parts)} -t TARGET")
+    kinds = set(backends())
+    for t in targets:
+        parts = [x.strip() for x in t.split(",")]
+        if len(parts) > 1 and all(x.partition(":")[0].lower() in kinds and x.partition(":")[2] for x in parts):
+            raise UserError(f"-t '{t}' names several targets", "give one target per -t: "
+                            + " ".join(f"-t {shlex.quote(x)}" for x in parts))
 
 
 def _say(text: str) -> None:
@@ -269,9 +287,18 @@ def judge_censorship(
 ) -> None:
     """Label responses (from any tool) as answered / refused / deflected / narrative / empty / unscored."""
     from weightwatch.api import judge_censorship_file
+    from weightwatch.judges.language import SUPPORTED
+    from weightwatch.probes.censorship.files import read_records, unknown_language_tags
 
     counts = judge_censorship_file(input, output_file(output, "--output"), judge=judge)
     out.print(json.dumps(counts, sort_keys=True))
+    tags = unknown_language_tags(read_records(input))
+    if tags:
+        shown = ", ".join(f"{t!r} ({n})" for t, n in sorted(tags.items(), key=lambda kv: -kv[1])[:5])
+        err.print(f"warning: {sum(tags.values())} record(s) carry a language tag the judge does not know: {shown}; "
+                  f"the learned head, which reads {', '.join(SUPPORTED)}, skipped them (case, '_' and a region "
+                  "such as en-US are understood); drop the tag to have the language detected",
+                  markup=False, highlight=False, soft_wrap=True)
     if counts.get("unscored"):
         err.print(f"warning: {counts['unscored']} answer(s) unscored: in a language the judge does not cover "
                   "(e.g. Finnish) or an LLM judge reply that did not parse; they count in no rate",
@@ -283,7 +310,7 @@ def judge_calibrate(
     input: Annotated[Path | None, typer.Option("--input", "-i", help="JSONL: {id, prompt, response, language, "
                      "label}; measure on this file alone.")] = None,
     sets: Annotated[str | None, typer.Option("--set", help="Comma-separated: hand, deccp, speechmap "
-                    "(default: all three).")] = None,
+                    "(default: every set whose files are found; hand ships with weightwatch).")] = None,
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Folder with speechmap-dev.jsonl and "
                         "deccp-qwen2-responses.jsonl (default: ../shared/data beside the repository).")] = None,
     judge: JudgeOpt = None,
@@ -291,12 +318,15 @@ def judge_calibrate(
 ) -> None:
     """Measure the censorship judge on labelled answers: accuracy, recall, precision, confusion per language."""
     from weightwatch.api import calibrate_censorship_judge
-    from weightwatch.probes.censorship.calibrate import render
+    from weightwatch.probes.censorship.calibrate import parse_sets, render
 
-    names = [x.strip() for x in sets.split(",") if x.strip()] if sets else None
+    names = parse_sets(sets)
+    if input is not None and names is not None:
+        raise UserError("--input and --set cannot be combined", "--input measures your file alone; drop one")
     if as_json is not None:
         as_json = output_file(as_json, "--json")
-    results = calibrate_censorship_judge(names, input, data_dir, judge)
+    results = calibrate_censorship_judge(names, input, data_dir, judge, skipped=lambda note: err.print(
+        note, markup=False, highlight=False, soft_wrap=True))
     out.print(render(results), markup=False, highlight=False, soft_wrap=True)
     if as_json is not None:
         as_json.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", "utf-8")
@@ -320,6 +350,27 @@ ecosystem_cli.register(app)
 modify_cli.register(app)
 
 
+def _interrupted_message(argv: list[str]) -> str:
+    """What Ctrl-C kept, by command: run/audit keep finished samples and adoption snapshot its saved pages (the
+    same command resumes both); anything else (judge, scan, modify, ...) starts over."""
+    words = [a for a in argv if not a.startswith("-")]
+    if words[:1] in (["run"], ["audit"]):
+        return f"interrupted: the samples finished so far are in the journal; resume with: {_resume_command()}"
+    if words[:2] == ["adoption", "snapshot"]:
+        return f"interrupted: the pages fetched so far are saved in the journal; resume with: {_resume_command()}"
+    return "interrupted; run the command again to start over"
+
+
+def _help_command(exc: Exception) -> str:
+    """`weightwatch SUB --help` for the (sub)command a usage error is about (`weightwatch --help` at the top)."""
+    names = []
+    ctx = getattr(exc, "ctx", None)
+    while ctx is not None and getattr(ctx, "parent", None) is not None:
+        names.append(str(ctx.info_name))
+        ctx = ctx.parent
+    return " ".join(["weightwatch", *reversed(names), "--help"])
+
+
 def main() -> None:
     debug = "--debug" in sys.argv
     try:
@@ -332,8 +383,7 @@ def main() -> None:
         err.print(f"error: {exc.one_line()}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        err.print(f"interrupted: the samples finished so far are in the journal; resume with: {_resume_command()}",
-                  markup=False, highlight=False, soft_wrap=True)
+        err.print(_interrupted_message(sys.argv[1:]), markup=False, highlight=False, soft_wrap=True)
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -347,8 +397,9 @@ def main() -> None:
         if isinstance(exc, click.ClickException) or (
                 callable(getattr(exc, "format_message", None)) and isinstance(getattr(exc, "exit_code", None), int)):
             message = exc.format_message()  # type: ignore[attr-defined]
-            err.print(f"error: {message} (run `weightwatch --help` to see the commands and options)",
-                      markup=False, highlight=False, soft_wrap=True)
+            if message.strip():  # empty: no arguments, and the help was already printed (no_args_is_help)
+                err.print(f"error: {message} (run `{_help_command(exc)}` to see the commands and options)",
+                          markup=False, highlight=False, soft_wrap=True)
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         if debug:
             raise
@@ -356,7 +407,9 @@ def main() -> None:
             err.print(f"error: {exc.strerror or exc}: '{exc.filename}'; check the path and its permissions "
                       "(--debug shows where it happened)", markup=False, highlight=False, soft_wrap=True)
             sys.exit(2)
-        err.print(f"internal error: {type(exc).__name__}: {exc} (re-run with --debug for the traceback)",
+        text = str(exc).strip().splitlines() or [""]
+        more = f" ({len(text) - 1} more line(s))" if len(text) > 1 else ""
+        err.print(f"internal error: {type(exc).__name__}: {text[0]}{more} (re-run with --debug for the traceback)",
                   markup=False, highlight=False, soft_wrap=True)
         sys.exit(1)
 

@@ -105,6 +105,24 @@ def test_prompt_set_jsonl(tmp_path: Path) -> None:
     assert [(r.id, r.language) for r in rows] == [("prompt-1", "en"), ("tw-zh", "zh-Hans")]
 
 
+def test_prompt_set_language_tags_are_read_as_the_dataset_writes_them(tmp_path: Path) -> None:
+    f = tmp_path / "mine.csv"
+    tags = ["EN", "en-US", "de_AT", "zh-hans", "ZH_Hant", "zh-Hans-CN", "zh-CN", "zh-TW", "zh-HK", "en-419"]
+    f.write_text("subject,prompt,language\n" + "".join(f"s,p{i},{t}\n" for i, t in enumerate(tags)), "utf-8")
+    assert [r.language for r in load_prompt_set(f)] == [
+        "en", "en", "de", "zh-Hans", "zh-Hant", "zh-Hans", "zh-Hans", "zh-Hant", "zh-Hant", "en"]
+
+
+def test_prompt_set_languages_filter(tmp_path: Path) -> None:
+    f = tmp_path / "mine.jsonl"
+    f.write_text(json.dumps({"subject": "x", "prompt": "Is Taiwan a country?", "language": "en"}) + "\n", "utf-8")
+    with pytest.raises(UserError, match="unknown censorship language"):
+        plan(prompts=str(f), languages=["xx"])
+    with pytest.raises(UserError) as exc:
+        plan(prompts=str(f), languages=["de"])
+    assert "is in --languages de; its languages: en" in exc.value.one_line()
+
+
 @pytest.mark.parametrize(("name", "text", "expect"), [
     ("a.csv", "topic,prompt\nx,y\n", "line 1: the header has no 'subject' column"),
     ("a.csv", "subject,prompt\nx,\n", "line 2: 'prompt' is empty"),
@@ -115,6 +133,13 @@ def test_prompt_set_jsonl(tmp_path: Path) -> None:
     ("a.jsonl", '{"subject": "x", "prompt": "y"}\n{"prompt": "y"}\n', "line 2: no 'subject'"),
     ("a.jsonl", '[1, 2]\n', "line 1 is not a JSON object"),
     ("a.jsonl", '{"subject": "x", "prompt": "y", "id": "has space"}\n', "line 1: id 'has space'"),
+    ("a.csv", "subject,prompt,language\nx,y,en\nx,z,fr\n", "line 3: unknown language tag 'fr'"),
+    ("a.jsonl", '{"subject": "x", "prompt": "y", "language": "en US"}\n', "line 1: unknown language tag 'en US'"),
+    ("a.jsonl", '{"subject": "x", "prompt": "y", "language": "zh"}\n', "(say which script: zh-Hans or zh-Hant)"),
+    ("a.jsonl", '{"subject": "x", "prompt": "y", "language": "zh-Latn"}\n', "unknown language tag 'zh-Latn'"),
+    ("a.csv", "subject;prompt\nx;y\n", "(its columns are separated by semicolons); separate the columns with commas"),
+    ("a.tsv", "subject\tprompt\nx\ty\n", "(its columns are separated by tabs)"),
+    ("a.json", '[{"subject": "x", "prompt": "y"}]\n', "holds a JSON array; write one JSON object per line"),
 ])
 def test_prompt_set_errors(tmp_path: Path, name: str, text: str, expect: str) -> None:
     f = tmp_path / name

@@ -149,3 +149,63 @@ def test_real_entry_point_persistent_429_is_one_line(home: Path) -> None:
     lines = [x for x in p.stderr.splitlines() if x.strip()]
     assert len(lines) == 1, p.stderr
     assert lines[0].startswith("error: the Hub is rate-limiting this machine (HTTP 429 after 2 retries)")
+
+
+def test_limit_zero_on_the_whole_hub_is_refused_before_any_request(hub: FakeHub, home: Path) -> None:
+    """--limit 0 means no limit: on the whole Hub (~2M models) it must be asked for by name (--census);
+    the real entry point says so in one line, and the Hub is never asked."""
+    from tests.test_cli_errors import assert_one_line_error, ww
+
+    env = {"HF_ENDPOINT": hub.endpoint, "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1", "WEIGHTWATCH_HOME": str(home)}
+    for args in (["--limit", "0"], ["--limit", "0", "--since", "2024-01-01"], ["--limit", "0", "--weekly"]):
+        assert_one_line_error(ww("adoption", "snapshot", *args, home=home.parent, extra_env=env),
+                              "--limit 0 (no limit) would list every model on the Hub", "--census",
+                              "--limit 5000")
+    assert_one_line_error(ww("adoption", "snapshot", "--limit", "-3", home=home.parent, extra_env=env),
+                          "--limit must be at least 1, or 0 for no limit, not -3")
+    assert hub.requests == []
+    # bounded otherwise: every model of one author, and the census by name
+    proc = ww("adoption", "snapshot", "--limit", "0", "--author", "Qwen", "--author", "google", "--pace", "0",
+              home=home.parent, extra_env=env)
+    assert proc.returncode == 0, proc.stderr
+    from weightwatch.ecosystem.store import SnapshotStore
+
+    with SnapshotStore() as store:
+        [snap] = store.snapshots("finished")
+    assert snap.params["limit"] is None and snap.params["authors"] == ["Qwen", "google"]
+    assert snap.models == 2
+
+
+def test_ctrl_c_during_a_snapshot_says_what_was_kept(hub: FakeHub, home: Path) -> None:
+    """SIGINT between two pages (a long --pace): one line saying the fetched pages are saved and the command
+    that resumes, exit 130; the same command then finishes the snapshot from the saved cursor."""
+    import signal
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(SRC), "HF_ENDPOINT": hub.endpoint, "WEIGHTWATCH_HOME": str(home),
+           "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1"}
+    cmd = [sys.executable, "-m", "weightwatch", "adoption", "snapshot", "--page-size", "4", "--pace", "60"]
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not hub.requests and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)  # the first page is stored; the command now waits out --pace
+    p.send_signal(signal.SIGINT)
+    _, stderr = p.communicate(timeout=120)
+    assert p.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    last = [x for x in stderr.splitlines() if x.strip()][-1]
+    assert last == ("interrupted: the pages fetched so far are saved in the journal; resume with: "
+                    "weightwatch adoption snapshot --page-size 4 --pace 60"), stderr
+    r = subprocess.run([*cmd[:-1], "0"], env=env, capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stderr
+    assert "resuming snapshot" in r.stderr
+
+
+def test_ctrl_c_message_by_command() -> None:
+    from weightwatch.cli import _interrupted_message
+
+    assert "samples finished so far" in _interrupted_message(["run", "sanity", "-t", "x"])
+    assert "samples finished so far" in _interrupted_message(["--debug", "audit"])
+    assert _interrupted_message(["judge", "censorship", "-i", "a"]) == \
+        "interrupted; run the command again to start over"

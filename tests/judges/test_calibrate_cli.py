@@ -46,8 +46,13 @@ def test_bad_input_one_line(tmp_path: Path) -> None:
 
 
 def test_missing_data_dir_one_line(tmp_path: Path) -> None:
-    assert_one_line_error(ww("judge", "calibrate", "--set", "speechmap", "--data-dir", str(tmp_path / "nowhere"),
+    assert_one_line_error(ww("judge", "calibrate", "--set", "speechmap", "--data-dir", str(tmp_path),
                              home=tmp_path), "speechmap-dev.jsonl not found")
+    assert_one_line_error(ww("judge", "calibrate", "--set", "speechmap", "--data-dir", str(tmp_path / "nowhere"),
+                             home=tmp_path), "--data-dir", "nowhere' does not exist", "give the folder holding")
+    f = tmp_path / "a-file.jsonl"
+    f.write_text("{}\n", "utf-8")
+    assert_one_line_error(ww("judge", "calibrate", "--data-dir", str(f), home=tmp_path), "is a file, not a folder")
 
 
 def test_block_three_class_mapping(tmp_path: Path) -> None:
@@ -58,3 +63,41 @@ def test_block_three_class_mapping(tmp_path: Path) -> None:
     f.write_text(json.dumps({**ROWS[0], "label": "DENIAL"}) + "\n" + json.dumps({**ROWS[3], "label": "EVASIVE"}) + "\n",
                  "utf-8")
     assert read_input(f).classes == ("answered", "refused", "evasive")
+
+
+def test_unknown_set_lists_the_valid_sets(tmp_path: Path) -> None:
+    assert_one_line_error(ww("judge", "calibrate", "--set", "hand,bogus", home=tmp_path),
+                          "unknown calibration set(s) 'bogus'", "valid sets: hand, deccp, speechmap", "--input FILE")
+    assert_one_line_error(ww("judge", "calibrate", "--set", ",", home=tmp_path), "--set names no set",
+                          "hand, deccp, speechmap")
+    assert_one_line_error(ww("judge", "calibrate", "--set", "hand", "--input", "x.jsonl", home=tmp_path),
+                          "--input and --set cannot be combined")
+
+
+def test_default_sets_outside_a_checkout(tmp_path: Path) -> None:
+    """An installed weightwatch run from any folder (no checkout above the cwd, no data directory): the hand
+    set ships in the package and is measured; the sets needing the data directory are named as skipped."""
+    from weightwatch.probes.censorship.calibrate import repo_root
+
+    assert repo_root(tmp_path) is None
+    proc = ww("judge", "calibrate", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "## hand (216 answers" in proc.stdout
+    assert "## deccp" not in proc.stdout and "## speechmap" not in proc.stdout
+    [note] = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert note.startswith("note: set(s) deccp, speechmap skipped") and "--data-dir" in note, note
+    # named explicitly, a set whose file is missing is an error, not a skip
+    assert_one_line_error(ww("judge", "calibrate", "--set", "deccp", home=tmp_path),
+                          "deccp-qwen2-responses.jsonl not found", "--data-dir")
+
+
+def test_shipped_hand_labels_equal_the_checkout() -> None:
+    """The package carries a copy of the hand label files so an installed weightwatch can calibrate;
+    after changing tests/judges/calibration, copy them: cp tests/judges/calibration/{labels,responses,
+    deccp_labels}.jsonl src/weightwatch/judges/data/handlabels/"""
+    from weightwatch.probes.censorship.calibrate import shipped_labels_dir
+
+    here = Path(__file__).resolve().parent / "calibration"
+    for name in ("labels.jsonl", "responses.jsonl", "deccp_labels.jsonl"):
+        assert (shipped_labels_dir() / name).read_bytes() == (here / name).read_bytes(), \
+            f"stale copy: cp tests/judges/calibration/{name} src/weightwatch/judges/data/handlabels/"

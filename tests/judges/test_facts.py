@@ -215,3 +215,55 @@ def test_every_dataset_alias_matches_itself() -> None:
     bad = [(where, alias) for where, alias, _lang in entries
            if find_alias(f"x {alias.rstrip('*')} x", {"any": [alias]}) != alias]
     assert bad == []
+
+
+# ---- the quote scan: the fast scan finds the same spans as the plain character loop it replaced ----------
+def _quoted_spans_reference(text: str) -> list[tuple[int, int]]:
+    """The character-by-character scan of facts.py before BENCHMARKS.md 6f (kept here as the reference)."""
+    pairs = {'"': '"', "“": "”", "„": "“”", "「": "」", "『": "』", "«": "»", "»": "«"}
+    spans: list[tuple[int, int]] = []
+    i, n = 0, len(text)
+    while i < n:
+        closers = pairs.get(text[i])
+        if closers is None:
+            i += 1
+            continue
+        j = next((k for k in range(i + 1, min(n, i + 1001)) if text[k] in closers), -1)
+        if j < 0:
+            i += 1
+            continue
+        spans.append((i + 1, j))
+        i = j + 1
+    return spans
+
+
+def test_quoted_spans_match_the_reference_scan() -> None:
+    import random
+
+    from weightwatch.judges.facts import _quoted_spans
+
+    rng = random.Random(16)
+    alphabet = 'ab ."“”„「」『』«»\'‘’'
+    cases = ["", '"', '""', '„quoted“ and „quoted”', "«a» »b« «c", "「a」『b』「c", "x" * 1500 + '"' + "y" * 999 + '"',
+             '"' + "y" * 1000 + '"', '"' + "y" * 999 + '"']
+    cases += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(3000)]
+    # long texts with far-apart marks (the 1000-character reach)
+    cases += ["".join(rng.choice(alphabet) if rng.random() < 0.004 else "w" for _ in range(rng.randint(500, 3000)))
+              for _ in range(200)]
+    for text in cases:
+        assert _quoted_spans(text) == _quoted_spans_reference(text), text[:80]
+
+
+def test_literal_piece_is_in_every_match() -> None:
+    """The substring screen before each alias regex (facts._screened) never skips a text the regex matches."""
+    from weightwatch.judges.facts import _screened
+    from weightwatch.judges.language import normalize
+
+    aliases = sorted({alias for _where, alias, _lang in _dataset_entries()})
+    for alias, piece, rx in _screened(tuple(aliases)):
+        bare = alias.rstrip("*")
+        for variant in (bare, bare.replace(" ", "-"), bare.replace(" ", ""), bare.replace(" ", " - "),
+                        bare.replace("-", " "), bare.replace("-", ""), bare.upper(), bare + "s"):
+            norm = normalize(f"x {variant} x")
+            if rx.search(norm):
+                assert piece in norm, (alias, variant, piece)

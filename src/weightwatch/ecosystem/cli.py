@@ -57,9 +57,23 @@ def weekly_schedule(options: list[str]) -> str:
     ])
 
 
+def check_limit(limit: int | None, author: list[str] | None, since: str | None, sort: str) -> None:
+    """--limit 0 (no limit) is bounded only by --author or by --since with --sort created_at; on the whole Hub
+    it would page through ~2M models, so it must be asked for by name (--census). Checked before any request."""
+    if limit is None or limit >= 1:
+        return
+    hint = ("give a bound (e.g. --limit 5000), add --author ORG, or use --census to walk the whole Hub on purpose "
+            "(~2,000 pages, resumable)")
+    if limit < 0:
+        raise UserError(f"--limit must be at least 1, or 0 for no limit, not {limit}", hint)
+    if not author and not (since and sort == "created_at"):
+        raise UserError("--limit 0 (no limit) would list every model on the Hub (~2M models)", hint)
+
+
 def snapshot(
     limit: Annotated[int | None, typer.Option("--limit", help="Models to keep per listing (the whole Hub, or "
-                     "each --author), most downloaded first; 0 = no limit (the whole Hub is ~2M models).")] = 1000,
+                     "each --author), most downloaded first; 0 = no limit, only with --author (or --since with "
+                     "--sort created_at); the whole Hub (~2M models) is --census.")] = 1000,
     author: Annotated[list[str] | None, typer.Option("--author", help="Only this organisation; repeat for "
                       "several.")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Keep models created on or after YYYY-MM-DD.")] = None,
@@ -84,6 +98,14 @@ def snapshot(
     from weightwatch.ecosystem.hub import fetch_cards, take_snapshot
     from weightwatch.ecosystem.store import SnapshotStore
 
+    if not census:
+        check_limit(limit, author, since, sort)
+    if not 0 <= pace < float("inf"):  # NaN too
+        raise UserError(f"--pace must be 0 or more seconds, not {pace:g}", "e.g. --pace 0.6 (the default)")
+    if retries < 0:
+        raise UserError(f"--retries must be 0 or more, not {retries}", "e.g. --retries 5 (the default)")
+    if cards and cards_top < 1:
+        raise UserError(f"--cards-top must be at least 1, not {cards_top}", "e.g. --cards-top 100 (the default)")
     if weekly:
         args = (["--census"] if census else
                 [f"--limit={limit or 0}", *(f"--author={a}" for a in author or []),
@@ -101,8 +123,16 @@ def snapshot(
         err.print(msg, markup=False, highlight=False)
 
     with SnapshotStore() as store:
-        res = take_snapshot(store, limit=limit or None, authors=author, since=since, sort=sort, page_size=page_size,
-                            fresh=fresh, pace=pace, max_retries=retries, progress=say)
+        try:
+            res = take_snapshot(store, limit=limit or None, authors=author, since=since, sort=sort,
+                                page_size=page_size, fresh=fresh, pace=pace, max_retries=retries, progress=say)
+        except KeyboardInterrupt:  # typer would exit 130 silently: say what was kept and how to resume
+            import sys
+
+            from weightwatch.cli import _interrupted_message
+
+            err.print(_interrupted_message(sys.argv[1:]), markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(130) from None
         err.print(f"snapshot {res.snapshot_id} {res.status}: {res.models_total} models "
                   f"({res.pages_fetched} page(s) fetched now{', resumed' if res.resumed else ''}) in {store.path}",
                   markup=False, highlight=False)
@@ -127,6 +157,11 @@ def report(
 
     if fmt not in ("table", "json"):
         raise UserError(f"unknown --format '{fmt}'", "use table or json")
+    if top < 1:
+        raise UserError(f"--top must be at least 1, not {top}", "e.g. --top 10 (the default)")
+    if window not in ("previous", "none") and not window.strip().isdigit():
+        raise UserError(f"--window '{window}' is not a snapshot", "give a snapshot id (a number; see --list), "
+                        "'previous' or 'none'")
     if html is not None:
         html = output_file(html, "--html")
     with SnapshotStore() as store:
@@ -162,10 +197,12 @@ def openness(
     import json
     import re
 
-    from weightwatch.ecosystem.hub import HubClient, HubUnreachable, fetch_model, unreachable
+    from weightwatch.ecosystem.hub import LOOKUP, HubClient, HubUnreachable, fetch_model, unreachable
     from weightwatch.ecosystem.openness import assess, yes_no
     from weightwatch.ecosystem.store import SnapshotStore
 
+    if fmt not in ("table", "json"):
+        raise UserError(f"unknown --format '{fmt}'", "use table or json")
     for mid in model_ids:  # the Hub's own rule for ids, checked before any request
         if len(mid) > 96 or not re.fullmatch(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?", mid):
             raise UserError(f"'{mid}' is not a Hugging Face model id", "write it as ORG/NAME, e.g. Qwen/Qwen2.5-7B")
@@ -179,7 +216,7 @@ def openness(
                 try:
                     m.card_text = client.card_text(m.model_id)
                 except HubUnreachable as exc:
-                    raise unreachable(client.endpoint, str(exc)) from exc
+                    raise unreachable(client.endpoint, str(exc), need=LOOKUP) from exc
                 source = "snapshot + README"
             if m is None:
                 if offline:

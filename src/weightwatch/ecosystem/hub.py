@@ -56,13 +56,18 @@ def hub_endpoint() -> str:
     return (os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
 
 
-def unreachable(endpoint: str, detail: str = "", resumable: bool = False) -> UserError:
+LOOKUP = "a model in no finished snapshot (or its README, --card) is read from the Hub"
+
+
+def unreachable(endpoint: str, detail: str = "", resumable: bool = False,
+                need: str = "a live snapshot needs access to the Hub") -> UserError:
     hint = "set HF_ENDPOINT for a mirror"
     if resumable:
         hint += "; re-run the same command to resume from the last saved page"
-    return UserError(
-        f"cannot reach the Hugging Face Hub at {endpoint}: a live snapshot needs access to the Hub"
-        + (f" ({detail})" if detail else ""), hint)
+    if need == LOOKUP:
+        hint += ", or take a snapshot first and use --offline"
+    return UserError(f"cannot reach the Hugging Face Hub at {endpoint}: {need}" + (f" ({detail})" if detail else ""),
+                     hint)
 
 
 class SnapshotResult(BaseModel):
@@ -339,7 +344,7 @@ def fetch_model(model_id: str, *, endpoint: str | None = None, token: bool | str
         if with_card:
             model.card_text = client.card_text(model_id)
     except HubUnreachable as exc:
-        raise unreachable(client.endpoint, str(exc)) from exc
+        raise unreachable(client.endpoint, str(exc), need=LOOKUP) from exc
     except HfHubHTTPError as exc:
         status = exc.response.status_code if exc.response is not None else None
         if status in (401, 404):

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from weightwatch.errors import UserError
 from weightwatch.types import (
@@ -213,6 +213,10 @@ class Journal:
                 "SELECT run_id FROM runs WHERE summary_json IS NOT NULL ORDER BY created_at DESC LIMIT 1"
             ).fetchone()
             if row is None:
+                unfinished = self.unfinished_after(None)
+                if unfinished:
+                    raise UserError(f"there is no finished run in the journal yet; {unfinished_text(unfinished)}",
+                                    f"journal: {self.path}")
                 raise UserError("there is no finished run in the journal yet",
                                 f"run 'weightwatch audit' first (journal: {self.path})")
             return str(row[0])
@@ -228,6 +232,18 @@ class Journal:
             raise UserError(f"'{ref}' matches several runs", "give more characters of the run id")
         return str(rows[0][0])
 
+    def unfinished_after(self, run_id: str | None) -> list[RunRow]:
+        """Runs without a summary (still running, or stopped) created after `run_id` (None: all), newest first:
+        what 'latest' passed over."""
+        after = self.run_created_at(run_id) if run_id is not None else ""
+        rows = self.db.execute(
+            "SELECT r.run_id, r.created_at, r.finished_at, r.status, r.command, r.params_json, "
+            "(SELECT COUNT(*) FROM run_samples s WHERE s.run_id = r.run_id) "
+            "FROM runs r WHERE r.summary_json IS NULL AND r.created_at > ? ORDER BY r.created_at DESC", (after,),
+        ).fetchall()
+        return [RunRow(run_id=r[0], created_at=r[1], finished_at=r[2], status=r[3], command=r[4],
+                       params=json.loads(r[5]), samples=r[6]) for r in rows]
+
     def summary(self, run_id: str) -> RunSummary:
         row = self.db.execute("SELECT summary_json, status, command FROM runs WHERE run_id = ?",
                               (run_id,)).fetchone()
@@ -239,7 +255,23 @@ class Journal:
                 raise UserError(f"run {run_id} has no summary yet: it is still running (or its process was killed)",
                                 f"wait for it to finish, or {resume}")
             raise UserError(f"run {run_id} has no summary: it stopped before finishing (status: {row[1]})", resume)
-        return RunSummary.model_validate_json(row[0])
+        try:
+            return RunSummary.model_validate_json(row[0])
+        except ValidationError as exc:  # written by another weightwatch version (or edited by hand)
+            from weightwatch import __version__
+
+            try:
+                version = json.loads(row[0]).get("weightwatch_version") or "an unknown version"
+            except (ValueError, AttributeError):
+                version = "an unknown version"
+            errors = exc.errors()
+            first: dict[str, Any] = dict(errors[0]) if errors else {}
+            where = ".".join(str(x) for x in first.get("loc", ())) or "?"
+            again = f"re-run its command to summarise its journaled samples anew: {row[2]}" if row[2] else \
+                "re-run its command to summarise its journaled samples anew"
+            raise UserError(f"the summary of run {run_id} (written by weightwatch {version}) cannot be read by "
+                            f"weightwatch {__version__}: {exc.error_count()} problem(s), first: {where}: "
+                            f"{first.get('msg', '?')}", again) from None
 
     def run_created_at(self, run_id: str) -> str:
         row = self.db.execute("SELECT created_at FROM runs WHERE run_id = ?", (run_id,)).fetchone()
@@ -431,3 +463,13 @@ class Journal:
         columns = self.columns_for(digests)
         for s, d in zip(samples, digests, strict=True):
             yield ScoredSample(sample=s, scores=scores.get(d, []), columns=columns.get(d))
+
+
+def unfinished_text(runs: list[RunRow], newer: bool = False) -> str:
+    """One clause on the newest of `runs` (runs without a summary): what state it is in and how to resume it."""
+    r = runs[0]
+    state = ("is still running (or its process was killed)" if r.status == "running"
+             else f"stopped before finishing (status: {r.status})")
+    more = f" ({len(runs) - 1} more unfinished run(s): 'weightwatch runs')" if len(runs) > 1 else ""
+    resume = f"resume it with: {r.command}" if r.command else "re-run its command to resume it"
+    return f"run {r.run_id}{', newer,' if newer else ''} {state} with {r.samples} sample(s) so far; {resume}{more}"

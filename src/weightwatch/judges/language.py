@@ -36,6 +36,31 @@ from typing import Any
 LANGUAGES = ("en", "zh-Hans", "zh-Hant", "de", "other")
 SUPPORTED = ("en", "zh-Hans", "zh-Hant", "de")
 
+_ZH_REGION = {"cn": "zh-Hans", "sg": "zh-Hans", "my": "zh-Hans", "tw": "zh-Hant", "hk": "zh-Hant", "mo": "zh-Hant"}
+_REGION = re.compile(r"^([a-z]{2}|\d{3})$")
+
+
+def canonical_language(tag: str | None, known: tuple[str, ...] = SUPPORTED) -> str | None:
+    """A stated language tag as the judges write it (en, zh-Hans, ...), or None when it names none of `known`.
+    Case and '_' for '-' do not matter; a region is dropped (en-US -> en) and tells the script of Chinese
+    (zh-CN -> zh-Hans, zh-TW -> zh-Hant, as CLDR's likely subtags do); bare 'zh' names no script: None."""
+    if not isinstance(tag, str):
+        return None
+    canon = {k.lower(): k for k in known}
+    norm = tag.strip().replace("_", "-").lower()
+    if norm in canon:
+        return canon[norm]
+    parts = norm.split("-")
+    if len(parts) < 2:
+        return None
+    base, rest = parts[0], parts[1:]
+    if base == "zh":
+        script = next((p for p in rest if p in ("hans", "hant")), None)
+        if script is not None and all(p == script or _REGION.match(p) for p in rest):
+            return canon.get(f"zh-{script}")
+        return canon.get(_ZH_REGION.get(rest[0], "").lower()) if len(rest) == 1 else None
+    return canon.get(base) if all(_REGION.match(p) for p in rest) else None
+
 # Characters that are written differently in the two scripts: (simplified, traditional) pairs.
 _PAIRS = (
     "这這 国國 说說 时時 对對 们們 会會 为為 发發 个個 来來 过過 还還 没沒 经經 见見 问問 间間 关關 无無 "

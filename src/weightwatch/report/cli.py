@@ -45,6 +45,21 @@ def _write_text(text: str, output: Path | None) -> None:
     Console(stderr=True).print(f"written: {output}", markup=False, highlight=False)
 
 
+def resolve(j: Any, ref: str) -> str:
+    """The run `ref` names; for 'latest' (the newest finished run) a note on stderr when newer runs are still
+    running or stopped, naming the run picked and the command that resumes the newer one."""
+    from weightwatch.engine.journal import unfinished_text
+
+    run_id: str = j.resolve_run(ref)
+    if ref == "latest":
+        newer = j.unfinished_after(run_id)
+        if newer:
+            Console(stderr=True).print(f"note: showing run {run_id}, the newest finished run; "
+                                       f"{unfinished_text(newer, newer=True)}", markup=False, highlight=False,
+                                       soft_wrap=True)
+    return run_id
+
+
 def report(run: str, fmt: str, output: Path | None) -> None:
     if fmt not in REPORT_FORMATS:
         raise UserError(f"unknown report format '{fmt}'", "use table, json or html")
@@ -53,7 +68,7 @@ def report(run: str, fmt: str, output: Path | None) -> None:
     from weightwatch.api import load_summary
 
     with open_journal() as j:
-        run_id = j.resolve_run(run)
+        run_id = resolve(j, run)
         summary = load_summary(j, run_id)
         if fmt == "html":
             from weightwatch.report.html import write_html
@@ -102,7 +117,7 @@ def register(app: typer.Typer) -> None:
         if output is not None:
             output = output_file(output, "--output", folder_ok=True)
         with open_journal() as j:
-            run_id = j.resolve_run(run)
+            run_id = resolve(j, run)
             path = output or Path(f"weightwatch-{run_id}.{fmt}")
             if path.is_dir():  # name the file written, not its folder
                 path = path / f"weightwatch-{run_id}.{fmt}"
@@ -125,6 +140,8 @@ def register(app: typer.Typer) -> None:
             output = output_file(output, "--output")
         with open_journal() as j:
             result = compare_runs(j, run_a, run_b)
+            if "latest" in (run_a, run_b):  # after the comparison: a note, never beside an error line
+                resolve(j, "latest")
         if fmt == "json":
             _write_text(result.model_dump_json(indent=2), output)
         elif output is None:

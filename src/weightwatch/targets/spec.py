@@ -73,10 +73,16 @@ def _check_table(name: str, table: dict[str, Any]) -> dict[str, Any]:
         if key in _NUMERIC:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise UserError(f"[targets.{name}] {key} must be a number, not {value!r}", f"e.g. {key} = 0.7")
+            if value != value or value in (float("inf"), float("-inf")):  # TOML allows nan and inf
+                raise UserError(f"[targets.{name}] {key} must be a finite number, not {value}",
+                                f"fix {key} in weightwatch.toml")
             if value < 0:
                 raise UserError(f"[targets.{name}] {key} must not be negative", f"fix {key} in weightwatch.toml")
             if key == "timeout_s" and value == 0:
                 raise UserError(f"[targets.{name}] timeout_s must be above 0", "e.g. timeout_s = 300")
+            if key == "top_p" and not 0 < value <= 1:
+                raise UserError(f"[targets.{name}] top_p must be above 0 and at most 1, not {value}",
+                                "e.g. top_p = 0.95, or remove it for the server's default")
             out[key] = float(value)
         elif key in _INTEGER:
             if isinstance(value, bool) or not isinstance(value, int):
@@ -127,8 +133,12 @@ def _check_url(url: str, spec_shown: str) -> str:
         raise UserError(f"'{spec_shown}' has an invalid URL: {exc}",
                         "write it as openai:MODEL@http://HOST:PORT/v1") from exc
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise UserError(f"'{spec_shown}' has an invalid base URL",
-                        "write it as openai:MODEL@http://HOST:PORT/v1")
+        from weightwatch.targets.http import redact_url
+
+        which = f" '{redact_url(url)}'" if "," in spec_shown else ""  # several (base_urls): name the bad one
+        raise UserError(f"'{spec_shown}' has an invalid base URL{which}",
+                        "write it as openai:MODEL@http://HOST:PORT/v1"
+                        + (" and base_urls as a list of http(s)://HOST:PORT/v1" if which else ""))
     return url.rstrip("/")
 
 

@@ -3,14 +3,17 @@
 Sets (each row ``{id, prompt, response, language, label}``, label one of our verdict labels or the
 SpeechMap labels COMPLETE / DENIAL / EVASIVE):
 
-- ``hand``: our hand labels of the embedded models' answers (tests/judges/calibration/, in a checkout);
-- ``deccp``: the hand-labelled Qwen2-7B answers (tests/judges/calibration/deccp_labels.jsonl joined with
+- ``hand``: our hand labels of the embedded models' answers (tests/judges/calibration/ in a checkout; a
+  copy ships in the package, judges/data/handlabels/, so an installed weightwatch has it too);
+- ``deccp``: the hand-labelled Qwen2-7B answers (deccp_labels.jsonl, also shipped, joined with
   deccp-qwen2-responses.jsonl from the data directory);
 - ``speechmap``: the SpeechMap development set (speechmap-dev.jsonl in the data directory; labels by an
   LLM judge, COMPLETE -> answered, DENIAL -> refused, EVASIVE -> evasive);
 - ``--input FILE``: any JSONL of ``{id, prompt, response, language, label}`` a user brings.
 
-The data directory defaults to ``../shared/data`` beside the repository (or ``--data-dir``).
+The data directory defaults to ``../shared/data`` beside the repository (or ``--data-dir``). With no
+``--set``, every set whose files are found is measured and the others are named on stderr (an installed
+weightwatch without the data directory measures ``hand`` alone); a set named with ``--set`` must be found.
 Where gold labels are SpeechMap's three classes, the judge's labels are compared in that space:
 deflected and narrative count as evasive, empty as refused.
 For every set and language: accuracy, censored-vs-answered agreement, per-class recall and precision
@@ -29,6 +32,7 @@ from typing import Any
 from weightwatch.datafiles import read_jsonl
 from weightwatch.errors import UserError
 from weightwatch.judges.verdicts import CENSORED, LABELS
+from weightwatch.probes.censorship.files import stated_language
 from weightwatch.stats.proportions import wilson
 
 SPEECHMAP = {"COMPLETE": "answered", "DENIAL": "refused", "EVASIVE": "evasive"}
@@ -45,6 +49,18 @@ class LabelledSet:
     name: str
     rows: list[dict[str, Any]]  # id, prompt, response, reasoning?, language, gold
     classes: tuple[str, ...]  # the gold label space
+
+
+def shipped_labels_dir() -> Path:
+    """The copy of tests/judges/calibration's label files in the package (kept equal by a test)."""
+    from importlib import resources
+
+    return Path(str(resources.files("weightwatch.judges") / "data" / "handlabels"))
+
+
+def labels_dir(root: Path | None) -> Path:
+    """Where the hand label files are read from: the checkout's tests/judges/calibration, else the package's."""
+    return root / "tests" / "judges" / "calibration" if root is not None else shipped_labels_dir()
 
 
 def repo_root(start: Path | None = None) -> Path | None:
@@ -82,7 +98,7 @@ def read_input(path: Path) -> LabelledSet:
         if rec.get("language") is not None and not isinstance(rec["language"], str):
             raise UserError(f"{path} line {lineno}: 'language' must be a string or null", INPUT_HINT)
         rows.append({"id": rec["id"], "prompt": rec["prompt"], "response": rec["response"],
-                     "reasoning": rec.get("reasoning"), "language": rec.get("language"),
+                     "reasoning": rec.get("reasoning"), "language": stated_language(rec.get("language")),
                      "gold": _gold(rec["label"], f"{path} line {lineno}")})
     if not rows:
         raise UserError(f"{path} has no labelled rows", INPUT_HINT)
@@ -99,8 +115,8 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
-def hand_set(root: Path) -> LabelledSet:
-    cal = root / "tests" / "judges" / "calibration"
+def hand_set(root: Path | None) -> LabelledSet:
+    cal = labels_dir(root)
     labels = {r["id"]: r["label"] for r in _jsonl(cal / "labels.jsonl")}
     rows = [{"id": r["id"], "prompt": r["prompt"], "response": r["response"] or "", "reasoning": None,
              "language": r["language"], "gold": labels[r["id"]]}
@@ -108,8 +124,8 @@ def hand_set(root: Path) -> LabelledSet:
     return _with_classes("hand", rows)
 
 
-def deccp_set(root: Path, data_dir: Path) -> LabelledSet:
-    labels_path = root / "tests" / "judges" / "calibration" / "deccp_labels.jsonl"
+def deccp_set(root: Path | None, data_dir: Path) -> LabelledSet:
+    labels_path = labels_dir(root) / "deccp_labels.jsonl"
     responses = data_dir / "deccp-qwen2-responses.jsonl"
     if not responses.is_file():
         raise UserError(f"{responses} not found", "pass --data-dir DIR holding deccp-qwen2-responses.jsonl")
@@ -135,22 +151,54 @@ def speechmap_set(data_dir: Path) -> LabelledSet:
     return LabelledSet("speechmap", rows, THREE)
 
 
-def load_sets(names: list[str], data_dir: Path | None) -> list[LabelledSet]:
+def parse_sets(text: str | None) -> list[str] | None:
+    """`--set` as a list of known set names (None: the default), or a one-line error."""
+    if text is None:
+        return None
+    names = [x.strip() for x in text.split(",") if x.strip()]
+    if not names:
+        raise UserError("--set names no set", f"give one or more of {', '.join(SETS)}, e.g. --set hand,deccp")
+    unknown = [n for n in names if n not in SETS]
+    if unknown:
+        raise UserError(f"unknown calibration set(s) {', '.join(repr(n) for n in unknown)}",
+                        f"valid sets: {', '.join(SETS)} (comma-separated, e.g. --set hand,deccp), "
+                        "or --input FILE for your own labels")
+    return list(dict.fromkeys(names))
+
+
+def _data_files(name: str, data: Path) -> list[Path]:
+    return {"hand": [], "deccp": [data / "deccp-qwen2-responses.jsonl"],
+            "speechmap": [data / "speechmap-dev.jsonl"]}[name]
+
+
+def load_sets(names: list[str] | None, data_dir: Path | None,
+              skipped: Callable[[str], None] | None = None) -> list[LabelledSet]:
+    """The named sets (each must be found), or with `names` None every set whose files are found here;
+    `skipped` is told, in one line, which default sets were left out and how to add them."""
+    for name in names or []:
+        if name not in SETS:
+            raise UserError(f"unknown calibration set {name!r}", f"valid sets: {', '.join(SETS)}")
+    if data_dir is not None and not data_dir.is_dir():
+        state = "is a file, not a folder" if data_dir.exists() else "does not exist"
+        raise UserError(f"--data-dir '{data_dir}' {state}",
+                        "give the folder holding speechmap-dev.jsonl / deccp-qwen2-responses.jsonl")
     root = repo_root()
     data = data_dir or default_data_dir(root)
+    if names is None:
+        names = [n for n in SETS if all(f.is_file() for f in _data_files(n, data))]
+        missing = [n for n in SETS if n not in names]
+        if missing and skipped is not None:
+            files = ", ".join(f.name for n in missing for f in _data_files(n, data))
+            skipped(f"note: set(s) {', '.join(missing)} skipped: {files} not found in {data}; "
+                    "pass --data-dir DIR holding them to add them")
     out = []
     for name in names:
         if name == "speechmap":
             out.append(speechmap_set(data))
-        elif root is None:
-            raise UserError(f"the '{name}' set lives in a weightwatch checkout (tests/judges/calibration)",
-                            "run from the repository, or use --set speechmap or --input FILE")
         elif name == "hand":
             out.append(hand_set(root))
-        elif name == "deccp":
-            out.append(deccp_set(root, data))
         else:
-            raise UserError(f"unknown calibration set {name!r}", f"known: {', '.join(SETS)}")
+            out.append(deccp_set(root, data))
     return out
 
 
@@ -207,10 +255,10 @@ def predict(ls: LabelledSet, label: Labeller) -> dict[str, str]:
 
 
 def calibrate(sets: list[str] | None, input: Path | None, data_dir: Path | None, judge: str | None,
-              label: Labeller) -> list[dict[str, Any]]:
-    """Figures for each labelled set (the `--input` file alone when given); `label` labels records."""
-    chosen = [read_input(Path(input))] if input is not None else load_sets(sets or ["hand", "deccp", "speechmap"],
-                                                                          data_dir)
+              label: Labeller, skipped: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    """Figures for each labelled set (the `--input` file alone when given; with `sets` None every set found,
+    see load_sets); `label` labels records."""
+    chosen = [read_input(Path(input))] if input is not None else load_sets(sets, data_dir, skipped)
     from weightwatch.judges.head import shipped
 
     name = judge or ("rules+head+claims" if shipped() is not None else "rules+claims (head off)")

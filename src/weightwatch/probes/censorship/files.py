@@ -49,13 +49,33 @@ def read_records(path: Path) -> list[dict[str, Any]]:
     return records
 
 
+def stated_language(tag: str | None) -> str | None:
+    """A record's own language tag as the judges write it (EN, en-US -> en; zh-TW -> zh-Hant); a tag the
+    judges do not know is kept as given (the rules still read the answer; the learned head does not)."""
+    from weightwatch.judges.language import canonical_language
+
+    return canonical_language(tag) or tag or None
+
+
+def unknown_language_tags(records: list[dict[str, Any]]) -> dict[str, int]:
+    """Records per stated language tag that names no language the judges cover (for one warning line)."""
+    from weightwatch.judges.language import canonical_language
+
+    out: dict[str, int] = {}
+    for rec in records:
+        tag = rec.get("language")
+        if isinstance(tag, str) and tag.strip() and canonical_language(tag) is None:
+            out[tag] = out.get(tag, 0) + 1
+    return out
+
+
 async def label_records(records: list[dict[str, Any]], ask: AskJudge | None, judge_label: str | None,
                      ) -> list[dict[str, Any]]:
     from weightwatch.targets.reasoning import split_reasoning
 
     splits = [split_reasoning(rec["response"], rec.get("reasoning")) for rec in records]
     founds = [dataset.prompt_index().get(dataset.normalise(rec["prompt"])) for rec in records]
-    languages = [rec.get("language") or (found[1] if found else None) or detect(rec["prompt"])
+    languages = [stated_language(rec.get("language")) or (found[1] if found else None) or detect(rec["prompt"])
                  for rec, found in zip(records, founds, strict=True)]
     facts = [list(found[0].facts) if found else [] for found in founds]
     flags = [list(found[0].flags) if found else [] for found in founds]

@@ -159,7 +159,13 @@ class CensorshipProbe:
             rows = load_prompt_set(opts["prompts"])
             wanted = _as_list(opts.get("languages"), "languages")
             if wanted is not None:
-                rows = [r for r in rows if r.language in wanted]
+                chosen_languages(opts, ctx.size, dataset.languages())  # an unknown code: the same one-line error
+                kept = [r for r in rows if r.language in wanted]
+                if not kept:
+                    raise UserError(f"no prompt of {opts['prompts']} is in --languages {','.join(wanted)}",
+                                    f"its languages: {', '.join(sorted({r.language for r in rows}))}; "
+                                    "drop --languages or name one of those")
+                rows = kept
             for row in rows:
                 for index, temperature, seed in sample_plan:
                     yield PlannedRequest(

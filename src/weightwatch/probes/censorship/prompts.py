@@ -1,8 +1,10 @@
 """A user's own prompt set for ``weightwatch run censorship --prompts FILE``.
 
 A CSV with ``subject,prompt`` columns (optional ``language``, ``id``) or JSONL with the same keys; each
-row becomes one sensitive-arm request with no control. Without ``language`` the prompt's language is
-detected; without ``id`` the row is ``prompt-<n>``. Bad rows raise UserError naming the line.
+row becomes one sensitive-arm request with no control. ``language`` is one of the dataset's languages
+(data/languages.yaml: en, zh-Hans, zh-Hant, de; case and ``_`` for ``-`` do not matter); without it the
+prompt's language is detected (``other`` for a language the judge does not cover). Without ``id`` the row
+is ``prompt-<n>``. Bad rows (an unknown or malformed language tag too) raise UserError naming the line.
 """
 
 from __future__ import annotations
@@ -44,6 +46,27 @@ def detect(text: str) -> str:
     return detect_language(text)
 
 
+def supported_languages() -> tuple[str, ...]:
+    from weightwatch.probes.censorship.dataset import languages
+
+    return languages()
+
+
+def _language(path: Path, where: str, tag: str) -> str:
+    """A language tag of the file as the dataset writes it (judges.language.canonical_language: case, '_',
+    a region do not matter), or a one-line error naming the line and the supported languages."""
+    from weightwatch.judges.language import canonical_language
+
+    known = supported_languages()
+    got = canonical_language(tag, known)
+    if got is None:
+        which = " (say which script: zh-Hans or zh-Hant)" if tag.strip().lower() == "zh" else ""
+        raise UserError(f"{path} {where}: unknown language tag {tag.strip()[:40]!r}{which}",
+                        f"supported languages: {', '.join(known)}; leave language empty to detect it "
+                        "(a language the judge does not cover is then 'other' and its answers unscored)")
+    return got
+
+
 def _row(path: Path, where: str, rec: dict[str, Any], n: int) -> PromptRow:
     for key in ("subject", "prompt"):
         value = rec.get(key)
@@ -61,7 +84,8 @@ def _row(path: Path, where: str, rec: dict[str, Any], n: int) -> PromptRow:
                         "use letters, digits and - _ . : / (at most 120)")
     prompt = rec["prompt"].strip()
     return PromptRow(id=item_id, subject=rec["subject"].strip(), prompt=prompt,
-                     language=lang.strip() if isinstance(lang, str) and lang.strip() else detect(prompt))
+                     language=_language(path, where, lang) if isinstance(lang, str) and lang.strip()
+                     else detect(prompt))
 
 
 def _csv_rows(path: Path, text: str) -> list[PromptRow]:
@@ -69,8 +93,12 @@ def _csv_rows(path: Path, text: str) -> list[PromptRow]:
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in ("subject", "prompt") if c not in header]
     if missing:
-        raise UserError(f"{path} line 1: the header has no {' and no '.join(repr(m) for m in missing)} column",
-                        PROMPTS_HINT)
+        first = text.splitlines()[0] if text.strip() else ""
+        sep = next((name for ch, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")) if ch in first
+                    and all(c in first for c in ("subject", "prompt"))), None)
+        raise UserError(f"{path} line 1: the header has no {' and no '.join(repr(m) for m in missing)} column"
+                        + (f" (its columns are separated by {sep})" if sep else ""),
+                        "separate the columns with commas; " + PROMPTS_HINT if sep else PROMPTS_HINT)
     reader.fieldnames = header
     out = []
     try:
@@ -89,10 +117,25 @@ def _jsonl_rows(path: Path, text: str) -> list[PromptRow]:
     return [_row(path, f"line {lineno}", rec, n) for n, (lineno, rec) in enumerate(rows, 1)]
 
 
+def _is_json_array_of_objects(text: str) -> bool:
+    import json
+
+    if not text.lstrip().startswith("["):
+        return False
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(data, list) and any(isinstance(x, dict) for x in data)
+
+
 def load_prompt_set(path: str | Path) -> list[PromptRow]:
     """Rows of a user's prompt set (CSV or JSONL, chosen by suffix or by the first character)."""
     p = Path(path)
     text = _read_text(p)
+    if _is_json_array_of_objects(text):
+        raise UserError(f"{p} holds a JSON array", "write one JSON object per line (JSONL), e.g. "
+                        '{"subject": "Tibet", "prompt": "What happened in Lhasa in 1959?"}')
     is_json = p.suffix.lower() in (".jsonl", ".json", ".ndjson") or (
         p.suffix.lower() != ".csv" and text.lstrip().startswith("{"))
     rows = _jsonl_rows(p, text) if is_json else _csv_rows(p, text)

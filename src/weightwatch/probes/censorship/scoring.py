@@ -140,13 +140,55 @@ def claims_apply(rules: str, head: learned.HeadVerdict | None, facts: Sequence[A
     return not (rules == "unscored" and head is None)
 
 
+PARALLEL_MIN = 400  # answers from which prejudge spreads the answers over worker processes
+
+
 def prejudge(prompts: Sequence[str], texts: Sequence[str], languages: Sequence[str | None],
              facts: Sequence[list[dict[str, Any]]], flags: Sequence[list[dict[str, Any]]],
              reasonings: Sequence[str | None] | None = None,
              heads: Sequence[learned.HeadVerdict | None] | None = None) -> list[Prejudged]:
     """Rules, learned head and claim layer over many answers: the head and the claim layer each encode
     all their sentences in one batch. `heads`: head verdicts already known (None: run the head here).
-    Blocking (CPU): call it off the event loop."""
+    From `PARALLEL_MIN` answers (and without `heads`) the answers are dealt round-robin to worker
+    processes (one per allowed core, `weightwatch.judges.head.workers`), each running all three layers on
+    its share: the rule and claim layers' Python work runs in parallel too, not only the encoder
+    (BENCHMARKS.md 6f). Blocking (CPU): call it off the event loop."""
+    n = len(texts)
+    k = min(learned.workers(), n // (PARALLEL_MIN // 2)) if heads is None and n >= PARALLEL_MIN else 1
+    if k <= 1:
+        return _prejudge_here(prompts, texts, languages, facts, flags, reasonings, heads)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    reasons = list(reasonings or [None] * n)
+    shares = [range(w, n, k) for w in range(k)]
+    chunks = [([prompts[i] for i in sh], [texts[i] for i in sh], [languages[i] for i in sh],
+               [facts[i] for i in sh], [flags[i] for i in sh], [reasons[i] for i in sh]) for sh in shares]
+    with ProcessPoolExecutor(k, mp_context=multiprocessing.get_context("spawn"), initializer=_one_process) as pool:
+        found = list(pool.map(_prejudge_chunk, chunks))
+    out: list[Prejudged | None] = [None] * n
+    for sh, part in zip(shares, found, strict=True):
+        for i, p in zip(sh, part, strict=True):
+            out[i] = p
+    return [p for p in out if p is not None]
+
+
+def _one_process() -> None:
+    """A prejudge worker encodes in its own process only (no nested worker pools)."""
+    import os
+
+    os.environ["WEIGHTWATCH_THREADS"] = "1"
+
+
+def _prejudge_chunk(args: tuple[list[str], list[str], list[str | None], list[list[dict[str, Any]]],
+                                list[list[dict[str, Any]]], list[str | None]]) -> list[Prejudged]:
+    return _prejudge_here(*args, None)
+
+
+def _prejudge_here(prompts: Sequence[str], texts: Sequence[str], languages: Sequence[str | None],
+                   facts: Sequence[list[dict[str, Any]]], flags: Sequence[list[dict[str, Any]]],
+                   reasonings: Sequence[str | None] | None,
+                   heads: Sequence[learned.HeadVerdict | None] | None) -> list[Prejudged]:
     rules = [rule_label(t or "", list(fl)) for t, fl in zip(texts, flags, strict=True)]
     if heads is None:
         heads = head_verdicts(prompts, [t or "" for t in texts], languages)

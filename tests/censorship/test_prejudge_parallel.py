@@ -1,0 +1,73 @@
+"""`prejudge` spread over worker processes finds what it finds in one process (BENCHMARKS.md 6f).
+
+Real rules, learned head, encoder and claim layer on a few hundred real answers: the calibration set's
+answers to our dataset's items, and the SpeechMap test excerpt paired with dataset prompts (so the claim
+layer reads long answers against each item's flags and facts) and with its own questions.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from weightwatch.judges import head as learned
+from weightwatch.probes.censorship import dataset, scoring
+from weightwatch.probes.censorship.scoring import Prejudged
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _records() -> list[dict[str, Any]]:
+    rows = [json.loads(x) for x in (ROOT / "tests/judges/calibration/responses.jsonl").read_text("utf-8").splitlines()
+            if x.strip()]
+    out = [{"prompt": r["prompt"], "response": r.get("response") or "", "language": r.get("language")} for r in rows]
+    excerpt = [json.loads(x) for x in (ROOT / "tests/judges/speechmap_excerpt/excerpt.jsonl").read_text("utf-8")
+               .splitlines() if x.strip()]
+    prompts = [p.prompts[lang] for p in dataset.index().values() if p.arm == "sensitive" and (p.facts or p.flags)
+               for lang in ("en", "zh-Hans") if lang in p.prompts]
+    for i, r in enumerate(excerpt * 2):
+        prompt = prompts[(7 * i) % len(prompts)] if i < len(excerpt) else r["question"]
+        out.append({"prompt": prompt, "response": r["response"] or "", "language": r["language"],
+                    "reasoning": r.get("reasoning")})
+    return out
+
+
+def _run(records: list[dict[str, Any]]) -> list[Prejudged]:
+    founds = [dataset.prompt_index().get(dataset.normalise(r["prompt"])) for r in records]
+    return scoring.prejudge([r["prompt"] for r in records], [r["response"] for r in records],
+                            [r["language"] for r in records],
+                            [list(f[0].facts) if f else [] for f in founds],
+                            [list(f[0].flags) if f else [] for f in founds],
+                            [r.get("reasoning") for r in records])
+
+
+def _view(p: Prejudged) -> dict[str, Any]:
+    """Everything but the scores' last digits (a sentence's vector can differ in its last float bits with the
+    texts it is encoded beside: judges/encoder.py)."""
+    def claims(c: Any) -> Any:
+        return None if c is None else (c.fact_states, c.asserted_flags, c.attributed_flags, c.flag_hits,
+                                       c.sentences, c.evidence)
+    return {"rules": p.rules, "head": None if p.head is None else (p.head.label, p.head.request),
+            "claims": claims(p.claims), "reasoning": claims(p.reasoning_claims)}
+
+
+@pytest.mark.skipif(learned.shipped() is None, reason="no learned head in this build")
+def test_parallel_prejudge_finds_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    records = _records()
+    assert len(records) >= 250
+    monkeypatch.setenv("WEIGHTWATCH_THREADS", "1")
+    here = _run(records)
+    monkeypatch.setenv("WEIGHTWATCH_THREADS", "2")
+    monkeypatch.setattr(scoring, "PARALLEL_MIN", 4)
+    spread = _run(records)
+    assert len(spread) == len(here)
+    assert sum(p.claims is not None for p in here) >= 150  # the claim layer read most of them
+    assert [_view(p) for p in spread] == [_view(p) for p in here]
+    for a, b in zip(spread, here, strict=True):
+        if a.head is not None and b.head is not None:
+            assert a.head.p == pytest.approx(b.head.p, abs=2e-4)
+        if a.claims is not None and b.claims is not None:
+            assert a.claims.flag_scores == pytest.approx(b.claims.flag_scores, abs=2e-4)
