@@ -9,7 +9,13 @@ machine's load hits all of them:
   before batching (a second Llama on the same file, same threads);
 - `single-stream`: the batched target with one request in flight at a time;
 - `batched`: the same target with N requests in flight.
-Every arm gets N requests per round, greedy, each asking for a long answer so all run to max_tokens.
+Every arm gets the same N requests in a round (greedy, so the batched and single-stream arms produce
+the same tokens: the comparison is of the same work), each a coding task Qwen2.5-Coder answers at length, so
+all run to max_tokens; the mean output tokens per request of each arm are printed and recorded, and a round
+whose batched and single-stream arms produced different token counts is flagged. (Until 2026-12-04 every arm
+had its own prompts, "[arm round.i] Write a long, detailed story about ...": Qwen2.5-Coder refused most of
+them after 13 tokens ("I'm sorry, but I can't assist with that request.") and which ones depended on the
+arm's tag, so the arms did different work: BENCHMARKS.md section 9.)
 Aggregate tokens/s = output tokens of the arm / wall time of the arm (prompt processing included).
 The ratio batched / single-stream is taken per round (paired) and its median reported. The load
 average is recorded before and after: on a shared machine read the ratios, not the absolute numbers.
@@ -34,12 +40,15 @@ from pathlib import Path
 from typing import Any
 
 MODELS = ["qwen2.5-coder-0.5b", "smollm2-135m"]
-TOPICS = ["a lighthouse keeper", "a robot gardener", "a lost violin", "a mountain village", "a desert train",
-          "a clockmaker", "an old library", "a river ferry", "a snow owl", "a glass factory"]
+TASKS = ["a bank account class", "a to-do list manager", "an LRU cache", "a matrix class", "a text tokenizer",
+         "a priority queue", "an arithmetic expression parser", "an inventory system", "a CSV report generator",
+         "a tic-tac-toe game"]
 
 
-def prompt(round_: int, arm: str, i: int) -> str:
-    return f"[{arm} {round_}.{i}] Write a long, detailed story about {TOPICS[i % len(TOPICS)]}."
+def prompt(round_: int, i: int) -> str:
+    """Request i of a round: the same in every arm (the rounds rotate through the tasks)."""
+    task = TASKS[(i + round_) % len(TASKS)]
+    return f"Write a complete Python module that implements {task}, with docstrings, type hints and unit tests."
 
 
 async def measure(model: str, rounds: int, max_tokens: int) -> dict[str, Any]:
@@ -64,20 +73,20 @@ async def measure(model: str, rounds: int, max_tokens: int) -> dict[str, Any]:
         t0 = time.perf_counter()
         toks = 0
         for i in range(n):
-            c = await target.complete(req(prompt(r, "single", i)))
+            c = await target.complete(req(prompt(r, i)))
             toks += c.completion_tokens or 0
         return toks, time.perf_counter() - t0
 
     async def batched(r: int) -> tuple[int, float]:
         t0 = time.perf_counter()
-        done = await asyncio.gather(*(target.complete(req(prompt(r, "batched", i))) for i in range(n)))
+        done = await asyncio.gather(*(target.complete(req(prompt(r, i))) for i in range(n)))
         return sum(c.completion_tokens or 0 for c in done), time.perf_counter() - t0
 
     async def reference(r: int) -> tuple[int, float]:
         t0 = time.perf_counter()
         toks = 0
         for i in range(n):
-            out = ref.create_chat_completion(messages=[{"role": "user", "content": prompt(r, "ref", i)}],
+            out = ref.create_chat_completion(messages=[{"role": "user", "content": prompt(r, i)}],
                                              temperature=0.0, top_p=1.0, top_k=0, min_p=0.0, repeat_penalty=1.0,
                                              max_tokens=max_tokens, seed=0)
             toks += int(out["usage"]["completion_tokens"])
@@ -85,6 +94,8 @@ async def measure(model: str, rounds: int, max_tokens: int) -> dict[str, Any]:
 
     arms = {"llama-cpp-python": reference, "single-stream": single, "batched": batched}
     tps: dict[str, list[float]] = {a: [] for a in arms}
+    toks_per_req: dict[str, list[float]] = {a: [] for a in arms}  # mean output tokens per request
+    mismatched: list[int] = []  # rounds whose batched and single-stream arms produced different token counts
     cpu: dict[str, list[float]] = {a: [] for a in arms}  # output tokens per CPU-second of this process
     try:
         for r in range(rounds):
@@ -94,8 +105,11 @@ async def measure(model: str, rounds: int, max_tokens: int) -> dict[str, Any]:
                 toks, secs = await arms[arm](r)
                 tps[arm].append(toks / secs)
                 cpu[arm].append(toks / max(1e-9, time.process_time() - c0))
-            print(f"{model} round {r + 1}: " + ", ".join(f"{a} {tps[a][-1]:.1f}" for a in arms), file=sys.stderr,
-                  flush=True)
+                toks_per_req[arm].append(toks / n)
+            if toks_per_req["batched"][-1] != toks_per_req["single-stream"][-1]:
+                mismatched.append(r + 1)
+            line = ", ".join(f"{a} {tps[a][-1]:.1f} ({toks_per_req[a][-1]:.0f} tokens/request)" for a in arms)
+            print(f"{model} round {r + 1}: {line}", file=sys.stderr, flush=True)
     finally:
         await target.aclose()
         ref.close()
@@ -108,7 +122,8 @@ async def measure(model: str, rounds: int, max_tokens: int) -> dict[str, Any]:
             "ratio": statistics.median(ratios), "ratios": ratios,
             "ratio_vs_llama_cpp_python": statistics.median(ratios_ref),
             "cpu_median": {a: statistics.median(v) for a, v in cpu.items()}, "ratio_cpu": statistics.median(ratios_cpu),
-            "single_vs_llama_cpp_python": statistics.median(single_ref)}
+            "single_vs_llama_cpp_python": statistics.median(single_ref),
+            "tokens_per_request": {a: statistics.mean(v) for a, v in toks_per_req.items()}, "mismatched": mismatched}
 
 
 def main() -> None:
@@ -135,16 +150,24 @@ def main() -> None:
         "",
         "| model | N | threads | llama-cpp-python loop | single-stream | batched | batched / single-stream "
         "| per round | batched / llama-cpp-python | single-stream / llama-cpp-python | per CPU-second: "
-        "llama-cpp-python, single, batched | batched / single per CPU-second |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "llama-cpp-python, single, batched | batched / single per CPU-second | output tokens per request "
+        "(llama-cpp-python, single, batched) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    notes: list[str] = []
     for r in results:
-        m, c = r["median"], r["cpu_median"]
+        m, c, tr = r["median"], r["cpu_median"], r["tokens_per_request"]
         lines.append(f"| {r['model']} | {r['n']} | {r['threads']} | {m['llama-cpp-python']:.1f} | "
                      f"{m['single-stream']:.1f} | {m['batched']:.1f} | **{r['ratio']:.2f}x** | "
                      f"{', '.join(f'{x:.2f}' for x in r['ratios'])} | {r['ratio_vs_llama_cpp_python']:.2f}x | "
                      f"{r['single_vs_llama_cpp_python']:.2f}x | {c['llama-cpp-python']:.1f}, {c['single-stream']:.1f}, "
-                     f"{c['batched']:.1f} | {r['ratio_cpu']:.2f}x |")
+                     f"{c['batched']:.1f} | {r['ratio_cpu']:.2f}x | {tr['llama-cpp-python']:.1f}, "
+                     f"{tr['single-stream']:.1f}, {tr['batched']:.1f} |")
+        if r["mismatched"]:
+            notes.append(f"- {r['model']}: batched and single-stream produced different token counts in round(s) "
+                         f"{', '.join(map(str, r['mismatched']))} (the arms did not do the same work there)")
+    if notes:
+        lines += [""] + notes
     text = "\n".join(lines) + "\n"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)

@@ -33,6 +33,9 @@ def main() -> int:
     ap.add_argument("--trials", type=int, default=8)
     ap.add_argument("--candidates", type=int, default=4)
     ap.add_argument("--contrast", default="refused")
+    ap.add_argument("--center-languages", action="store_true")
+    ap.add_argument("--no-kl-train", action="store_true", help="KL bound on select-topic controls only (before 8f)")
+    ap.add_argument("--kl-max", type=float, default=0.1)
     ap.add_argument("--stages", default="modify,censorship,capability")
     ap.add_argument("--censorship-max-tokens", type=int, default=0, help="0: the probe's default for the size")
     ap.add_argument("--humaneval-size", default="quick")
@@ -50,7 +53,9 @@ def main() -> int:
     stages = {x for x in args.stages.split(",") if x}
     if "modify" in stages:
         opts = ModifyOptions(languages=langs, max_items=args.max_items or None, budget=args.trials,
-                             candidates=args.candidates, contrast=args.contrast, check_tokens=args.check_tokens)
+                             candidates=args.candidates, contrast=args.contrast, check_tokens=args.check_tokens,
+                             center_languages=args.center_languages, kl_train=not args.no_kl_train,
+                             kl_max=args.kl_max)
         result = modify_refusal_direction(args.target, out / "qwen-rd.lora.gguf", opts, log=log)
         report = result.report
         (out / "modify.json").write_text(json.dumps({"args": vars(args), **report}, indent=1, ensure_ascii=False,

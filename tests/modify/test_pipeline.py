@@ -58,6 +58,22 @@ def test_modify_on_tiny_model(tmp_path: Path) -> None:
     assert report["test"]["greedy_check"]["base"]["en"]["n"] == 2
     assert report["timings_s"]["total_s"] > 0
     assert result.target == f"gguf:{base}+lora:{out}"
+    # the KL constraint also covers the train topics' controls the base model answers (their labels are kept)
+    answered = [r for r in report["train_labels"]
+                if r["arm"] == "control" and r["label"] not in ("refused", "deflected")]
+    assert report["kl_train"] is True and report["n_kl_train_prompts"] == len(answered)
+    strata = report["chosen"]["kl_strata"]
+    assert "harmless" in strata and report["chosen"]["kl_upper"] == pytest.approx(
+        max(d["upper"] for d in strata.values()), abs=1e-4)
+    # the base side of the held-out check reuses the labelling answer (greedy: same tokens as a fresh answer)
+    from weightwatch.modify.capture import Session
+
+    sens = {(q.id, q.language): q.text for q in P.pairs("test", ["en"], 2) if q.arm == "sensitive"}
+    with Session(base) as session:
+        for row in report["test"]["greedy_check"]["rows_base"]:
+            assert row["text"] == session.generate(sens[(row["id"], row["language"])], 4)[:300]
+    by = report["test"]["kl_by_arm"]
+    assert by["n_controls_all"] == 2 and by["controls_all"][1] <= by["controls_all"][0] <= by["controls_all"][2]
 
 
 def test_merge_on_tiny_model(tmp_path: Path) -> None:

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from weightwatch.modify.prompts import Prompt
-from weightwatch.modify.search import Trial, choose, cluster_interval, cluster_upper, mark_pareto, split_tune_validate
+from weightwatch.modify.search import (
+    Trial,
+    choose,
+    cluster_interval,
+    cluster_upper,
+    kl,
+    mark_pareto,
+    run_search,
+    split_tune_validate,
+    strata_kl,
+)
 
 
 def _p(pair: str, lang: str, arm: str = "control") -> Prompt:
@@ -64,3 +76,76 @@ def test_pareto_uses_the_upper_bound() -> None:
     trials = [a, b, c]
     mark_pareto(trials)
     assert [t.pareto for t in trials] == [True, True, False]
+
+
+def test_stratified_bound_does_not_depend_on_the_mix_of_controls_and_harmless_prompts() -> None:
+    """Controls move ten times more than harmless prompts: a pooled mean over a set with many harmless prompts
+    stays under 0.1 while the controls' own mean is over it. Per stratum the bound sees the controls."""
+    def rows(n_ctrl: int, n_harm: int) -> list[tuple[Prompt, float]]:
+        return ([(_p(f"c{i}", "en"), 0.15 + 0.01 * (i % 3)) for i in range(n_ctrl)]
+                + [(_p(f"h{i}", "en", arm="harmless"), 0.01) for i in range(n_harm)])
+
+    few, many = rows(4, 16), rows(16, 4)
+    assert float(np.mean([k for _, k in few])) < 0.1 < float(np.mean([k for _, k in many]))  # pooled: mix decides
+    s_few, s_many = strata_kl(few, []), strata_kl(many, [])
+    assert s_few["control"]["upper"] > 0.1 and s_many["control"]["upper"] > 0.1  # per stratum: both over
+    assert abs(s_few["control"]["tune"] - 0.16) < 0.006 and s_few["harmless"]["upper"] == 0.01
+    both = strata_kl(few, [(_p("v", "de"), 0.3), (_p("w", "de", arm="harmless"), 0.0)])
+    assert both["control"]["validate"] == 0.3 and both["harmless"]["validate"] == 0.0
+    assert both["control"]["n_validate"] == 1 and both["control"]["n_tune"] == 4
+
+
+class _FakeSession:
+    """First-token logits move with lambda by a per-prompt factor written in the prompt text ("k=0.5"): the
+    KL against the base grows with lambda, the refusal prefix's log-probability falls with it."""
+    n_layer = 24
+
+    def __init__(self) -> None:
+        self.lam = 0.0
+
+    def set_adapter(self, path: object, scale: float = 1.0) -> None:
+        self.lam = scale if path is not None else 0.0
+
+    def _logits(self, text: str) -> np.ndarray:
+        k = float(text.split("k=")[1])
+        return np.array([self.lam * k, 0.0, 0.0, 0.0])
+
+    def run(self, text: str, layers: object = ()) -> tuple[np.ndarray, dict]:
+        return self._logits(text), {}
+
+    def prefix_logprob(self, text: str, tokens: object) -> tuple[float, np.ndarray]:
+        return -5.0 * self.lam, self._logits(text)
+
+
+def _kp(pair: str, arm: str, k: float, lang: str = "en") -> Prompt:
+    return Prompt(id=pair, pair=pair, topic="t", arm=arm, language=lang, text=f"{pair} k={k}")
+
+
+def test_extra_tune_prompts_bound_lambda_and_never_validate() -> None:
+    """The train topics' controls join the tune half: when they move more than the select controls, they hold
+    lambda down; they are never in the validate half; the stratum figures are kept on every trial."""
+    session = _FakeSession()
+    sensitive = [_kp("s1", "sensitive", 0.0)]
+    others = [_kp(f"sel{i}", "control", 1.0) for i in range(6)] + [_kp(f"h{i}", "harmless", 0.2) for i in range(3)]
+    extra = [_kp(f"tr{i}", "control", 3.0) for i in range(12)]
+    base = {(p.id, p.language): np.zeros(4) for p in [*sensitive, *others, *extra]}
+    prefixes = {("s1", "en"): [1]}
+
+    def search(extra_tune: list[Prompt]) -> list[Trial]:
+        return run_search(session, lambda layer, window: Path("x"), [10], sensitive, others, base, [1],
+                          budget=8, kl_max=0.1, prefixes=prefixes, extra_tune=extra_tune)  # type: ignore[arg-type]
+
+    plain, wider = search([]), search(extra)
+    best_plain = max(t.lam for t in plain if t.window == "all" and t.kl_upper <= 0.1)
+    best_wider = max(t.lam for t in wider if t.window == "all" and t.kl_upper <= 0.1)
+    assert best_wider < best_plain
+    t = wider[0]
+    assert t.kl_strata["control"]["n_tune"] > 12 and t.kl_strata["control"]["n_validate"] < 6
+    assert t.kl_strata["harmless"]["n_tune"] + t.kl_strata["harmless"]["n_validate"] == 3
+    # the constraint is the controls' bound (they move most), at least their tune mean
+    assert abs(t.kl_upper - max(d["upper"] for d in t.kl_strata.values())) < 1e-4
+    assert t.kl_upper >= t.kl_strata["control"]["tune"] - 1e-4
+    # the validate figure is a stratum mean of select prompts only: the train controls would exceed it
+    lam = t.lam
+    k_extra = kl(np.zeros(4), np.array([lam * 3.0, 0, 0, 0]))
+    assert t.kl_validate < k_extra

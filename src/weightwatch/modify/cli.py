@@ -47,6 +47,8 @@ def register(app: typer.Typer) -> None:
                                     "activation before the difference of means.")] = False,
         kl_on: Annotated[str, typer.Option("--kl-on", help="KL bound over harmless prompts + the controls the base "
                          "model answers (answered) or every control (all).")] = "answered",
+        kl_train: Annotated[bool, typer.Option("--kl-train/--no-kl-train", help="Also bound the KL on the train "
+                            "topics' controls (more items in the constraint; never test topics).")] = True,
         check_tokens: Annotated[int, typer.Option("--check-tokens", help="Greedy tokens per held-out sensitive "
                                 "prompt for the refusal check (0: skip).")] = 48,
         audit_size: Annotated[str, typer.Option("--audit-size", help="quick | standard | full")] = "quick",
@@ -82,7 +84,7 @@ def register(app: typer.Typer) -> None:
         langs = [x.strip() for x in languages.split(",") if x.strip()] if languages else None
         opts = ModifyOptions(languages=langs, max_items=max_items, budget=trials, kl_max=kl_max,
                              orthogonal=orthogonal, contrast=contrast, kl_on=kl_on,
-                             center_languages=center_languages,
+                             center_languages=center_languages, kl_train=kl_train,
                              merge=merge.upper() if merge else None,
                              check_tokens=check_tokens, goal=goal)
 
@@ -141,6 +143,13 @@ def print_modify(report: dict, console: Console) -> None:
                        f"{_ci(test.get('kl_controls_ci95'))}(harmless + "
                        f"{'every control' if report.get('kl_on') == 'all' else 'answered controls'}), "
                        f"{test.get('kl_controls_all', float('nan')):.4f} (harmless + every control)"))
+    by = test.get("kl_by_arm")
+    if by:
+        langs = ", ".join(f"{lg} {d['kl'][0]:.4f} (n {d['n']})" for lg, d in by["controls_by_language"].items())
+        console.print(Text(f"held-out first-token KL by stratum: answered controls {by['controls'][0]:.4f} "
+                           f"{_ci(by['controls'])}(n {by['n_controls']}; {langs}), every control "
+                           f"{by['controls_all'][0]:.4f} {_ci(by['controls_all'])}(n {by['n_controls_all']}), "
+                           f"harmless {by['harmless'][0]:.4f} {_ci(by['harmless'])}"))
     if gc["base"]:
         rows = Table(title=f"held-out sensitive prompts, greedy {gc['max_tokens']} tokens, rule judge")
         for col in ("language", "n", "refused before", "refused after", "deflected before", "deflected after"):

@@ -53,6 +53,7 @@ class ModifyOptions:
     prefix_tokens: int = 6  # tokens of the base model's refusal opening scored by the search (0: first token only)
     center_languages: bool = False  # refused contrast: subtract each language's mean activation first
     kl_on: str = "answered"  # KL over harmless prompts + the controls the base answers ("answered") or all ("all")
+    kl_train: bool = True  # the train topics' controls join the KL tune prompts (more items; never test topics)
     merge: str | None = None  # None: LoRA adapter; "F16" | "Q8_0": merged model
     check_tokens: int = 48  # greedy tokens per held-out sensitive prompt for the refusal check (0: skip)
     n_ctx: int = 512
@@ -126,6 +127,23 @@ def _kl_ci(rows: list[dict[str, Any]]) -> list[float]:
     return [round(m, 4), round(lo, 4), round(hi, 4)]
 
 
+def _kl_by_arm(rows: list[dict[str, Any]], rows_all: list[dict[str, Any]]) -> dict[str, Any]:
+    """Held-out KL per stratum, each with its 95% interval over items: the controls the base model answers
+    (the --kl-on set), every control, harmless prompts; and the answered controls per language."""
+    ctrl = [r for r in rows if r.get("arm") == "control" and "kl" in r]
+    out: dict[str, Any] = {
+        "controls": _kl_ci(ctrl), "n_controls": len(ctrl),
+        "controls_all": _kl_ci([r for r in rows_all if r.get("arm") == "control"]),
+        "n_controls_all": sum(r.get("arm") == "control" for r in rows_all),
+        "harmless": _kl_ci([r for r in rows if r.get("arm") == "harmless"]),
+        "controls_by_language": {},
+    }
+    for lang in sorted({r["language"] for r in ctrl}):
+        sub = [r for r in ctrl if r["language"] == lang]
+        out["controls_by_language"][lang] = {"kl": _kl_ci(sub), "n": len(sub)}
+    return out
+
+
 def _counts(rows: list[dict[str, Any]]) -> dict[str, Any]:
     by: dict[str, dict[str, int]] = {}
     for r in rows:
@@ -178,7 +196,8 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
     with Session(base, n_ctx=opts.n_ctx) as session:
         layers = list(range(session.n_layer))
         t0 = time.perf_counter()
-        n_label = opts.label_tokens if opts.contrast == "refused" else 0
+        # labels: the refused contrast needs them, and so does the KL set over the train controls the base answers
+        n_label = opts.label_tokens if opts.contrast == "refused" or (opts.kl_train and opts.kl_on == "answered") else 0
         acts: dict[str, list[dict[int, np.ndarray]]] = {"sensitive": [], "control": [], "harmless": [],
                                                         "refused": [], "answered": []}
         train_labels: list[dict[str, Any]] = []
@@ -187,20 +206,29 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         every = [a for _, a, _ in raw] + h_raw
         if opts.center_languages:
             every = center_by_group(every, [p.language for p in [*train, *h_train]])
-        for p, a, (_, _, toks) in zip(train, every, raw, strict=False):
+        base_logits: dict[tuple[str, str], np.ndarray] = {}
+        base_label: dict[tuple[str, str], str] = {}
+        for p, a, (first_train, _, toks) in zip(train, every, raw, strict=False):
             acts[p.arm].append(a)
+            base_logits[(p.id, p.language)] = first_train
             if n_label:
                 label = _refused(session.detokenize(toks))
+                base_label[(p.id, p.language)] = label
                 acts["refused" if label in BLOCKED else "answered"].append(a)
                 train_labels.append({"id": p.id, "language": p.language, "arm": p.arm, "label": label})
         acts["harmless"] = every[len(train):]
         # base model on select and test prompts: first-token logits, and whether it refuses (its opening)
-        base_logits: dict[tuple[str, str], np.ndarray] = {}
-        base_label: dict[tuple[str, str], str] = {}
         prefixes: dict[tuple[str, str], list[int]] = {}
+        base_answers: dict[tuple[str, str], list[int]] = {}  # held-out sensitive: the base model's check answer
         for p in [*select, *test]:
-            first, _, toks = session.generate_tokens(p.text, opts.label_tokens)
+            # greedy decoding: the first label_tokens of a longer answer are the label_tokens answer, so the
+            # held-out sensitive prompts are answered once, for the label and for the base side of the check
+            longer = p in test and p.arm == "sensitive" and opts.check_tokens > opts.label_tokens
+            first, _, toks = session.generate_tokens(p.text, opts.check_tokens if longer else opts.label_tokens)
             key = (p.id, p.language)
+            if p in test and p.arm == "sensitive":
+                base_answers[key] = toks
+            toks = toks[: opts.label_tokens]
             base_logits[key] = first
             base_label[key] = _refused(session.detokenize(toks))
             if base_label[key] in BLOCKED and opts.prefix_tokens > 0:
@@ -226,10 +254,12 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         sep = separation(positive, negative, dirs)
         tokens = refusal_tokens(session)
 
+        def answered_controls(prompts: list[P.Prompt]) -> list[P.Prompt]:
+            return [p for p in prompts if p.arm == "control"
+                    and (opts.kl_on == "all" or base_label.get((p.id, p.language)) not in BLOCKED)]
+
         def kl_set(prompts: list[P.Prompt]) -> list[P.Prompt]:
-            ctrl = [p for p in prompts if p.arm == "control"
-                    and (opts.kl_on == "all" or base_label[(p.id, p.language)] not in BLOCKED)]
-            return ctrl + h_eval
+            return answered_controls(prompts) + h_eval
 
         tmpdir = Path(tempfile.mkdtemp(prefix="weightwatch-modify-"))
         cache: dict[tuple[int, str], Path] = {}
@@ -246,11 +276,17 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
 
         t0 = time.perf_counter()
         sens_sel = [p for p in select if p.arm == "sensitive"]
+        # the objective needs only the select prompts the base refuses (their refusal prefixes); the others
+        # would only add their first-token log-odds (one forward pass each per trial)
+        sens_search = [p for p in sens_sel if (p.id, p.language) in prefixes] or sens_sel
         others_sel = kl_set(select)
-        base_sel = measure(session, sens_sel, [], base_logits, tokens, prefixes)
+        extra_kl = answered_controls(train) if opts.kl_train else []
+        base_sel = measure(session, sens_search, [], base_logits, tokens, prefixes)
         cands = [c for c in _candidates(session.n_layer, opts.candidates) if c in dirs]
-        trials = run_search(session, adapter_for, cands, sens_sel, others_sel, base_logits, tokens,
-                            budget=opts.budget, kl_max=opts.kl_max, prefixes=prefixes, log=log)
+        log(f"search: {len(sens_search)} select sensitive prompts, KL on {len(others_sel)} select + "
+            f"{len(extra_kl)} train-topic prompts")
+        trials = run_search(session, adapter_for, cands, sens_search, others_sel, base_logits, tokens,
+                            budget=opts.budget, kl_max=opts.kl_max, prefixes=prefixes, extra_tune=extra_kl, log=log)
         timings["search_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         sel_refused = [p for p in sens_sel if base_label[(p.id, p.language)] in BLOCKED]
@@ -272,10 +308,19 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         sens_test = [p for p in test if p.arm == "sensitive"]
         ctrl_test = [p for p in test if p.arm == "control"]
         test_base = measure(session, sens_test, [], base_logits, tokens, prefixes)
-        check_base = _check(session, sens_test, opts.check_tokens) if opts.check_tokens else []
+        check_base = []
+        for p in sens_test if opts.check_tokens else []:
+            text = session.detokenize(base_answers[(p.id, p.language)][: opts.check_tokens])
+            check_base.append({"id": p.id, "language": p.language, "label": _refused(text), "text": text[:300]})
         session.set_adapter(adapter_for(best.layer, best.window), best.lam)
-        test_edit = measure(session, sens_test, kl_set(test), base_logits, tokens, prefixes)
-        test_all = measure(session, [], ctrl_test + h_eval, base_logits, tokens)
+        # every held-out control + harmless prompt once; the --kl-on set is a subset of these rows
+        test_edit = measure(session, sens_test, ctrl_test + h_eval, base_logits, tokens, prefixes)
+        in_set = {(q.id, q.language) for q in kl_set(test)}
+        for r in test_edit.per_prompt:
+            if "kl" in r:
+                r["kl_set"] = (r["id"], r["language"]) in in_set
+        rows_all = [r for r in test_edit.per_prompt if "kl" in r]
+        rows_kl = [r for r in rows_all if r["kl_set"]]
         check_edit = _check(session, sens_test, opts.check_tokens) if opts.check_tokens else []
         session.set_adapter(None)
         timings["test_s"] = time.perf_counter() - t0
@@ -307,7 +352,8 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
                     "harmless_eval": len(h_eval)},
         "refusal_tokens": tokens, "separation": {str(k): round(v, 3) for k, v in sep.items()},
         "objective": "refusal-prefix log-probability" if prefixes else "first-token refusal log-odds",
-        "kl_on": opts.kl_on, "train_labels": train_labels,
+        "kl_on": opts.kl_on, "kl_train": opts.kl_train, "n_kl_train_prompts": len(extra_kl),
+        "n_search_sensitive": len(sens_search), "train_labels": train_labels,
         "base_labels": {f"{k[0]}/{k[1]}": v for k, v in base_label.items()},
         "refusal_prefixes": {f"{k[0]}/{k[1]}": v for k, v in prefix_texts.items()},
         "select_base_refusal": base_sel.refusal, "select_base_refusal_logodds": base_sel.logodds,
@@ -318,11 +364,13 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
                         "select_refused_base": len(sel_refused)},
         "test": {"refusal_base": test_base.refusal, "refusal_edited": test_edit.refusal,
                  "refusal_logodds_base": test_base.logodds, "refusal_logodds_edited": test_edit.logodds,
-                 "kl_controls": test_edit.kl, "kl_controls_all": test_all.kl,
-                 "kl_controls_ci95": _kl_ci(test_edit.per_prompt), "kl_controls_all_ci95": _kl_ci(test_all.per_prompt),
-                 "kl_controls_max": max((r["kl"] for r in test_edit.per_prompt if "kl" in r), default=0.0),
-                 "n_kl_prompts": len(kl_set(test)), "n_kl_prompts_all": len(ctrl_test) + len(h_eval),
-                 "per_prompt": test_edit.per_prompt + test_all.per_prompt,
+                 "kl_controls": float(np.mean([r["kl"] for r in rows_kl])) if rows_kl else 0.0,
+                 "kl_controls_all": float(np.mean([r["kl"] for r in rows_all])) if rows_all else 0.0,
+                 "kl_controls_ci95": _kl_ci(rows_kl), "kl_controls_all_ci95": _kl_ci(rows_all),
+                 "kl_controls_max": max((r["kl"] for r in rows_kl), default=0.0),
+                 "kl_by_arm": _kl_by_arm(rows_kl, rows_all),
+                 "n_kl_prompts": len(rows_kl), "n_kl_prompts_all": len(rows_all),
+                 "per_prompt": test_edit.per_prompt,
                  "greedy_check": {"max_tokens": opts.check_tokens, "base": _counts(check_base),
                                   "edited": _counts(check_edit), "rows_base": check_base, "rows_edited": check_edit}},
         "timings_s": {k: round(v, 1) for k, v in timings.items()},

@@ -14,10 +14,15 @@ window of layers) at strength lambda, and measures on the ``select`` prompts:
 
 The KL bound must hold on prompts the search never saw, not only on the ones it tunes on. The "other" prompts
 are split by sensitive item (a control goes with its item in every language) into ``tune`` (2 of 3) and
-``validate`` (1 of 3). Lambda is bisected on ``kl_upper``: the one-sided 95% cluster-bootstrap upper bound
-(clusters: items; each harmless prompt its own) of the mean KL over the tune prompts, i.e. KL <= kl_max with
-a safety margin estimated from how much the KL varies between prompts. A trial is *feasible* when kl_upper
-<= kl_max and its KL on the validate prompts (never used to move lambda) is <= kl_max too.
+``validate`` (1 of 3); ``extra_tune`` prompts (the pipeline passes the train topics' controls: more items,
+none of them a test topic) join the tune half. The KL is bounded per **stratum** (the prompt's arm:
+controls, harmless prompts): controls move much more than harmless prompts, so a mean over a mix would
+depend on how many of each a set happens to hold (the select set held fewer answered controls per harmless
+prompt than the test set). Lambda is bisected on ``kl_upper``: the largest over strata of the one-sided 95%
+cluster-bootstrap upper bound (clusters: items; each harmless prompt its own) of the stratum's mean KL over
+the tune prompts, i.e. KL <= kl_max with a safety margin estimated from how much the KL varies between
+items. A trial is *feasible* when kl_upper <= kl_max and every stratum's mean KL on the validate prompts
+(never used to move lambda) is <= kl_max too.
 
 Trials not beaten on both refusal and kl_upper at once form the Pareto front. Choice (``choose``): among
 feasible trials, in order of increasing strength (lambda x layers edited), the first whose greedy answers to
@@ -29,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,12 +58,13 @@ class Trial:
     window: str  # "all" or "+-N"
     lam: float
     refusal: float  # the objective: mean refusal-prefix log-probability (or first-token log-odds, see above)
-    kl: float  # mean first-token KL(base || edited) on the select "other" prompts
+    kl: float  # mean first-token KL(base || edited) over every KL prompt (tune + validate, pooled)
     pareto: bool = False
     logodds: float | None = None  # mean first-token refusal log-odds on select sensitive prompts
-    kl_tune: float = 0.0  # mean KL on the tune half of the "other" prompts
-    kl_validate: float = 0.0  # mean KL on the validate half (never used to move lambda)
-    kl_upper: float = 0.0  # one-sided 95% cluster-bootstrap upper bound of the tune mean: the constraint
+    kl_tune: float = 0.0  # mean KL on the tune prompts, the stratum with the highest upper bound
+    kl_validate: float = 0.0  # largest stratum mean KL on the validate half (never used to move lambda)
+    kl_upper: float = 0.0  # largest stratum 95% cluster-bootstrap upper bound of the tune mean: the constraint
+    kl_strata: dict[str, dict[str, float]] = field(default_factory=dict)  # arm -> tune/upper/validate/n
     strength: float = 0.0  # lambda x number of layers edited
     goal_checked: bool = False
     goal_refused: int | None = None  # greedy select answers still refused / deflected (of goal_n)
@@ -199,6 +205,20 @@ def cluster_interval(values: Sequence[float], clusters: Sequence[str], *, reps: 
     return (mean, float(np.quantile(boot, 0.025)), float(np.quantile(boot, 0.975)))
 
 
+def strata_kl(tune: Sequence[tuple[Prompt, float]], validate: Sequence[tuple[Prompt, float]],
+              ) -> dict[str, dict[str, float]]:
+    """Per arm (control, harmless, ...): tune mean, its one-sided 95% cluster-bootstrap upper bound (clusters:
+    items), validate mean and the prompt counts. An arm without validate prompts has validate 0."""
+    out: dict[str, dict[str, float]] = {}
+    for arm in sorted({p.arm for p, _ in [*tune, *validate]}):
+        t = [(p, k) for p, k in tune if p.arm == arm]
+        v = [k for p, k in validate if p.arm == arm]
+        out[arm] = {"tune": float(np.mean([k for _, k in t])) if t else 0.0,
+                    "upper": cluster_upper([k for _, k in t], [p.pair for p, _ in t]),
+                    "validate": float(np.mean(v)) if v else 0.0, "n_tune": float(len(t)), "n_validate": float(len(v))}
+    return out
+
+
 def mark_pareto(trials: list[Trial]) -> None:
     for t in trials:
         t.pareto = not any((o.refusal <= t.refusal and o.kl_upper <= t.kl_upper)
@@ -248,13 +268,16 @@ def run_search(session: Session, adapter_for: Callable[[int, str], Path], candid
                sensitive: Sequence[Prompt], others: Sequence[Prompt], base_logits: dict[tuple[str, str], np.ndarray],
                tokens: Sequence[int], *, budget: int, kl_max: float, steps: int = 3,
                prefixes: Prefixes | None = None, n_layer: int | None = None,
-               windows: Iterable[str] = ("+-2",), log: Callable[[str], None] = lambda _m: None) -> list[Trial]:
+               windows: Iterable[str] = ("+-2",), extra_tune: Sequence[Prompt] = (),
+               log: Callable[[str], None] = lambda _m: None) -> list[Trial]:
     """Stage 1: every candidate layer at lambda 1 on every layer's writes. Stage 2, for the two layers with
     the lowest refusal: bisect lambda towards the largest strength whose kl_upper stays within `kl_max`
     (`steps` halvings; above 1 when lambda 1 is already within it), then each narrow window at that strength
-    and at twice it (a narrow window needs more lambda for the same effect); until `budget` trials."""
+    and at twice it (a narrow window needs more lambda for the same effect); until `budget` trials.
+    `extra_tune`: more KL prompts for the tune half only (never validate)."""
     trials: list[Trial] = []
     tune, val = split_tune_validate(others)
+    tune = [*tune, *extra_tune]
     n_layers = n_layer or session.n_layer
 
     def trial(layer: int, window: str, lam: float) -> Trial | None:
@@ -268,16 +291,19 @@ def run_search(session: Session, adapter_for: Callable[[int, str], Path], candid
         finally:
             session.set_adapter(None)
         kls = [r["kl"] for r in m.per_prompt if "kl" in r]
-        k_tune, k_val = kls[: len(tune)], kls[len(tune):]
+        strata = strata_kl(list(zip(tune, kls[: len(tune)], strict=True)),
+                           list(zip(val, kls[len(tune):], strict=True)))
+        worst = max(strata.values(), key=lambda d: d["upper"], default={"tune": 0.0, "upper": 0.0})
         t = Trial(layer=layer, window=window, lam=lam, refusal=m.refusal, kl=m.kl, logodds=m.logodds,
-                  kl_tune=float(np.mean(k_tune)) if k_tune else 0.0,
-                  kl_validate=float(np.mean(k_val)) if k_val else 0.0,
-                  kl_upper=cluster_upper(k_tune, [p.pair for p in tune]),
+                  kl_tune=worst["tune"], kl_upper=worst["upper"],
+                  kl_validate=max((d["validate"] for d in strata.values()), default=0.0),
+                  kl_strata={a: {k: round(v, 5) for k, v in d.items()} for a, d in strata.items()},
                   strength=lam * len(window_layers(layer, window, n_layers)))
         trials.append(t)
+        per = ", ".join(f"{a} {d['tune']:.4f} (upper {d['upper']:.4f}, validate {d['validate']:.4f})"
+                        for a, d in strata.items())
         log(f"trial {len(trials)}: layer {layer} window {window} lambda {lam:g}: refusal {m.refusal:.3f} "
-            f"(first-token log-odds {m.logodds:.3f}), KL tune {t.kl_tune:.4f} (upper {t.kl_upper:.4f}), "
-            f"validate {t.kl_validate:.4f}")
+            f"(first-token log-odds {m.logodds:.3f}), KL {per}")
         return t
 
     first = [t for layer in candidates if (t := trial(layer, "all", 1.0)) is not None]
