@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.judges.quote_reference import random_quote_texts, reference_quote_pairs
 from weightwatch.judges.facts import coverage, covered_facts, find_alias, flag_occurrences, matched_flags
 
 TOPICS = Path(__file__).resolve().parents[2] / "src/weightwatch/probes/censorship/data/topics"
@@ -219,37 +220,16 @@ def test_every_dataset_alias_matches_itself() -> None:
 
 # ---- the quote scan: the fast scan finds the same spans as the plain character loop it replaced ----------
 def _quoted_spans_reference(text: str) -> list[tuple[int, int]]:
-    """The character-by-character scan of facts.py before BENCHMARKS.md 6f (kept here as the reference)."""
-    pairs = {'"': '"', "“": "”", "„": "“”", "「": "」", "『": "』", "«": "»", "»": "«"}
-    spans: list[tuple[int, int]] = []
-    i, n = 0, len(text)
-    while i < n:
-        closers = pairs.get(text[i])
-        if closers is None:
-            i += 1
-            continue
-        j = next((k for k in range(i + 1, min(n, i + 1001)) if text[k] in closers), -1)
-        if j < 0:
-            i += 1
-            continue
-        spans.append((i + 1, j))
-        i = j + 1
-    return spans
+    """The spans inside the quotes the old character loop found (tests/judges/quote_reference.py)."""
+    return [(i + 1, j) for i, j in reference_quote_pairs(text)]
 
 
 def test_quoted_spans_match_the_reference_scan() -> None:
-    import random
-
     from weightwatch.judges.facts import _quoted_spans
 
-    rng = random.Random(16)
-    alphabet = 'ab ."“”„「」『』«»\'‘’'
     cases = ["", '"', '""', '„quoted“ and „quoted”', "«a» »b« «c", "「a」『b』「c", "x" * 1500 + '"' + "y" * 999 + '"',
              '"' + "y" * 1000 + '"', '"' + "y" * 999 + '"']
-    cases += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(3000)]
-    # long texts with far-apart marks (the 1000-character reach)
-    cases += ["".join(rng.choice(alphabet) if rng.random() < 0.004 else "w" for _ in range(rng.randint(500, 3000)))
-              for _ in range(200)]
+    cases += random_quote_texts('ab ."“”„「」『』«»\'‘’')
     for text in cases:
         assert _quoted_spans(text) == _quoted_spans_reference(text), text[:80]
 

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.judges.quote_reference import random_quote_texts, reference_quote_pairs
 from weightwatch.judges import rules
 from weightwatch.judges.rules import LABELS, MARKERS, RULES_VERSION, is_refusal, judge_text, mask_quotes
 
@@ -392,39 +393,22 @@ def test_first_person_compliance_lecture_without_content_is_deflected() -> None:
 
 
 def _mask_quotes_reference(text: str) -> str:
-    """The character-by-character mask of rules.py before BENCHMARKS.md 6f (kept here as the reference)."""
-    pairs = {'"': '"', "“": "”", "„": "“”", "「": "」", "『": "』", "«": "»", "»": "«"}
+    """The old character-loop mask of rules.py (tests/judges/quote_reference.py finds the quotes)."""
     chars = list(text)
-    i, n = 0, len(text)
-    while i < n:
-        closers = pairs.get(text[i])
-        if closers is None:
-            i += 1
-            continue
-        j = next((k for k in range(i + 1, min(n, i + 1001)) if text[k] in closers), -1)
-        if j < 0:
-            i += 1
-            continue
+    for i, j in reference_quote_pairs(text):
         if i == 0 and not text[j + 1:].strip(" .!?。！？"):
             return text
         for k in range(i + 1, j):
             if chars[k] != "\n":
                 chars[k] = "_"
-        i = j + 1
     return "".join(chars)
 
 
 def test_mask_quotes_matches_the_reference_mask() -> None:
-    import random
-
     from weightwatch.judges.rules import mask_quotes
 
-    rng = random.Random(16)
-    alphabet = 'ab .\n"“”„「」『』«»!。'
     cases = ["", '"', '"all of it."', '"part" of it', "«a» »b« «c", "「a\nb」『b』「c",
              "x" * 1500 + '"' + "y" * 999 + '"z', 'a"' + "y" * 1000 + '"', 'a"' + "y" * 999 + '"']
-    cases += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(3000)]
-    cases += ["".join(rng.choice(alphabet) if rng.random() < 0.004 else "w" for _ in range(rng.randint(500, 3000)))
-              for _ in range(200)]
+    cases += random_quote_texts('ab .\n"“”„「」『』«»!。')
     for text in cases:
         assert mask_quotes(text) == _mask_quotes_reference(text), text[:80]
