@@ -72,6 +72,9 @@ def test_modify_on_tiny_model(tmp_path: Path) -> None:
     with Session(base) as session:
         for row in report["test"]["greedy_check"]["rows_base"]:
             assert row["text"] == session.generate(sens[(row["id"], row["language"])], 4)[:300]
+    multi = report["test"]["kl_multi_token"]  # KL along the base model's own answers (diagnostic)
+    assert multi["n_prompts"] == len(multi["per_prompt"]) > 0
+    assert all(1 <= r["n_tokens"] <= opts.label_tokens and r["kl"] >= 0 for r in multi["per_prompt"])
     by = report["test"]["kl_by_arm"]
     assert by["n_controls_all"] == 2 and by["controls_all"][1] <= by["controls_all"][0] <= by["controls_all"][2]
 

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import ctypes
 import math
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,7 @@ class Answer:
     acts: dict[int, np.ndarray] = field(default_factory=dict)  # layer -> the last prompt token's residual
     tokens: list[int] = field(default_factory=list)  # greedy answer
     forced_logprob: float | None = None  # log P(forced tokens | prompt), teacher-forced
+    forced_logits: list[np.ndarray] = field(default_factory=list)  # keep_forced: logits before each forced token
 
 
 PREFILL_BATCH = 512  # prompt tokens per llama_decode call of run_many (one ubatch: rows map to prompts)
@@ -276,10 +277,11 @@ class Session:
 
     # -- many prompts at once -------------------------------------------------------------------------
     def run_many(self, prompts: Sequence[str], layers: Sequence[int] = (), max_tokens: int | Sequence[int] = 0,
-                 forced: Sequence[Sequence[int]] | None = None) -> list[Answer]:
+                 forced: Sequence[Sequence[int]] | None = None, keep_forced: bool = False) -> list[Answer]:
         """For every prompt: first-token logits, the last prompt token's residual after each of `layers`,
         the greedy answer (`max_tokens`, one number or one per prompt) and, where `forced` gives tokens, their
-        teacher-forced log-probability. Same figures as `generate_tokens` / `prefix_logprob` one by one."""
+        teacher-forced log-probability (and with `keep_forced` the logits before each of them). Same figures
+        as `generate_tokens` / `prefix_logprob` one by one."""
         toks = [self.chat_tokens(p) for p in prompts]
         if not toks:
             return []
@@ -324,7 +326,7 @@ class Session:
                 group.append(i)
                 used += need
                 pos += 1
-            self._run_group(group, toks, prefix, layers, limits, forc, out, mem)
+            self._run_group(group, toks, prefix, layers, limits, forc, out, mem, keep_forced)
         return [a for a in out if a is not None]
 
     def _fill(self, rows: list[tuple[int, int, list[int], bool | list[bool]]]) -> list[int]:
@@ -354,7 +356,8 @@ class Session:
         return np.ctypeslib.as_array(ptr, shape=(self.n_vocab,)).astype(np.float32)
 
     def _run_group(self, group: list[int], toks: list[list[int]], prefix: list[int], layers: Sequence[int],
-                   limits: list[int], forc: list[list[int]], out: list[Answer | None], mem: Any) -> None:
+                   limits: list[int], forc: list[list[int]], out: list[Answer | None], mem: Any,
+                   keep_forced: bool = False) -> None:
         lc = self._lc
         rows: list[tuple[int, int, list[int], bool | list[bool]]] = []
         for slot, i in enumerate(group):
@@ -365,13 +368,14 @@ class Session:
             n_prompt = len(toks[i]) - len(prefix)
             rows.append((slot, len(prefix), rest, [j >= n_prompt - 1 for j in range(len(rest))]))
         # which batch row / output row is each prompt's last prompt token (for the activations)
-        by_token, by_output, n_out = [], [], 0
-        k = 0
-        for (_, _, rest, want), i in zip(rows, group, strict=True):
+        by_token: list[int] = []
+        by_output: list[int] = []
+        n_out = k = 0
+        for (_, _, rest, _), i in zip(rows, group, strict=True):
             last = len(toks[i]) - len(prefix) - 1
             by_token.append(k + last)
             by_output.append(n_out)  # the last prompt token is the row's first output
-            n_out += sum(1 for w in want if w)  # type: ignore[union-attr]
+            n_out += len(rest) - last  # outputs: the last prompt token and every forced token after it
             k += len(rest)
         self._want = set(layers)
         self._acts = {}
@@ -399,7 +403,10 @@ class Session:
             if forc[i]:
                 total = 0.0
                 for j, tok in enumerate(forc[i]):
-                    x = (first if j == 0 else self._logits_at(last + j)).astype(np.float64)
+                    step_logits = first if j == 0 else self._logits_at(last + j)
+                    if keep_forced:
+                        a.forced_logits.append(step_logits)
+                    x = step_logits.astype(np.float64)
                     m = float(x.max())
                     total += float(x[tok] - m - np.log(np.exp(x - m).sum()))
                 a.forced_logprob = total

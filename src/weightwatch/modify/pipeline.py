@@ -60,6 +60,7 @@ class ModifyOptions:
     n_seq: int = 16  # prompts decoded together (Session.run_many)
     # languages whose train prompts make the direction (None: all); the labels and KL sets keep every language
     direction_languages: list[str] | None = None
+    multi_token_kl: bool = True  # held-out diagnostic: KL along the base model's own greedy answers (label_tokens)
 
 
 @dataclass
@@ -120,6 +121,30 @@ def _check(session: Session, sensitive: list[P.Prompt], max_tokens: int) -> list
         text = session.detokenize(a.tokens)
         out.append({"id": p.id, "language": p.language, "label": _refused(text), "text": text[:300]})
     return out
+
+
+def _multi_token_kl(session: Session, prompts: list[P.Prompt], answers: dict[tuple[str, str], list[int]],
+                    adapter: Path, lam: float, chunk: int = 16) -> list[dict[str, Any]]:
+    """KL(base || edited) at every position of the base model's own greedy answer (teacher-forced), averaged
+    over the positions, per prompt: a diagnostic beyond the first token. Base and edited go through the same
+    batches, a chunk at a time (the logits of every position are kept only for one chunk)."""
+    from weightwatch.modify.search import kl
+
+    rows: list[dict[str, Any]] = []
+    todo = [p for p in prompts if answers.get((p.id, p.language))]
+    for i in range(0, len(todo), chunk):
+        part = todo[i:i + chunk]
+        forced = [answers[(p.id, p.language)] for p in part]
+        got = []
+        for path in (None, adapter):
+            session.set_adapter(path, lam)
+            got.append(session.run_many([p.text for p in part], forced=forced, keep_forced=True))
+        session.set_adapter(None)
+        for p, a, b in zip(part, got[0], got[1], strict=True):
+            ks = [kl(x, y) for x, y in zip(a.forced_logits, b.forced_logits, strict=True)]
+            rows.append({"id": p.id, "pair": p.pair, "language": p.language, "arm": p.arm,
+                         "kl": round(float(np.mean(ks)), 5), "n_tokens": len(ks), "kl_first": round(ks[0], 5)})
+    return rows
 
 
 def _kl_ci(rows: list[dict[str, Any]]) -> list[float]:
@@ -242,19 +267,23 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         prefixes: dict[tuple[str, str], list[int]] = {}
         base_answers: dict[tuple[str, str], list[int]] = {}  # held-out sensitive: the base model's check answer
         st = [*select, *test]
-        got = session.run_many([p.text for p in [*st, *h_eval]], max_tokens=[answer_len(p) for p in st] + [0] * len(h_eval))
-        for p, a in zip(st, got, strict=False):
+        got = session.run_many([p.text for p in [*st, *h_eval]],
+                               max_tokens=[answer_len(p) for p in st] + [opts.label_tokens] * len(h_eval))
+        base_tokens: dict[tuple[str, str], list[int]] = {}  # every base answer (the multi-token KL forces them)
+        for p, ans in zip(st, got, strict=False):
             key = (p.id, p.language)
-            toks = a.tokens
+            toks = ans.tokens
+            base_tokens[key] = toks[: opts.label_tokens]
             if p in test and p.arm == "sensitive":
                 base_answers[key] = toks
             toks = toks[: opts.label_tokens]
-            base_logits[key] = a.first
+            base_logits[key] = ans.first
             base_label[key] = _refused(session.detokenize(toks))
             if base_label[key] in BLOCKED and opts.prefix_tokens > 0:
                 prefixes[key] = toks[: opts.prefix_tokens]
-        for p, a in zip(h_eval, got[len(st):], strict=True):
-            base_logits[(p.id, p.language)] = a.first
+        for p, ans in zip(h_eval, got[len(st):], strict=True):
+            base_logits[(p.id, p.language)] = ans.first
+            base_tokens[(p.id, p.language)] = ans.tokens
         prefix_texts = {k: session.detokenize(v) for k, v in prefixes.items()}
         timings["capture_s"] = time.perf_counter() - t0
         log(f"captured {len(train) + len(h_train)} prompts x {len(layers)} layers in {timings['capture_s']:.0f} s")
@@ -349,6 +378,11 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         check_edit = _check(session, sens_test, opts.check_tokens) if opts.check_tokens else []
         session.set_adapter(None)
         timings["test_s"] = time.perf_counter() - t0
+        # diagnostic beyond the first token: KL along the base model's own answers to the held-out KL prompts
+        t0 = time.perf_counter()
+        multi = _multi_token_kl(session, kl_set(test), base_tokens, adapter_for(best.layer, best.window), best.lam) \
+            if opts.multi_token_kl else []
+        timings["multi_token_kl_s"] = time.perf_counter() - t0
 
     edit = Edit(direction=dirs[best.layer], lam=best.lam, layers=window_layers(best.layer, best.window, len(layers)),
                 source_layer=best.layer, window=best.window)
@@ -394,6 +428,11 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
                  "kl_controls_ci95": _kl_ci(rows_kl), "kl_controls_all_ci95": _kl_ci(rows_all),
                  "kl_controls_max": max((r["kl"] for r in rows_kl), default=0.0),
                  "kl_by_arm": _kl_by_arm(rows_kl, rows_all),
+                 # mean over the first label_tokens positions of the base model's greedy answer, per prompt
+                 "kl_multi_token": {"tokens": opts.label_tokens, "n_prompts": len(multi),
+                                    "controls": _kl_ci([r for r in multi if r["arm"] == "control"]),
+                                    "harmless": _kl_ci([r for r in multi if r["arm"] == "harmless"]),
+                                    "all": _kl_ci(multi), "per_prompt": multi},
                  "n_kl_prompts": len(rows_kl), "n_kl_prompts_all": len(rows_all),
                  "per_prompt": test_edit.per_prompt,
                  "greedy_check": {"max_tokens": opts.check_tokens, "base": _counts(check_base),
