@@ -226,3 +226,19 @@ def test_run_many_matches_one_prompt_at_a_time(tiny: Path, tmp_path: Path) -> No
                 again, _ = s.run(prompts[0])
                 assert np.allclose(again, single[0][0], atol=tol)
             s.set_adapter(None)
+
+
+def test_run_many_prompts_do_not_see_each_other(tiny: Path) -> None:
+    """Prompts share one KV cache (and the cells of their common start) but not their own tokens: a prompt's
+    numbers are bit-identical whichever prompt of the same length shares its batch."""
+    pytest.importorskip("llama_cpp")
+    from weightwatch.modify.capture import Session
+
+    with Session(tiny, n_ctx=128, n_threads=1, n_seq=4) as s:
+        a, b, c = "the world is", "world is a", "is a hello"
+        assert len(s.chat_tokens(b)) == len(s.chat_tokens(c))
+        with_b = s.run_many([a, b], range(N_LAYER), max_tokens=4)[0]
+        with_c = s.run_many([a, c], range(N_LAYER), max_tokens=4)[0]
+    assert np.array_equal(with_b.first, with_c.first) and with_b.tokens == with_c.tokens
+    for layer in range(N_LAYER):
+        assert np.array_equal(with_b.acts[layer], with_c.acts[layer])
