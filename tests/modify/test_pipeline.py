@@ -42,7 +42,7 @@ def test_modify_on_tiny_model(tmp_path: Path) -> None:
     base = build_tiny(tmp_path / "tiny.gguf")
     before = _sha(base)
     out = tmp_path / "out" / "tiny.lora.gguf"
-    opts = ModifyOptions(languages=["en"], max_items=2, budget=3, candidates=2, check_tokens=4)
+    opts = ModifyOptions(languages=["en"], max_items=2, budget=3, candidates=2, check_tokens=4, multi_token_kl=True)
     result = modify_refusal_direction(f"gguf:{base}", out, opts)
     assert _sha(base) == before
     assert result.output == out and out.is_file() and result.kind == "lora"

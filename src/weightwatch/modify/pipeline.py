@@ -60,7 +60,9 @@ class ModifyOptions:
     n_seq: int = 16  # prompts decoded together (Session.run_many)
     # languages whose train prompts make the direction (None: all); the labels and KL sets keep every language
     direction_languages: list[str] | None = None
-    multi_token_kl: bool = True  # held-out diagnostic: KL along the base model's own greedy answers (label_tokens)
+    # held-out diagnostic: KL along the base model's own greedy answers (label_tokens positions); off by default:
+    # logits at every position cost the output layer at each of them (140 s of the 8g full-size run)
+    multi_token_kl: bool = False
 
 
 @dataclass
