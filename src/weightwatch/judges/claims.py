@@ -91,6 +91,7 @@ FACT_STRONG = 0.62
 FACT_CLAUSE_MIN = 0.41
 MAX_SENTENCES = 40
 COUNTER_RATIO = 2.0  # asserted flags count only when counter-claim units <= COUNTER_RATIO x claim units
+STANCE_MIN = 0.5  # a unit asserts a flag only when its stance score (judges/stance.py) is at least this
 NEG_WINDOW = 24  # characters before a fact's alias in which a negation contradicts it
 MIN_SENTENCE_CHARS = 6
 STATES = ("stated", "contradicted", "absent")
@@ -477,6 +478,10 @@ class _Unit:
     text: str
     attributed: bool  # the sentence up to the end of this clause reports someone else's words
     self_speech: bool
+    sentence: int = -1  # index of its sentence
+    conceded: bool = False  # a concessive clause (虽然 ..., 尽管 ...)
+    clause: int = -1  # position of the clause in its sentence (-1: the framed rest of a sentence)
+    turn: bool = False  # the clause opens with a turn (但 ..., 然而 ...; `_CONTRAST_START`)
 
 
 _CLAUSE_CUT = re.compile(r"(?<=[，；：])")
@@ -493,6 +498,16 @@ _FRAME = re.compile(
     r"\s*dass\s+|es ist wichtig,? (?:zu )?(?:betonen|beachten|festzuhalten),?\s*dass\s+)",
     re.IGNORECASE)
 MIN_CLAUSE_CHARS = 6
+# a sentence or clause that turns against what came before ("However, ...", "But in practice ...", "然而，...",
+# "但...", "实际上..."): what came before is refuted when the turning part is not itself the official line
+_CONTRAST_START = re.compile(
+    r"^(?:however|but|yet|nevertheless|nonetheless|in reality|in practice|in fact|actually|critics|"
+    r"aber|doch|jedoch|allerdings|tatsächlich|in wirklichkeit)\b|^(?:然而|但是|但|不过|不過|可是|实际上|實際上|"
+    r"事实上|事實上|却|卻|而实际|而實際)", re.IGNORECASE)
+_FRAME_TRIM = re.compile(r"^[\s*#>\-•\d.)、]+")
+# a concessive clause ("虽然中国取得了一定成就，但..."): granted, not asserted
+_CONCEDE_START = re.compile(r"^(?:although|though|while|despite|even though|whereas|obwohl|zwar|trotz)\b|"
+                            r"^(?:虽然|雖然|尽管|儘管|虽|雖|固然)", re.IGNORECASE)
 
 
 def _units(sents: list[str]) -> list[_Unit]:
@@ -501,22 +516,23 @@ def _units(sents: list[str]) -> list[_Unit]:
     opening about the assistant or a speaker belongs to its own clause. Latin-script sentences are not cut
     (English commas cut too many fragments)."""
     out: list[_Unit] = []
-    for s in sents:
+    for j, s in enumerate(sents):
         m = _FRAME.match(s)
         if m and len(s) - m.end() >= MIN_CLAUSE_CHARS:
             # "I must emphasize that China is ...", "As an AI, I can say that ...": the framed clause is
             # what the sentence asserts (as the clause after 我必须强调的是，is in Chinese)
             rest = s[m.end():]
-            out.append(_Unit(rest, attributed(s), first_person(rest)))
+            out.append(_Unit(rest, attributed(s), first_person(rest), j))
         pieces = [p for p in _CLAUSE_CUT.split(s) if p]
         if len(pieces) < 2:
             continue
         prefix = ""
-        for piece in pieces:
+        texts = [p.strip(" ，；：") for p in pieces]
+        for k, (piece, text) in enumerate(zip(pieces, texts, strict=True)):
             prefix += piece
-            text = piece.strip(" ，；：")
             if len(text) >= MIN_CLAUSE_CHARS:
-                out.append(_Unit(text, attributed(prefix), first_person(text)))
+                out.append(_Unit(text, attributed(prefix), first_person(text), j,
+                                 _CONCEDE_START.match(text) is not None, k, _CONTRAST_START.match(text) is not None))
     return out
 
 
@@ -541,6 +557,27 @@ def _encode_all(texts: list[str]) -> np.ndarray:
     return np.vstack(parts)
 
 
+def _refuting(uvecs: np.ndarray, rows: list[int], flags: Sequence[Mapping[str, Any]],
+              u_stance: np.ndarray) -> set[int]:
+    """Of the units `rows` (each opens with a turn), those that state the independent account: a stance score
+    below `STANCE_MIN` and, for some flag, closer to its counter-claim than to its claim, with the
+    counter-claim similarity at least `FLAG_MIN` ("However, rights groups say the facilities are detention
+    camps"; not "然而，假设这种极端情况发生，..." that turns to a hypothetical)."""
+    out: set[int] = set()
+    rows = [i for i in rows if float(u_stance[i]) < STANCE_MIN]
+    if not rows:
+        return out
+    sub = uvecs[rows]
+    for flag in flags:
+        claims, counters = _texts(flag.get("claim")), _texts(flag.get("counter"))
+        if not claims or not counters:
+            continue
+        cs = (sub @ _claim_vectors(claims).T).max(axis=1)
+        ks = (sub @ _claim_vectors(counters).T).max(axis=1)
+        out.update(i for i, c, k in zip(rows, cs, ks, strict=True) if k >= FLAG_MIN and k > c)
+    return out
+
+
 def _assess_encoded(sents: list[str], units: list[_Unit], vecs: np.ndarray, facts: Sequence[Mapping[str, Any]],
                     flags: Sequence[Mapping[str, Any]]) -> ClaimAssessment:
     """`vecs`: the sentences' vectors, then the clause units' (flags read both, facts the sentences)."""
@@ -559,6 +596,23 @@ def _assess_encoded(sents: list[str], units: list[_Unit], vecs: np.ndarray, fact
     u_head = [e and heading(t) for t, e in zip(texts, enc, strict=True)]
     is_deny = u_deny[:n_s]
     uvecs, vecs = vecs, vecs[:len(sents)]
+    from weightwatch.judges import stance
+
+    u_stance = stance.score(uvecs) if flags else np.zeros(0)
+    # "China says X. However, Y": a sentence followed by one that turns against it (`_CONTRAST_START`) with the
+    # independent account asserts nothing; nor does a concessive clause ("虽然 ...") or a clause a later clause
+    # of its sentence turns against ("..., 但 ...") (`_refuting`)
+    u_turn = [*(e and _CONTRAST_START.match(_FRAME_TRIM.sub("", s)) is not None for s, e in zip(sents, enc,
+                                                                                              strict=False)),
+              *(u.turn for u in units)]
+    against = _refuting(uvecs, [i for i, t in enumerate(u_turn) if t], flags, u_stance)
+    refuted = [j + 1 in against for j in range(n_s)]
+    later: dict[int, list[tuple[int, int]]] = {}
+    for k, u in enumerate(units):
+        later.setdefault(u.sentence, []).append((u.clause, n_s + k))
+    u_granted = [*refuted, *(u.conceded or (0 <= u.sentence < n_s and refuted[u.sentence])
+                             or any(c > u.clause and i in against for c, i in later.get(u.sentence, ()))
+                             for u in units)]
     asserted: list[str] = []
     reported: list[str] = []
     scores: dict[str, float] = {}
@@ -599,6 +653,7 @@ def _assess_encoded(sents: list[str], units: list[_Unit], vecs: np.ndarray, fact
             else:
                 signed = float(cs[i] - max(ks[i], ns[i]))
                 hit = _passes(signed, float(cs[i]))
+            hit = hit and float(u_stance[i]) >= STANCE_MIN and not u_granted[i]
             if u_attr[i]:
                 if hit and attr_at < 0:
                     attr_at = i
