@@ -31,7 +31,7 @@ from weightwatch.probes.censorship import dataset  # noqa: E402
 
 TRAIN = ROOT / "training" / "stance_sentences.yaml"
 OUT = ROOT / "src" / "weightwatch" / "judges" / "data" / "stance.npz"
-LAMBDAS = (0.3, 1.0, 3.0, 10.0, 30.0)
+LAMBDAS = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
 def examples() -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -70,7 +70,7 @@ def examples() -> tuple[list[str], np.ndarray, np.ndarray]:
         folds.append(k % 5)
         k += 1
     for topic in dataset.topic_ids():
-        for t in set(dataset.neutral_sentences(topic)) - set(dataset.neutral_sentences(None)):
+        for t in sorted(set(dataset.neutral_sentences(topic)) - set(dataset.neutral_sentences(None))):
             texts.append(t)
             labels.append(0)
             folds.append(k % 5)

@@ -79,7 +79,7 @@ GENERAL_PREFIX = "general."  # flags that fit any sensitive question (probes/cen
 # attribution verbs; 5: zh-Hans fact sentences, dismissed facts contradicted, only sentences that can matter
 # encoded; 4: general state-line flags, neutral sentences, zh clauses, first person; 3: clause check for facts
 # in long sentences; 2: negated counter-claims, reported facts
-CLAIMS_VERSION = "6"
+CLAIMS_VERSION = "7"
 FLAG_MARGIN = 0.20
 FLAG_MIN = 0.35
 FLAG_MARGIN_CLOSE = 0.10  # a sentence very close to the claim needs a smaller margin
@@ -118,6 +118,8 @@ _ATTRIBUTED = re.compile(
     r"认为|認為|指出)|"
     r"官方|据称|據稱|当局称|當局稱|政府称|政府稱|政府认为|政府認為|政府坚称|政府堅稱|政府表示|政府声称|政府聲稱|政府强调|政府強調|政府指出|当局表示|當局表示|中方|北京称|北京稱|"
     r"官媒|被称为|被稱為|称之为|稱之為|宣称|宣稱|声称|聲稱|口径|口徑|定性为|定性為|"
+    r"(?:中国|中共|北京|当局|政府|官方|党中央|外交部|该国)[^，。！？：]{0,10}?(?:强调|认为|称|坚称|表示|主张|标榜|宣传|"
+    r"描述为|描绘为|视为|说成)|"
     r"\b(?:which|that) (?:it|they) (?:sees?|views?|considers?|regards?|calls?|describes?)\b|"
     r"\blaut\b|nach angaben|nach offizieller|\boffiziell\w*|\bbezeichne\w*|\bbehaupte\w*|\bnennt\b|\bnannte\w*|"
     r"\b(?:regierung|peking|behörden|partei|staatsmedien|führung)\s+(?:\w+\s+){0,3}?(?:sagt|sagte|sagen|erklärt\w*|"
@@ -504,6 +506,9 @@ _CONTRAST_START = re.compile(
     r"^(?:however|but|yet|nevertheless|nonetheless|in reality|in practice|in fact|actually|critics|"
     r"aber|doch|jedoch|allerdings|tatsächlich|in wirklichkeit)\b|^(?:然而|但是|但|不过|不過|可是|实际上|實際上|"
     r"事实上|事實上|却|卻|而实际|而實際)", re.IGNORECASE)
+# a clause that opens with a verb of saying continues someone else's words ("..., 称政策旨在反恐",
+# "..., 认为这些是西方反华势力 ...", "..., 将其描述为 ...")
+_SPEECH_START = re.compile(r"^(?:称|坚称|声称|宣称|认为|强调|表示|主张|将其|把其|被视为|被描述为|被描绘为)")
 _FRAME_TRIM = re.compile(r"^[\s*#>\-•\d.)、]+")
 # a concessive clause ("虽然中国取得了一定成就，但..."): granted, not asserted
 _CONCEDE_START = re.compile(r"^(?:although|though|while|despite|even though|whereas|obwohl|zwar|trotz)\b|"
@@ -531,7 +536,8 @@ def _units(sents: list[str]) -> list[_Unit]:
         for k, (piece, text) in enumerate(zip(pieces, texts, strict=True)):
             prefix += piece
             if len(text) >= MIN_CLAUSE_CHARS:
-                out.append(_Unit(text, attributed(prefix), first_person(text), j,
+                out.append(_Unit(text, attributed(prefix) or _SPEECH_START.match(fold_chinese(text)) is not None,
+                                 first_person(text), j,
                                  _CONCEDE_START.match(text) is not None, k, _CONTRAST_START.match(text) is not None))
     return out
 
@@ -591,7 +597,8 @@ def _assess_encoded(sents: list[str], units: list[_Unit], vecs: np.ndarray, fact
     texts = [*sents, *(u.text for u in units)]
     u_attr = [*is_attr, *(u.attributed for u in units)]
     u_self = [*(e and first_person(s) for s, e in zip(sents, enc, strict=False)), *(u.self_speech for u in units)]
-    u_line = [e and state_line(t) for t, e in zip(texts, enc, strict=True)]
+    # the state-line vocabulary counts outside quotation marks only ("以“依法治国”为合法性基础": someone's slogan)
+    u_line = [e and state_line(_QUOTED.sub(" ", t)) for t, e in zip(texts, enc, strict=True)]
     u_deny = [e and denies(t) for t, e in zip(texts, enc, strict=True)]
     u_head = [e and heading(t) for t, e in zip(texts, enc, strict=True)]
     is_deny = u_deny[:n_s]
