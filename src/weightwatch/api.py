@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from weightwatch import __version__, cost, sandbox
+from weightwatch import __version__, cost, envvars, sandbox
 from weightwatch.config import journal_path, load_config
 from weightwatch.cost import cost_metrics
 from weightwatch.engine.concurrency import AdaptiveLimiter
@@ -134,6 +134,7 @@ async def run_async(
 ) -> RunOutcome:
     """`allow_unsandboxed_code`: where no sandbox is possible (no bubblewrap / user namespaces), run
     model-written code anyway, without isolation; otherwise such a run refuses to start."""
+    envvars.check_environment()  # a bad WEIGHTWATCH_* value stops here, not after generation
     if size not in SIZES:
         raise UserError(f"unknown size '{size}'", "use quick, standard or full")
     if samples < 0:

@@ -60,6 +60,9 @@ def _main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
 ) -> None:
     """weightwatch audits open-weight models on your own machine. Start with: weightwatch audit"""
+    from weightwatch.envvars import check_environment
+
+    check_environment()  # a bad WEIGHTWATCH_* value stops every command at once, with one line
 
 
 def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples: int, seed: int,
