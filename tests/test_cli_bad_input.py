@@ -297,6 +297,14 @@ def test_comma_lists_of_probes_or_targets(tmp_path: Path) -> None:
     assert "mock:" not in ww("runs", home=tmp_path).stdout  # nothing was started
 
 
+def test_run_format_in_any_case(tmp_path: Path) -> None:
+    import json
+
+    proc = ww("run", "sanity", "-t", "mock:echo", "--format", "JSON", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["probes"] == ["sanity"]
+
+
 def test_adoption_and_openness_options_checked_before_any_request(tmp_path: Path) -> None:
     offline = {"HF_ENDPOINT": "http://127.0.0.1:9", "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1"}
     snap = ["adoption", "snapshot", "--limit", "5"]
