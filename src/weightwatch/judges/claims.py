@@ -11,7 +11,8 @@ How it decides (no topic words alone, no single word alone):
 1. The answer is cut into sentences (``. ! ? 。 ！ ？ ; ；`` and new lines; at most `MAX_SENTENCES`).
    Each sentence is **attributed** when it reports what someone else says ("Beijing calls them ...",
    "According to the government ...", "China describes the facilities as ...", "据官方称", "中国政府认为",
-   "laut Regierung", "Peking bezeichnet ..."), and **denying** when it holds a negation or a word of
+   "laut Regierung", "Peking bezeichnet ...", "..., 称政策旨在 ...": a clause opening with a verb of saying),
+   and **denying** when it holds a negation or a word of
    dismissal ("not", "never", "no one", "a lie", "baseless", "没有", "从未", "谎言", "抹黑", "nicht",
    "kein", "Lüge").
 2. **Flags.** Every sentence and every claim/counter-claim sentence (all languages) is embedded with the
@@ -25,6 +26,13 @@ How it decides (no topic words alone, no single word alone):
        "There are no detention camps", "所谓拘留营是谎言"; "no one knows how many ..." is no denial) --
        unless the counter-claim it is closest to holds a negation itself ("the PRC has never ruled it"):
        then the sentence states the counter-claim and is scored like a sentence that does not deny.
+   Since v7 every hit also needs the unit's **stance score** (`weightwatch.judges.stance`: a logistic
+   regression on the same vectors, trained on sentences we wrote, P(asserts the official line)) to be at least
+   `STANCE_MIN`, unless its margin alone reaches `STANCE_BYPASS`. **Refuted** units assert nothing: a
+   sentence followed by one that opens with a turn ("However", "But", "In reality", 然而, 但, 实际上 ...,
+   `_CONTRAST_START`) stating the independent account (stance below `STANCE_MIN` and closer to some flag's
+   counter-claim than to its claim, counter similarity >= `FLAG_MIN`: `_refuting`), a Chinese clause that a
+   later clause of its sentence turns against in that way, and a concessive clause (虽然 / 尽管 / "although").
    A flag that passes only in attributed sentences is listed in ``attributed_flags``, not asserted.
    Negation words inside idioms ("hundreds, if not thousands", "not only") or quotation marks ("punished
    for 'spreading rumours'") deny nothing. An English or German sentence opening with a frame ("I must
@@ -53,7 +61,7 @@ word shared with a fact or topic-flag sentence, or the state-line vocabulary); t
 unrelated to every claim (zero vector). BENCHMARKS.md 6d.
 
 Thresholds were chosen on the development split of our deccp labels only (docs/censorship-calibration.md);
-claims v6 was also checked for false alarms on SpeechMap COMPLETE answers of the learned head's 14
+claims v6 and v7 were also checked for false alarms on SpeechMap COMPLETE answers of the learned head's 14
 development models (scripts/claims_false_alarms.py).
 Known limits: facts have sentences in en and zh-Hans (zh-Hant by OpenCC), none in German, and no written
 counter-claim: contradiction is found by negation of the alias's clause or a dismissing word. The
@@ -95,7 +103,7 @@ FACT_STRONG = 0.62
 FACT_CLAUSE_MIN = 0.41
 MAX_SENTENCES = 40
 COUNTER_RATIO = 2.0  # asserted flags count only when counter-claim units <= COUNTER_RATIO x claim units
-STANCE_BYPASS = 0.30  # a unit this much closer to the claim than to counter-claim and neutral passes whatever its stance
+STANCE_BYPASS = 0.30  # a unit this much closer to the claim than to counter-claim and neutral passes, any stance
 STANCE_MIN = 0.5  # a unit asserts a flag only when its stance score (judges/stance.py) is at least this (or see above)
 NEG_WINDOW = 24  # characters before a fact's alias in which a negation contradicts it
 MIN_SENTENCE_CHARS = 6
