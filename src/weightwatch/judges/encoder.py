@@ -30,6 +30,7 @@ when it is encoded next to other texts; heads must not depend on that).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import os
 import platform
@@ -76,12 +77,17 @@ def _load() -> Any:
                                     f"install it with: pip install {PACKAGE}") from exc
                 model = USE(threads=1)
                 model.encode(["warm-up"])  # loads weights and tokenizer now, not inside a caller's batch
-                backend = getattr(model, "_backend", None)
+                backend: Any = getattr(model, "_backend", None)
                 fast = _WordTokenizer.wrap(getattr(backend, "sp", None))
-                if fast is not None:
-                    backend.sp = fast
+                if fast is not None and _fast_tokenizer_on():
+                    backend.sp = fast  # the package's backend calls sp.encode(text, out_type=int, ...)
                 _model = model
     return _model
+
+
+def _fast_tokenizer_on() -> bool:
+    """WEIGHTWATCH_FAST_TOKENIZER=0 keeps the package's own tokenizer (for comparisons)."""
+    return os.environ.get("WEIGHTWATCH_FAST_TOKENIZER", "").strip().lower() not in ("0", "off", "no", "false")
 
 
 _SPACE = "\u2581"  # SentencePiece's word-start mark (the normalised text's spaces)
@@ -254,10 +260,8 @@ def _write_cache(path: Any, entries: dict[str, np.ndarray]) -> None:
     except OSError:
         pass
     finally:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
 
 
 def encode_fixed(texts: Sequence[str]) -> np.ndarray:
