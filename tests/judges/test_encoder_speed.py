@@ -23,7 +23,8 @@ FIXTURES = ("tests/judges/calibration/responses.jsonl", "tests/judges/speechmap_
             "tests/judges/deccp_excerpt/faithful_answers.jsonl")
 EDGE = ["", " ", "\u2581", "a\u2581b", "  x  \u2581 y  ", "😀😀😀 runs of emoji 🎉🎉",
         "ｆｕｌｌｗｉｄｔｈ\u3000ｓｐａｃｅ", "extra_token_id_1 <s> </s> <unk>",
-        "\t\n\u3000台湾 是 中国的一部分", "Tiananmen" * 40, "ab" * 3000]
+        "\t\n\u3000台湾 是 中国的一部分", "Tiananmen" * 40, "ab" * 3000,
+        "\t\n x \r\f y  ", "a\x0bb\x1cc\x00d", "Zoe\u0301 and Zoe", "naïve café — “quoted” ’s"]
 
 
 def _rows() -> list[dict[str, Any]]:

@@ -95,6 +95,29 @@ _WORDS = re.compile(f"{_SPACE}[^{_SPACE}]*|[^{_SPACE}]+")
 _EXACT = 2.0 ** 22  # every piece score is a multiple of 1 / _EXACT (checked in `wrap`)
 
 
+_ASCII_SPACES = str.maketrans({"\t": " ", "\n": " ", "\f": " ", "\r": " "})
+
+
+def _ascii_normalize(text: str) -> str:
+    words = [w for w in text.translate(_ASCII_SPACES).split(" ") if w]
+    return _SPACE + _SPACE.join(words) if words else ""
+
+
+def _plain_ascii(normalizer: Any) -> bool:
+    """The package's normaliser maps ASCII text as `_ascii_normalize` does (see `_WordTokenizer`)."""
+    try:
+        table, pairs = normalizer._ascii, normalizer._two_byte
+        flags = (normalizer._add_dummy_prefix, normalizer._remove_extra_whitespaces, normalizer._space_symbol)
+    except AttributeError:
+        return False
+    if flags != (True, True, _SPACE.encode("utf-8")) or len(table) != 128:
+        return False
+    spaces = {ord(c) for c in " \t\n\f\r"}
+    if any(table[b] != (b" " if b in spaces else bytes((b,))) for b in range(128)):
+        return False
+    return not any((key >> 8) < 0x80 and (key & 0xFF) < 0x80 for key in pairs)
+
+
 class _WordTokenizer:
     """The package's pure-Python unigram tokenizer, run word by word with a memo: the same ids.
 
@@ -104,8 +127,14 @@ class _WordTokenizer:
     path scores are sums of float32 piece scores that are all multiples of 2^-22, which a Python float
     adds exactly (below 2^31 in size, `_exact_len`), so the best path of a word, and its tie-breaking
     (first found wins), do not depend on what precedes it. A word's ids are therefore the same alone as
-    in context, and repeated words (most of an English answer) are looked up. The normaliser is the
-    package's own, run on the whole text as before."""
+    in context, and repeated words (most of an English answer) are looked up.
+
+    Normalising: the package's own normaliser, except for ASCII text when (checked in `_plain_ascii` on the
+    loaded character map) every ASCII character but tab, new line, form feed and carriage return maps to
+    itself, those four to a space, and no character-map key starts with an ASCII character followed by
+    another ASCII character: then the package's byte loop yields exactly ``▁`` + the text's space-separated
+    words joined by ``▁`` (runs of spaces collapsed, none at either end), which `_ascii_normalize` builds
+    with str methods."""
 
     MEMO_MAX_CHARS = 48  # words longer than this (a Chinese sentence has no spaces) are not kept
     MEMO_MAX = 100_000
@@ -118,6 +147,7 @@ class _WordTokenizer:
         top = max(abs(float(s)) for s in base._scores)
         self._exact_len = int(2.0 ** 31 / (max(top, abs(float(base._unk_score))) + 1.0))
         self._memo: dict[str, list[int]] = {}
+        self._ascii_ok = _plain_ascii(base._normalizer)
 
     @classmethod
     def wrap(cls, base: Any) -> _WordTokenizer | None:
@@ -137,7 +167,7 @@ class _WordTokenizer:
         return cls(base)
 
     def _ids(self, text: str) -> list[int]:
-        normalized = self._normalize(text)
+        normalized = _ascii_normalize(text) if self._ascii_ok and text.isascii() else self._normalize(text)
         if not normalized:
             return [self._unk]
         if len(normalized) > self._exact_len:
