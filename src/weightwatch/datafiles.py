@@ -98,3 +98,14 @@ def output_file(path: Path, option: str, *, folder_ok: bool = False) -> Path:
         raise UserError(f"{option} '{path}': the folder '{folder}' is not writable",
                         "choose a path in a folder you can write to")
     return path
+
+
+def format_name(value: str, allowed: tuple[str, ...], what: str) -> str:
+    """An output format named on the command line, in any case (`-f HTML` is `html`), as one of `allowed`;
+    another name is a one-line error listing them. `what` names the option in the message (e.g. "--format",
+    "report format")."""
+    name = value.strip().lower()
+    if name not in allowed:
+        names = " or ".join([", ".join(allowed[:-1]), allowed[-1]] if len(allowed) > 1 else allowed)
+        raise UserError(f"unknown {what} '{value}'", f"use {names}")
+    return name
