@@ -239,7 +239,7 @@ def test_fast_paths_find_exactly_what_the_slow_ones_find(tokenizers: tuple[Any, 
     slow = scoring._prejudge_here(*args, None)
 
     monkeypatch.setattr(backend, "sp", fast)
-    monkeypatch.setenv("WEIGHTWATCH_ENCODER_CACHE", "1")
+    monkeypatch.setenv("WEIGHTWATCH_ENCODER_CACHE", "on")
     claims._claim_vectors.cache_clear()
     scoring._prejudge_here(*args, None)  # fills the cache file
     _restart(monkeypatch)

