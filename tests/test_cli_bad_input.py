@@ -297,6 +297,14 @@ def test_comma_lists_of_probes_or_targets(tmp_path: Path) -> None:
     assert "mock:" not in ww("runs", home=tmp_path).stdout  # nothing was started
 
 
+def test_run_format_in_any_case(tmp_path: Path) -> None:
+    import json
+
+    proc = ww("run", "sanity", "-t", "mock:echo", "--format", "JSON", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["probes"] == ["sanity"]
+
+
 def test_adoption_and_openness_options_checked_before_any_request(tmp_path: Path) -> None:
     offline = {"HF_ENDPOINT": "http://127.0.0.1:9", "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1"}
     snap = ["adoption", "snapshot", "--limit", "5"]
@@ -325,6 +333,25 @@ def test_unreachable_judge_server_fails_before_any_generation(tmp_path: Path) ->
     assert_one_line_error(proc, f"cannot reach http://127.0.0.1:{port}/v1")
     assert "progress" not in proc.stderr  # nothing was generated
     assert "mock:echo" not in ww("runs", home=tmp_path).stdout  # and no run left behind
+
+
+def test_judge_is_not_contacted_for_probes_without_a_judge(tmp_path: Path) -> None:
+    """`run sanity --judge openai:...` used to connect to the judge (and fail when it was down) although no
+    probe of the run has a judge: now the run goes on, says the judge was not used, and a malformed judge
+    string is still refused."""
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    proc = ww("run", "sanity", "-t", "mock:echo", "--judge", f"openai:judge@http://127.0.0.1:{port}/v1",
+              "--timeout", "5", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "cannot reach" not in proc.stderr
+    assert "--judge openai:judge@" in proc.stderr and "was not used" in proc.stderr, proc.stderr
+    assert_one_line_error(ww("run", "sanity", "-t", "mock:echo", "--judge", "nosuchkind:x", home=tmp_path),
+                          "nosuchkind")
 
 
 def test_judge_file_language_tags_read_like_the_judges_write_them(tmp_path: Path) -> None:

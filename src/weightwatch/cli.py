@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from weightwatch import __version__
-from weightwatch.datafiles import output_file
+from weightwatch.datafiles import format_name, output_file
 from weightwatch.ecosystem import cli as ecosystem_cli
 from weightwatch.errors import UserError
 from weightwatch.modify import cli as modify_cli
@@ -60,6 +60,9 @@ def _main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
 ) -> None:
     """weightwatch audits open-weight models on your own machine. Start with: weightwatch audit"""
+    from weightwatch.envvars import check_environment
+
+    check_environment()  # a bad WEIGHTWATCH_* value stops every command at once, with one line
 
 
 def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples: int, seed: int,
@@ -69,8 +72,7 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
     from weightwatch.engine.interrupt import run_interruptible
     from weightwatch.engine.progress import ProgressDisplay
 
-    if fmt not in ("table", "json"):
-        raise UserError(f"unknown --format '{fmt}'", "use table or json")
+    fmt = format_name(fmt, ("table", "json"), "--format")
     _no_comma_lists(probes, targets)
     if html is not None:  # checked before the run, not after an hour of generation
         html = output_file(html, "--html", folder_ok=True)
