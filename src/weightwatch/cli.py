@@ -63,7 +63,8 @@ def _main(
     """weightwatch audits open-weight models on your own machine. Start with: weightwatch audit"""
     from weightwatch.envvars import check_environment
 
-    check_environment()  # a bad WEIGHTWATCH_* value stops every command at once, with one line
+    if "--help" not in sys.argv[1:]:  # help is shown whatever the environment holds
+        check_environment()  # a bad WEIGHTWATCH_* value stops every command at once, with one line
 
 
 def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples: int, seed: int,
