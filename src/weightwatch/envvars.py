@@ -11,6 +11,8 @@ run with the default silently used). An empty value counts as unset.
 | WEIGHTWATCH_PARALLEL | a whole number >= 1 | targets/cpu.py (sequences decoded together) |
 | WEIGHTWATCH_LLAMA_EXTRA_BUFTS | 0 or 1 | targets/cpu.py (llama.cpp weight repacking) |
 | WEIGHTWATCH_CENSORSHIP_HEAD | 0 / off / no / false, or 1 / on / yes / true | judges/head.py (the learned head) |
+| WEIGHTWATCH_ENCODER_CACHE | as WEIGHTWATCH_CENSORSHIP_HEAD | judges/encoder.py (vectors cached on disk) |
+| WEIGHTWATCH_FAST_TOKENIZER | as WEIGHTWATCH_CENSORSHIP_HEAD | judges/encoder.py (word-by-word tokenizer) |
 | WEIGHTWATCH_PROGRESS_INTERVAL | seconds > 0 | engine/progress.py (plain progress lines) |
 | WEIGHTWATCH_SANDBOX_SIMULATE | none | sandbox.py (simulate a host without isolation) |
 | WEIGHTWATCH_BWRAP | a bubblewrap program (path or name on PATH) | sandbox.py |
@@ -131,6 +133,8 @@ def check_environment() -> None:
     whole_number("WEIGHTWATCH_PARALLEL", "4")
     zero_or_one("WEIGHTWATCH_LLAMA_EXTRA_BUFTS")
     switch("WEIGHTWATCH_CENSORSHIP_HEAD")
+    switch("WEIGHTWATCH_ENCODER_CACHE")
+    switch("WEIGHTWATCH_FAST_TOKENIZER")
     seconds("WEIGHTWATCH_PROGRESS_INTERVAL", "30")
     choice("WEIGHTWATCH_SANDBOX_SIMULATE", ("none",))
     program("WEIGHTWATCH_BWRAP", "bubblewrap (bwrap)")

@@ -296,9 +296,9 @@ def denies(sentence: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _claim_vectors(texts: tuple[str, ...]) -> np.ndarray:
-    from weightwatch.judges.encoder import encode
+    from weightwatch.judges.encoder import encode_fixed  # kept on disk: the same in every run
 
-    return encode(list(texts))
+    return encode_fixed(list(texts))
 
 
 @lru_cache(maxsize=4096)
