@@ -9,6 +9,10 @@ the official line said plainly vs criticism, refutation and neutral background, 
 OpenCC) plus every claim (official), counter-claim and neutral sentence of the censorship dataset's
 claims.yaml. No answer of a data set we measure on is in the training data.
 
+The weights are part of the claim layer's decision: retraining them (a new ``train_sha256``) must bump
+`weightwatch.judges.claims.CLAIMS_VERSION`, which joins the censorship probe's scoring identity
+(tests/judges/test_claims_v7.py pins the digest of the shipped file to version 7).
+
 A zero vector (a sentence the claim layer did not encode) scores sigmoid(b); callers only ask about encoded
 sentences.
 """
