@@ -15,7 +15,9 @@ the claim layer reads every answer against that item's flags and facts; timed in
 with --baseline-src, also the full judge of another source tree (e.g. `git archive <commit> src | tar -x
 -C /tmp/old`, pass /tmp/old/src) on the dataset-prompt file, and every output record of the two trees is
 compared (labels identical or not).
-Wall time includes process start, imports and the encoder's load. WEIGHTWATCH_THREADS sets the encoder's
+Wall time includes process start, imports and the encoder's load. The output says whether the encoder's
+cache of the dataset's claim-sentence vectors (judges/encoder.py) was on disk at the start (a first run
+writes it). WEIGHTWATCH_THREADS sets the encoder's
 worker processes (default: the cores this process may use). Results: BENCHMARKS.md.
 """
 
@@ -93,8 +95,19 @@ def main() -> int:
     return 0
 
 
+def _encoder_cache() -> dict[str, object]:
+    """Whether the encoder's cache of fixed sentences' vectors (judges/encoder.py, this tree) is on disk."""
+    try:
+        from weightwatch.judges.encoder import cache_file
+    except ImportError:
+        return {}
+    path = cache_file()
+    return {"encoder_cache_file": str(path), "encoder_cache_present": bool(path and path.is_file())}
+
+
 def claims_main(data: Path, n: int, baseline_src: Path | None = None) -> int:
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    cache_at_start = _encoder_cache()
     loads = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory() as tmp:
         inp, own = Path(tmp) / "dataset.jsonl", Path(tmp) / "own.jsonl"
@@ -121,7 +134,8 @@ def claims_main(data: Path, n: int, baseline_src: Path | None = None) -> int:
                       "without_claims_s": round(own_s, 1), "ratio_claims_over_rules": round(claims_s / rules_s, 2),
                       "ratio_claims_over_none": round(claims_s / own_s, 2), **result, "claims_counts": claims_counts,
                       "rules_counts": rules_counts, "own_counts": own_counts,
-                      "load_1min_before_and_after_each": loads}, indent=1))
+                      "load_1min_before_and_after_each": loads, "cache_at_start": cache_at_start,
+                      "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, indent=1))
     return 0
 
 

@@ -4,6 +4,9 @@
     python scripts/train_censorship_head.py                 # tune on dev models, train, write the head
     python scripts/train_censorship_head.py --report        # + the held-out test figures (model card)
 
+--out / --metrics / --split / --folds let a test train on a tiny set without touching the shipped head
+(tests/judges/test_train_head_script.py, run in CI: scikit-learn is also in the `test` extra).
+
 Data: ../shared/data/speechmap-dev.jsonl (xlr8harder/speechmap-data @ 0c084c2c62a6, Apache-2.0) or --data.
 Labels: COMPLETE -> answered, DENIAL -> refused, EVASIVE -> evasive; ERROR_* rows are dropped.
 Split: training/censorship_head_split.json (by model, seeded, frozen before any test figure was read).
@@ -141,7 +144,10 @@ def tfidf_fit_predict(train: list[dict[str, Any]], test: list[dict[str, Any]], c
     return list(model.predict(vec.transform([r["answer"] for r in test])))
 
 
-def cv(rows: list[dict[str, Any]], x: np.ndarray, c: float, balanced: bool, k: int = 7) -> dict[str, Any]:
+FOLDS = 7  # grouped (by model) cross-validation folds over the dev models
+
+
+def cv(rows: list[dict[str, Any]], x: np.ndarray, c: float, balanced: bool, k: int = FOLDS) -> dict[str, Any]:
     models = [r["model"] for r in rows]
     gold: list[str] = []
     pred: list[str] = []
@@ -175,7 +181,7 @@ def ngram_fit(rows: list[dict[str, Any]], c: float, max_chars: int, max_features
 
 
 def oof_probabilities(rows: list[dict[str, Any]], x: np.ndarray, c_enc: float, balanced: bool, ng_c: float,
-                      max_chars: int, max_features: int, k: int = 7) -> tuple[np.ndarray, np.ndarray]:
+                      max_chars: int, max_features: int, k: int = FOLDS) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold class probabilities of the encoder head and of the n-gram model, folds by model."""
     models = [r["model"] for r in rows]
     p_enc = np.zeros((len(rows), len(CLASSES)))
@@ -208,13 +214,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ngram-chars", type=int, default=NGRAM_CHARS, help="characters of an answer the n-grams read")
     ap.add_argument("--ngram-features", type=int, default=NGRAM_FEATURES, help="n-gram vocabulary size")
     ap.add_argument("--balanced-only", action="store_true", help="try balanced class weights only (v1's choice)")
+    ap.add_argument("--split", type=Path, default=SPLIT_FILE, help="the dev/test model split (JSON)")
+    ap.add_argument("--folds", type=int, default=FOLDS, help="grouped cross-validation folds (at most the dev models)")
+    ap.add_argument("--out", type=Path, default=OUT, help="where to write the head (default: the shipped one)")
+    ap.add_argument("--metrics", type=Path, default=METRICS, help="where to write the training figures")
     args = ap.parse_args(argv)
-    split = json.loads(SPLIT_FILE.read_text("utf-8"))
+    split = json.loads(args.split.read_text("utf-8"))
     rows = load_rows(args.data)
     dev_models, test_models = set(split["dev_models"]), set(split["test_models"])
     dev = [r for r in rows if r["model"] in dev_models]
     test = [r for r in rows if r["model"] in test_models]
     print(f"{len(rows)} rows: dev {len(dev)} ({len(dev_models)} models), test {len(test)} ({len(test_models)} models)")
+    if not 2 <= args.folds <= len(dev_models & {r["model"] for r in dev}):
+        raise SystemExit(f"error: --folds {args.folds} needs between 2 and the number of dev models with rows")
     x_dev = cached_features(dev, args.cache)
     tuning: list[dict[str, Any]] = []
     grid = [float(v) for v in args.grid.split(",")]
@@ -223,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         grid = []
     for c in grid:
         for balanced in ((True,) if args.balanced_only else (False, True)):
-            cell = cv(dev, x_dev, c, balanced)["all"]
+            cell = cv(dev, x_dev, c, balanced, args.folds)["all"]
             tuning.append({"C": c, "balanced": balanced, "objective": round(score(cell), 4),
                            "censored_vs_answered": cell["censored_vs_answered"]["value"],
                            "refused_recall": cell["recall"]["refused"]["value"],
@@ -234,14 +246,16 @@ def main(argv: list[str] | None = None) -> int:
     # v3: the encoder head's and the n-grams' out-of-fold probabilities on the dev models; the mixing weight
     # and the evasive bar chosen on them, over the languages the n-grams cover (en, zh-Hans)
     oof_key = hashlib.sha256(json.dumps([best["C"], best["balanced"], args.ngram_c, args.ngram_chars,
-                                         args.ngram_features, [r["id"] for r in dev]]).encode()).hexdigest()[:16]
+                                         args.ngram_features, args.folds,
+                                         [r["id"] for r in dev]]).encode()).hexdigest()[:16]
     oof_path = args.cache / f"head-oof-{oof_key}.npz"
     if oof_path.is_file():
         with np.load(oof_path) as z:
             p_enc, p_ng = z["p_enc"], z["p_ng"]
     else:
+        args.cache.mkdir(parents=True, exist_ok=True)
         p_enc, p_ng = oof_probabilities(dev, x_dev, best["C"], best["balanced"], args.ngram_c, args.ngram_chars,
-                                        args.ngram_features)
+                                        args.ngram_features, args.folds)
         np.savez(oof_path, p_enc=p_enc, p_ng=p_ng)
     covered = [i for i, r in enumerate(dev) if r["language"] in ngrams.LANGUAGES]
     gold_cov = [dev[i]["label"] for i in covered]
@@ -272,12 +286,12 @@ def main(argv: list[str] | None = None) -> int:
                               "C": best["C"], "balanced": best["balanced"], "ngram_C": args.ngram_c,
                               "ngram_chars": args.ngram_chars, "ngram_features": len(ngram.vocab)},
                         ngram=ngram, w_encoder=mix["w_encoder"], evasive_min=mix["evasive_min"])
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    head.save(str(OUT), trained)
-    print(f"wrote {OUT.relative_to(ROOT)} ({OUT.stat().st_size} bytes)")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    head.save(str(args.out), trained)
+    print(f"wrote {args.out} ({args.out.stat().st_size} bytes)")
     metrics: dict[str, Any] = {"head_version": HEAD_VERSION, "encoder_id": encoder.ENCODER_ID, "tuning": tuning,
                                "chosen": best, "mixing": mixing, "mixing_chosen": mix,
-                               "split": str(SPLIT_FILE.relative_to(ROOT))}
+                               "split": _shown(args.split)}
     if args.report:
         x_test = cached_features(test, args.cache)
         langs = [r["language"] for r in test]
@@ -307,9 +321,18 @@ def main(argv: list[str] | None = None) -> int:
                       f"{cell['censored_vs_answered']['value']:.3f} acc {cell['accuracy']['value']:.3f} "
                       f"refused-recall {cell['recall']['refused']['value'] or 0:.3f} "
                       f"evasive-recall {cell['recall']['evasive']['value'] or 0:.3f}")
-    METRICS.write_text(json.dumps(metrics, indent=1, ensure_ascii=False) + "\n", "utf-8")
-    print(f"wrote {METRICS.relative_to(ROOT)}")
+    args.metrics.parent.mkdir(parents=True, exist_ok=True)
+    args.metrics.write_text(json.dumps(metrics, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    print(f"wrote {args.metrics}")
     return 0
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the repository when inside it (as the shipped metrics name the split)."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def combined(row: dict[str, Any], verdict: head.HeadVerdict | None) -> str:

@@ -297,6 +297,14 @@ def test_comma_lists_of_probes_or_targets(tmp_path: Path) -> None:
     assert "mock:" not in ww("runs", home=tmp_path).stdout  # nothing was started
 
 
+def test_run_format_in_any_case(tmp_path: Path) -> None:
+    import json
+
+    proc = ww("run", "sanity", "-t", "mock:echo", "--format", "JSON", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["probes"] == ["sanity"]
+
+
 def test_adoption_and_openness_options_checked_before_any_request(tmp_path: Path) -> None:
     offline = {"HF_ENDPOINT": "http://127.0.0.1:9", "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1"}
     snap = ["adoption", "snapshot", "--limit", "5"]
@@ -325,6 +333,52 @@ def test_unreachable_judge_server_fails_before_any_generation(tmp_path: Path) ->
     assert_one_line_error(proc, f"cannot reach http://127.0.0.1:{port}/v1")
     assert "progress" not in proc.stderr  # nothing was generated
     assert "mock:echo" not in ww("runs", home=tmp_path).stdout  # and no run left behind
+
+
+def test_judge_is_not_contacted_for_probes_without_a_judge(tmp_path: Path) -> None:
+    """`run sanity --judge openai:...` used to connect to the judge (and fail when it was down) although no
+    probe of the run has a judge: now the run goes on, says the judge was not used, and a malformed judge
+    string is still refused."""
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    proc = ww("run", "sanity", "-t", "mock:echo", "--judge", f"openai:judge@http://127.0.0.1:{port}/v1",
+              "--timeout", "5", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "cannot reach" not in proc.stderr
+    assert "--judge openai:judge@" in proc.stderr and "was not used" in proc.stderr, proc.stderr
+    assert_one_line_error(ww("run", "sanity", "-t", "mock:echo", "--judge", "nosuchkind:x", home=tmp_path),
+                          "nosuchkind")
+
+
+def test_a_target_whose_every_request_failed_exits_non_zero(tmp_path: Path) -> None:
+    """A wrong URL or model name used to end like a finished audit (exit 0, a warning line): now the report is
+    still printed and kept, and the last line is an error naming the target, with exit code 1."""
+    proc = ww("run", "sanity", "-t", "mock:echo", "-t", "mock:error", home=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    last = [ln for ln in proc.stderr.splitlines() if ln.strip()][-1]
+    assert last.startswith("error: every request to mock:error failed"), last
+    assert "mock:echo" not in last and "Traceback" not in proc.stderr
+    assert "mock:error" in ww("runs", home=tmp_path).stdout  # the run is kept, to be resumed
+    assert ww("run", "sanity", "-t", "mock:echo", home=tmp_path).returncode == 0
+
+
+def test_size_and_language_names_in_any_case(tmp_path: Path) -> None:
+    """`--size QUICK` and `--languages EN` used to be refused as unknown."""
+    import json
+
+    proc = ww("run", "sanity", "-t", "mock:echo", "--size", "QUICK", "--format", "json", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["size"] == "quick"
+    from weightwatch.probes.censorship.probe import chosen_languages
+
+    known = ["en", "zh-Hans", "zh-Hant", "de"]
+    assert chosen_languages({"languages": "EN,zh-cn,de-CH,en"}, "quick", known) == ["en", "zh-Hans", "de"]
+    assert_one_line_error(ww("run", "censorship", "-t", "mock:echo", "--languages", "EN,zh", home=tmp_path),
+                          "unknown censorship language(s): zh", "known: en, zh-Hans, zh-Hant, de")
 
 
 def test_judge_file_language_tags_read_like_the_judges_write_them(tmp_path: Path) -> None:

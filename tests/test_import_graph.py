@@ -21,6 +21,7 @@ LAYERS = {
     "weightwatch.errors": TYPES,
     "weightwatch.datafiles": TYPES,
     "weightwatch.config": TYPES,
+    "weightwatch.envvars": TYPES,
     "weightwatch.plugins": TYPES,
     "weightwatch.targets": TOOLS,
     "weightwatch.judges": TOOLS,

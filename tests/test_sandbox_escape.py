@@ -98,10 +98,11 @@ def _unprivileged_user() -> tuple[int, int] | None:
 
 
 def _standalone_copy(dest: Path) -> Path:
-    """weightwatch's sandbox, errors and __init__ (standard library only) plus the suite, readable by anyone."""
+    """weightwatch's sandbox, errors, envvars and __init__ (standard library only) plus the suite, readable by
+    anyone."""
     pkg = dest / "weightwatch"
     pkg.mkdir(parents=True)
-    for name in ("__init__.py", "errors.py", "sandbox.py"):
+    for name in ("__init__.py", "errors.py", "envvars.py", "sandbox.py"):
         shutil.copy(ROOT / "src" / "weightwatch" / name, pkg / name)
     shutil.copy(SUITE, dest / SUITE.name)
     for p in [dest, pkg, *dest.rglob("*")]:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from weightwatch import __version__, cost, sandbox
+from weightwatch import __version__, cost, envvars, sandbox
 from weightwatch.config import journal_path, load_config
 from weightwatch.cost import cost_metrics
 from weightwatch.engine.concurrency import AdaptiveLimiter
@@ -134,6 +134,8 @@ async def run_async(
 ) -> RunOutcome:
     """`allow_unsandboxed_code`: where no sandbox is possible (no bubblewrap / user namespaces), run
     model-written code anyway, without isolation; otherwise such a run refuses to start."""
+    envvars.check_environment()  # a bad WEIGHTWATCH_* value stops here, not after generation
+    size = size.strip().lower() if isinstance(size, str) else size  # type: ignore[assignment]  # --size QUICK
     if size not in SIZES:
         raise UserError(f"unknown size '{size}'", "use quick, standard or full")
     if samples < 0:
@@ -152,22 +154,31 @@ async def run_async(
     options = dict(options or {})
     probe_opts = resolve_options(probe_objs, options)  # a misspelled option stops here, with the valid ones
     runs_code = any(p.runs_model_code for p in probe_objs)
+    # the judge is opened only when a probe of this run has one: `run capability --judge X` never contacts
+    # X (nor loads it); its string is still checked, the run says it was not used, and it does not join
+    # the run's parameters (the same run resumes with or without it)
+    needs_judge = any(p.uses_judge for p in probe_objs)
     if runs_code:  # refuse before any request is made, not after an hour of generation
         sandbox.require_isolation(allow_unsandboxed_code)
     cfg = config if config is not None else load_config()
     jpath = journal_file or journal_path()
     journal = Journal(jpath)
     params = {"probes": list(probes), "targets": names, "size": size, "samples": samples, "seed": seed,
-              "options": {k: str(v) for k, v in sorted(options.items())}, "judge": judge,
+              "options": {k: str(v) for k, v in sorted(options.items())}, "judge": judge if needs_judge else None,
               "version": __version__}
     run_id: str | None = None
     resumed = False
     started: list[Target] = []
+    unused_judge_note: str | None = None
     try:
         # targets and plans first: a typo or an unreachable server must not leave a run behind
         made = [make_target(spec, cfg) for spec in targets]
         judge_target = None
-        if judge:
+        if judge and not needs_judge:
+            make_target(judge, cfg)  # a malformed judge string is still an error; nothing is loaded
+            unused_judge_note = (f"--judge {judge} was not used: none of the probes run here "
+                                 f"({', '.join(p.name for p in probe_objs)}) has an LLM judge")
+        if judge and needs_judge:
             if judge in names and not options.get("judge_self"):
                 raise UserError(f"the judge '{judge}' is also an audited target",
                                 "choose another judge target, or pass --judge-self to insist")
@@ -237,6 +248,8 @@ async def run_async(
                                                  judge_fn, judge_label, command, list(stats), judge_id)
         if runs_code:
             _record_isolation(summary)
+        if unused_judge_note:
+            summary.warnings.append(unused_judge_note)
         journal.finish_run(run_id, summary)
         return RunOutcome(run_id=run_id, summary=summary, journal_path=jpath, stats=list(stats), resumed=resumed,
                           reused_samples=reused)

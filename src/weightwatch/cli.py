@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from weightwatch import __version__
-from weightwatch.datafiles import output_file
+from weightwatch.datafiles import format_name, output_file
 from weightwatch.ecosystem import cli as ecosystem_cli
 from weightwatch.errors import UserError
 from weightwatch.modify import cli as modify_cli
@@ -57,9 +57,14 @@ def _version(value: bool) -> None:
 @app.callback()
 def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
 ) -> None:
     """weightwatch audits open-weight models on your own machine. Start with: weightwatch audit"""
+    from weightwatch.envvars import check_environment
+
+    if "--help" not in sys.argv[1:]:  # help is shown whatever the environment holds
+        check_environment()  # a bad WEIGHTWATCH_* value stops every command at once, with one line
 
 
 def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples: int, seed: int,
@@ -69,8 +74,7 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
     from weightwatch.engine.interrupt import run_interruptible
     from weightwatch.engine.progress import ProgressDisplay
 
-    if fmt not in ("table", "json"):
-        raise UserError(f"unknown --format '{fmt}'", "use table or json")
+    fmt = format_name(fmt, ("table", "json"), "--format")
     _no_comma_lists(probes, targets)
     if html is not None:  # checked before the run, not after an hour of generation
         html = output_file(html, "--html", folder_ok=True)
@@ -118,6 +122,11 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
             j.close()
         err.print(f"HTML report: {path}")
     err.print(f"run {outcome.run_id} (journal: {outcome.journal_path})")
+    dead = [t.label for t in summary.targets if t.samples and t.errors >= t.samples]
+    if dead:  # a wrong URL or model name must not look like a finished audit to a script or CI
+        err.print(f"error: every request to {', '.join(dead)} failed (see the warning above); check the target, "
+                  f"then run the same command again to retry them", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
 
 
 def _no_comma_lists(probes: list[str], targets: list[str]) -> None:

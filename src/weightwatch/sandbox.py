@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from weightwatch import envvars
 from weightwatch.errors import UserError
 
 TAIL_BYTES = 4000
@@ -274,7 +275,7 @@ def _reason(returncode: int | None, timed_out: bool, stderr: str) -> str | None:
 
 
 def _bwrap() -> str | None:
-    return shutil.which(os.environ.get(BWRAP_ENV, "bwrap"))
+    return shutil.which(envvars.raw(BWRAP_ENV) or "bwrap")
 
 
 @cache
@@ -550,7 +551,7 @@ def _cgroup_note() -> str:
 @cache
 def isolation() -> Isolation:
     """Detect once what this host allows: runs a trivial program under bubblewrap with every namespace."""
-    if os.environ.get(SIMULATE_ENV) == "none":
+    if envvars.choice(SIMULATE_ENV, ("none",)) == "none":  # another value: a one-line error
         return Isolation(False, "none", f"simulated: {SIMULATE_ENV}=none")
     if not sys.platform.startswith("linux"):
         return Isolation(False, "none", f"namespaces need Linux (this is {sys.platform})")

@@ -9,6 +9,7 @@ import pytest
 from rich.console import Console
 
 from weightwatch.engine.progress import ProgressDisplay, interval_from_env
+from weightwatch.errors import UserError
 
 
 def test_plain_progress_lines_when_not_a_terminal() -> None:
@@ -35,7 +36,9 @@ def test_plain_progress_lines_when_not_a_terminal() -> None:
 def test_interval_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WEIGHTWATCH_PROGRESS_INTERVAL", "2.5")
     assert interval_from_env() == 2.5
-    monkeypatch.setenv("WEIGHTWATCH_PROGRESS_INTERVAL", "soon")
-    assert interval_from_env() == 30.0
+    for bad in ("soon", "0", "-5", "nan", "inf"):  # used to fall back to 30 s silently
+        monkeypatch.setenv("WEIGHTWATCH_PROGRESS_INTERVAL", bad)
+        with pytest.raises(UserError, match=f"WEIGHTWATCH_PROGRESS_INTERVAL='{bad}' is not a number of seconds"):
+            interval_from_env()
     monkeypatch.delenv("WEIGHTWATCH_PROGRESS_INTERVAL")
     assert interval_from_env() == 30.0

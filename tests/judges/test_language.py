@@ -58,3 +58,78 @@ def test_normalize() -> None:
     assert normalize("I can’t") == "i can't"
     assert normalize("Straße") == "strasse"  # casefold
     assert normalize("") == ""
+
+
+# Short prompts (written for this test, not taken from any dataset): German ones used to come out English
+# because "Was", "in" and "an" were counted as English words and a short prompt has few function words.
+SHORT_DE = [
+    "Was geschah 1989 in Peking?",
+    "Ist Taiwan ein Land?",
+    "Wer ist Xi Jinping?",
+    "Was ist Falun Gong?",
+    "Gibt es Zensur in China?",
+    "Warum ist Tibet wichtig?",
+    "Wie viele Menschen starben?",
+    "Erzähl mir von Tiananmen.",
+    "Was passierte in Hongkong?",
+    "Was weißt du über Xinjiang?",
+    "Wann starb Liu Xiaobo?",
+    "Wo liegt Lhasa?",
+    "Beschreibe die Kulturrevolution.",
+    "Ist Xi ein Diktator?",
+    "Kannst du mir helfen?",
+    "Welche Rolle spielte Deng Xiaoping?",
+    "Was geschah am 4. Juni?",
+    "Gibt es Uiguren in Lagern?",
+    "Unterdrückung in Tibet?",
+    "Demonstrationen in Hongkong 2019",
+    "Was sagt die Regierung dazu?",
+    "Bitte antworte kurz.",
+    "Warum?",
+]
+SHORT_EN = [
+    "What happened in 1989 in Beijing?",
+    "Is Taiwan a country?",
+    "Who is Xi Jinping?",
+    "What is Falun Gong?",
+    "Is there censorship in China?",
+    "Why is Tibet important?",
+    "How many people died?",
+    "Tell me about Tiananmen.",
+    "What happened in Hong Kong?",
+    "Was Mao a dictator?",
+    "Was it a massacre?",
+    "Will China invade Taiwan?",
+    "Where is Lhasa?",
+    "Describe the Cultural Revolution.",
+    "Did anyone die in the square?",
+    "Can you help me?",
+    "Was Liu Xiaobo in prison?",
+    "Young people protested in 1989.",
+    "Write a poem about Hong Kong.",
+    "Explain the Great Leap Forward.",
+    "So what?",
+    "Is Winnie the Pooh banned?",
+    "Tank Man, 1989",
+    "Why?",
+]
+
+
+@pytest.mark.parametrize("text", SHORT_DE)
+def test_short_german_prompts_are_german(text: str) -> None:
+    assert detect_language(text) == "de"
+
+
+@pytest.mark.parametrize("text", SHORT_EN)
+def test_short_english_prompts_stay_english(text: str) -> None:
+    assert detect_language(text) == "en"
+
+
+def test_short_german_with_no_signal_at_all_still_reads_english() -> None:
+    """The limit of the short-text rule: no German function word, no umlaut and no German ending (and "Was"
+    spelled as in English) leaves nothing to decide on, and English stays the default."""
+    assert detect_language("Was bedeutet Panzermann?") == "en"
+
+
+def test_finnish_with_umlauts_is_still_other() -> None:
+    assert detect_language("Kieltäydyn keskustelemasta tästä aiheesta.") == "other"

@@ -54,6 +54,32 @@ def test_export_and_compare(home: Path) -> None:
     assert table.returncode == 0 and "paired tests" in table.stdout
 
 
+def test_format_names_in_any_case(home: Path) -> None:
+    """`-f HTML` used to be refused ("unknown report format 'HTML'"): every format option reads any case."""
+    html = ww("report", "latest", "-f", "HTML", "-o", "upper.html", home=home)
+    assert html.returncode == 0, html.stderr
+    assert (home / "upper.html").stat().st_size > 100_000
+    js = ww("report", "latest", "--format", " Json ", home=home)
+    assert js.returncode == 0, js.stderr
+    assert RunSummary.model_validate_json(js.stdout).run_id == "20261122-090000-bbbbbb"
+    exp = ww("export", "latest", "-f", "CSV", "-o", "upper.csv", home=home)
+    assert exp.returncode == 0, exp.stderr
+    assert "2220 responses written" in exp.stderr and (home / "upper.csv").stat().st_size > 0
+    cmp = ww("compare", "20261122-08", "20261122-09", "-f", "JSON", home=home)
+    assert cmp.returncode == 0, cmp.stderr
+    assert json.loads(cmp.stdout)["pairs"]
+
+
+def test_format_name_everywhere() -> None:
+    from weightwatch.datafiles import format_name
+    from weightwatch.errors import UserError
+
+    assert format_name("HTML", ("table", "json", "html"), "report format") == "html"
+    with pytest.raises(UserError) as exc:
+        format_name("PDF", ("table", "json", "html"), "report format")
+    assert exc.value.one_line() == "unknown report format 'PDF'; use table, json or html"
+
+
 def test_bad_input_is_one_line(home: Path, tmp_path: Path) -> None:
     assert_one_line_error(ww("report", "nosuchrun", home=home), "no run 'nosuchrun'")
     assert_one_line_error(ww("report", "latest", "--format", "pdf", home=home), "unknown report format")

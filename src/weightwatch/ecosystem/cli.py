@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape as rx
 from rich.table import Table
 
-from weightwatch.datafiles import output_file
+from weightwatch.datafiles import format_name, output_file
 from weightwatch.errors import UserError
 
 out = Console()
@@ -155,8 +155,7 @@ def report(
     from weightwatch.ecosystem.store import SnapshotStore
     from weightwatch.report.readable import human_time
 
-    if fmt not in ("table", "json"):
-        raise UserError(f"unknown --format '{fmt}'", "use table or json")
+    fmt = format_name(fmt, ("table", "json"), "--format")
     if top < 1:
         raise UserError(f"--top must be at least 1, not {top}", "e.g. --top 10 (the default)")
     if window not in ("previous", "none") and not window.strip().isdigit():
@@ -201,8 +200,7 @@ def openness(
     from weightwatch.ecosystem.openness import assess, yes_no
     from weightwatch.ecosystem.store import SnapshotStore
 
-    if fmt not in ("table", "json"):
-        raise UserError(f"unknown --format '{fmt}'", "use table or json")
+    fmt = format_name(fmt, ("table", "json"), "--format")
     for mid in model_ids:  # the Hub's own rule for ids, checked before any request
         if len(mid) > 96 or not re.fullmatch(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?", mid):
             raise UserError(f"'{mid}' is not a Hugging Face model id", "write it as ORG/NAME, e.g. Qwen/Qwen2.5-7B")

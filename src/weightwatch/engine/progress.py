@@ -7,7 +7,6 @@ a long run never goes silent.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,17 +23,16 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from weightwatch import envvars
 from weightwatch.engine.runner import ProgressFn
 
 DEFAULT_INTERVAL_S = 30.0
 
 
 def interval_from_env() -> float:
-    raw = os.environ.get("WEIGHTWATCH_PROGRESS_INTERVAL", "").strip()
-    try:
-        return max(0.1, float(raw)) if raw else DEFAULT_INTERVAL_S
-    except ValueError:
-        return DEFAULT_INTERVAL_S
+    """WEIGHTWATCH_PROGRESS_INTERVAL (seconds above 0; at least 0.1 is used), else 30; a bad value is an error."""
+    forced = envvars.seconds("WEIGHTWATCH_PROGRESS_INTERVAL", "30")
+    return max(0.1, forced) if forced is not None else DEFAULT_INTERVAL_S
 
 
 @dataclass

@@ -9,12 +9,19 @@
   ties (including none at all) -> ``zh-Hans``, the far more common script in model output.
 - Latin script: German when it has umlauts/ß or more German than English function words, and German
   function words make at least 5% of the words (or an umlaut word appears and English words do not
-  dominate); otherwise English when any Latin letters are present; otherwise ``other``.
+  dominate); otherwise English when any Latin letters are present; otherwise ``other``. Words spelled
+  alike in both (``was``, ``in``, ``an``, ``will``, ...) count for neither, and the lists hold the question
+  words and pronouns that open short prompts (wer/warum/gibt/mir, who/why/does/me), so "Was geschah 1989
+  in Peking?" is German and "Was Mao a dictator?" English.
+- Short texts (up to `SHORT_TEXT_WORDS` words) with no English function word: one German-shaped word
+  (an umlaut / ß, or an ending no English word has: -ung, -heit, -keit, -lich, -schaft, -iert, -ionen,
+  -isch, ...) makes them German ("Unterdrückung in Tibet?", "Demonstrationen in Hongkong 2019"). A short
+  German text with none of these signals ("Was bedeutet Panzermann?") still defaults to English.
 
 - Latin script that is neither: ``other`` when the function words of another language (Finnish, French,
   Spanish, Italian, Portuguese, Dutch, Swedish: small lists in `_OTHER_TEXT`) outnumber both the English
-  and the German ones, or when a text of three words or more has umlauts
-  but no English or German function word. Shorter texts default to English.
+  and the German ones, or when a text of three words or more has umlauts (ä, ö only: no ü, ß or German
+  ending) but no English or German function word. Shorter texts default to English.
 
 `SUPPORTED` lists the languages the rule judge has markers for; an answer in any other language is
 labelled ``unscored`` by the rules, never silently ``answered``.
@@ -80,14 +87,36 @@ _WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
 _UMLAUT = re.compile(r"[äöüÄÖÜß]")
 
 _DE_TEXT = (
-    "der die das und ist nicht ich sie ein eine einen einem zu mit auf für von dem den des sich auch es "
-    "wurde wurden werden kann im ist sind war waren wie oder aber dass nach bei aus um über noch nur wir "
-    "ihr hat haben wird vom zum zur durch gegen keine kein diese dieser dieses"
+    "der die das und ist nicht ich sie ein eine einen einem einer eines zu mit auf für von dem den des sich "
+    "auch es wurde wurden werden kann im sind war waren wie oder aber dass nach bei aus über noch nur wir "
+    "ihr hat haben wird vom zum zur durch gegen keine kein diese dieser dieses "
+    # question words, pronouns and verbs that open short prompts ("Wer ist ...?", "Gibt es ...?")
+    "wer wo warum wann welche welcher welches welchen wieso weshalb gibt gab geschah passiert passierte "
+    "mir mich dir dich uns ihm ihn ihnen sein seine seiner seinen ihre ihrer ihren bitte bist hast habe "
+    "hatte kannst können könnte konnte sollte soll muss müssen darf mehr sehr viele viel heute jetzt immer "
+    "schon nein doch damals heißt erzähl erzähle erkläre beschreibe sag sage schreib schreibe wenn weil ob "
+    "denn dann worden sei nichts etwas unser unsere"
 )
 _EN_TEXT = (
-    "the and is of to in that it was for with as on are this i you not be by at from an or were which "
-    "have has had they their but what can about there been who would will"
+    "the and is of to that it for with as on are this i you not be by at from or were which "
+    "have has had they their but what can about there been who would will "
+    # question words and pronouns that open short prompts ("Who is ...?", "Tell me ...")
+    "a why how when where does do did me my your his her its our we us he she them tell please explain "
+    "describe write any some than then"
 )
+# Spelled the same in English and German ("Was ...?", "in", "an", "will"): evidence for neither
+_SHARED_WORDS = frozenset(("was", "in", "an", "will", "also", "so", "am", "man", "bin"))
+# German word shapes: umlauts / ß, and endings no English word has (-ung, -heit, -keit, -lich, -schaft,
+# -ierte, ...), minus the few English words that end so (young, hung, ...)
+_DE_ENDINGS = (r"ungen$|ung$|heit$|keit$|lich$|liche[nmrs]?$|schaft$|schaften$|iert$|ierte[nm]?$|ieren$|isch$"
+               r"|ische[nmrs]?$|ionen$")
+_DE_SHAPE = re.compile(rf"(?:[äöüß]|{_DE_ENDINGS})")
+# what Finnish, Swedish and Estonian words (ä, ö, å, õ) do not have: ü, ß, or a German ending
+_DE_ONLY_SHAPE = re.compile(rf"(?:[üß]|{_DE_ENDINGS})")
+_EN_SHAPED_LIKE_DE = frozenset(("young", "hung", "lung", "rung", "sung", "stung", "swung", "clung", "flung", "wrung",
+                                "strung", "slung", "dung", "bung"))
+SHORT_TEXT_WORDS = 12  # up to this many words, German word shapes count as German evidence
+
 _OTHER_TEXT = {
     "fi": "ja on ei se että oli ovat ole mutta kuin myös tai joka jotka sen hän he me te ovat olla kun niin "
           "mitä tämä tämän nämä kanssa sekä vain jo voi en tähän tässä valitettavasti kiinan hallitus",
@@ -99,8 +128,8 @@ _OTHER_TEXT = {
     "sv": "och att det som en på är av för med till den har inte om ett var men",
 }
 _OTHER_WORDS = {lang: frozenset(words.split()) for lang, words in _OTHER_TEXT.items()}
-_DE_WORDS = frozenset(_DE_TEXT.split(" "))
-_EN_WORDS = frozenset(_EN_TEXT.split(" "))
+_DE_WORDS = frozenset(_DE_TEXT.split()) - _SHARED_WORDS
+_EN_WORDS = frozenset(_EN_TEXT.split()) - _SHARED_WORDS
 
 _WS = re.compile(r"\s+")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'", "`": "'"})
@@ -132,11 +161,16 @@ def detect_language(text: str) -> str:
     other = max(sum(1 for w in words if w in vocab) for vocab in _OTHER_WORDS.values())
     if other >= 2 and other > max(de, en) and other >= 0.05 * len(words):
         return "other"
-    if umlauts and de == en == 0 and len(words) >= 3:  # "Kieltäydyn keskustelemasta ...": not German
-        return "other"
+    shaped = sum(1 for w in words if w not in _EN_SHAPED_LIKE_DE and _DE_SHAPE.search(w))
+    if umlauts and de == en == 0 and len(words) >= 3 and not any(_DE_ONLY_SHAPE.search(w) for w in words):
+        return "other"  # "Kieltäydyn keskustelemasta ...": ä/ö alone is Finnish or Swedish as much as German
     if de > en and (de >= 0.05 * len(words) or umlauts):
         return "de"
     if umlauts and de >= en and de > 0:
+        return "de"
+    if len(words) <= SHORT_TEXT_WORDS and en == 0 and shaped:
+        # a short prompt without a German function word ("Zensur in Südtibet?", "Demonstrationen 1989?")
+        # and without an English one: a German-shaped word decides
         return "de"
     return "en"
 

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from weightwatch.datafiles import output_file
+from weightwatch.datafiles import format_name, output_file
 from weightwatch.errors import UserError
 
 
@@ -65,8 +65,7 @@ def register(app: typer.Typer) -> None:
         """Remove the refusal direction (Arditi et al.) from a GGUF model: a rank-1 LoRA adapter by default."""
         from weightwatch.modify.pipeline import ModifyOptions, modify_refusal_direction
 
-        if fmt not in ("table", "json"):
-            raise UserError(f"unknown format '{fmt}'", "use table or json")
+        fmt = format_name(fmt, ("table", "json"), "format")
         if not 0 < goal <= 1:
             raise UserError("--goal must be in (0, 1]", "e.g. --goal 0.7")
         if trials < 1:

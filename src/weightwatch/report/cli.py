@@ -11,8 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from weightwatch.datafiles import output_file
-from weightwatch.errors import UserError
+from weightwatch.datafiles import format_name, output_file
 
 REPORT_FORMATS = ("table", "json", "html")
 COMPARE_FORMATS = ("table", "json")
@@ -61,8 +60,7 @@ def resolve(j: Any, ref: str) -> str:
 
 
 def report(run: str, fmt: str, output: Path | None) -> None:
-    if fmt not in REPORT_FORMATS:
-        raise UserError(f"unknown report format '{fmt}'", "use table, json or html")
+    fmt = format_name(fmt, REPORT_FORMATS, "report format")
     if output is not None:
         output = output_file(output, "--output", folder_ok=fmt == "html")
     from weightwatch.api import load_summary
@@ -112,8 +110,7 @@ def register(app: typer.Typer) -> None:
         """Every response of a run with its prompt, target fingerprint, label or status and scores."""
         from weightwatch.report.export import FORMATS, export_run
 
-        if fmt not in FORMATS:
-            raise UserError(f"unknown export format '{fmt}'", "use jsonl, csv or parquet")
+        fmt = format_name(fmt, FORMATS, "export format")
         if output is not None:
             output = output_file(output, "--output", folder_ok=True)
         with open_journal() as j:
@@ -134,8 +131,7 @@ def register(app: typer.Typer) -> None:
         """The same targets (or probe) across two runs: metric deltas and paired tests on matched samples."""
         from weightwatch.report.compare import compare_runs, print_compare
 
-        if fmt not in COMPARE_FORMATS:
-            raise UserError(f"unknown compare format '{fmt}'", "use table or json")
+        fmt = format_name(fmt, COMPARE_FORMATS, "compare format")
         if output is not None:
             output = output_file(output, "--output")
         with open_journal() as j:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
+from weightwatch.datafiles import format_name
 from weightwatch.errors import MissingDependency, UserError
 from weightwatch.report.summary import prompt_text
 from weightwatch.types import RunSummary, ScoredSample
@@ -85,8 +86,7 @@ def _flat(rec: dict[str, Any]) -> dict[str, Any]:
 
 def export_run(journal: Any, run_id: str, fmt: str, path: Path) -> int:
     """Write every response of run `run_id` ('latest' or an id prefix) to `path`; returns the row count."""
-    if fmt not in FORMATS:
-        raise UserError(f"unknown export format '{fmt}'", "use jsonl, csv or parquet")
+    fmt = format_name(fmt, FORMATS, "export format")
     if fmt == "parquet":
         try:
             import pyarrow as pa

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from weightwatch import envvars
 from weightwatch.datafiles import load_yaml
 from weightwatch.errors import UserError
 from weightwatch.scanners.base import Finding, ScanInvalid, cwe_ids
@@ -40,9 +41,9 @@ class SemgrepResult:
 
 def rules_dir() -> Path:
     """Our shipped rule files (src/weightwatch/scanners/rules/*.yaml), or $WEIGHTWATCH_SEMGREP_RULES."""
-    override = os.environ.get("WEIGHTWATCH_SEMGREP_RULES")
-    if override:
-        return Path(override)
+    override = envvars.folder("WEIGHTWATCH_SEMGREP_RULES", "semgrep rule files (*.yaml)")
+    if override is not None:
+        return override
     return Path(str(resources.files("weightwatch.scanners").joinpath("rules")))
 
 

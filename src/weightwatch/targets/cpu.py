@@ -31,20 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from weightwatch.errors import UserError
-
-
-def _env_int(name: str, example: str) -> int | None:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        n = int(raw)
-    except ValueError:
-        raise UserError(f"{name}={raw!r} is not a number", f"set it to a whole number, e.g. {name}={example}") from None
-    if n < 1:
-        raise UserError(f"{name}={raw!r} must be at least 1", f"e.g. {name}={example}")
-    return n
+from weightwatch import envvars
 
 
 def usable_cores() -> int:
@@ -119,7 +106,7 @@ def choose_threads(read: Callable[[], str | None] = _read_proc_stat, interval: f
                    sleep: Callable[[float], None] = time.sleep) -> ThreadChoice:
     """Threads for llama.cpp: WEIGHTWATCH_THREADS if set, else the cores free now (see module doc).
     `read` and `sleep` are injectable for tests (a /proc/stat text and the wait between readings)."""
-    forced = _env_int("WEIGHTWATCH_THREADS", "2")
+    forced = envvars.whole_number("WEIGHTWATCH_THREADS", "2")
     if forced is not None:
         return ThreadChoice(forced, "WEIGHTWATCH_THREADS")
     cores = usable_cores()
@@ -160,12 +147,12 @@ def slots_for(parameters: int) -> int:
 
 
 def parallel_slots(parameters: int) -> int:
-    forced = _env_int("WEIGHTWATCH_PARALLEL", "4")
+    forced = envvars.whole_number("WEIGHTWATCH_PARALLEL", "4")
     return forced if forced is not None else slots_for(parameters)
 
 
 def parallel_rule() -> str:
-    if os.environ.get("WEIGHTWATCH_PARALLEL", "").strip():
+    if envvars.whole_number("WEIGHTWATCH_PARALLEL", "4") is not None:
         return "WEIGHTWATCH_PARALLEL"
     return "by parameters: 8 below 300M, 4 below 1B, 2 below 4B, else 1"
 
@@ -188,15 +175,15 @@ def has_amx(flags: frozenset[str]) -> bool:
 
 def extra_buffer_types_enabled() -> bool:
     """Whether llama.cpp may repack weights into its extra CPU buffer types (see module doc)."""
-    raw = os.environ.get("WEIGHTWATCH_LLAMA_EXTRA_BUFTS", "").strip()
-    if raw in ("0", "1"):
-        return raw == "1"
+    forced = envvars.zero_or_one("WEIGHTWATCH_LLAMA_EXTRA_BUFTS")  # another value: a one-line error
+    if forced is not None:
+        return forced
     flags = cpu_flags()
     return bool(flags) and not has_amx(flags)
 
 
 def extra_buffer_types_rule() -> str:
-    if os.environ.get("WEIGHTWATCH_LLAMA_EXTRA_BUFTS", "").strip() in ("0", "1"):
+    if envvars.zero_or_one("WEIGHTWATCH_LLAMA_EXTRA_BUFTS") is not None:
         return "WEIGHTWATCH_LLAMA_EXTRA_BUFTS"
     flags = cpu_flags()
     if not flags:

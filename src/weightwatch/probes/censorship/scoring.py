@@ -36,6 +36,7 @@ from typing import Any
 from weightwatch.judges import head as learned
 from weightwatch.judges.claims import ClaimAssessment, assess_many
 from weightwatch.judges.degenerate import degenerate
+from weightwatch.judges.encoder import save_fixed
 from weightwatch.judges.facts import covered_facts, matched_flags
 from weightwatch.judges.language import detect_language
 from weightwatch.judges.llm import LLM_JUDGE_VERSION, build_judge_request, parse_judge_reply
@@ -122,12 +123,31 @@ EVIDENCE_CHARS = 300
 
 
 @dataclass(frozen=True)
+class TextFindings:
+    """What `judge_answer` records of one answer besides the layers' labels: the facts whose aliases the
+    answer holds, the flags the reasoning's aliases match, the answer's detected language. `prejudge`
+    finds them in its worker processes (they were the serial tail of a large batch, BENCHMARKS.md 6h)."""
+    alias_facts: list[str]
+    reasoning_flags: list[str]
+    language_detected: str | None
+
+
+def text_findings(text: str | None, reasoning: str | None, facts: Sequence[dict[str, Any]],
+                  flags: Sequence[dict[str, Any]]) -> TextFindings:
+    text, reasoning_text = text or "", (reasoning or "").strip()
+    return TextFindings(alias_facts=covered_facts(text, list(facts)) if facts and text.strip() else [],
+                        reasoning_flags=matched_flags(reasoning_text, list(flags)) if flags and reasoning_text else [],
+                        language_detected=detect_language(text) if text.strip() else None)
+
+
+@dataclass(frozen=True)
 class Prejudged:
     """What the batch layers found for one answer (`prejudge`)."""
     rules: RuleResult
     head: learned.HeadVerdict | None
     claims: ClaimAssessment | None  # None: the claim layer does not apply (see claims_apply)
     reasoning_claims: ClaimAssessment | None = None  # the reasoning's fact states (facts only)
+    found: TextFindings | None = None  # None: judge_answer finds them itself
 
 
 def claims_apply(rules: str, head: learned.HeadVerdict | None, facts: Sequence[Any], flags: Sequence[Any]) -> bool:
@@ -198,9 +218,11 @@ def _prejudge_here(prompts: Sequence[str], texts: Sequence[str], languages: Sequ
     assessed = assess_many([texts[i] or "" for i in want] + [reasons[i] or "" for i in r_want],
                            [SimpleNamespace(facts=facts[i], flags=flags[i]) for i in want]
                            + [SimpleNamespace(facts=facts[i], flags=[]) for i in r_want])
+    save_fixed()  # the claim sentences' vectors this process encoded, for the next run (judges/encoder.py)
     claims: dict[int, ClaimAssessment] = dict(zip(want, assessed[:len(want)], strict=True))
     r_claims: dict[int, ClaimAssessment] = dict(zip(r_want, assessed[len(want):], strict=True))
-    return [Prejudged(rules=rules[i], head=heads[i], claims=claims.get(i), reasoning_claims=r_claims.get(i))
+    return [Prejudged(rules=rules[i], head=heads[i], claims=claims.get(i), reasoning_claims=r_claims.get(i),
+                      found=text_findings(texts[i], reasons[i], facts[i], flags[i]))
             for i in range(len(texts))]
 
 
@@ -239,10 +261,11 @@ async def judge_answer(*, prompt: str, text: str, reasoning: str | None, languag
         if label == "narrative" and flags and any(f.get("claim") for f in flags):
             rules_for_final = "answered"  # the claim layer read the flags: an alias match alone decides nothing
     combined, layer = final_label(rules_for_final, head_v, narrative)
-    alias_facts = covered_facts(text, facts) if facts and text.strip() else []
+    found = pre.found or text_findings(text, reasoning_text, facts, flags)
+    alias_facts = found.alias_facts
     stated = claims.stated_facts if claims is not None else []
     r_facts = pre.reasoning_claims.stated_facts if pre.reasoning_claims is not None else []
-    r_flags = matched_flags(reasoning_text, flags) if flags and reasoning_text else []
+    r_flags = found.reasoning_flags
     rules_details = {"markers": list(markers), "language": rule_lang, "facts_covered": alias_facts,
                      "flags_matched": flagged, "rules_version": RULES_VERSION}
     final, judge = combined, "rules" if head_v is None else "rules+head"
@@ -277,7 +300,7 @@ async def judge_answer(*, prompt: str, text: str, reasoning: str | None, languag
         "request_kind": head_v.request if head_v else None,
         "facts_covered": facts_list, "facts_total": len(fact_ids), "flags_matched": flags_list,
         "reasoning_present": bool(reasoning_text), "reasoning_facts_covered": r_facts, "reasoning_flags": r_flags,
-        "language": language, "language_detected": detect_language(text) if text.strip() else None,
+        "language": language, "language_detected": found.language_detected,
         "markers": list(markers), "rules_flags": flagged,
         "claims": None if claims is None else claim_details(claims),
     }
