@@ -101,6 +101,12 @@ def test_bad_input(tmp_path: Path) -> None:
         modify_refusal_direction(f"gguf:{base}", tmp_path / "x.gguf", ModifyOptions(languages=["xx"]))
     with pytest.raises(UserError, match="base model itself"):
         modify_refusal_direction(f"gguf:{base}", base, ModifyOptions(languages=["en"], max_items=1))
+    with pytest.raises(UserError, match="not among the languages"):
+        modify_refusal_direction(f"gguf:{base}", tmp_path / "x.gguf",
+                                 ModifyOptions(languages=["en"], direction_languages=["de"]))
+    with pytest.raises(UserError, match="unknown language"):
+        modify_refusal_direction(f"gguf:{base}", tmp_path / "x.gguf",
+                                 ModifyOptions(languages=["en"], direction_languages=["xx"]))
 
 
 def test_cli(tmp_path: Path) -> None:
