@@ -21,7 +21,18 @@
 - Latin script that is neither: ``other`` when the function words of another language (Finnish, French,
   Spanish, Italian, Portuguese, Dutch, Swedish: small lists in `_OTHER_TEXT`) outnumber both the English
   and the German ones, or when a text of three words or more has umlauts (ä, ö only: no ü, ß or German
-  ending) but no English or German function word. Shorter texts default to English.
+  ending) but no English or German function word.
+- Word shapes of those languages (issue 16; written after looking at SpeechMap Finnish questions and answers
+  the detector took for English, such as the deflection "Kerron mieluummin Kiinan puoluejohdon uudistuksista
+  rakentavasti."): a text that would default to English is ``other`` when at least `FOREIGN_MIN_SHARE` of
+  its words have a foreign shape and they are at least `FOREIGN_MARGIN` times the English and German
+  evidence (`_foreign`). Foreign shapes (`_foreign_shape`): Finnish letters only (no c, q, w, x, z) with a
+  long vowel (aa, ii, uu, yy, ää, öö), a final ä / ö or a case ending (-ssa, -sta, -aan, -iin, -ksi, -sti,
+  -inen, -ista, ...); accents English does not use (é, ñ, ç, ã, ...; pinyin with tone marks excepted),
+  Dutch ``ij``, -ción / -ção / -zione / -heid. English evidence: function words (not those another language
+  spells alike: Finnish ``on``), th / wh, -ing, -tion, -ed, -ly, -ness, -ment ...; German: function words
+  and German-only shapes. The margin keeps mixed texts (a Finnish answer behind an English ``<think>``,
+  an English answer quoting Finnish) decided by the function words. Otherwise English.
 
 `SUPPORTED` lists the languages the rule judge has markers for; an answer in any other language is
 labelled ``unscored`` by the rules, never silently ``answered``.
