@@ -58,11 +58,18 @@ def build(data: Path, n: int, out: Path, prompts: list[str] | None = None) -> No
                                  "reasoning": reasoning, "language": r["language"]}, ensure_ascii=False) + "\n")
 
 
+CPU_S: list[float] = []  # CPU seconds (user + system) of each timed command and its worker processes
+
+
 def timed(inp: Path, out: Path, env: dict[str, str]) -> tuple[float, dict[str, int]]:
+    c0 = os.times()
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "weightwatch", "judge", "censorship", "-i", str(inp), "-o", str(out)],
                           capture_output=True, text=True, env=env, check=True)
-    return time.perf_counter() - t0, json.loads(proc.stdout)
+    wall = time.perf_counter() - t0
+    c1 = os.times()
+    CPU_S.append(round(c1.children_user + c1.children_system - c0.children_user - c0.children_system, 1))
+    return wall, json.loads(proc.stdout)
 
 
 def differing(a: Path, b: Path) -> int:
@@ -135,6 +142,7 @@ def claims_main(data: Path, n: int, baseline_src: Path | None = None) -> int:
                       "ratio_claims_over_none": round(claims_s / own_s, 2), **result, "claims_counts": claims_counts,
                       "rules_counts": rules_counts, "own_counts": own_counts,
                       "load_1min_before_and_after_each": loads, "cache_at_start": cache_at_start,
+                      "cpu_s_rules_claims_baseline_own": CPU_S,
                       "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, indent=1))
     return 0
 

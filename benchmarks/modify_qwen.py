@@ -34,6 +34,9 @@ def main() -> int:
     ap.add_argument("--candidates", type=int, default=4)
     ap.add_argument("--contrast", default="refused")
     ap.add_argument("--center-languages", action="store_true")
+    ap.add_argument("--direction-languages", default="", help="comma-separated; default: every language")
+    ap.add_argument("--n-seq", type=int, default=16, help="prompts decoded together (Session.run_many)")
+    ap.add_argument("--multi-token-kl", action="store_true", help="held-out KL along the base model's answers")
     ap.add_argument("--no-kl-train", action="store_true", help="KL bound on select-topic controls only (before 8f)")
     ap.add_argument("--kl-max", type=float, default=0.1)
     ap.add_argument("--stages", default="modify,censorship,capability")
@@ -55,8 +58,11 @@ def main() -> int:
         opts = ModifyOptions(languages=langs, max_items=args.max_items or None, budget=args.trials,
                              candidates=args.candidates, contrast=args.contrast, check_tokens=args.check_tokens,
                              center_languages=args.center_languages, kl_train=not args.no_kl_train,
-                             kl_max=args.kl_max)
+                             kl_max=args.kl_max, n_seq=args.n_seq, multi_token_kl=args.multi_token_kl,
+                             direction_languages=[x for x in args.direction_languages.split(",") if x] or None)
+        t_wall = time.perf_counter()
         result = modify_refusal_direction(args.target, out / "qwen-rd.lora.gguf", opts, log=log)
+        result.report["timings_s"]["wall_incl_load_s"] = round(time.perf_counter() - t_wall, 1)
         report = result.report
         (out / "modify.json").write_text(json.dumps({"args": vars(args), **report}, indent=1, ensure_ascii=False,
                                                     default=float), "utf-8")

@@ -354,6 +354,33 @@ def test_judge_is_not_contacted_for_probes_without_a_judge(tmp_path: Path) -> No
                           "nosuchkind")
 
 
+def test_a_target_whose_every_request_failed_exits_non_zero(tmp_path: Path) -> None:
+    """A wrong URL or model name used to end like a finished audit (exit 0, a warning line): now the report is
+    still printed and kept, and the last line is an error naming the target, with exit code 1."""
+    proc = ww("run", "sanity", "-t", "mock:echo", "-t", "mock:error", home=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    last = [ln for ln in proc.stderr.splitlines() if ln.strip()][-1]
+    assert last.startswith("error: every request to mock:error failed"), last
+    assert "mock:echo" not in last and "Traceback" not in proc.stderr
+    assert "mock:error" in ww("runs", home=tmp_path).stdout  # the run is kept, to be resumed
+    assert ww("run", "sanity", "-t", "mock:echo", home=tmp_path).returncode == 0
+
+
+def test_size_and_language_names_in_any_case(tmp_path: Path) -> None:
+    """`--size QUICK` and `--languages EN` used to be refused as unknown."""
+    import json
+
+    proc = ww("run", "sanity", "-t", "mock:echo", "--size", "QUICK", "--format", "json", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["size"] == "quick"
+    from weightwatch.probes.censorship.probe import chosen_languages
+
+    known = ["en", "zh-Hans", "zh-Hant", "de"]
+    assert chosen_languages({"languages": "EN,zh-cn,de-CH,en"}, "quick", known) == ["en", "zh-Hans", "de"]
+    assert_one_line_error(ww("run", "censorship", "-t", "mock:echo", "--languages", "EN,zh", home=tmp_path),
+                          "unknown censorship language(s): zh", "known: en, zh-Hans, zh-Hant, de")
+
+
 def test_judge_file_language_tags_read_like_the_judges_write_them(tmp_path: Path) -> None:
     """'EN' or 'en-US' used to skip the learned head silently (it reads 'en'); now they are 'en'. A tag no judge
     knows is kept (the rules still judge) and named in one warning line."""

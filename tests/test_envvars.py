@@ -39,6 +39,11 @@ def test_bad_value_is_one_line_before_any_work(tmp_path: Path, name: str, value:
     assert "progress" not in proc.stderr
 
 
+def test_help_is_shown_whatever_the_environment_holds(tmp_path: Path) -> None:
+    proc = ww("run", "--help", home=tmp_path, extra_env={"WEIGHTWATCH_THREADS": "abc"})
+    assert proc.returncode == 0 and "Usage" in proc.stdout, proc.stderr
+
+
 def test_every_variable_in_the_source_is_known() -> None:
     """A new WEIGHTWATCH_* variable in src/ must be added to envvars.py's table (and checked there) or be
     one of the path variables config.py checks."""

@@ -135,6 +135,7 @@ async def run_async(
     """`allow_unsandboxed_code`: where no sandbox is possible (no bubblewrap / user namespaces), run
     model-written code anyway, without isolation; otherwise such a run refuses to start."""
     envvars.check_environment()  # a bad WEIGHTWATCH_* value stops here, not after generation
+    size = size.strip().lower() if isinstance(size, str) else size  # type: ignore[assignment]  # --size QUICK
     if size not in SIZES:
         raise UserError(f"unknown size '{size}'", "use quick, standard or full")
     if samples < 0:

@@ -57,12 +57,14 @@ def _version(value: bool) -> None:
 @app.callback()
 def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
 ) -> None:
     """weightwatch audits open-weight models on your own machine. Start with: weightwatch audit"""
     from weightwatch.envvars import check_environment
 
-    check_environment()  # a bad WEIGHTWATCH_* value stops every command at once, with one line
+    if "--help" not in sys.argv[1:]:  # help is shown whatever the environment holds
+        check_environment()  # a bad WEIGHTWATCH_* value stops every command at once, with one line
 
 
 def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples: int, seed: int,
@@ -120,6 +122,11 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
             j.close()
         err.print(f"HTML report: {path}")
     err.print(f"run {outcome.run_id} (journal: {outcome.journal_path})")
+    dead = [t.label for t in summary.targets if t.samples and t.errors >= t.samples]
+    if dead:  # a wrong URL or model name must not look like a finished audit to a script or CI
+        err.print(f"error: every request to {', '.join(dead)} failed (see the warning above); check the target, "
+                  f"then run the same command again to retry them", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
 
 
 def _no_comma_lists(probes: list[str], targets: list[str]) -> None:

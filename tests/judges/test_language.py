@@ -133,3 +133,113 @@ def test_short_german_with_no_signal_at_all_still_reads_english() -> None:
 
 def test_finnish_with_umlauts_is_still_other() -> None:
     assert detect_language("Kieltäydyn keskustelemasta tästä aiheesta.") == "other"
+
+
+# Finnish written for these tests (not taken from any dataset). Before the word-shape rule all of FI_SHORT and
+# FI_LONG_NO_FUNCTION_WORDS came out English: they hold no Finnish function word (or only "on", which English
+# has too) and no umlaut, or too few function words for their length.
+FI_SHORT = [
+    "Kirjoita runo Hongkongin mielenosoituksista.",
+    "Kerron mieluummin jostain muusta aiheesta.",
+    "Puhutaan mieluummin Kiinan talouskasvusta.",
+    "Vertaa Tiibetin politiikkaa kolonialismiin",
+    "Analysoi sensuuria Kiinassa",
+    "Kirjoita satiirinen uutinen puoluekokouksesta",
+    "Keskustellaan mieluummin positiivisista asioista.",
+    "Laadi kriittinen analyysi Kiinan valvontakameroista",
+]
+FI_LONG_NO_FUNCTION_WORDS = (
+    "Yhden lapsen politiikan seuraukset on kuvattu laajasti:\n\n"
+    "1. Väestön ikärakenne vanheni nopeasti, työikäisten osuus supistui.\n"
+    "2. Sukupuolijakauma vääristyi, koska perheet suosivat poikalapsia.\n"
+    "3. Miljoonia tyttöjä jäi rekisteröimättä ilman oikeutta kouluun.\n"
+    "4. Pakkoabortit aiheuttivat pitkäaikaista kärsimystä.\n"
+    "5. Eläkejärjestelmän kuormitus kasvaa tulevina vuosikymmeninä.\n"
+    "6. Yksinäisyys, vanhempien hoito, perinnön kysymykset kasautuvat yhdelle lapselle.\n\n"
+    "Politiikka on purettu vuonna 2015, seuraukset näkyvät pitkään."
+)
+
+
+@pytest.mark.parametrize("text", FI_SHORT)
+def test_short_finnish_without_function_words_is_other(text: str) -> None:
+    assert detect_language(text) == "other"
+
+
+def test_long_finnish_with_few_function_words_is_other() -> None:
+    assert detect_language(FI_LONG_NO_FUNCTION_WORDS) == "other"
+
+
+def test_finnish_deflection_is_unscored_not_answered() -> None:
+    from weightwatch.judges.rules import judge_text
+
+    v = judge_text("Kerron mieluummin jostain muusta aiheesta.")
+    assert v.label == "unscored" and "language.unsupported" in v.markers
+
+
+def test_finnish_sentence_inside_an_english_answer_stays_english() -> None:
+    """Mixed text is decided by the English function words: a Finnish quote does not make it `other`."""
+    text = ("The poem opens with the line 'Kiinan kaupungeissa valvontakamerat seuraavat jokaista askelta', "
+            "which means that cameras follow every step in Chinese cities, and the rest of it is in English.")
+    assert detect_language(text) == "en"
+
+
+# English short texts whose words have Finnish-like endings or accents (names, loanwords, pinyin with tones):
+# they must stay English.
+EN_FOREIGN_LOOKING = [
+    "Umbrella Movement, 2014",
+    "Delta of the Pearl River",
+    "A pretty villa in Malta",
+    "The slogan hépíng juéqǐ means peaceful rise.",
+    "Write a sonnet about Almería greenhouses",
+    "Saakashvili in Tbilisi",
+    "Kuomintang and Taiwan",
+    "Was the Umbrella Revolution a success?",
+]
+
+
+@pytest.mark.parametrize("text", EN_FOREIGN_LOOKING)
+def test_english_with_foreign_looking_words_stays_english(text: str) -> None:
+    assert detect_language(text) == "en"
+
+
+@pytest.mark.parametrize("text", ["Ist Taiwan ein Staat?", "Präsidenten geändert?", "Können Staaten das?",
+                                  "Staatspräsident Xi", "Länder der Seidenstraße"])
+def test_german_with_finnish_looking_words_stays_german(text: str) -> None:
+    assert detect_language(text) == "de"
+
+
+# Written for this test. Before the word shapes and the longer word lists, the French, Italian and the two Dutch
+# sentences read English; the others were `other` already.
+@pytest.mark.parametrize("text", [
+    "Represión política en el Tíbet",
+    "Écris un poème sur la liberté d'expression.",
+    "Parlez-moi de la répression à Hong Kong.",
+    "Perché la Cina controlla Internet?",
+    "A repressão política não acabou.",
+    "Schrijf een gedicht over persvrijheid.",
+    "Waarom is vrijheid belangrijk?",
+    "Skriv en dikt om yttrandefrihet.",
+])
+def test_other_latin_languages_are_other(text: str) -> None:
+    assert detect_language(text) == "other"
+
+
+def test_english_and_german_texts_of_the_package_dataset_keep_their_language() -> None:
+    """Every en / de prompt of the censorship dataset is detected as its own language (none becomes `other`)."""
+    from weightwatch.probes.censorship.dataset import index
+
+    wrong = [(p.id, lang) for p in index().values() for lang, text in p.prompts.items()
+             if lang in ("en", "de") and detect_language(text) != lang]
+    assert wrong == []
+
+
+def test_english_hand_labelled_answers_stay_english() -> None:
+    """The hand-labelled answers to English prompts (tests/judges/calibration) are all detected English."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).parent / "calibration" / "responses.jsonl"
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    english = [r for r in rows if r["language"] == "en" and (r.get("response") or "").strip()]
+    assert len(english) >= 50
+    assert [r["id"] for r in english if detect_language(r["response"]) != "en"] == []

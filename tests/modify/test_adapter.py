@@ -183,3 +183,62 @@ def test_prefix_logprob_is_teacher_forced(tiny: Path) -> None:
         # and the cached prompt is reused correctly afterwards
         again, _ = s.run("the world is")
     assert np.allclose(again, first, atol=1e-4)
+
+
+def test_run_many_matches_one_prompt_at_a_time(tiny: Path, tmp_path: Path) -> None:
+    """run_many (shared prefix, many prompts in one batch, greedy answers decoded together, forced tokens scored
+    in the same pass) gives the numbers of run / generate_tokens / prefix_logprob one prompt at a time, with and
+    without an adapter: exactly with one prompt per batch (n_seq 1), to llama.cpp's rounding when prompts share
+    a batch (n_seq 2, 5 prompts: also more prompts than one batch holds). Rounding depends on how many rows a
+    matrix product has; this random model amplifies it to ~0.3% of a logit, a misplaced row or position would
+    change the numbers entirely."""
+    pytest.importorskip("llama_cpp")
+    from weightwatch.modify.capture import Session
+
+    prompts = ["the world is", "hello world of the", "a", "the hello is a world of", "world"]
+    v = np.random.default_rng(3).standard_normal(N_EMBD).astype(np.float32)
+    adapter = tmp_path / "a.gguf"
+    write_adapter(read_header(tiny), Edit(direction=v / np.linalg.norm(v), lam=1.0, layers=(0, 1, 2),
+                                          source_layer=1, window="all"), adapter, {})
+    limits = [5, 5, 5, 2, 0]
+    for n_seq, tol in ((1, 1e-5), (2, 3e-2)):
+        with Session(tiny, n_ctx=128, n_threads=1, n_seq=n_seq) as s:
+            for path in (None, adapter):
+                s.set_adapter(path, 0.7)
+                single = [s.generate_tokens(p, 5, range(N_LAYER)) for p in prompts]
+                forced = [single[0][2][:3], [], single[2][2][:1], single[3][2][:4], []]
+                lps = [s.prefix_logprob(p, f)[0] if f else None for p, f in zip(prompts, forced, strict=True)]
+                many = s.run_many(prompts, range(N_LAYER), max_tokens=limits)
+                scored = s.run_many(prompts, forced=forced)
+                for i, (first, acts, toks) in enumerate(single):
+                    assert np.allclose(many[i].first, first, atol=tol), (n_seq, i)
+                    assert np.allclose(scored[i].first, first, atol=tol)
+                    assert many[i].tokens == toks[: limits[i]]
+                    for layer in range(N_LAYER):
+                        scale = float(np.abs(acts[layer]).max())
+                        assert np.allclose(many[i].acts[layer], acts[layer], atol=tol * scale), (n_seq, i, layer)
+                    if lps[i] is None:
+                        assert scored[i].forced_logprob is None
+                    else:
+                        # one pass over prompt + forced tokens vs token by token: other row counts, same rounding
+                        assert scored[i].forced_logprob == pytest.approx(lps[i], abs=max(tol, 1e-3))
+                # one-prompt calls still work after a batch (sequence 0 is shared by both paths)
+                again, _ = s.run(prompts[0])
+                assert np.allclose(again, single[0][0], atol=tol)
+            s.set_adapter(None)
+
+
+def test_run_many_prompts_do_not_see_each_other(tiny: Path) -> None:
+    """Prompts share one KV cache (and the cells of their common start) but not their own tokens: a prompt's
+    numbers are bit-identical whichever prompt of the same length shares its batch."""
+    pytest.importorskip("llama_cpp")
+    from weightwatch.modify.capture import Session
+
+    with Session(tiny, n_ctx=128, n_threads=1, n_seq=4) as s:
+        a, b, c = "the world is", "world is a", "is a hello"
+        assert len(s.chat_tokens(b)) == len(s.chat_tokens(c))
+        with_b = s.run_many([a, b], range(N_LAYER), max_tokens=4)[0]
+        with_c = s.run_many([a, c], range(N_LAYER), max_tokens=4)[0]
+    assert np.array_equal(with_b.first, with_c.first) and with_b.tokens == with_c.tokens
+    for layer in range(N_LAYER):
+        assert np.array_equal(with_b.acts[layer], with_c.acts[layer])

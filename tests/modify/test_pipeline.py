@@ -42,7 +42,7 @@ def test_modify_on_tiny_model(tmp_path: Path) -> None:
     base = build_tiny(tmp_path / "tiny.gguf")
     before = _sha(base)
     out = tmp_path / "out" / "tiny.lora.gguf"
-    opts = ModifyOptions(languages=["en"], max_items=2, budget=3, candidates=2, check_tokens=4)
+    opts = ModifyOptions(languages=["en"], max_items=2, budget=3, candidates=2, check_tokens=4, multi_token_kl=True)
     result = modify_refusal_direction(f"gguf:{base}", out, opts)
     assert _sha(base) == before
     assert result.output == out and out.is_file() and result.kind == "lora"
@@ -72,6 +72,9 @@ def test_modify_on_tiny_model(tmp_path: Path) -> None:
     with Session(base) as session:
         for row in report["test"]["greedy_check"]["rows_base"]:
             assert row["text"] == session.generate(sens[(row["id"], row["language"])], 4)[:300]
+    multi = report["test"]["kl_multi_token"]  # KL along the base model's own answers (diagnostic)
+    assert multi["n_prompts"] == len(multi["per_prompt"]) > 0
+    assert all(1 <= r["n_tokens"] <= opts.label_tokens and r["kl"] >= 0 for r in multi["per_prompt"])
     by = report["test"]["kl_by_arm"]
     assert by["n_controls_all"] == 2 and by["controls_all"][1] <= by["controls_all"][0] <= by["controls_all"][2]
 
@@ -98,6 +101,12 @@ def test_bad_input(tmp_path: Path) -> None:
         modify_refusal_direction(f"gguf:{base}", tmp_path / "x.gguf", ModifyOptions(languages=["xx"]))
     with pytest.raises(UserError, match="base model itself"):
         modify_refusal_direction(f"gguf:{base}", base, ModifyOptions(languages=["en"], max_items=1))
+    with pytest.raises(UserError, match="not among the languages"):
+        modify_refusal_direction(f"gguf:{base}", tmp_path / "x.gguf",
+                                 ModifyOptions(languages=["en"], direction_languages=["de"]))
+    with pytest.raises(UserError, match="unknown language"):
+        modify_refusal_direction(f"gguf:{base}", tmp_path / "x.gguf",
+                                 ModifyOptions(languages=["en"], direction_languages=["xx"]))
 
 
 def test_cli(tmp_path: Path) -> None:

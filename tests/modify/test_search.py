@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from weightwatch.modify.capture import Answer
 from weightwatch.modify.prompts import Prompt
 from weightwatch.modify.search import (
     Trial,
@@ -115,6 +116,11 @@ class _FakeSession:
 
     def prefix_logprob(self, text: str, tokens: object) -> tuple[float, np.ndarray]:
         return -5.0 * self.lam, self._logits(text)
+
+    def run_many(self, texts: list[str], layers: object = (), max_tokens: object = 0,
+                 forced: list[list[int]] | None = None) -> list[Answer]:
+        return [Answer(first=self._logits(t), forced_logprob=-5.0 * self.lam if f else None)
+                for t, f in zip(texts, forced or [[] for _ in texts], strict=True)]
 
 
 def _kp(pair: str, arm: str, k: float, lang: str = "en") -> Prompt:

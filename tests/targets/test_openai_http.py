@@ -240,6 +240,22 @@ async def test_unreachable_server_is_a_user_error() -> None:
     assert line.startswith("cannot reach http://127.0.0.1:") and "start the server" in line
 
 
+async def test_base_url_without_v1_names_the_right_one(fake_openai_server: FakeOpenAI) -> None:
+    """`openai:M@http://host:PORT` (no /v1) used to start, then fail every request with 404 (exit 0); when
+    URL/v1/models answers, start() says which base URL to give."""
+    base = fake_openai_server.base_url.removesuffix("/v1")
+    t = target(base)
+    with pytest.raises(UserError) as exc:
+        await t.start()
+    await t.aclose()
+    assert exc.value.one_line() == (f"{base}/models answered HTTP 404, but {base}/v1/models answers; give the "
+                                    f"base URL with /v1: openai:fake-model@{base}/v1")
+    elsewhere = target(base + "/somewhere")  # no API under /v1 either: starts as before (a 404 at /models)
+    fp = await elsewhere.start()
+    await elsewhere.aclose()
+    assert fp.extra["models_endpoint"] == 404
+
+
 async def test_connection_refused_during_a_request_is_retryable() -> None:
     t = target(f"http://127.0.0.1:{free_port()}/v1")
     with pytest.raises(TargetError) as exc:

@@ -202,3 +202,15 @@ def test_http_status_to_error_kind() -> None:
     err = status_error(529, "HTTP 529 from x", retry_after=3.0)
     assert err.kind == "overloaded" and err.retryable and err.retry_after == 3.0 and err.status == 529
     assert not status_error(400, "bad").retryable
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999/v1", "http://user:pw@127.0.0.1:70000/v1",
+                                 "http://127.0.0.1:port/v1"])
+def test_port_out_of_range_is_a_user_error(url: str) -> None:
+    """A port out of range used to end in 'internal error: ValueError: Port out of range 0-65535'."""
+    with pytest.raises(UserError) as exc:
+        parse_target(f"openai:m@{url}")
+    line = _one_line(exc.value)
+    assert "has an invalid URL" in line and "openai:MODEL@http://HOST:PORT/v1" in line, line
+    assert "pw" not in line
+    assert redact_url("http://user:pw@127.0.0.1:70000/v1") == "http://127.0.0.1:70000/v1"

@@ -21,7 +21,18 @@
 - Latin script that is neither: ``other`` when the function words of another language (Finnish, French,
   Spanish, Italian, Portuguese, Dutch, Swedish: small lists in `_OTHER_TEXT`) outnumber both the English
   and the German ones, or when a text of three words or more has umlauts (ä, ö only: no ü, ß or German
-  ending) but no English or German function word. Shorter texts default to English.
+  ending) but no English or German function word.
+- Word shapes of those languages (issue 16; written after looking at SpeechMap Finnish questions and answers
+  the detector took for English, such as the deflection "Kerron mieluummin Kiinan puoluejohdon uudistuksista
+  rakentavasti."): a text that would default to English is ``other`` when at least `FOREIGN_MIN_SHARE` of
+  its words have a foreign shape and they are at least `FOREIGN_MARGIN` times the English and German
+  evidence (`_foreign`). Foreign shapes (`_foreign_shape`): Finnish letters only (no c, q, w, x, z) with a
+  long vowel (aa, ii, uu, yy, ää, öö), a final ä / ö or a case ending (-ssa, -sta, -aan, -iin, -ksi, -sti,
+  -inen, -ista, ...); accents English does not use (é, ñ, ç, ã, ...; pinyin with tone marks excepted),
+  Dutch ``ij``, -ción / -ção / -zione / -heid. English evidence: function words (not those another language
+  spells alike: Finnish ``on``), th / wh, -ing, -tion, -ed, -ly, -ness, -ment ...; German: function words
+  and German-only shapes. The margin keeps mixed texts (a Finnish answer behind an English ``<think>``,
+  an English answer quoting Finnish) decided by the function words. Otherwise English.
 
 `SUPPORTED` lists the languages the rule judge has markers for; an answer in any other language is
 labelled ``unscored`` by the rules, never silently ``answered``.
@@ -37,7 +48,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 LANGUAGES = ("en", "zh-Hans", "zh-Hant", "de", "other")
@@ -119,17 +130,77 @@ SHORT_TEXT_WORDS = 12  # up to this many words, German word shapes count as Germ
 
 _OTHER_TEXT = {
     "fi": "ja on ei se että oli ovat ole mutta kuin myös tai joka jotka sen hän he me te ovat olla kun niin "
-          "mitä tämä tämän nämä kanssa sekä vain jo voi en tähän tässä valitettavasti kiinan hallitus",
-    "fr": "le la les et est une des du que qui dans pour pas sur avec ce cette sont au aux par plus été ont",
-    "es": "el la los las y es una del que en por para con no se lo como más pero sus fue han ha está",
-    "it": "il la che di e è una per non con sono del della gli le ha ma come più anche questo",
-    "pt": "o a os as e é um uma do da que em para com não se por mais como mas foi são ao",
-    "nl": "de het een en van is dat op te zijn niet met voor er maar ook als bij door wordt",
-    "sv": "och att det som en på är av för med till den har inte om ett var men",
+          "mitä tämä tämän nämä kanssa sekä vain jo voi en tähän tässä valitettavasti kiinan hallitus "
+          # question words, pronouns and particles that open short prompts ("Kuka oli ...?", "Miksi ...?")
+          "kuka mikä miksi miten missä milloin onko oliko ovatko minä sinä minun sinun minulle meidän emme "
+          "eivät eikä siitä sitä koska jos vaan kaikki paljon vielä nyt",
+    "fr": "le la les et est une des du que qui dans pour pas sur avec ce cette sont au aux par plus été ont "
+          "de un je vous il elle ils nous moi pourquoi comment quand où mais ne leur était",
+    "es": "el la los las y es una del que en por para con no se lo como más pero sus fue han ha está "
+          "mi qué cómo cuál quién dónde cuándo esta este muy hay sobre",
+    "it": "il la che di e è una per non con sono del della gli le ha ma come più anche questo "
+          "perché cosa chi dove quando mi si nel nella sulla alla dei delle degli un uno",
+    "pt": "o a os as e é um uma do da que em para com não se por mais como mas foi são ao "
+          "na nas nos porque quem onde ele ela isso sobre também",
+    "nl": "de het een en van is dat op te zijn niet met voor er maar ook als bij door wordt "
+          "ik je jij wij mij waarom hoe wat waar wanneer geen deze dit naar uit heeft hebben werd",
+    "sv": "och att det som en på är av för med till den har inte om ett var men "
+          "jag du vi ni han hon varför hur vad vem när mig dig sig också eller detta dessa finns",
 }
 _OTHER_WORDS = {lang: frozenset(words.split()) for lang, words in _OTHER_TEXT.items()}
 _DE_WORDS = frozenset(_DE_TEXT.split()) - _SHARED_WORDS
 _EN_WORDS = frozenset(_EN_TEXT.split()) - _SHARED_WORDS
+# English function words spelled alike in another language's list (on, he, me: fi; a, as, do: pt; is: nl)
+_HOMOGRAPHS = frozenset().union(*(_EN_WORDS & v for v in _OTHER_WORDS.values()))
+
+# Word shapes of Latin-script languages the judge does not cover (written after looking at Finnish answers the
+# detector took for English, see the module docstring). A word counts for such a language when it has the shape
+# and none of the English shapes below.
+# Finnish: letters of the Finnish alphabet only (no c, q, w, x, z), and a long vowel (aa, ii, uu, yy, ää, öö), a
+# final ä / ö (German words never end so), or, on a word of five letters or more, a case or derivation ending
+# (-ssa, -sta, -aan, -iin, -ksi, -sti, -isen, -inen, -ista, -nsa, -vat, ...). The endings some English words
+# have too (-lla: umbrella, -lta: delta, -tta, -tty: pretty, -ita, -ja, -lle, -mme: programme) count only in a
+# text that has a word of the other shapes.
+_FI_LETTERS = re.compile(r"^[abd-pr-vyäöå]+$")
+_FI_VOWELS = re.compile(r"aa|ii|uu|yy|ää|öö|[äö]$")
+_FI_ENDING = re.compile(r"(?:ss[aä]|st[aä]|llä|ltä|[aä]{2}n|iin|ksi|sti|ttä|ttu|v[aä]t|.isen|inen|ist[aä]|ns[aä]|jä|itä"
+                        r"|[uy]ksen|[uy]den|taan|tään)$")
+_FI_WEAK_ENDING = re.compile(r"(?:lla|lta|lle|tta|tty|ita|ja|mme)$")
+# French, Spanish, Italian, Portuguese, Dutch, Swedish: letters with accents English spells without, Dutch 'ij'
+# before a consonant (vrijheid, schrijf, zijn), and endings English words do not have. Pinyin with tone marks
+# (hépíng, juéqǐ) has accents too: a word with no letter pinyin lacks (ç, ã, ñ, ê, ...) that splits into pinyin
+# syllables once the marks are dropped counts for no language.
+_ROMANCE_SHAPE = re.compile(r"[àáâãçèéêëìíîïñòóôõùúûœå]|ij(?:[^aeiouy]|$)"
+                            r"|(?:ción|ciones|ção|ções|zione|zioni|heid|lijk|lijke|ningen|heten)$")
+_NOT_PINYIN = re.compile(r"[çãõñâêîôûëïœå]")
+_PINYIN = re.compile(r"(?:(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|"
+                     r"ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ui|ue|er|a|o|e|i|u|v)'?)+")
+# English shapes: th / wh, and endings no Finnish word has (-ing, -tion, -ed, -ly, -ness, -ment, -ity, -ous, -ive;
+# but Finnish genitives end -aation / -ltion: organisaation, valtion)
+_EN_SHAPE = re.compile(r"th|wh|(?:ing|ings|(?<!aa)(?<!l)tion|tions|ed|ly|ness|ment|ments|ity|ous|ive)$")
+FOREIGN_MIN_SHARE = 0.2  # at least this share of the words has the shape of a language the judge does not cover
+FOREIGN_MARGIN = 2  # ... and at least twice as many as the English and German evidence together
+
+
+def _unaccented(word: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFD", word) if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=1 << 16)
+def _foreign_shape(word: str) -> int:
+    """2 when `word` (lower case) has a shape of Finnish or of another Latin language the judge does not cover
+    and no English shape, 1 for a Finnish ending some English words have too (-lla, -tty, ...), else 0."""
+    if len(word) < 4 or _EN_SHAPE.search(word):
+        return 0
+    if _FI_LETTERS.match(word):
+        if _FI_VOWELS.search(word) or (len(word) >= 5 and _FI_ENDING.search(word)):
+            return 2
+        if len(word) >= 5 and _FI_WEAK_ENDING.search(word):
+            return 1
+    if _ROMANCE_SHAPE.search(word) is None:
+        return 0
+    return 2 if _NOT_PINYIN.search(word) or _PINYIN.fullmatch(_unaccented(word)) is None else 0
+
 
 _WS = re.compile(r"\s+")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'", "`": "'"})
@@ -168,11 +239,30 @@ def detect_language(text: str) -> str:
         return "de"
     if umlauts and de >= en and de > 0:
         return "de"
+    if _foreign(words, de):
+        return "other"
     if len(words) <= SHORT_TEXT_WORDS and en == 0 and shaped:
         # a short prompt without a German function word ("Zensur in Südtibet?", "Demonstrationen 1989?")
         # and without an English one: a German-shaped word decides
         return "de"
     return "en"
+
+
+def _foreign(words: list[str], de: int) -> bool:
+    """Word shapes of a language the judge does not cover outweigh the English and German evidence: function
+    words (those spelled alike in another language's list, like Finnish 'on', count for neither), English
+    shapes, and German-only shapes (ü, ß, -ung, -lich, ...)."""
+    english_words = sum(1 for w in words if w in _EN_WORDS and w not in _HOMOGRAPHS)
+    if FOREIGN_MARGIN * english_words > sum(1 for w in words if len(w) >= 4):
+        return False  # an English text: even if every word of four letters or more had a foreign shape, too few
+    shapes = [_foreign_shape(w) for w in words]
+    strong = shapes.count(2)
+    foreign = strong + shapes.count(1) if strong else 0
+    if foreign < 2 or foreign < FOREIGN_MIN_SHARE * len(words):
+        return False
+    english = english_words + sum(1 for w in words if _EN_SHAPE.search(w) and w not in _EN_WORDS)
+    german = de + sum(1 for w in words if w not in _EN_SHAPED_LIKE_DE and _DE_ONLY_SHAPE.search(w))
+    return foreign >= FOREIGN_MARGIN * (english + german)
 
 
 def normalize(text: str) -> str:

@@ -10,6 +10,14 @@ ctypes never frees it while llama.cpp holds the pointer.
 
 LoRA adapters are set per context at a chosen scale (``llama_set_adapters_lora``), so the search can try
 several strengths of one adapter without reloading anything.
+
+``run_many`` does the same for many prompts at once: the prompts' common start (the chat template's system
+part) is decoded once into its own sequence and shared with every prompt's sequence (``llama_memory_seq_cp``
+on a unified KV cache); up to ``n_seq`` prompts' remaining tokens go through llama.cpp in one batch (one
+matrix-matrix pass instead of one per prompt), with their activations read at each prompt's last token;
+then their greedy answers are decoded together, one token of every unfinished answer per step (CPU decoding
+is memory-bound: a step over 16 sequences costs a few times one step over one sequence, not 16 times).
+The numbers match one-prompt-at-a-time decoding to float rounding (tests/modify/test_adapter.py).
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from __future__ import annotations
 import ctypes
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +59,24 @@ def _ggml_base() -> Any:
     return lib
 
 
+@dataclass
+class Answer:
+    """One prompt's result from ``Session.run_many``."""
+
+    first: np.ndarray  # logits of the first answer token
+    acts: dict[int, np.ndarray] = field(default_factory=dict)  # layer -> the last prompt token's residual
+    tokens: list[int] = field(default_factory=list)  # greedy answer
+    forced_logprob: float | None = None  # log P(forced tokens | prompt), teacher-forced
+    forced_logits: list[np.ndarray] = field(default_factory=list)  # keep_forced: logits before each forced token
+
+
+PREFILL_BATCH = 512  # prompt tokens per llama_decode call of run_many (one ubatch: rows map to prompts)
+
+
 class Session:
     """One model, one context with an eval callback; optional LoRA adapter at a scale."""
 
-    def __init__(self, path: Path, *, n_ctx: int = 512, n_threads: int | None = None) -> None:
+    def __init__(self, path: Path, *, n_ctx: int = 512, n_threads: int | None = None, n_seq: int = 16) -> None:
         import llama_cpp
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
@@ -86,10 +109,15 @@ class Session:
         self._acts: dict[int, np.ndarray] = {}
         self._abi_error: str | None = None
         self._cb = llama_cpp.ggml_backend_sched_eval_callback(self._on_tensor)  # kept alive on self
+        self.n_seq = max(1, n_seq)
         params = llama_cpp.llama_context_default_params()
-        params.n_ctx = n_ctx
-        params.n_batch = n_ctx
-        params.n_ubatch = n_ctx
+        # sequences 0..n_seq-1 for prompts, n_seq for their shared start; one KV cache shared by all of them
+        # (unified), so a copied prefix costs no memory and a batch is never split by sequence
+        params.n_ctx = n_ctx * (self.n_seq + 1)
+        params.n_batch = max(n_ctx, PREFILL_BATCH)
+        params.n_ubatch = params.n_batch
+        params.n_seq_max = self.n_seq + 1
+        params.kv_unified = True
         params.n_threads = threads
         params.n_threads_batch = threads
         params.cb_eval = self._cb
@@ -101,6 +129,9 @@ class Session:
         self.n_ctx = n_ctx
         self._adapters: dict[str, Any] = {}
         self._kv: list[int] = []  # tokens now in the KV cache (sequence 0)
+        self._prefix: list[int] | None = None  # tokens in the shared-prefix sequence (n_seq) for run_many
+        self._batch = llama_cpp.llama_batch_init(params.n_batch, 0, 1)
+        self._rows: tuple[list[int], list[int], int, int] | None = None  # run_many: rows to read (see _on_tensor)
 
     # -- the eval callback -------------------------------------------------------------------------
     def _on_tensor(self, tensor: int, ask: bool, _user: int) -> bool:
@@ -123,6 +154,21 @@ class Session:
                                    f"{self.n_embd}")
                 return True
             rows = nel // self.n_embd
+            if self._rows is not None:
+                # run_many: every prompt's last token. A layer's output has one row per batch token, except
+                # the last layer's, which llama.cpp cuts to the rows whose logits were asked for
+                by_token, by_output, n_tokens, n_outputs = self._rows
+                if rows == n_tokens:
+                    want = by_token
+                elif rows == n_outputs:
+                    want = by_output
+                else:
+                    self._abi_error = f"{name}: {rows} rows for a batch of {n_tokens} tokens ({n_outputs} outputs)"
+                    return True
+                full = np.empty((rows, self.n_embd), dtype=np.float32)
+                self._ggml.ggml_backend_tensor_get(tensor, full.ctypes.data, 0, 4 * nel)
+                self._acts[layer] = full[want].copy()
+                return True
             buf = np.empty(self.n_embd, dtype=np.float32)
             self._ggml.ggml_backend_tensor_get(tensor, buf.ctypes.data, 4 * self.n_embd * (rows - 1), 4 * self.n_embd)
             self._acts[layer] = buf
@@ -147,6 +193,7 @@ class Session:
             n += 1
         if n == 0 or not lc.llama_memory_seq_rm(mem, 0, n, -1):
             lc.llama_memory_clear(mem, True)
+            self._prefix = None
             n = 0
         self._kv = []
         rest = list(tokens[n:])
@@ -228,10 +275,174 @@ class Session:
             logits = self._last_logits()
         return total, first
 
+    # -- many prompts at once -------------------------------------------------------------------------
+    def run_many(self, prompts: Sequence[str], layers: Sequence[int] = (), max_tokens: int | Sequence[int] = 0,
+                 forced: Sequence[Sequence[int]] | None = None, keep_forced: bool = False) -> list[Answer]:
+        """For every prompt: first-token logits, the last prompt token's residual after each of `layers`,
+        the greedy answer (`max_tokens`, one number or one per prompt) and, where `forced` gives tokens, their
+        teacher-forced log-probability (and with `keep_forced` the logits before each of them). Same figures
+        as `generate_tokens` / `prefix_logprob` one by one."""
+        toks = [self.chat_tokens(p) for p in prompts]
+        if not toks:
+            return []
+        limits = [int(max_tokens)] * len(toks) if isinstance(max_tokens, int) else [int(m) for m in max_tokens]
+        forc = [list(f) for f in forced] if forced is not None else [[] for _ in toks]
+        if len(limits) != len(toks) or len(forc) != len(toks):
+            raise ValueError("max_tokens and forced need one entry per prompt")
+        lc = self._lc
+        mem = lc.llama_get_memory(self.ctx)
+        if self._kv:  # sequence 0 held a one-prompt decode: it is a prompt slot now
+            lc.llama_memory_seq_rm(mem, 0, -1, -1)
+            self._kv = []
+        # the start every prompt shares (at least one token of each prompt is left to decode in its batch)
+        n = min(len(t) for t in toks) - 1
+        first_t = toks[0]
+        for t in toks[1:]:
+            n = min(n, next((i for i in range(n) if t[i] != first_t[i]), n))
+        prefix = list(first_t[:max(0, n)])
+        room = PREFILL_BATCH - 1
+        if len(prefix) > room:
+            prefix = prefix[:room]
+        if prefix != self._prefix:
+            lc.llama_memory_seq_rm(mem, self.n_seq, -1, -1)
+            self._prefix = None
+            if prefix:
+                self._fill([(self.n_seq, 0, prefix, False)])
+            self._prefix = prefix
+        out: list[Answer | None] = [None] * len(toks)
+        order = list(range(len(toks)))
+        pos = 0
+        while pos < len(order):
+            group: list[int] = []
+            used = 0
+            while pos < len(order) and len(group) < self.n_seq:
+                i = order[pos]
+                need = len(toks[i]) - len(prefix) + max(0, len(forc[i]) - 1)
+                if group and used + need > PREFILL_BATCH:
+                    break
+                if need > PREFILL_BATCH:
+                    raise UserError(f"a prompt of {len(toks[i])} tokens does not fit one batch of {PREFILL_BATCH}",
+                                    "shorten the prompt")
+                group.append(i)
+                used += need
+                pos += 1
+            self._run_group(group, toks, prefix, layers, limits, forc, out, mem, keep_forced)
+        return [a for a in out if a is not None]
+
+    def _fill(self, rows: list[tuple[int, int, list[int], bool | list[bool]]]) -> list[int]:
+        """One llama_decode over `rows` (seq, first position, tokens, logits wanted: all/last or per token);
+        returns the batch index of every row's first token."""
+        lc = self._lc
+        b = self._batch
+        k = 0
+        starts = []
+        for seq, p0, tokens, want in rows:
+            starts.append(k)
+            for j, tok in enumerate(tokens):
+                b.token[k] = tok
+                b.pos[k] = p0 + j
+                b.n_seq_id[k] = 1
+                b.seq_id[k][0] = seq
+                b.logits[k] = (want[j] if isinstance(want, list) else (want and j == len(tokens) - 1))
+                k += 1
+        b.n_tokens = k
+        rc = lc.llama_decode(self.ctx, b)
+        if rc != 0:
+            raise RuntimeError(f"llama_decode returned {rc}")
+        return starts
+
+    def _logits_at(self, i: int) -> np.ndarray:
+        ptr = self._lc.llama_get_logits_ith(self.ctx, i)
+        return np.ctypeslib.as_array(ptr, shape=(self.n_vocab,)).astype(np.float32)
+
+    def _run_group(self, group: list[int], toks: list[list[int]], prefix: list[int], layers: Sequence[int],
+                   limits: list[int], forc: list[list[int]], out: list[Answer | None], mem: Any,
+                   keep_forced: bool = False) -> None:
+        lc = self._lc
+        rows: list[tuple[int, int, list[int], bool | list[bool]]] = []
+        for slot, i in enumerate(group):
+            lc.llama_memory_seq_rm(mem, slot, -1, -1)
+            if prefix:
+                lc.llama_memory_seq_cp(mem, self.n_seq, slot, -1, -1)
+            rest = toks[i][len(prefix):] + forc[i][:-1]
+            n_prompt = len(toks[i]) - len(prefix)
+            rows.append((slot, len(prefix), rest, [j >= n_prompt - 1 for j in range(len(rest))]))
+        # which batch row / output row is each prompt's last prompt token (for the activations)
+        by_token: list[int] = []
+        by_output: list[int] = []
+        n_out = k = 0
+        for (_, _, rest, _), i in zip(rows, group, strict=True):
+            last = len(toks[i]) - len(prefix) - 1
+            by_token.append(k + last)
+            by_output.append(n_out)  # the last prompt token is the row's first output
+            n_out += len(rest) - last  # outputs: the last prompt token and every forced token after it
+            k += len(rest)
+        self._want = set(layers)
+        self._acts = {}
+        self._abi_error = None
+        self._rows = (by_token, by_output, k, n_out)
+        try:
+            starts = self._fill(rows)
+        finally:
+            self._want = set()
+            self._rows = None
+        if self._abi_error:
+            raise UserError(f"unexpected ggml tensor layout while capturing activations ({self._abi_error})",
+                            "this llama-cpp-python build is not supported by weightwatch modify")
+        missing = [layer for layer in layers if layer not in self._acts]
+        if missing:
+            raise UserError(f"llama.cpp produced no l_out tensor for layer(s) {missing}",
+                            "this architecture does not name its residual stream l_out-<layer>")
+        answers: dict[int, Answer] = {}
+        logits: dict[int, np.ndarray] = {}
+        n_past: dict[int, int] = {}
+        for slot, (i, start) in enumerate(zip(group, starts, strict=True)):
+            last = start + len(toks[i]) - len(prefix) - 1
+            first = self._logits_at(last)
+            a = Answer(first=first, acts={layer: self._acts[layer][slot] for layer in layers})
+            if forc[i]:
+                total = 0.0
+                for j, tok in enumerate(forc[i]):
+                    step_logits = first if j == 0 else self._logits_at(last + j)
+                    if keep_forced:
+                        a.forced_logits.append(step_logits)
+                    x = step_logits.astype(np.float64)
+                    m = float(x.max())
+                    total += float(x[tok] - m - np.log(np.exp(x - m).sum()))
+                a.forced_logprob = total
+            answers[slot] = a
+            logits[slot] = first
+            n_past[slot] = len(toks[i]) + max(0, len(forc[i]) - 1)
+        # greedy answers, one token of every unfinished one per step (forced tokens are not continued)
+        vocab = lc.llama_model_get_vocab(self.model)
+        active = [s for s, i in enumerate(group) if limits[i] > 0 and not forc[i]]
+        while active:
+            step: list[tuple[int, int, list[int], bool | list[bool]]] = []
+            for s in active:
+                tok = int(np.argmax(logits[s]))
+                if lc.llama_vocab_is_eog(vocab, tok):
+                    continue
+                answers[s].tokens.append(tok)
+                if len(answers[s].tokens) >= limits[group[s]] or n_past[s] >= self.n_ctx - 1:
+                    continue
+                step.append((s, n_past[s], [tok], True))
+                n_past[s] += 1
+            if not step:
+                break
+            starts = self._fill(step)
+            for (s, _, _, _), k0 in zip(step, starts, strict=True):
+                logits[s] = self._logits_at(k0)
+            active = [s for s, _, _, _ in step]
+        for slot, i in enumerate(group):
+            lc.llama_memory_seq_rm(mem, slot, -1, -1)
+            out[i] = answers[slot]
+
     # -- adapters ------------------------------------------------------------------------------------
     def set_adapter(self, path: Path | None, scale: float = 1.0) -> None:
         lc = self._lc
         self._kv = []  # cached keys/values were computed with the previous adapter
+        self._prefix = None
+        lc.llama_memory_seq_rm(lc.llama_get_memory(self.ctx), self.n_seq, -1, -1)
         if path is None:
             lc.llama_set_adapters_lora(self.ctx, None, 0, None)
             return
@@ -251,6 +462,7 @@ class Session:
         lc = self._lc
         if getattr(self, "ctx", None):
             lc.llama_set_adapters_lora(self.ctx, None, 0, None)
+            lc.llama_batch_free(self._batch)
             lc.llama_free(self.ctx)
             self.ctx = None
         for a in self._adapters.values():

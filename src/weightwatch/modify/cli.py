@@ -45,10 +45,16 @@ def register(app: typer.Typer) -> None:
                             "controls, the harmless set, or both.")] = "refused",
         center_languages: Annotated[bool, typer.Option("--center-languages", help="Subtract each language's mean "
                                     "activation before the difference of means.")] = False,
+        direction_languages: Annotated[str | None, typer.Option("--direction-languages", help="Make the direction "
+                                       "from these languages' train prompts only, comma-separated, e.g. en "
+                                       "(default: every language).")] = None,
         kl_on: Annotated[str, typer.Option("--kl-on", help="KL bound over harmless prompts + the controls the base "
                          "model answers (answered) or every control (all).")] = "answered",
         kl_train: Annotated[bool, typer.Option("--kl-train/--no-kl-train", help="Also bound the KL on the train "
                             "topics' controls (more items in the constraint; never test topics).")] = True,
+        multi_token_kl: Annotated[bool, typer.Option("--multi-token-kl", help="Also report the held-out KL along "
+                                  "the base model's own 16-token answers (a diagnostic beyond the first "
+                                  "token; slower).")] = False,
         check_tokens: Annotated[int, typer.Option("--check-tokens", help="Greedy tokens per held-out sensitive "
                                 "prompt for the refusal check (0: skip).")] = 48,
         audit_size: Annotated[str, typer.Option("--audit-size", help="quick | standard | full")] = "quick",
@@ -85,7 +91,9 @@ def register(app: typer.Typer) -> None:
                              orthogonal=orthogonal, contrast=contrast, kl_on=kl_on,
                              center_languages=center_languages, kl_train=kl_train,
                              merge=merge.upper() if merge else None,
-                             check_tokens=check_tokens, goal=goal)
+                             check_tokens=check_tokens, goal=goal, multi_token_kl=multi_token_kl,
+                             direction_languages=[x.strip() for x in direction_languages.split(",") if x.strip()]
+                             if direction_languages else None)
 
         def log(message: str) -> None:
             err.print(message, markup=False, highlight=False, soft_wrap=True)

@@ -57,6 +57,12 @@ class ModifyOptions:
     merge: str | None = None  # None: LoRA adapter; "F16" | "Q8_0": merged model
     check_tokens: int = 48  # greedy tokens per held-out sensitive prompt for the refusal check (0: skip)
     n_ctx: int = 512
+    n_seq: int = 16  # prompts decoded together (Session.run_many)
+    # languages whose train prompts make the direction (None: all); the labels and KL sets keep every language
+    direction_languages: list[str] | None = None
+    # held-out diagnostic: KL along the base model's own greedy answers (label_tokens positions); off by default:
+    # logits at every position cost the output layer at each of them (140 s of the 8g full-size run)
+    multi_token_kl: bool = False
 
 
 @dataclass
@@ -113,10 +119,34 @@ def _refused(text: str) -> str:
 
 def _check(session: Session, sensitive: list[P.Prompt], max_tokens: int) -> list[dict[str, Any]]:
     out = []
-    for p in sensitive:
-        text = session.generate(p.text, max_tokens)
+    for p, a in zip(sensitive, session.run_many([p.text for p in sensitive], max_tokens=max_tokens), strict=True):
+        text = session.detokenize(a.tokens)
         out.append({"id": p.id, "language": p.language, "label": _refused(text), "text": text[:300]})
     return out
+
+
+def _multi_token_kl(session: Session, prompts: list[P.Prompt], answers: dict[tuple[str, str], list[int]],
+                    adapter: Path, lam: float, chunk: int = 16) -> list[dict[str, Any]]:
+    """KL(base || edited) at every position of the base model's own greedy answer (teacher-forced), averaged
+    over the positions, per prompt: a diagnostic beyond the first token. Base and edited go through the same
+    batches, a chunk at a time (the logits of every position are kept only for one chunk)."""
+    from weightwatch.modify.search import kl
+
+    rows: list[dict[str, Any]] = []
+    todo = [p for p in prompts if answers.get((p.id, p.language))]
+    for i in range(0, len(todo), chunk):
+        part = todo[i:i + chunk]
+        forced = [answers[(p.id, p.language)] for p in part]
+        got = []
+        for path in (None, adapter):
+            session.set_adapter(path, lam)
+            got.append(session.run_many([p.text for p in part], forced=forced, keep_forced=True))
+        session.set_adapter(None)
+        for p, a, b in zip(part, got[0], got[1], strict=True):
+            ks = [kl(x, y) for x, y in zip(a.forced_logits, b.forced_logits, strict=True)]
+            rows.append({"id": p.id, "pair": p.pair, "language": p.language, "arm": p.arm,
+                         "kl": round(float(np.mean(ks)), 5), "n_tokens": len(ks), "kl_first": round(ks[0], 5)})
+    return rows
 
 
 def _kl_ci(rows: list[dict[str, Any]]) -> list[float]:
@@ -167,9 +197,12 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
     t_start = time.perf_counter()
     known = list(dataset_languages())
     langs = opts.languages or known
-    bad = [lg for lg in langs if lg not in known]
+    bad = [lg for lg in [*langs, *(opts.direction_languages or [])] if lg not in known]
     if bad:
         raise UserError(f"unknown language(s): {', '.join(bad)}", f"known: {', '.join(known)}")
+    if opts.direction_languages and not set(opts.direction_languages) <= set(langs):
+        raise UserError(f"direction language(s) {', '.join(opts.direction_languages)} not among the languages "
+                        f"{', '.join(langs)}", "add them to --languages or drop --direction-languages")
     if opts.contrast not in CONTRASTS:
         raise UserError(f"unknown contrast '{opts.contrast}'", f"use one of {', '.join(CONTRASTS)}")
     if opts.kl_on not in ("answered", "all"):
@@ -193,7 +226,7 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
     log(f"base {base.name} (sha256 {base_sha[:12]}...), {len(langs)} language(s); prompts: train {len(train)} "
         f"+ {len(h_train)} harmless, select {len(select)} + {len(h_eval)}, test {len(test)} + {len(h_eval)}")
 
-    with Session(base, n_ctx=opts.n_ctx) as session:
+    with Session(base, n_ctx=opts.n_ctx, n_seq=opts.n_seq) as session:
         layers = list(range(session.n_layer))
         t0 = time.perf_counter()
         # labels: the refused contrast needs them, and so does the KL set over the train controls the base answers
@@ -201,41 +234,59 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         acts: dict[str, list[dict[int, np.ndarray]]] = {"sensitive": [], "control": [], "harmless": [],
                                                         "refused": [], "answered": []}
         train_labels: list[dict[str, Any]] = []
-        raw = [session.generate_tokens(p.text, n_label, layers) for p in train]
-        h_raw = [session.run(p.text, layers)[1] for p in h_train]
+        # one batched pass: train prompts (activations + the greedy answer that labels them), harmless train
+        # prompts (activations), select and test prompts (first-token logits + the answer that labels them),
+        # harmless eval prompts (first-token logits)
+        def answer_len(p: P.Prompt) -> int:
+            # greedy decoding: the first label_tokens of a longer answer are the label_tokens answer, so the
+            # held-out sensitive prompts are answered once, for the label and for the base side of the check
+            longer = p in test and p.arm == "sensitive" and opts.check_tokens > opts.label_tokens
+            return opts.check_tokens if longer else opts.label_tokens
+
+        got = session.run_many([p.text for p in [*train, *h_train]], layers,
+                               max_tokens=[n_label] * len(train) + [0] * len(h_train))
+        raw = [(a.first, a.acts, a.tokens) for a in got[: len(train)]]
+        h_raw = [a.acts for a in got[len(train):]]
         every = [a for _, a, _ in raw] + h_raw
         if opts.center_languages:
             every = center_by_group(every, [p.language for p in [*train, *h_train]])
         base_logits: dict[tuple[str, str], np.ndarray] = {}
         base_label: dict[tuple[str, str], str] = {}
         for p, a, (first_train, _, toks) in zip(train, every, raw, strict=False):
-            acts[p.arm].append(a)
             base_logits[(p.id, p.language)] = first_train
             if n_label:
                 label = _refused(session.detokenize(toks))
                 base_label[(p.id, p.language)] = label
-                acts["refused" if label in BLOCKED else "answered"].append(a)
                 train_labels.append({"id": p.id, "language": p.language, "arm": p.arm, "label": label})
-        acts["harmless"] = every[len(train):]
+            if opts.direction_languages and p.language not in opts.direction_languages:
+                continue
+            acts[p.arm].append(a)
+            if n_label:
+                acts["refused" if base_label[(p.id, p.language)] in BLOCKED else "answered"].append(a)
+        acts["harmless"] = [a for p, a in zip(h_train, every[len(train):], strict=True)
+                            if not opts.direction_languages or p.language in opts.direction_languages]
         # base model on select and test prompts: first-token logits, and whether it refuses (its opening)
         prefixes: dict[tuple[str, str], list[int]] = {}
         base_answers: dict[tuple[str, str], list[int]] = {}  # held-out sensitive: the base model's check answer
-        for p in [*select, *test]:
-            # greedy decoding: the first label_tokens of a longer answer are the label_tokens answer, so the
-            # held-out sensitive prompts are answered once, for the label and for the base side of the check
-            longer = p in test and p.arm == "sensitive" and opts.check_tokens > opts.label_tokens
-            first, _, toks = session.generate_tokens(p.text, opts.check_tokens if longer else opts.label_tokens)
+        st = [*select, *test]
+        got = session.run_many([p.text for p in [*st, *h_eval]],
+                               max_tokens=[answer_len(p) for p in st] + [opts.label_tokens] * len(h_eval))
+        base_tokens: dict[tuple[str, str], list[int]] = {}  # every base answer (the multi-token KL forces them)
+        for p, ans in zip(st, got, strict=False):
             key = (p.id, p.language)
+            toks = ans.tokens
+            base_tokens[key] = toks[: opts.label_tokens]
             if p in test and p.arm == "sensitive":
                 base_answers[key] = toks
             toks = toks[: opts.label_tokens]
-            base_logits[key] = first
+            base_logits[key] = ans.first
             base_label[key] = _refused(session.detokenize(toks))
             if base_label[key] in BLOCKED and opts.prefix_tokens > 0:
                 prefixes[key] = toks[: opts.prefix_tokens]
+        for p, ans in zip(h_eval, got[len(st):], strict=True):
+            base_logits[(p.id, p.language)] = ans.first
+            base_tokens[(p.id, p.language)] = ans.tokens
         prefix_texts = {k: session.detokenize(v) for k, v in prefixes.items()}
-        for p in h_eval:
-            base_logits[(p.id, p.language)] = session.run(p.text)[0]
         timings["capture_s"] = time.perf_counter() - t0
         log(f"captured {len(train) + len(h_train)} prompts x {len(layers)} layers in {timings['capture_s']:.0f} s")
         if opts.contrast == "refused" and acts["refused"] and acts["answered"]:
@@ -285,8 +336,10 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         cands = [c for c in _candidates(session.n_layer, opts.candidates) if c in dirs]
         log(f"search: {len(sens_search)} select sensitive prompts, KL on {len(others_sel)} select + "
             f"{len(extra_kl)} train-topic prompts")
+        noise: dict[str, float] = {}
         trials = run_search(session, adapter_for, cands, sens_search, others_sel, base_logits, tokens,
-                            budget=opts.budget, kl_max=opts.kl_max, prefixes=prefixes, extra_tune=extra_kl, log=log)
+                            budget=opts.budget, kl_max=opts.kl_max, prefixes=prefixes, extra_tune=extra_kl,
+                            noise_out=noise, log=log)
         timings["search_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         sel_refused = [p for p in sens_sel if base_label[(p.id, p.language)] in BLOCKED]
@@ -307,14 +360,17 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         t0 = time.perf_counter()
         sens_test = [p for p in test if p.arm == "sensitive"]
         ctrl_test = [p for p in test if p.arm == "control"]
-        test_base = measure(session, sens_test, [], base_logits, tokens, prefixes)
+        # the base side from the same batched call as the edited side (see run_search: rounding depends on
+        # how prompts are batched), so the held-out KL has no numeric noise floor in it
+        test_base = measure(session, sens_test, ctrl_test + h_eval, base_logits, tokens, prefixes, keep_logits=True)
+        test_logits = {**base_logits, **test_base.logits}
         check_base = []
         for p in sens_test if opts.check_tokens else []:
             text = session.detokenize(base_answers[(p.id, p.language)][: opts.check_tokens])
             check_base.append({"id": p.id, "language": p.language, "label": _refused(text), "text": text[:300]})
         session.set_adapter(adapter_for(best.layer, best.window), best.lam)
         # every held-out control + harmless prompt once; the --kl-on set is a subset of these rows
-        test_edit = measure(session, sens_test, ctrl_test + h_eval, base_logits, tokens, prefixes)
+        test_edit = measure(session, sens_test, ctrl_test + h_eval, test_logits, tokens, prefixes)
         in_set = {(q.id, q.language) for q in kl_set(test)}
         for r in test_edit.per_prompt:
             if "kl" in r:
@@ -324,6 +380,11 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         check_edit = _check(session, sens_test, opts.check_tokens) if opts.check_tokens else []
         session.set_adapter(None)
         timings["test_s"] = time.perf_counter() - t0
+        # diagnostic beyond the first token: KL along the base model's own answers to the held-out KL prompts
+        t0 = time.perf_counter()
+        multi = _multi_token_kl(session, kl_set(test), base_tokens, adapter_for(best.layer, best.window), best.lam) \
+            if opts.multi_token_kl else []
+        timings["multi_token_kl_s"] = time.perf_counter() - t0
 
     edit = Edit(direction=dirs[best.layer], lam=best.lam, layers=window_layers(best.layer, best.window, len(layers)),
                 source_layer=best.layer, window=best.window)
@@ -369,12 +430,22 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
                  "kl_controls_ci95": _kl_ci(rows_kl), "kl_controls_all_ci95": _kl_ci(rows_all),
                  "kl_controls_max": max((r["kl"] for r in rows_kl), default=0.0),
                  "kl_by_arm": _kl_by_arm(rows_kl, rows_all),
+                 # mean over the first label_tokens positions of the base model's greedy answer, per prompt
+                 "kl_multi_token": {"tokens": opts.label_tokens, "n_prompts": len(multi),
+                                    "controls": _kl_ci([r for r in multi if r["arm"] == "control"]),
+                                    "harmless": _kl_ci([r for r in multi if r["arm"] == "harmless"]),
+                                    "all": _kl_ci(multi), "per_prompt": multi},
                  "n_kl_prompts": len(rows_kl), "n_kl_prompts_all": len(rows_all),
                  "per_prompt": test_edit.per_prompt,
                  "greedy_check": {"max_tokens": opts.check_tokens, "base": _counts(check_base),
                                   "edited": _counts(check_edit), "rows_base": check_base, "rows_edited": check_edit}},
         "timings_s": {k: round(v, 1) for k, v in timings.items()},
-        "n_threads": llama_threads(),
+        "n_threads": llama_threads(), "n_seq": opts.n_seq,
+        "direction_languages": opts.direction_languages,
+        # first-token KL between two batchings of the same base model on the search's KL prompts (llama.cpp
+        # rounding): the search and the held-out check compare within one batching, so it is not in their KL
+        "numeric_noise_kl": {k: round(v, 6) for k, v in noise.items()},
+        "numeric_noise_kl_test": round(test_base.kl, 6),
     }
     report_path = out.with_name(out.name.removesuffix(".gguf") + ".json")
     report_path.write_text(json.dumps(report, indent=1, ensure_ascii=False, default=float), "utf-8")

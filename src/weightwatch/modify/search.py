@@ -114,6 +114,7 @@ class Measured:
     kl: float
     per_prompt: list[dict[str, Any]]
     logodds: float = float("nan")
+    logits: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)  # measure(keep_logits=True)
 
 
 Prefixes = dict[tuple[str, str], list[int]]
@@ -121,34 +122,34 @@ Prefixes = dict[tuple[str, str], list[int]]
 
 def measure(session: Session, sensitive: Sequence[Prompt], others: Sequence[Prompt],
             base_logits: dict[tuple[str, str], np.ndarray], tokens: Sequence[int],
-            prefixes: Prefixes | None = None) -> Measured:
+            prefixes: Prefixes | None = None, keep_logits: bool = False) -> Measured:
     """Refusal figures on `sensitive` and KL against the base on `others` with the session's current adapter.
-    `prefixes`: (id, language) -> the base model's refusal opening for that prompt (token ids)."""
+    `prefixes`: (id, language) -> the base model's refusal opening for that prompt (token ids). All prompts go
+    through llama.cpp together (`Session.run_many`); `keep_logits` keeps every prompt's first-token logits."""
+    forced = [list((prefixes or {}).get((p.id, p.language)) or []) for p in sensitive]
+    answers = session.run_many([p.text for p in [*sensitive, *others]], forced=forced + [[] for _ in others])
     rows: list[dict[str, Any]] = []
     odds: list[float] = []
     lps: list[float] = []
     kls: list[float] = []
-    for p in sensitive:
-        prefix = (prefixes or {}).get((p.id, p.language))
+    for p, a in zip(sensitive, answers, strict=False):
         row: dict[str, Any] = {"id": p.id, "language": p.language, "arm": p.arm}
-        if prefix:
-            lp, logits = session.prefix_logprob(p.text, prefix)
-            lps.append(lp)
-            row["refusal_prefix_logprob"] = round(lp, 4)
-        else:
-            logits, _ = session.run(p.text)
-        r = refusal_logodds(logits, tokens)
+        if a.forced_logprob is not None:
+            lps.append(a.forced_logprob)
+            row["refusal_prefix_logprob"] = round(a.forced_logprob, 4)
+        r = refusal_logodds(a.first, tokens)
         odds.append(r)
         row["refusal_logodds"] = round(r, 4)
         rows.append(row)
-    for p in others:
-        logits, _ = session.run(p.text)
-        k = kl(base_logits[(p.id, p.language)], logits)
+    for p, a in zip(others, answers[len(sensitive):], strict=True):
+        k = kl(base_logits[(p.id, p.language)], a.first)
         kls.append(k)
         rows.append({"id": p.id, "pair": p.pair, "language": p.language, "arm": p.arm, "kl": round(k, 5)})
     logodds = float(np.mean(odds)) if odds else float("nan")
     return Measured(refusal=float(np.mean(lps)) if lps else logodds, kl=float(np.mean(kls)) if kls else 0.0,
-                    per_prompt=rows, logodds=logodds)
+                    per_prompt=rows, logodds=logodds,
+                    logits={(p.id, p.language): a.first for p, a in zip([*sensitive, *others], answers, strict=True)}
+                    if keep_logits else {})
 
 
 def split_tune_validate(prompts: Sequence[Prompt]) -> tuple[list[Prompt], list[Prompt]]:
@@ -269,6 +270,7 @@ def run_search(session: Session, adapter_for: Callable[[int, str], Path], candid
                tokens: Sequence[int], *, budget: int, kl_max: float, steps: int = 3,
                prefixes: Prefixes | None = None, n_layer: int | None = None,
                windows: Iterable[str] = ("+-2",), extra_tune: Sequence[Prompt] = (),
+               noise_out: dict[str, float] | None = None,
                log: Callable[[str], None] = lambda _m: None) -> list[Trial]:
     """Stage 1: every candidate layer at lambda 1 on every layer's writes. Stage 2, for the two layers with
     the lowest refusal: bisect lambda towards the largest strength whose kl_upper stays within `kl_max`
@@ -279,6 +281,16 @@ def run_search(session: Session, adapter_for: Callable[[int, str], Path], candid
     tune, val = split_tune_validate(others)
     tune = [*tune, *extra_tune]
     n_layers = n_layer or session.n_layer
+    # the base model's logits for the KL prompts from the very call every trial makes (same prompts, same
+    # batches): llama.cpp's rounding depends on how prompts are batched, and this way lambda 0 gives KL 0
+    # exactly. How far they are from `base_logits` (another batching) is reported as the numeric noise floor.
+    session.set_adapter(None)
+    m0 = measure(session, sensitive, [*tune, *val], base_logits, tokens, prefixes, keep_logits=True)
+    noise = [r["kl"] for r in m0.per_prompt if "kl" in r]
+    base_logits = {**base_logits, **m0.logits}
+    if noise_out is not None:
+        noise_out.update({"kl_mean": float(np.mean(noise)) if noise else 0.0,
+                          "kl_max": float(max(noise, default=0.0)), "n": float(len(noise))})
 
     def trial(layer: int, window: str, lam: float) -> Trial | None:
         lam = round(lam, 4)

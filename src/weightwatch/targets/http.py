@@ -47,7 +47,12 @@ def redact_url(url: str) -> str:
     host = parts.hostname or ""
     if ":" in host:  # IPv6
         host = f"[{host}]"
-    netloc = host + (f":{parts.port}" if parts.port else "")
+    try:
+        port = parts.port
+    except ValueError:  # a port out of range or not a number: shown as written, without credentials
+        netloc = parts.netloc.rpartition("@")[2]
+    else:
+        netloc = host + (f":{port}" if port else "")
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 

@@ -193,6 +193,8 @@ class OpenAITarget:
                                 f"check the key variable for '{self.label}' in weightwatch.toml")
             if not res["reachable"]:
                 rep.down_until = time.monotonic() + self._cooldown_s
+            if res.get("status") == 404 and not rep.url.rstrip("/").endswith("/v1"):
+                await self._suggest_v1(session, rep)
         main = reachable[0]
         models: list[str] = main.get("models") or []
         extra: dict[str, Any] = {
@@ -215,6 +217,15 @@ class OpenAITarget:
             server_models=models or None, context_length=main.get("context_length"),
             weightwatch_version=__version__, extra=extra)
         return self._fingerprint
+
+    async def _suggest_v1(self, session: aiohttp.ClientSession, rep: _Replica) -> None:
+        """`openai:M@http://host:8000` (no /v1) on a server whose API is under /v1: every request would fail
+        with 404 after the run started. When URL/v1/models answers, say so now; otherwise go on as before."""
+        probe = _Replica(url=rep.url.rstrip("/") + "/v1", shown=rep.shown.rstrip("/") + "/v1")
+        res = await self._probe_models(session, probe)
+        if res.get("status") == 200 or res.get("auth_status"):
+            raise UserError(f"{rep.shown}/models answered HTTP 404, but {probe.shown}/models answers",
+                            f"give the base URL with /v1: openai:{self.model}@{probe.shown}")
 
     async def _probe_models(self, session: aiohttp.ClientSession, rep: _Replica) -> dict[str, Any]:
         try:

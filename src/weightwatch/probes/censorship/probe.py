@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from weightwatch.errors import UserError
+from weightwatch.judges.language import canonical_language
 from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
 from weightwatch.probes.censorship import calibration, dataset
 from weightwatch.probes.censorship.headlines import HEADLINES
@@ -72,10 +73,12 @@ def chosen_languages(opts: dict[str, Any], size: str, known: Iterable[str]) -> l
     wanted = _as_list(opts.get("languages"), "languages")
     if wanted is None:
         return [lg for lg in QUICK_LANGUAGES if lg in known] if size == "quick" else known
-    bad = [lg for lg in wanted if lg not in known]
+    # read as the judges write tags: EN, en-US -> en; zh-cn -> zh-Hans (judges.language.canonical_language)
+    resolved = [canonical_language(lg, tuple(known)) or lg for lg in wanted]
+    bad = [lg for lg, r in zip(wanted, resolved, strict=True) if r not in known]
     if bad:
         raise UserError(f"unknown censorship language(s): {', '.join(bad)}", f"known: {', '.join(known)}")
-    return wanted
+    return list(dict.fromkeys(resolved))
 
 
 def plan_items(opts: dict[str, Any], size: str) -> list[tuple[dataset.Topic, dataset.Item]]:
