@@ -26,6 +26,8 @@ Candidates (all cheap at run time: numpy/scipy, the current encoder, no new enco
      calibration/deccp_labels.jsonl) added to the training folds (never to the scored folds).
   F. cleaner labels: training folds keep only the answers both of the publisher's judges (grok-4.1-fast,
      the `label` used everywhere, and the earlier GPT-4o, `label_gpt4o_2024_11_20`) label alike; scored on all.
+  G. the encoder view's C (0.01, 0.1; v3: 0.03) inside the mix;
+  H. the n-gram view reading more of a long answer (3,000 + 1,000 characters; v3: 1,500 + 500).
 Result (docs/censorship-judge-model-card.md, "Round 4"): none beats v3 by more than fold noise.
 """
 
@@ -324,6 +326,16 @@ def main() -> int:
     pred, ch = nested([(w, b) for w in (0.0, 0.1, 0.25, 0.4, 0.5) for b in BARS],
                       lambda g: g[0] * p_encf[cov] + (1 - g[0]) * p_ngf[cov], lambda g: g[1])
     record("F, weight and bar nested", pred, "", ch)
+
+    # G: the encoder view's C, in the mix (v3 chose C = 0.03 for the encoder view alone)
+    for c in (0.01, 0.1):
+        pg = cached(f"enc-C{c}", base, lambda c=c: enc_oof(x, y, fl, c=c))
+        record(f"G: encoder view C = {c}, mixed as v3", decide_rows(0.25 * pg[cov] + 0.75 * p_ng[cov], 0.35))
+    # H: the n-gram view reads more of a long answer (first 3,000 characters + last 1,000; v3: 1,500 + 500)
+    texts_h = [ngrams.text_for_ngrams(r["answer"], 3000) for r in dev]
+    ph = cached("ng-3000", base, lambda: sparse_oof(texts_h, y, fl, ngrams.analyze, 10.0))
+    record("H: char n-grams read 3,000 + 1,000 characters, mixed as v3",
+           decide_rows(0.25 * p_enc[cov] + 0.75 * ph[cov], 0.35))
 
     # Finnish, as the model card reports it (the head does not cover it: figures of the head alone)
     fi = [i for i, la in enumerate(langs_all) if la == "fi"]
