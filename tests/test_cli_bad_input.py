@@ -274,12 +274,7 @@ def test_usage_errors_point_to_the_subcommands_help(tmp_path: Path) -> None:
 
 
 def test_openness_unreachable_hub_says_why_the_hub_is_needed(tmp_path: Path) -> None:
-    import socket
-
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    port = _closed_port()
     proc = ww("openness", "Qwen/Qwen2.5-7B", home=tmp_path,
               extra_env={"HF_ENDPOINT": f"http://127.0.0.1:{port}", "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1"})
     assert_one_line_error(proc, f"cannot reach the Hugging Face Hub at http://127.0.0.1:{port}",
@@ -321,13 +316,17 @@ def test_adoption_and_openness_options_checked_before_any_request(tmp_path: Path
                           "unknown --format 'xml'", "table or json")
 
 
-def test_unreachable_judge_server_fails_before_any_generation(tmp_path: Path) -> None:
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
     import socket
 
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_unreachable_judge_server_fails_before_any_generation(tmp_path: Path) -> None:
+    port = _closed_port()
     proc = ww("run", "censorship", "-t", "mock:echo", "--judge", f"openai:judge@http://127.0.0.1:{port}/v1",
               "--timeout", "5", home=tmp_path)
     assert_one_line_error(proc, f"cannot reach http://127.0.0.1:{port}/v1")
@@ -339,12 +338,7 @@ def test_judge_is_not_contacted_for_probes_without_a_judge(tmp_path: Path) -> No
     """`run sanity --judge openai:...` used to connect to the judge (and fail when it was down) although no
     probe of the run has a judge: now the run goes on, says the judge was not used, and a malformed judge
     string is still refused."""
-    import socket
-
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    port = _closed_port()
     proc = ww("run", "sanity", "-t", "mock:echo", "--judge", f"openai:judge@http://127.0.0.1:{port}/v1",
               "--timeout", "5", home=tmp_path)
     assert proc.returncode == 0, proc.stderr

@@ -203,6 +203,16 @@ class Session:
             raise RuntimeError(f"llama_decode returned {rc}")
         self._kv = list(tokens)
 
+    def _check_capture(self, layers: Sequence[int]) -> None:
+        """One-line errors when the eval callback saw an unknown tensor layout or missed a wanted layer."""
+        if self._abi_error:
+            raise UserError(f"unexpected ggml tensor layout while capturing activations ({self._abi_error})",
+                            "this llama-cpp-python build is not supported by weightwatch modify")
+        missing = [layer for layer in layers if layer not in self._acts]
+        if missing:
+            raise UserError(f"llama.cpp produced no l_out tensor for layer(s) {missing}",
+                            "this architecture does not name its residual stream l_out-<layer>")
+
     def run(self, prompt: str, layers: Sequence[int] = ()) -> tuple[np.ndarray, dict[int, np.ndarray]]:
         """(first-token logits, {layer: last-token residual after that layer}) for one user prompt."""
         self._want = set(layers)
@@ -212,13 +222,7 @@ class Session:
             self._decode(self.chat_tokens(prompt))
         finally:
             self._want = set()
-        if self._abi_error:
-            raise UserError(f"unexpected ggml tensor layout while capturing activations ({self._abi_error})",
-                            "this llama-cpp-python build is not supported by weightwatch modify")
-        missing = [i for i in layers if i not in self._acts]
-        if missing:
-            raise UserError(f"llama.cpp produced no l_out tensor for layer(s) {missing}",
-                            "this architecture does not name its residual stream l_out-<layer>")
+        self._check_capture(layers)
         return self._last_logits(), dict(self._acts)
 
     def _step(self, tok: int) -> bool:
@@ -386,13 +390,7 @@ class Session:
         finally:
             self._want = set()
             self._rows = None
-        if self._abi_error:
-            raise UserError(f"unexpected ggml tensor layout while capturing activations ({self._abi_error})",
-                            "this llama-cpp-python build is not supported by weightwatch modify")
-        missing = [layer for layer in layers if layer not in self._acts]
-        if missing:
-            raise UserError(f"llama.cpp produced no l_out tensor for layer(s) {missing}",
-                            "this architecture does not name its residual stream l_out-<layer>")
+        self._check_capture(layers)
         answers: dict[int, Answer] = {}
         logits: dict[int, np.ndarray] = {}
         n_past: dict[int, int] = {}
