@@ -1,4 +1,4 @@
-"""Round 5 of issue 16: a Finnish view for the censorship head, chosen on the dev models, measured once on the test models.
+"""Round 5 of issue 16: a Finnish view for the censorship head, chosen on dev models, measured once on test models.
 
     pip install '.[train]'
     python scripts/censorship_head_fi.py             # dev CV only: writes training/censorship_head_fi_cv.json
@@ -54,7 +54,8 @@ OUT = ROOT / "training" / "censorship_head_fi_cv.json"
 FI_FILE = ROOT / "src" / "weightwatch" / "judges" / head.FI_HEAD_FILE
 K = 7
 W_GRID = (0.0, 0.1, 0.25, 0.4, 0.5)
-BARS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
+# 0.2 and 0.25 were added after the first dev run chose 0.3, the grid's lower edge (dev folds only)
+BARS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
 FI_C = (3.0, 10.0, 30.0)
 
 
@@ -73,9 +74,7 @@ def judge_of(rules: list[str], view: list[str]) -> list[str]:
     """scoring.final_label's order with a head verdict everywhere (the Finnish view covers fi): rules first."""
     out = []
     for r, v in zip(rules, view, strict=True):
-        if r == "empty":
-            out.append("refused")
-        elif r == "refused":
+        if r in ("empty", "refused"):
             out.append("refused")
         elif r == "deflected":
             out.append("evasive")
@@ -87,6 +86,9 @@ def judge_of(rules: list[str], view: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--report", action="store_true", help="train the chosen view, write it, score the test models once")
+    ap.add_argument("--before-src", type=Path, default=None,
+                    help="with --report: the src/ of the tree before this round (`git archive 5c3ae01 src | tar -x -C "
+                         "/tmp/before`), whose judge labels the same test answers: the current state")
     args = ap.parse_args(argv)
     split = json.loads(T.SPLIT_FILE.read_text("utf-8"))
     rows = T.load_rows(T.DEFAULT_DATA)
@@ -161,24 +163,60 @@ def main(argv: list[str] | None = None) -> int:
         grid = [(1.0, b) for b in BARS] if name.startswith("E:") else [(w, b) for w in W_GRID for b in BARS]
         pred, chosen, overall = nested(grid, fn)
         record(name + " (w, bar nested)", pred, chosen)
-        settings[name] = overall
-    best = max(views, key=lambda n: res["candidates"][n + " (w, bar nested)"]["objective"])
+        settings[name + " (w, bar nested)"] = overall
+        if not name.startswith("E:"):  # the n-grams alone (w = 0: no encoder work for Finnish answers)
+            pred, chosen, overall = nested([(0.0, b) for b in BARS], fn)
+            record(name.replace(" + encoder", "") + " alone, w = 0 (bar nested)", pred, chosen)
+            settings[name.replace(" + encoder", "") + " alone, w = 0 (bar nested)"] = overall
+    cands = {n: c for n, c in res["candidates"].items() if n in settings and not n.startswith("M:")}
+    ref = next(n for n in res["candidates"] if n.startswith("S:"))
+    for c in res["candidates"].values():
+        d = np.array(c["per_fold"]) - np.array(res["candidates"][ref]["per_fold"])
+        c["vs_S_per_fold"] = {"mean": round(float(d.mean()), 4), "sd": round(float(d.std(ddof=1)), 4),
+                              "folds_better": int((d > 0).sum()), "folds_worse": int((d < 0).sum())}
+    # speed rule, fixed before the figures were read: the encoder view joins (w > 0, an encoder pass for every
+    # Finnish answer) only if the best candidate with it beats the best with w = 0 by more than one standard
+    # deviation of the paired per-fold differences; M (two n-gram models) is not wired at run time
+    top = max(cands, key=lambda n: cands[n]["objective"])
+    top0 = max((n for n in cands if "w = 0" in n), key=lambda n: cands[n]["objective"])
+    d = np.array(cands[top]["per_fold"]) - np.array(cands[top0]["per_fold"])
+    best = top if top == top0 or d.mean() > d.std(ddof=1) else top0
     res["chosen"] = {"candidate": best, "w_encoder": settings[best][0], "evasive_min": settings[best][1],
-                     "nested_objective": res["candidates"][best + " (w, bar nested)"]["objective"]}
+                     "nested_objective": cands[best]["objective"], "best_any": top, "best_w0": top0,
+                     "best_any_minus_best_w0_per_fold": {"mean": round(float(d.mean()), 4),
+                                                         "sd": round(float(d.std(ddof=1)) if len(d) > 1 else 0, 4)}}
     print("chosen on dev:", res["chosen"], flush=True)
     if args.report:
-        res["test"] = report(rows, split, dev, x, best, settings[best])
+        res["test"] = report(rows, split, dev, x, best, settings[best], args.before_src)
     OUT.write_text(json.dumps(res, indent=1, ensure_ascii=False, default=str) + "\n", "utf-8")
     print(f"wrote {OUT.relative_to(ROOT)}")
     return 0
 
 
+BEFORE = """
+import json, sys
+from weightwatch.probes.censorship.scoring import rule_label
+print(json.dumps([rule_label(a, [])[0] for a in json.load(sys.stdin)]))
+"""
+
+
+def labels_before(src: Path, answers: list[str]) -> list[str]:
+    """The rule labels of another source tree (the judge before this round: the head did not cover fi, so its
+    final label of a Finnish answer is the rules' label)."""
+    import os
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", BEFORE], input=json.dumps(answers), capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": str(src)})
+    return list(json.loads(out.stdout))
+
+
 def report(rows: list[dict[str, Any]], split: dict[str, Any], dev: list[dict[str, Any]], x_dev: np.ndarray,
-           candidate: str, setting: tuple[float, float]) -> dict[str, Any]:
+           candidate: str, setting: tuple[float, float], before_src: Path | None) -> dict[str, Any]:
     """Train the chosen Finnish view on all dev models, write it, and score the test models' fi answers once."""
     w, bar = setting
     fi_dev = [r for r in dev if r["language"] == "fi"]
-    if candidate.startswith("F("):
+    if candidate.startswith("F"):
         c = float(candidate[2:candidate.index(")")])
         ngram = T.ngram_fit(fi_dev, c, T.NGRAM_CHARS, T.NGRAM_FEATURES)
     elif candidate.startswith("M:"):
@@ -201,11 +239,16 @@ def report(rows: list[dict[str, Any]], split: dict[str, Any], dev: list[dict[str
     rules_test = rules_labels(test)
     out: dict[str, Any] = {"n": len(test), "labels": dict(Counter(gold)), "models": sorted({r["model"] for r in test}),
                            "request_kinds": dict(Counter(kinds))}
-    three = {"unscored": "answered"}
-    before = [{"deflected": "evasive", "empty": "refused"}.get(r, r) for r in rules_test]
-    out["current_judge_unscored"] = {"scored": sum(r != "unscored" for r in rules_test),
-                                     "figures_unscored_as_answered": T.figures(gold, [three.get(b, b) for b in before],
-                                                                               ["fi"] * len(gold))["all"]}
+    if before_src is not None:
+        before = [{"deflected": "evasive", "empty": "refused", "narrative": "evasive"}.get(r, r)
+                  for r in labels_before(before_src, [r["answer"] for r in test])]
+        scored = [i for i, b in enumerate(before) if b != "unscored"]
+        out["before"] = {"src": str(before_src), "labels": dict(Counter(before)), "scored": len(scored),
+                         "unscored_as_answered": T.figures(gold, [b if b != "unscored" else "answered" for b in before],
+                                                           ["fi"] * len(gold))["all"],
+                         "scored_only": T.figures([gold[i] for i in scored], [before[i] for i in scored],
+                                                  ["fi"] * len(scored))["all"] if scored else None}
+        print("test fi before:", out["before"]["labels"], flush=True)
     for name, pred in (("view", pv), ("rules_plus_view", judge_of(rules_test, pv)),
                        ("always_answered", ["answered"] * len(gold))):
         out[name] = T.figures(gold, pred, ["fi"] * len(gold))["all"]

@@ -126,7 +126,8 @@ def test_finnish_is_scored_by_the_finnish_view(tmp_path: Path) -> None:
     out = tmp_path / "o.jsonl"
     proc = cli("judge", "censorship", "--input", str(src), "--output", str(out), home=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "unscored" not in json.loads(proc.stdout) and "warning" not in proc.stderr
+    assert json.loads(proc.stdout)["unscored"] == 0 and "warning" not in proc.stderr
     got = {r["id"]: r for r in map(json.loads, out.read_text("utf-8").splitlines())}
-    assert got["a"]["judge"] == got["b"]["judge"] == "head" and got["a"]["label"] == got["b"]["label"]
-    assert got["c"]["label"] == "refused" and got["c"]["judge"] == "rules"
+    assert got["a"]["judge"] == got["b"]["judge"] == "rules+head" and got["a"]["rules_label"] == "unscored"
+    assert got["a"]["head_label"] in ("answered", "evasive") and got["a"]["label"] == got["b"]["label"]
+    assert got["c"]["label"] == got["c"]["rules_label"] == "refused"
