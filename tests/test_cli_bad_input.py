@@ -458,3 +458,35 @@ def test_config_nan_or_inf(tmp_path: Path) -> None:
                                                    encoding="utf-8")
         assert_one_line_error(ww("run", "sanity", "-t", "x", home=tmp_path),
                               f"[targets.x] temperature must be a finite number, not {value}")
+
+
+def test_calibrate_input_with_other_column_names_names_the_keys_it_has(tmp_path: Path) -> None:
+    """A labelled file from another tool (text/lang/gold) said "'prompt' must be a string": the key is missing,
+    and the line says which keys it has, so the columns can be renamed."""
+    src = tmp_path / "other.jsonl"
+    src.write_text('{"id": "a", "text": "I cannot.", "lang": "en", "gold": "refused"}\n', encoding="utf-8")
+    assert_one_line_error(ww("judge", "calibrate", "--input", str(src), home=tmp_path),
+                          "line 1 has no 'prompt' (its keys: 'id', 'text', 'lang', 'gold')", '"label": "refused"')
+    src.write_text('{"id": "a", "prompt": "p", "response": "I cannot.", "language": "en", "label": 1}\n',
+                   encoding="utf-8")
+    assert_one_line_error(ww("judge", "calibrate", "--input", str(src), home=tmp_path),
+                          "line 1: 'label' must be a string, not a number")
+
+
+def test_scan_input_with_other_column_names(tmp_path: Path) -> None:
+    src = tmp_path / "code.jsonl"
+    src.write_text('{"id": "a", "completion": "print(1)"}\n', encoding="utf-8")
+    proc = ww("scan", "-i", str(src), "-o", str(tmp_path / "o.jsonl"), home=tmp_path)
+    assert_one_line_error(proc, "line 1 has no 'response' (its keys: 'id', 'completion')")
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+@pytest.mark.parametrize("spec", ["mock:echo+lora:{a}", "openai:m@http://127.0.0.1:9/v1+lora:{a}"])
+def test_adapter_on_a_target_that_takes_none(tmp_path: Path, spec: str) -> None:
+    """mock:echo+lora:F became a fixed-answer mock named 'echo+lora:F' (exit 0, adapter unused); on an openai
+    target the adapter ended up inside the base URL."""
+    adapter = tmp_path / "a.gguf"
+    adapter.write_bytes(b"GGUF")
+    proc = ww("run", "sanity", "-t", spec.format(a=adapter), home=tmp_path)
+    assert_one_line_error(proc, "target takes no adapter", "gguf:BASE.gguf+lora:ADAPTER.gguf")
+    assert ww("runs", home=tmp_path).stdout.count("lora") == 0

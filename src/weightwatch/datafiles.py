@@ -5,6 +5,7 @@
 - `read_jsonl(path, hint)`: a user's JSONL file as `(line number, object)` pairs; a missing file, a
   non-UTF-8 file, a folder, a file with no records, a line that is not JSON or not an object raise a
   one-line `UserError` naming the line.
+- `check_fields(rec, where, hint, ...)`: the keys and string fields of one JSONL record, one line per problem.
 - `output_file(path, option)`: an output path checked before any work (folder exists or can be made,
   writable, not itself a folder).
 """
@@ -71,6 +72,30 @@ def parse_jsonl_lines(lines: list[str], where: str, hint: str) -> list[tuple[int
             raise UserError(f"{where} line {lineno} is not a JSON object", hint)
         out.append((lineno, rec))
     return out
+
+
+def check_fields(rec: dict[str, Any], where: str, hint: str, *, required: tuple[str, ...] = (),
+                 strings: tuple[str, ...] = (), optional_strings: tuple[str, ...] = ()) -> None:
+    """One record of a user's JSONL file (`where` is e.g. "answers.jsonl line 3"): each `required` key present
+    (a missing one is named with the keys the line has, so a file with other column names is recognised),
+    each of `strings` a string, each of `optional_strings` a string or null. A problem is a one-line
+    `UserError`."""
+    for key in required:
+        if key not in rec:
+            keys = ", ".join(repr(k) for k in list(rec)[:8]) + (", ..." if len(rec) > 8 else "")
+            raise UserError(f"{where} has no '{key}' (its keys: {keys or 'none'})", hint)
+    for key in strings:
+        if not isinstance(rec[key], str):
+            raise UserError(f"{where}: '{key}' must be a string, not {_json_type(rec[key])}", hint)
+    for key in optional_strings:
+        if rec.get(key) is not None and not isinstance(rec[key], str):
+            raise UserError(f"{where}: '{key}' must be a string or null, not {_json_type(rec[key])}", hint)
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    return {dict: "an object", list: "a list", int: "a number", float: "a number"}.get(type(value), "null")
 
 
 def output_file(path: Path, option: str, *, folder_ok: bool = False) -> Path:

@@ -242,3 +242,106 @@ def test_run_many_prompts_do_not_see_each_other(tiny: Path) -> None:
     assert np.array_equal(with_b.first, with_c.first) and with_b.tokens == with_c.tokens
     for layer in range(N_LAYER):
         assert np.array_equal(with_b.acts[layer], with_c.acts[layer])
+
+
+def _basis(k: int, seed: int = 5, n: int = N_EMBD) -> np.ndarray:
+    q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((n, k)))
+    return q
+
+
+def test_rank_k_lora_pair_is_the_projection() -> None:
+    """k directions: W + B A = (I - lam V V^T) W; non-orthonormal input is orthonormalised first; padding to a
+    higher rank adds zero rows / columns that change nothing."""
+    from weightwatch.modify.direction import orthonormal
+
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((N_EMBD, 40)).astype(np.float32)
+    raw = rng.standard_normal((N_EMBD, 3))  # not orthonormal
+    basis = orthonormal(raw)
+    assert basis.shape == (N_EMBD, 3) and np.allclose(basis.T @ basis, np.eye(3), atol=1e-12)
+    for lam, rank in ((1.0, None), (0.5, None), (1.0, 5)):
+        a, b = lora_pair(w, raw, lam, rank=rank)
+        r = rank or 3
+        assert a.shape == (r, 40) and b.shape == (N_EMBD, r)
+        merged = w.astype(np.float64) + b.astype(np.float64) @ a.astype(np.float64)
+        assert np.allclose(merged, (np.eye(N_EMBD) - lam * basis @ basis.T) @ w, atol=1e-5)
+        if lam == 1.0:  # every one of the k components of every write is gone
+            assert np.abs(raw.T @ merged).max() < 1e-4 * np.abs(raw.T @ w).max()
+    dup = np.stack([raw[:, 0], 2 * raw[:, 0]], axis=1)  # a direction twice: one column
+    assert orthonormal(dup).shape == (N_EMBD, 1)
+    with pytest.raises(ValueError):
+        lora_pair(w, raw, 1.0, rank=2)
+
+
+def test_llamacpp_removes_k_components(tiny: Path, tmp_path: Path) -> None:
+    """Through llama.cpp: a rank-3 adapter (alpha = 3, so llama.cpp's alpha / rank scale is 1) keeps the
+    residual stream's components along all three directions equal to the token embedding's at every layer."""
+    pytest.importorskip("llama_cpp")
+    from weightwatch.modify.capture import Session
+
+    base = read_header(tiny)
+    vs = _basis(3)
+    out = tmp_path / "ad3.gguf"
+    before = _sha(tiny)
+    edit = Edit(direction=vs, lam=1.0, layers=tuple(range(N_LAYER)), source_layer=1, window="all")
+    names = write_adapter(base, edit, out, {})
+    assert _sha(tiny) == before
+    head = check_adapter(out, base)
+    assert head.fields["adapter.lora.alpha"] == pytest.approx(3.0)
+    for name in names:
+        w_ne = base.tensors[name][0]
+        assert head.tensors[name + ".lora_a"][0] == (w_ne[0], 3) and head.tensors[name + ".lora_b"][0] == (3, w_ne[1])
+    emb = tensor_f32(base, "token_embd.weight")
+    with Session(tiny, n_ctx=64, n_threads=1) as s:
+        last = s.chat_tokens("hello world")[-1]
+        logits0, acts0 = s.run("hello world", layers=range(N_LAYER))
+        along = emb[last] @ vs
+        assert max(float(np.abs(acts0[i] @ vs - along).max()) for i in range(N_LAYER)) > 0.1
+        s.set_adapter(out, 1.0)
+        logits1, acts1 = s.run("hello world", layers=range(N_LAYER))
+        for i in range(N_LAYER):
+            assert float(np.abs(acts1[i] @ vs - along).max()) < 1e-4, i
+        assert np.abs(logits1 - logits0).max() > 1e-3
+        s.set_adapter(None)
+    assert _sha(tiny) == before
+
+
+def test_llamacpp_per_layer_directions(tiny: Path, tmp_path: Path) -> None:
+    """Each layer its own direction(s), ranks 1 and 2 mixed in one adapter (padded to rank 2): through
+    llama.cpp, every layer's write into the residual stream has no component along that layer's directions,
+    and does along another layer's."""
+    pytest.importorskip("llama_cpp")
+    from weightwatch.modify.capture import Session
+
+    base = read_header(tiny)
+    own = {0: _basis(1, seed=10)[:, 0], 1: _basis(2, seed=11), 2: _basis(1, seed=12)[:, 0]}
+    edit = Edit(direction=own[1], lam=1.0, layers=(0, 1, 2), source_layer=1, window="all", per_layer=own)
+    assert edit.rank == 2
+    out = tmp_path / "per-layer.gguf"
+    write_adapter(base, edit, out, {})
+    assert check_adapter(out, base).fields["adapter.lora.alpha"] == pytest.approx(2.0)
+    emb = tensor_f32(base, "token_embd.weight")
+    with Session(tiny, n_ctx=64, n_threads=1) as s:
+        last = s.chat_tokens("hello world")[-1]
+        s.set_adapter(out, 1.0)
+        _, acts = s.run("hello world", layers=range(N_LAYER))
+        s.set_adapter(None)
+    prev = [emb[last], acts[0], acts[1]]
+    for i in range(N_LAYER):
+        write = acts[i] - prev[i]
+        assert float(np.abs(write @ own[i]).max()) < 1e-4, i
+        other = own[(i + 1) % N_LAYER]
+        assert float(np.abs(write @ other).max()) > 1e-3, i
+
+
+def test_merged_rank_k_equals_the_projection(tiny: Path, tmp_path: Path) -> None:
+    base = read_header(tiny)
+    vs = _basis(2)
+    edit = Edit(direction=vs, lam=0.5, layers=(1,), source_layer=1, window="+-0")
+    merged = tmp_path / "merged2.gguf"
+    write_merged(base, edit, merged, {}, qtype="F16")
+    head = read_header(merged)
+    w = tensor_f32(base, "blk.1.ffn_down.weight").astype(np.float64)
+    w2 = tensor_f32(head, "blk.1.ffn_down.weight").astype(np.float64)
+    assert np.allclose(w2, w - 0.5 * vs @ (vs.T @ w), atol=2e-3)  # F16 storage
+    assert np.array_equal(tensor_f32(head, "blk.0.ffn_down.weight"), tensor_f32(base, "blk.0.ffn_down.weight"))

@@ -169,3 +169,67 @@ def test_language_centring_removes_a_language_confound() -> None:
     d = directions([a for a, r in zip(centred, refused, strict=True) if r],
                    [a for a, r in zip(centred, refused, strict=True) if not r])[0]
     assert abs(d @ refusal) > 0.99 and abs(d @ language) < 0.05
+
+
+def test_cluster_and_pca_bases_find_two_planted_refusal_modes() -> None:
+    """Two kinds of refusal along two different axes: one difference of means points between them and leaves
+    part of each; the cluster basis (pooled + per cluster, orthogonalised) and the top-2 principal directions
+    of the per-prompt differences span both axes."""
+    import numpy as np
+
+    from weightwatch.modify.direction import cluster_bases, directions, pca_bases
+
+    rng = np.random.default_rng(2)
+    ax1, ax2 = np.eye(16)[4], np.eye(16)[9]
+    answered = [{0: rng.normal(size=16) * 0.01, 1: rng.normal(size=16) * 0.01} for _ in range(10)]
+    refused, keys = [], []
+    for k in range(12):
+        axis = ax1 if k < 8 else ax2  # "as an ai" refusals outnumber "i'm unable" ones
+        noise = rng.normal(size=16) * 0.01
+        refused.append({0: noise + 2 * axis, 1: noise + 3 * axis})
+        keys.append("as an ai" if k < 8 else "i'm unable")
+    single = directions(refused, answered)[0]
+    assert abs(single @ ax2) < 0.6  # one direction leaves most of the rarer mode
+    bases, sizes = cluster_bases(refused, keys, answered, k=2)
+    assert sizes == {"as an ai": 8, "i'm unable": 4}
+    for layer in (0, 1):
+        b = bases[layer]
+        assert b.shape == (16, 2) and np.allclose(b.T @ b, np.eye(2), atol=1e-9)
+        assert abs(b[:, 0] @ directions(refused, answered)[layer]) > 0.999  # the pooled direction comes first
+        for axis in (ax1, ax2):  # both modes inside the span
+            assert np.linalg.norm(b.T @ axis) > 0.99
+    assert cluster_bases(refused, keys, answered, k=1)[0][0].shape == (16, 1)
+    # a cluster under min_size is not used
+    _, small = cluster_bases(refused, [*keys[:-1], "odd one"], answered, k=3, min_size=2)
+    assert "odd one" not in small
+    pca = pca_bases(refused, answered, k=2)[0]
+    assert pca.shape == (16, 2) and all(np.linalg.norm(pca.T @ axis) > 0.99 for axis in (ax1, ax2))
+    assert pca[:, 0] @ single > 0.5  # signed along the difference of means
+
+
+@pytest.mark.parametrize("method", ["clusters", "pca", "per-layer"])
+def test_modify_on_tiny_model_with_more_directions(tmp_path: Path, method: str) -> None:
+    """The pipeline with each direction method: the adapter it writes has the method's rank (alpha = rank,
+    so llama.cpp's scale stays 1) and records the method; per-layer edits use the window's layers."""
+    base = build_tiny(tmp_path / "tiny.gguf")
+    out = tmp_path / f"{method}.lora.gguf"
+    opts = ModifyOptions(languages=["en"], max_items=2, budget=3, candidates=2, check_tokens=0, directions=method,
+                         rank=2, contrast="both")
+    result = modify_refusal_direction(f"gguf:{base}", out, opts)
+    head = check_adapter(out, base)
+    report = result.report
+    rank = report["directions"]["rank"]
+    assert report["directions"]["method"] == method and head.fields["weightwatch.modify.directions"] == method
+    assert head.fields["adapter.lora.alpha"] == pytest.approx(rank)
+    assert head.fields["weightwatch.modify.rank"] == rank
+    pairs = sorted(n for n in head.tensors if n.endswith(".lora_b"))
+    assert pairs and all(head.tensors[n][0][0] == rank for n in pairs)
+    if method == "pca":
+        assert rank == 2
+    if method == "clusters":  # contrast "both": nothing refused to cluster, the pooled direction alone
+        assert rank == 1 and report["directions"]["clusters"] == {}
+    if method == "per-layer":
+        assert head.fields["weightwatch.modify.per_layer_directions"] is True
+        assert report["trials"][0]["window"] == "+-3"
+    with pytest.raises(UserError, match="unknown direction method"):
+        modify_refusal_direction(f"gguf:{base}", out, ModifyOptions(languages=["en"], directions="nope"))

@@ -73,12 +73,14 @@ def check_limit(limit: int | None, author: list[str] | None, since: str | None, 
 def snapshot(
     limit: Annotated[int | None, typer.Option("--limit", help="Models to keep per listing (the whole Hub, or "
                      "each --author), most downloaded first; 0 = no limit, only with --author (or --since with "
-                     "--sort created_at); the whole Hub (~2M models) is --census.")] = 1000,
+                     "--sort created_at); the whole Hub (~2M models) is --census. Default 1000.")] = None,
     author: Annotated[list[str] | None, typer.Option("--author", help="Only this organisation; repeat for "
                       "several.")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Keep models created on or after YYYY-MM-DD.")] = None,
-    sort: Annotated[str, typer.Option("--sort", help="downloads | likes | created_at | trending")] = "downloads",
-    page_size: Annotated[int, typer.Option("--page-size", help="Models per Hub page (at most 1000).")] = 100,
+    sort: Annotated[str | None, typer.Option("--sort", help="downloads | likes | created_at | trending (default "
+                    "downloads).")] = None,
+    page_size: Annotated[int | None, typer.Option("--page-size", help="Models per Hub page (at most 1000; "
+                         "default 100).")] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Start a new snapshot even if an interrupted one with "
                      "the same options exists.")] = False,
     pace: Annotated[float, typer.Option("--pace", help="Least seconds between two page requests (0.6 stays "
@@ -98,8 +100,17 @@ def snapshot(
     from weightwatch.ecosystem.hub import fetch_cards, take_snapshot
     from weightwatch.ecosystem.store import SnapshotStore
 
-    if not census:
-        check_limit(limit, author, since, sort)
+    if census:  # the census fixes these itself: a value given with it would be silently ignored
+        given = [name for name, value in (("--limit", limit), ("--author", author), ("--since", since),
+                                          ("--sort", sort), ("--page-size", page_size)) if value not in (None, [])]
+        if given:
+            raise UserError(f"--census walks the whole model list, by downloads, 1,000 per page; it takes no "
+                            f"{' / '.join(given)}", f"drop {' / '.join(given)}, or drop --census")
+        limit, sort_by, per_page = None, "downloads", CENSUS_PAGE_SIZE
+    else:
+        limit, sort_by = (1000 if limit is None else limit), sort or "downloads"
+        per_page = 100 if page_size is None else page_size
+        check_limit(limit, author, since, sort_by)
     if not 0 <= pace < float("inf"):  # NaN too
         raise UserError(f"--pace must be 0 or more seconds, not {pace:g}", "e.g. --pace 0.6 (the default)")
     if retries < 0:
@@ -109,23 +120,19 @@ def snapshot(
     if weekly:
         args = (["--census"] if census else
                 [f"--limit={limit or 0}", *(f"--author={a}" for a in author or []),
-                 *([f"--since={since}"] if since else []), f"--sort={sort}", f"--page-size={page_size}"])
+                 *([f"--since={since}"] if since else []), f"--sort={sort_by}", f"--page-size={per_page}"])
         args += [f"--pace={pace:g}", f"--retries={retries}"]
         args += ["--cards", f"--cards-top={cards_top}"] if cards else []
         out.print(weekly_schedule(args), markup=False, highlight=False, soft_wrap=True)
         return
-    if census:
-        if author or since:
-            raise UserError("--census walks the whole model list", "drop --author / --since, or drop --census")
-        limit, sort, page_size = None, "downloads", CENSUS_PAGE_SIZE
 
     def say(msg: str) -> None:
         err.print(msg, markup=False, highlight=False)
 
     with SnapshotStore() as store:
         try:
-            res = take_snapshot(store, limit=limit or None, authors=author, since=since, sort=sort,
-                                page_size=page_size, fresh=fresh, pace=pace, max_retries=retries, progress=say)
+            res = take_snapshot(store, limit=limit or None, authors=author, since=since, sort=sort_by,
+                                page_size=per_page, fresh=fresh, pace=pace, max_retries=retries, progress=say)
         except KeyboardInterrupt:  # typer would exit 130 silently: say what was kept and how to resume
             import sys
 

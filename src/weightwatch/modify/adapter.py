@@ -1,4 +1,5 @@
-"""The refusal-direction edit as a rank-1 LoRA adapter GGUF, or merged into a new GGUF file.
+"""The refusal-direction edit as a LoRA adapter GGUF (rank 1, or rank k for k directions), or merged into a
+new GGUF file.
 
 For every matrix W that writes into the residual stream (``blk.N.attn_output.weight`` and
 ``blk.N.ffn_down.weight``; numpy shape (n_embd, n_in)) the edit is W' = W - lambda * v (v^T W) with v the
@@ -13,6 +14,13 @@ tensor, so the projection is exact for the weights llama.cpp really uses; the ba
 ``--merge`` writes W' into a copy of the model instead (edited tensors F16 or Q8_0, everything else copied
 byte for byte); re-quantizing to Q8_0 puts back a small part of the removed component (measured in
 docs/modify.md).
+
+**Rank k** (several directions, ``--directions clusters|pca``, or each layer its own direction,
+``--directions per-layer``): with V the (n_embd, k) matrix of orthonormal directions the edit is
+W' = W - lambda V (V^T W), i.e. ``lora_a = V^T W`` (numpy (k, n_in), ggml ne [n_in, k]) and
+``lora_b = -lambda V`` (numpy (n_embd, k), ggml ne [k, n_embd]). llama.cpp scales B A by alpha / rank with
+rank = ne[0] of B, so ``adapter.lora.alpha`` is the adapter's rank k; every pair is written with the same k
+(a layer with fewer directions gets zero rows in A and zero columns in B, which change nothing).
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ import numpy as np
 
 from weightwatch import __version__
 from weightwatch.errors import UserError
+from weightwatch.modify.direction import orthonormal
 from weightwatch.modify.gguf_io import RESIDUAL_WRITERS, GGUFHeader, tensor_f32
 
 META = "weightwatch.modify."
@@ -35,17 +44,28 @@ META = "weightwatch.modify."
 
 @dataclass(frozen=True)
 class Edit:
-    """Which direction, how strongly, on which layers' residual writes."""
+    """Which direction(s), how strongly, on which layers' residual writes."""
 
-    direction: np.ndarray  # unit vector, shape (n_embd,)
+    direction: np.ndarray  # unit vector (n_embd,), or (n_embd, k): k directions (made orthonormal here)
     lam: float
     layers: tuple[int, ...]
-    source_layer: int  # layer the direction was measured at
+    source_layer: int  # layer the direction was measured at (per_layer: the window's centre)
     window: str  # "all" or "+-N"
+    # layer -> that layer's own direction(s) ((n_embd,) or (n_embd, k)), used instead of `direction` for it
+    per_layer: Mapping[int, np.ndarray] | None = None
 
     def targets(self, header: GGUFHeader) -> list[str]:
         names = [f"blk.{i}.{w}.weight" for i in self.layers for w in RESIDUAL_WRITERS]
         return [n for n in names if n in header.tensors]
+
+    def basis(self, layer: int) -> np.ndarray:
+        """(n_embd, k) orthonormal columns: the directions projected out of `layer`'s writes."""
+        v = self.direction if self.per_layer is None or layer not in self.per_layer else self.per_layer[layer]
+        return orthonormal(v)
+
+    @property
+    def rank(self) -> int:
+        return max(self.basis(i).shape[1] for i in self.layers) if self.layers else 1
 
 
 def unit(v: np.ndarray) -> np.ndarray:
@@ -56,13 +76,20 @@ def unit(v: np.ndarray) -> np.ndarray:
     return v / norm
 
 
-def lora_pair(w: np.ndarray, v: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
-    """(lora_a, lora_b) as float32 numpy arrays for the edit W' = W - lam v v^T W."""
-    v64 = unit(v)
-    if w.shape[0] != v64.shape[0]:
-        raise ValueError(f"W has {w.shape[0]} output rows, the direction has {v64.shape[0]} entries")
-    a = (v64 @ w.astype(np.float64)).reshape(1, -1)
-    b = (-float(lam) * v64).reshape(-1, 1)
+def lora_pair(w: np.ndarray, v: np.ndarray, lam: float, rank: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(lora_a, lora_b) as float32 numpy arrays for the edit W' = W - lam V V^T W, V the orthonormalised
+    direction(s) `v` ((n_embd,) or (n_embd, k)); `rank` pads A with zero rows and B with zero columns."""
+    basis = orthonormal(v)
+    if w.shape[0] != basis.shape[0]:
+        raise ValueError(f"W has {w.shape[0]} output rows, the direction has {basis.shape[0]} entries")
+    k = basis.shape[1]
+    r = k if rank is None else int(rank)
+    if r < k:
+        raise ValueError(f"rank {r} is below the number of directions {k}")
+    a = np.zeros((r, w.shape[1]))
+    b = np.zeros((w.shape[0], r))
+    a[:k] = basis.T @ w.astype(np.float64)
+    b[:, :k] = -float(lam) * basis
     return a.astype(np.float32), b.astype(np.float32)
 
 
@@ -77,6 +104,8 @@ def provenance(edit: Edit, base: GGUFHeader, base_sha256: str, extra: Mapping[st
         "window": edit.window,
         "layers": ",".join(str(i) for i in edit.layers),
         "n_embd": int(base.n_embd or len(edit.direction)),
+        "rank": int(edit.rank),
+        "per_layer_directions": edit.per_layer is not None,
         "weightwatch_version": __version__,
     }
     out.update(dict(extra or {}))
@@ -117,7 +146,8 @@ def _finish(writer: Any, tmp: Path, out: Path) -> None:
 
 
 def write_adapter(base: GGUFHeader, edit: Edit, out: Path, meta: Mapping[str, Any]) -> list[str]:
-    """Write the rank-1 LoRA adapter GGUF for `edit` on `base`; returns the edited tensor names."""
+    """Write the LoRA adapter GGUF (rank 1, or the edit's rank k) for `edit` on `base`; returns the edited
+    tensor names."""
     import gguf
 
     arch = base.architecture
@@ -131,12 +161,13 @@ def write_adapter(base: GGUFHeader, edit: Edit, out: Path, meta: Mapping[str, An
     writer = gguf.GGUFWriter(str(tmp), arch)
     writer.add_type(gguf.GGUFType.ADAPTER)
     writer.add_string(gguf.Keys.Adapter.TYPE, "lora")
-    writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, 1.0)
+    rank = edit.rank
+    writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, float(rank))  # llama.cpp's scale alpha / rank = 1
     writer.add_name(f"{meta.get('base_name', base.path.stem)} refusal-direction adapter")
     _add_meta(writer, meta)
-    v = unit(edit.direction)
     for name in names:
-        a, b = lora_pair(tensor_f32(base, name), v, edit.lam)
+        layer = int(name.split(".")[1])
+        a, b = lora_pair(tensor_f32(base, name), edit.basis(layer), edit.lam, rank=rank)
         writer.add_tensor(name + ".lora_a", a)
         writer.add_tensor(name + ".lora_b", b)
     _finish(writer, tmp, out)
@@ -173,14 +204,14 @@ def write_merged(base: GGUFHeader, edit: Edit, out: Path, meta: Mapping[str, Any
     writer = gguf.GGUFWriter(str(tmp), arch)
     _copy_fields(writer, base.reader, skip=[])
     _add_meta(writer, {**meta, "merged_type": qtype})
-    v = unit(edit.direction)
     qt = gguf.GGMLQuantizationType[qtype]
     for t in base.reader.tensors:
         if t.name not in names:
             writer.add_tensor(t.name, t.data, raw_shape=t.data.shape, raw_dtype=t.tensor_type)
             continue
         w = tensor_f32(base, t.name).astype(np.float64)
-        w2 = (w - float(edit.lam) * np.outer(v, v @ w)).astype(np.float32)
+        basis = edit.basis(int(t.name.split(".")[1]))
+        w2 = (w - float(edit.lam) * basis @ (basis.T @ w)).astype(np.float32)
         if qt == gguf.GGMLQuantizationType.F16:
             writer.add_tensor(t.name, w2.astype(np.float16))
         else:

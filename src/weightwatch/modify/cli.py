@@ -48,6 +48,12 @@ def register(app: typer.Typer) -> None:
         direction_languages: Annotated[str | None, typer.Option("--direction-languages", help="Make the direction "
                                        "from these languages' train prompts only, comma-separated, e.g. en "
                                        "(default: every language).")] = None,
+        directions: Annotated[str, typer.Option("--directions", help="single: one direction (rank 1); clusters: "
+                              "the pooled direction + one per cluster of the base model's refusal openings, "
+                              "orthogonalised (rank --rank); pca: the top --rank principal directions of the "
+                              "refused prompts' differences; per-layer: each edited layer its own direction."
+                              )] = "single",
+        rank: Annotated[int, typer.Option("--rank", help="Directions per layer for --directions clusters|pca.")] = 2,
         kl_on: Annotated[str, typer.Option("--kl-on", help="KL bound over harmless prompts + the controls the base "
                          "model answers (answered) or every control (all).")] = "answered",
         kl_train: Annotated[bool, typer.Option("--kl-train/--no-kl-train", help="Also bound the KL on the train "
@@ -92,6 +98,7 @@ def register(app: typer.Typer) -> None:
                              center_languages=center_languages, kl_train=kl_train,
                              merge=merge.upper() if merge else None,
                              check_tokens=check_tokens, goal=goal, multi_token_kl=multi_token_kl,
+                             directions=directions, rank=rank,
                              direction_languages=[x.strip() for x in direction_languages.split(",") if x.strip()]
                              if direction_languages else None)
 

@@ -1,4 +1,5 @@
-"""Refusal directions: per-layer difference of means between sensitive prompts and their controls."""
+"""Refusal directions: per-layer difference of means between two groups of prompts (refused vs answered, or
+sensitive vs control); and k directions per layer (``cluster_bases``, ``pca_bases``) for a rank-k edit."""
 
 from __future__ import annotations
 
@@ -54,3 +55,72 @@ def center_by_group(acts: Sequence[Mapping[int, np.ndarray]], groups: Sequence[s
         raise ValueError("one group per activation")
     means = {g: layer_means([a for a, h in zip(acts, groups, strict=True) if h == g]) for g in set(groups)}
     return [{i: a[i].astype(np.float64) - means[g][i] for i in a} for a, g in zip(acts, groups, strict=True)]
+
+
+def orthonormal(v: np.ndarray, tol: float = 1e-8) -> np.ndarray:
+    """(n, k') orthonormal columns spanning the columns of `v` ((n,) or (n, k)), in order (Gram-Schmidt, twice
+    for accuracy); a column (nearly) inside the span of the earlier ones is dropped. ValueError if none is left."""
+    m = np.asarray(v, dtype=np.float64)
+    if m.ndim == 1:
+        m = m.reshape(-1, 1)
+    cols: list[np.ndarray] = []
+    for j in range(m.shape[1]):
+        c = m[:, j].copy()
+        scale = float(np.linalg.norm(c))
+        if not np.isfinite(scale) or scale == 0:
+            continue
+        for _ in range(2):
+            for q in cols:
+                c -= (q @ c) * q
+        norm = float(np.linalg.norm(c))
+        if norm > tol * scale:
+            cols.append(c / norm)
+    if not cols:
+        raise ValueError("the direction has no length")
+    return np.stack(cols, axis=1)
+
+
+def cluster_bases(positive: Sequence[Mapping[int, np.ndarray]], clusters: Sequence[str],
+                  negative: Sequence[Mapping[int, np.ndarray]], k: int, min_size: int = 2,
+                  ) -> tuple[dict[int, np.ndarray], dict[str, int]]:
+    """Per layer, up to k orthonormal directions: the pooled mean(positive) - mean(negative) first, then each
+    cluster's mean(positive in the cluster) - mean(negative), largest cluster first, each made orthogonal to
+    the ones before (so the rank-1 direction's span is always inside). `clusters`: one key per positive
+    activation (e.g. the opening of the base model's refusal); clusters under `min_size` prompts are not
+    used. Returns (layer -> (n_embd, k') basis, cluster -> size of the clusters used)."""
+    if len(positive) != len(clusters):
+        raise ValueError("one cluster key per positive activation")
+    sizes: dict[str, int] = {}
+    for c in clusters:
+        sizes[c] = sizes.get(c, 0) + 1
+    used = [c for c in sorted(sizes, key=lambda c: (-sizes[c], c)) if sizes[c] >= min_size][: max(0, k - 1) + 1]
+    mp, mn = layer_means(positive), layer_means(negative)
+    members = {c: [a for a, d in zip(positive, clusters, strict=True) if d == c] for c in used}
+    means = {c: layer_means(members[c]) for c in used}
+    out: dict[int, np.ndarray] = {}
+    for i in mp:
+        cols = [mp[i] - mn[i], *[means[c][i] - mn[i] for c in used]]
+        try:
+            out[i] = orthonormal(np.stack(cols, axis=1))[:, :k]
+        except ValueError:
+            continue
+    return out, {c: sizes[c] for c in used}
+
+
+def pca_bases(positive: Sequence[Mapping[int, np.ndarray]], negative: Sequence[Mapping[int, np.ndarray]],
+              k: int) -> dict[int, np.ndarray]:
+    """Per layer, the top-k right singular vectors of the per-prompt differences (each positive activation
+    minus the negative mean; not centred, so the first one is close to the difference of means), as an
+    (n_embd, k) orthonormal basis whose first column points along the difference of means."""
+    mp, mn = layer_means(positive), layer_means(negative)
+    out: dict[int, np.ndarray] = {}
+    for i in mp:
+        d = np.stack([a[i].astype(np.float64) - mn[i] for a in positive])
+        if not np.isfinite(d).all() or not d.any():
+            continue
+        _, _, vt = np.linalg.svd(d, full_matrices=False)
+        basis = vt[:k].T.copy()
+        if basis[:, 0] @ (mp[i] - mn[i]) < 0:
+            basis[:, 0] = -basis[:, 0]
+        out[i] = orthonormal(basis)
+    return out

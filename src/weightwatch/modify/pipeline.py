@@ -18,7 +18,7 @@ from weightwatch.errors import UserError
 from weightwatch.modify import prompts as P
 from weightwatch.modify.adapter import Edit, provenance, write_adapter, write_merged
 from weightwatch.modify.capture import Session
-from weightwatch.modify.direction import center_by_group, directions, separation
+from weightwatch.modify.direction import center_by_group, cluster_bases, directions, pca_bases, separation
 from weightwatch.modify.gguf_io import read_header
 from weightwatch.modify.search import (
     check_goals,
@@ -33,6 +33,11 @@ from weightwatch.modify.search import (
 
 Log = Callable[[str], None]
 CONTRASTS = ("refused", "control", "harmless", "both")
+# single: one direction (of the trial's layer) on every edited layer, rank 1; clusters: rank k, the pooled
+# direction + one per cluster of refusals (by the base model's refusal opening), orthogonalised; pca: rank k,
+# the top-k principal directions of the per-prompt differences; per-layer: rank 1, each edited layer its own
+# difference-of-means direction
+DIRECTION_METHODS = ("single", "clusters", "pca", "per-layer")
 BLOCKED = ("refused", "deflected")
 
 
@@ -63,6 +68,9 @@ class ModifyOptions:
     # held-out diagnostic: KL along the base model's own greedy answers (label_tokens positions); off by default:
     # logits at every position cost the output layer at each of them (140 s of the 8g full-size run)
     multi_token_kl: bool = False
+    directions: str = "single"  # see DIRECTION_METHODS
+    rank: int = 2  # directions per layer for clusters / pca
+    cluster_tokens: int = 3  # tokens of the base model's refusal opening that name its cluster (clusters)
 
 
 @dataclass
@@ -109,6 +117,11 @@ def default_output(base: Path, merge: str | None) -> Path:
 def _candidates(n_layer: int, k: int) -> list[int]:
     lo, hi = max(1, round(n_layer * 0.3)), max(1, round(n_layer * 0.75))
     return sorted({int(round(x)) for x in np.linspace(lo, hi, num=max(1, k))})
+
+
+def _refusal_key(session: Session, tokens: list[int], n: int) -> str:
+    """A refusal's cluster: its first `n` tokens, e.g. "I'm unable" or "As an AI" (clusters method)."""
+    return " ".join(session.detokenize(tokens[:n]).split()).lower()
 
 
 def _refused(text: str) -> str:
@@ -207,6 +220,10 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         raise UserError(f"unknown contrast '{opts.contrast}'", f"use one of {', '.join(CONTRASTS)}")
     if opts.kl_on not in ("answered", "all"):
         raise UserError(f"unknown KL set '{opts.kl_on}'", "use answered or all")
+    if opts.directions not in DIRECTION_METHODS:
+        raise UserError(f"unknown direction method '{opts.directions}'", f"use one of {', '.join(DIRECTION_METHODS)}")
+    if opts.directions in ("clusters", "pca") and not 1 <= opts.rank <= 16:
+        raise UserError(f"rank {opts.rank} is out of range", "use --rank between 1 and 16")
     if opts.merge is not None and opts.merge not in ("F16", "Q8_0"):
         raise UserError(f"unknown merge type '{opts.merge}'", "use --merge F16 or --merge Q8_0")
     base = resolve_base(spec)
@@ -234,6 +251,7 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         acts: dict[str, list[dict[int, np.ndarray]]] = {"sensitive": [], "control": [], "harmless": [],
                                                         "refused": [], "answered": []}
         train_labels: list[dict[str, Any]] = []
+        refused_keys: list[str] = []  # the refusal opening of each acts["refused"] entry (clusters method)
         # one batched pass: train prompts (activations + the greedy answer that labels them), harmless train
         # prompts (activations), select and test prompts (first-token logits + the answer that labels them),
         # harmless eval prompts (first-token logits)
@@ -262,7 +280,10 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
                 continue
             acts[p.arm].append(a)
             if n_label:
-                acts["refused" if base_label[(p.id, p.language)] in BLOCKED else "answered"].append(a)
+                is_refused = base_label[(p.id, p.language)] in BLOCKED
+                acts["refused" if is_refused else "answered"].append(a)
+                if is_refused:
+                    refused_keys.append(_refusal_key(session, toks, opts.cluster_tokens))
         acts["harmless"] = [a for p, a in zip(h_train, every[len(train):], strict=True)
                             if not opts.direction_languages or p.language in opts.direction_languages]
         # base model on select and test prompts: first-token logits, and whether it refuses (its opening)
@@ -289,8 +310,10 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         prefix_texts = {k: session.detokenize(v) for k, v in prefixes.items()}
         timings["capture_s"] = time.perf_counter() - t0
         log(f"captured {len(train) + len(h_train)} prompts x {len(layers)} layers in {timings['capture_s']:.0f} s")
+        keys: list[str] | None = None
         if opts.contrast == "refused" and acts["refused"] and acts["answered"]:
             positive, negative = acts["refused"], acts["answered"] + acts["harmless"]
+            keys = refused_keys
             log(f"direction: {len(positive)} refused or deflected train prompts vs {len(acts['answered'])} answered "
                 f"+ {len(acts['harmless'])} harmless")
         else:
@@ -303,6 +326,19 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
                         }[opts.contrast]
         dirs = directions(positive, negative, acts["harmless"], orthogonal=opts.orthogonal)
         sep = separation(positive, negative, dirs)
+        bases: dict[int, np.ndarray] = dict(dirs)  # layer -> (n_embd,) or (n_embd, k): what a trial projects out
+        cluster_sizes: dict[str, int] = {}
+        if opts.directions == "clusters":
+            if keys is None:  # nothing refused to cluster: the pooled direction alone
+                log("--directions clusters: the base model refuses no train prompt, so one direction (rank 1)")
+            else:
+                bases, cluster_sizes = cluster_bases(positive, keys, negative, opts.rank)
+                log(f"directions: pooled + clusters of refusal openings {cluster_sizes}, rank <= {opts.rank}")
+        elif opts.directions == "pca":
+            bases = pca_bases(positive, negative, opts.rank)
+        if opts.orthogonal and opts.directions in ("clusters", "pca"):
+            log("--orthogonal applies to the first direction only (single / per-layer methods)")
+        dirs = {i: d for i, d in dirs.items() if i in bases}
         tokens = refusal_tokens(session)
 
         def answered_controls(prompts: list[P.Prompt]) -> list[P.Prompt]:
@@ -315,11 +351,17 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         tmpdir = Path(tempfile.mkdtemp(prefix="weightwatch-modify-"))
         cache: dict[tuple[int, str], Path] = {}
 
+        def make_edit(layer: int, window: str, lam: float) -> Edit:
+            span = window_layers(layer, window, session.n_layer)
+            if opts.directions == "per-layer":
+                return Edit(direction=dirs[layer], lam=lam, layers=tuple(i for i in span if i in dirs),
+                            source_layer=layer, window=window, per_layer={i: dirs[i] for i in span if i in dirs})
+            return Edit(direction=bases[layer], lam=lam, layers=span, source_layer=layer, window=window)
+
         def adapter_for(layer: int, window: str) -> Path:
             key = (layer, window)
             if key not in cache:
-                edit = Edit(direction=dirs[layer], lam=1.0, layers=window_layers(layer, window, session.n_layer),
-                            source_layer=layer, window=window)
+                edit = make_edit(layer, window, 1.0)
                 path = tmpdir / f"l{layer}-{window}.gguf"
                 write_adapter(header, edit, path, {})
                 cache[key] = path
@@ -337,9 +379,13 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         log(f"search: {len(sens_search)} select sensitive prompts, KL on {len(others_sel)} select + "
             f"{len(extra_kl)} train-topic prompts")
         noise: dict[str, float] = {}
+        # per-layer: "all" is the same edit whatever the trial's layer, so stage 1 compares windows of 7 layers
+        # around each candidate (each layer with its own direction) and stage 2 widens the best
+        search_windows: dict[str, Any] = ({"first_window": "+-3", "windows": ("+-6",), "window_factors": (0.5, 1.0)}
+                                          if opts.directions == "per-layer" else {})
         trials = run_search(session, adapter_for, cands, sens_search, others_sel, base_logits, tokens,
                             budget=opts.budget, kl_max=opts.kl_max, prefixes=prefixes, extra_tune=extra_kl,
-                            noise_out=noise, log=log)
+                            noise_out=noise, log=log, **search_windows)
         timings["search_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         sel_refused = [p for p in sens_sel if base_label[(p.id, p.language)] in BLOCKED]
@@ -386,12 +432,11 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
             if opts.multi_token_kl else []
         timings["multi_token_kl_s"] = time.perf_counter() - t0
 
-    edit = Edit(direction=dirs[best.layer], lam=best.lam, layers=window_layers(best.layer, best.window, len(layers)),
-                source_layer=best.layer, window=best.window)
+    edit = make_edit(best.layer, best.window, best.lam)
     meta = provenance(edit, header, base_sha, {"data_version": P.data_version(), "languages": ",".join(langs),
                                                "orthogonal": bool(opts.orthogonal),
                                                "center_languages": bool(opts.center_languages),
-                                               "contrast": opts.contrast})
+                                               "contrast": opts.contrast, "directions": opts.directions})
     t0 = time.perf_counter()
     if opts.merge:
         write_merged(header, edit, out, meta, qtype=opts.merge)
@@ -442,6 +487,10 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         "timings_s": {k: round(v, 1) for k, v in timings.items()},
         "n_threads": llama_threads(), "n_seq": opts.n_seq,
         "direction_languages": opts.direction_languages,
+        "directions": {"method": opts.directions, "rank": int(edit.rank), "clusters": cluster_sizes,
+                       "cluster_tokens": opts.cluster_tokens if opts.directions == "clusters" else None,
+                       "refusal_openings": dict(sorted({k: refused_keys.count(k) for k in refused_keys}.items(),
+                                                       key=lambda kv: -kv[1]))},
         # first-token KL between two batchings of the same base model on the search's KL prompts (llama.cpp
         # rounding): the search and the held-out check compare within one batching, so it is not in their KL
         "numeric_noise_kl": {k: round(v, 6) for k, v in noise.items()},

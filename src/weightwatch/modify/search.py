@@ -270,12 +270,14 @@ def run_search(session: Session, adapter_for: Callable[[int, str], Path], candid
                tokens: Sequence[int], *, budget: int, kl_max: float, steps: int = 3,
                prefixes: Prefixes | None = None, n_layer: int | None = None,
                windows: Iterable[str] = ("+-2",), extra_tune: Sequence[Prompt] = (),
+               first_window: str = "all", window_factors: Sequence[float] = (1.0, 2.0),
                noise_out: dict[str, float] | None = None,
                log: Callable[[str], None] = lambda _m: None) -> list[Trial]:
-    """Stage 1: every candidate layer at lambda 1 on every layer's writes. Stage 2, for the two layers with
-    the lowest refusal: bisect lambda towards the largest strength whose kl_upper stays within `kl_max`
-    (`steps` halvings; above 1 when lambda 1 is already within it), then each narrow window at that strength
-    and at twice it (a narrow window needs more lambda for the same effect); until `budget` trials.
+    """Stage 1: every candidate layer at lambda 1 on the writes of `first_window` (every layer by default).
+    Stage 2, for the two layers with the lowest refusal: bisect lambda towards the largest strength whose
+    kl_upper stays within `kl_max` (`steps` halvings; above 1 when lambda 1 is already within it), then each of
+    `windows` at that strength times each of `window_factors` (by default a narrow window at that strength and
+    at twice it: a narrow window needs more lambda for the same effect); until `budget` trials.
     `extra_tune`: more KL prompts for the tune half only (never validate)."""
     trials: list[Trial] = []
     tune, val = split_tune_validate(others)
@@ -318,12 +320,12 @@ def run_search(session: Session, adapter_for: Callable[[int, str], Path], candid
             f"(first-token log-odds {m.logodds:.3f}), KL {per}")
         return t
 
-    first = [t for layer in candidates if (t := trial(layer, "all", 1.0)) is not None]
+    first = [t for layer in candidates if (t := trial(layer, first_window, 1.0)) is not None]
     for best in sorted(first, key=lambda t: t.refusal)[:2]:
         lo, hi = (0.0, 1.0) if best.kl_upper > kl_max else (1.0, 2.0)
         ok = best if best.kl_upper <= kl_max else None
         for _ in range(steps):
-            t = trial(best.layer, "all", (lo + hi) / 2)
+            t = trial(best.layer, first_window, (lo + hi) / 2)
             if t is None:
                 break
             if t.kl_upper <= kl_max:
@@ -332,7 +334,7 @@ def run_search(session: Session, adapter_for: Callable[[int, str], Path], candid
                 hi = t.lam
         if ok is not None:
             for w in windows:
-                for f in (1.0, 2.0):
+                for f in window_factors:
                     trial(best.layer, w, ok.lam * f)
     mark_pareto(trials)
     return trials

@@ -264,6 +264,10 @@ def _openai(t: TargetSpec) -> Target:
     )
 
     opts = t.options
+    if LORA_SEP in t.rest:  # it would end up inside the base URL (a 404 from the server at best)
+        raise UserError(f"an openai target takes no adapter: 'openai:{_safe(t.rest.strip())}'",
+                        "load the adapter in the server (e.g. vLLM --lora-modules) and name it as the MODEL, "
+                        "or use gguf:BASE.gguf+lora:ADAPTER.gguf")
     model, urls = _split_openai(t.rest.strip(), opts)
     shown = "openai:" + model + "@" + ",".join(redact_url(u) for u in urls)
     urls = [_check_url(u, shown) for u in urls]
@@ -278,6 +282,10 @@ def _openai(t: TargetSpec) -> Target:
 def _mock(t: TargetSpec) -> Target:
     from weightwatch.targets.mock import MockTarget
 
+    if LORA_SEP in t.rest:  # it would become a fixed-answer mock named 'echo+lora:...', the adapter unused
+        raise UserError(f"a mock target takes no adapter: 'mock:{t.rest.strip()}'",
+                        "put +lora:ADAPTER.gguf after a local model: gguf:BASE.gguf+lora:ADAPTER.gguf or "
+                        "embedded:NAME+lora:ADAPTER.gguf")
     return MockTarget(t.rest.strip(), label=t.label, defaults=t.defaults(), price=t.price())
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from weightwatch.datafiles import read_jsonl
+from weightwatch.datafiles import check_fields, read_jsonl
 from weightwatch.errors import UserError
 from weightwatch.judges.verdicts import CENSORED, LABELS
 from weightwatch.probes.censorship.files import stated_language
@@ -92,11 +92,8 @@ def _gold(label: Any, where: str) -> str:
 def read_input(path: Path) -> LabelledSet:
     rows = []
     for lineno, rec in read_jsonl(path, INPUT_HINT):
-        for key in ("id", "prompt", "response", "label"):
-            if not isinstance(rec.get(key), str):
-                raise UserError(f"{path} line {lineno}: '{key}' must be a string", INPUT_HINT)
-        if rec.get("language") is not None and not isinstance(rec["language"], str):
-            raise UserError(f"{path} line {lineno}: 'language' must be a string or null", INPUT_HINT)
+        check_fields(rec, f"{path} line {lineno}", INPUT_HINT, required=("id", "prompt", "response", "label"),
+                     strings=("id", "prompt", "response", "label"), optional_strings=("language",))
         rows.append({"id": rec["id"], "prompt": rec["prompt"], "response": rec["response"],
                      "reasoning": rec.get("reasoning"), "language": stated_language(rec.get("language")),
                      "gold": _gold(rec["label"], f"{path} line {lineno}")})
