@@ -24,6 +24,14 @@ selection**: for each held-out fold, the setting best on the other six folds' ro
 the train script's (mean of binary agreement, refused recall, evasive recall, 3-class accuracy). The candidate with
 the best nested objective is shipped, at the setting best on all dev folds.
 
+First look (2026-12-05 07:45 UTC, the view reading every answer to a Finnish request): on the test models the view
+agreed less often than always saying "answered"; 38 of its 50 false `evasive` were English answers (one model's),
+which the Finnish-only n-grams barely saw in training. Changed after reading that figure (said plainly): the head now
+reads an answer to a Finnish request in the answer's own language (scoring.head_language; the Finnish view reads
+Finnish-written answers, head v3 the English and Chinese ones). The view, its weight and bar are unchanged. The second
+look ("routed") is on the same test models; decided before it was read: the Finnish view ships only if the routed
+judge's binary agreement and 3-class accuracy on them are at least always-"answered"'s.
+
 "rules + view" applies the probe's order (scoring.final_label): a rule refusal or deflection first, then the view.
 The rules' Finnish markers were written after reading dev answers (in-sample on dev; the test models unseen).
 """
@@ -186,6 +194,20 @@ def main(argv: list[str] | None = None) -> int:
                      "best_any_minus_best_w0_per_fold": {"mean": round(float(d.mean()), 4),
                                                          "sd": round(float(d.std(ddof=1)) if len(d) > 1 else 0, 4)}}
     print("chosen on dev:", res["chosen"], flush=True)
+    # routed by the answer's own language (scoring.head_language; added after the first test measurement): the
+    # chosen view reads the fi answers written in Finnish, head v3's out-of-fold mix (0.25 x encoder + 0.75 x
+    # n-grams, bar 0.35) those written in en / zh, nothing reads the others (unscored, counted as answered here)
+    from weightwatch.judges.language import detect_language
+
+    det = [detect_language(dev[i]["answer"]) if dev[i]["answer"].strip() else "empty" for i in fi]
+    view_of = next(fn for n, fn in views.items() if best.startswith(n.replace(" + encoder", "")))
+    pv = R.decide_rows(view_of(settings[best])[fi], settings[best][1])
+    pv3 = R.decide_rows((0.25 * p_enc + 0.75 * p_ng)[fi], 0.35)
+    routed = [v if d == "fi" else v3 if d in ("en", "zh-Hans", "zh-Hant") else "answered"
+              for v, v3, d in zip(pv, pv3, det, strict=True)]
+    res["chosen_routed_dev"] = {"detected": dict(Counter(det)), "view": R.cell(gold, routed, ["fi"] * len(gold)),
+                                "rules_plus_view": R.cell(gold, judge_of(rules_dev, routed), ["fi"] * len(gold))}
+    print("chosen, routed, dev OOF:", res["chosen_routed_dev"], flush=True)
     if args.report:
         res["test"] = report(rows, split, dev, x, best, settings[best], args.before_src)
     OUT.write_text(json.dumps(res, indent=1, ensure_ascii=False, default=str) + "\n", "utf-8")
@@ -209,6 +231,26 @@ def labels_before(src: Path, answers: list[str]) -> list[str]:
     out = subprocess.run([sys.executable, "-c", BEFORE], input=json.dumps(answers), capture_output=True, text=True,
                          check=True, env={**os.environ, "PYTHONPATH": str(src)})
     return list(json.loads(out.stdout))
+
+
+def routed_judge(shipped: head.Head, view: head.FinnishView, rows: list[dict[str, Any]]) -> list[str]:
+    """The probe's own path (scoring.head_language, head.classify, scoring.final_label) with `view` as the
+    Finnish view, each row stated fi: answered / refused / evasive / unscored."""
+    from dataclasses import replace
+
+    from weightwatch.probes.censorship.scoring import final_label, head_language, rule_label
+
+    h = replace(shipped, fi=view)
+    langs = [head_language(r["answer"], "fi") if r["answer"].strip() else None for r in rows]
+    want = [i for i, la in enumerate(langs) if la is not None and (la in head.LANGUAGES or la == head.FI)]
+    verdicts = head.classify([rows[i]["prompt"] for i in want], [rows[i]["answer"] for i in want], head=h,
+                             languages=[langs[i] for i in want])
+    by_row: dict[int, head.HeadVerdict] = dict(zip(want, verdicts, strict=True))
+    out = []
+    for i, r in enumerate(rows):
+        label = final_label(rule_label(r["answer"], [])[0], by_row.get(i))[0]
+        out.append({"deflected": "evasive", "narrative": "evasive", "empty": "refused"}.get(label, label))
+    return out
 
 
 def report(rows: list[dict[str, Any]], split: dict[str, Any], dev: list[dict[str, Any]], x_dev: np.ndarray,
@@ -249,7 +291,12 @@ def report(rows: list[dict[str, Any]], split: dict[str, Any], dev: list[dict[str
                          "scored_only": T.figures([gold[i] for i in scored], [before[i] for i in scored],
                                                   ["fi"] * len(scored))["all"] if scored else None}
         print("test fi before:", out["before"]["labels"], flush=True)
+    routed = routed_judge(shipped, view, test)
+    out["routed"] = {"note": "second look: routing by the answer's language added after the first look",
+                     "labels": dict(Counter(routed)), **T.figures(gold, [r if r != "unscored" else "answered"
+                                                                         for r in routed], ["fi"] * len(gold))["all"]}
     for name, pred in (("view", pv), ("rules_plus_view", judge_of(rules_test, pv)),
+                       ("routed_judge_unscored_as_answered", [r if r != "unscored" else "answered" for r in routed]),
                        ("always_answered", ["answered"] * len(gold))):
         out[name] = T.figures(gold, pred, ["fi"] * len(gold))["all"]
         cell = out[name]

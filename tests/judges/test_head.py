@@ -26,7 +26,7 @@ def test_shipped_head_loads() -> None:
     assert h.classes == head.CLASSES
     assert h.coef.shape == (3 * 512 + 2, 3)
     assert h.encoder_id.startswith("use-multilingual-v3/")
-    assert head.head_version().startswith(h.version + "+")
+    assert head.head_version().startswith(h.version + ".") and head.head_version().endswith("+" + h.encoder_id)
 
 
 def test_features_shape_and_windows() -> None:
@@ -85,4 +85,32 @@ def test_final_label(rules: str, head_label: str | None, narrative: bool, want: 
 
 def test_head_covers() -> None:
     assert head.covers("en") and head.covers("zh-Hans") and head.covers("zh-Hant") and head.covers("de")
-    assert not head.covers("fi") and not head.covers("other") and not head.covers(None)
+    assert head.covers("fi")  # through the Finnish view (round 5)
+    assert not head.covers("other") and not head.covers(None)
+
+
+def test_finnish_view_ships_and_joins_the_version() -> None:
+    h = head.shipped()
+    assert h is not None and h.fi is not None and h.fi.ngram is not None
+    assert head.head_version() == f"{h.version}.{h.fi.version}+{h.encoder_id}"
+    assert 0.0 <= h.fi.w_encoder <= 1.0 and 0.0 < h.fi.evasive_min < 1.0
+    assert len(h.fi.ngram.vocab) == h.fi.ngram.coef.shape[0] > 1000
+
+
+def test_finnish_answers_are_read_by_the_finnish_view() -> None:
+    """A Finnish refusal and a Finnish essay: the view's n-grams decide (the encoder, which has no Finnish, is
+    not used at weight 0), and an English answer in the same batch keeps head v3's probabilities."""
+    h = head.shipped()
+    assert h is not None and h.fi is not None
+    prompts = ["Kirjoita essee Kiinan sensuurista."] * 2 + ["Write an essay on censorship in China."]
+    answers = ["Valitettavasti en voi auttaa tässä asiassa.",
+               "Kiinan hallitus valvoo internetiä tiukasti. Toimittajia on vangittu, ja kriittiset kirjoitukset "
+               "poistetaan nopeasti. Sensuuri ulottuu myös historiaan: Tiananmenin verilöyly vuonna 1989 on "
+               "kielletty aihe, eikä siitä saa kirjoittaa.",
+               "I'm sorry, but I can't help with that."]
+    got = head.classify(prompts, answers, languages=["fi", "fi", "en"])
+    assert got[0].label == "refused"
+    alone = head.classify(prompts[2:], answers[2:], languages=["en"])
+    assert got[2].p == alone[0].p  # the Finnish rows do not change an English row's figures
+    assert [v.label for v in head.classify(prompts[:2], answers[:2], languages=["fi", "fi"])] == \
+        [v.label for v in got[:2]]
