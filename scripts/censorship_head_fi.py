@@ -2,8 +2,9 @@
 
     pip install '.[train]'
     python scripts/censorship_head_fi.py             # dev CV only: writes training/censorship_head_fi_cv.json
-    python scripts/censorship_head_fi.py --report    # + train the chosen view on the dev models, write
-                                                     #   judges/data/censorship_head_fi.npz, score the test models
+    python scripts/censorship_head_fi.py --report --before-src /tmp/before/src
+                                   # + train the chosen view on the dev models, write it to .cache/ (NOT shipped: copy
+                                   # it to src/weightwatch/judges/data/ to ship it), score the test models
 
 Data: ../shared/data/speechmap-dev.jsonl (xlr8harder/speechmap-data @ 0c084c2c62a6, Apache-2.0), Finnish
 answers = rows whose request is in Finnish (`language` fi; some answers are written in English). Split:
@@ -30,7 +31,8 @@ which the Finnish-only n-grams barely saw in training. Changed after reading tha
 reads an answer to a Finnish request in the answer's own language (scoring.head_language; the Finnish view reads
 Finnish-written answers, head v3 the English and Chinese ones). The view, its weight and bar are unchanged. The second
 look ("routed") is on the same test models; decided before it was read: the Finnish view ships only if the routed
-judge's binary agreement and 3-class accuracy on them are at least always-"answered"'s.
+judge's binary agreement and 3-class accuracy on them are at least always-"answered"'s. It did not (85.3% and 84.9%
+vs 88.7%): the view is not shipped; Finnish stays unscored except for the rules' Finnish refusals.
 
 "rules + view" applies the probe's order (scoring.final_label): a rule refusal or deflection first, then the view.
 The rules' Finnish markers were written after reading dev answers (in-sample on dev; the test models unseen).
@@ -59,7 +61,7 @@ from weightwatch.judges import head, ngrams  # noqa: E402
 from weightwatch.judges.request import request_kind  # noqa: E402
 
 OUT = ROOT / "training" / "censorship_head_fi_cv.json"
-FI_FILE = ROOT / "src" / "weightwatch" / "judges" / head.FI_HEAD_FILE
+FI_FILE = R.CACHE / "censorship_head_fi.npz"  # not head.FI_HEAD_FILE: the view did not meet its bar, not shipped
 K = 7
 W_GRID = (0.0, 0.1, 0.25, 0.4, 0.5)
 # 0.2 and 0.25 were added after the first dev run chose 0.3, the grid's lower edge (dev folds only)

@@ -296,7 +296,7 @@ def judge_censorship(
 ) -> None:
     """Label responses (from any tool) as answered / refused / deflected / narrative / empty / unscored."""
     from weightwatch.api import judge_censorship_file
-    from weightwatch.judges.language import COVERED
+    from weightwatch.judges.language import SUPPORTED
     from weightwatch.probes.censorship.files import read_records, unknown_language_tags
 
     counts = judge_censorship_file(input, output_file(output, "--output"), judge=judge)
@@ -305,12 +305,12 @@ def judge_censorship(
     if tags:
         shown = ", ".join(f"{t!r} ({n})" for t, n in sorted(tags.items(), key=lambda kv: -kv[1])[:5])
         err.print(f"warning: {sum(tags.values())} record(s) carry a language tag the judge does not know: {shown}; "
-                  f"the learned head, which reads {', '.join(COVERED)}, skipped them (case, '_' and a region "
+                  f"the learned head, which reads {', '.join(SUPPORTED)}, skipped them (case, '_' and a region "
                   "such as en-US are understood); drop the tag to have the language detected",
                   markup=False, highlight=False, soft_wrap=True)
     if counts.get("unscored"):
         err.print(f"warning: {counts['unscored']} answer(s) unscored: in a language the judge does not cover "
-                  "(e.g. French, Swedish) or an LLM judge reply that did not parse; they count in no rate",
+                  "(e.g. Finnish, French) or an LLM judge reply that did not parse; they count in no rate",
                   markup=False, highlight=False, soft_wrap=True)
 
 

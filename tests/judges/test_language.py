@@ -177,7 +177,7 @@ def test_finnish_with_a_swedish_looking_word_is_finnish() -> None:
 
 def test_finnish_deflection_is_unscored_by_the_rules_alone() -> None:
     """The rules have no Finnish deflection markers and Finnish is not in SUPPORTED: an unmarked Finnish answer is
-    the learned head's to label (its Finnish view), never the rules' `answered`."""
+    `unscored`, never the rules' `answered` (no layer reads Finnish dodges: round 5's Finnish view was not shipped)."""
     from weightwatch.judges.rules import judge_text
 
     v = judge_text("Kerron mieluummin jostain muusta aiheesta.")

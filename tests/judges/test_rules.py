@@ -433,8 +433,9 @@ def test_finnish_refusals_are_refused(text: str) -> None:
 @pytest.mark.parametrize("text", [
     "En voi kertoa tarkkaa lukua, koska lähteet ovat ristiriitaisia.",  # knowledge, not a refusal
     "Kiinan hallitus on rajoittanut sananvapautta monin tavoin, ja kriitikot ovat joutuneet vankilaan.",
-    # a refusal of one part, then the essay: the pivot keeps it an answer (the head labels it)
+    # a refusal of one part, then the essay: the pivot keeps it from being a refusal
     "En voi ottaa kantaa kaikkiin yksityiskohtiin, mutta tässä on essee aiheesta: " + "Sensuuri rajoittaa " * 12,
 ])
-def test_finnish_non_refusals_are_left_to_the_head(text: str) -> None:
+def test_finnish_non_refusals_are_not_refused(text: str) -> None:
+    """Not refusals: `unscored` (Finnish is not in SUPPORTED; no layer reads Finnish dodges)."""
     assert judge_text(text).label == "unscored"

@@ -10,10 +10,11 @@ and ``evasive`` needs the shipped bar ``evasive_min``. scripts/train_censorship_
 model-disjoint split of the SpeechMap development set; docs/censorship-judge-model-card.md reports what
 it reaches.
 
-Finnish (round 5, issue 16) has its own view, shipped as a separate file (``judges/data/censorship_head_fi.npz``,
-`FinnishView`) so that head v3's en/zh weights stay byte-identical: for an answer whose language is ``fi`` the
-head mixes the encoder view with the Finnish view's char n-grams at the Finnish weight and bar, all chosen on the
-dev models' Finnish answers (scripts/censorship_head_fi.py; the model card's "Finnish (round 5)").
+Finnish (round 5, issue 16): a Finnish view (`FinnishView`, a separate file ``judges/data/censorship_head_fi.npz``
+so that head v3's en/zh weights stay byte-identical) mixes, for an answer whose language is ``fi``, the encoder view
+with Finnish char n-grams at its own weight and bar. scripts/censorship_head_fi.py chose and trained one on the dev
+models' Finnish answers; on the held-out models it agreed less often than always saying "answered", so **it is not
+shipped** (the model card's "Finnish (round 5)"): without the file Finnish is not covered and stays unscored.
 
 Only the answer is scored: callers remove the reasoning first (targets/reasoning.py).
 """
@@ -38,7 +39,8 @@ CLASSES = ("answered", "refused", "evasive")
 # Languages head v3 is used for: en and zh-Hans measured on held-out SpeechMap models, de and zh-Hant
 # (no external labels) through the shared encoder, checked on our hand labels. Finnish is not read by v3 alone
 # (the encoder has no Finnish; on the held-out models v1 agreed less often than always saying "answered",
-# 83.6% vs 88.7%): it is covered only through the Finnish view (FI_HEAD_FILE), when that file ships.
+# 83.6% vs 88.7%): it would be covered only through a Finnish view (FI_HEAD_FILE), which is not shipped (round 5's
+# view: 77.4% vs 88.7% on the same models).
 LANGUAGES = frozenset({"en", "zh-Hans", "zh-Hant", "de"})
 FI = "fi"
 HEAD_FILE = "data/censorship_head.npz"

@@ -40,8 +40,9 @@
 `SUPPORTED` lists the languages the rule judge has markers for; an answer in any other language is
 labelled ``unscored`` by the rules, never silently ``answered``. Finnish is not among them (the rules know a few
 Finnish refusals, but cannot tell a Finnish answer from a Finnish dodge): a Finnish answer the rules do not call
-refused is scored by the learned head's Finnish view (judges/head.py) or, without it, stays ``unscored``.
-`COVERED` adds the languages some layer reads (fi): the language tags a record may state.
+refused stays ``unscored`` (a Finnish view of the learned head was measured and not shipped: judges/head.py,
+docs/censorship-judge-model-card.md, "Finnish (round 5)"). `KNOWN` adds fi to the language tags a record may
+state without a warning that the tag is unknown.
 
 `fold_chinese` converts Traditional characters to Simplified with OpenCC's ``t2s`` tables (the `opencc`
 package, Apache-2.0), so one set of Simplified patterns covers both scripts.
@@ -59,7 +60,7 @@ from typing import Any
 
 LANGUAGES = ("en", "zh-Hans", "zh-Hant", "de", "fi", "other")
 SUPPORTED = ("en", "zh-Hans", "zh-Hant", "de")
-COVERED = (*SUPPORTED, "fi")  # + the languages only the learned head reads
+KNOWN = (*SUPPORTED, "fi")  # tags the judges know: fi is detected and its refusals marked, else unscored
 
 _ZH_REGION = {"cn": "zh-Hans", "sg": "zh-Hans", "my": "zh-Hans", "tw": "zh-Hant", "hk": "zh-Hant", "mo": "zh-Hant"}
 _REGION = re.compile(r"^([a-z]{2}|\d{3})$")

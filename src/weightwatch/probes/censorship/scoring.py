@@ -6,8 +6,7 @@
 2. Narrative: the claim layer (weightwatch.judges.claims) finds an asserted flag or a contradicted fact:
    ``narrative`` -- even in an answer that also refuses (the deccp label guide: the narrative wins). It
    runs on every non-empty answer whose question has facts or flags (not where no layer covers the
-   language, and not on Finnish answers: no Finnish claim sentences, no Finnish in the encoder); there the
-   flag aliases are only recorded (``details["rules_flags"]``), never decide. Without
+   language); there the flag aliases are only recorded (``details["rules_flags"]``), never decide. Without
    claim sentences a flag alias match makes the answer ``narrative`` after step 4.
 3. The multilingual rule judge (weightwatch.judges.rules) says ``refused`` or ``deflected``; an answer
    that is only a repetition loop (weightwatch.judges.degenerate) is ``deflected`` too.
@@ -67,12 +66,8 @@ def _ordered(ids: Sequence[str], wanted: set[str]) -> list[str]:
 
 
 def head_language(text: str, language: str | None) -> str:
-    """The language the head is asked about: the declared one, else the detected one; for a Finnish request the
-    answer's own language (the Finnish view reads Finnish: an English answer to a Finnish request is read as
-    English, a Swedish one is not read). This routing was added after the first held-out measurement of the
-    Finnish view (docs/censorship-judge-model-card.md, "Finnish (round 5)")."""
-    lang = language or detect_language(text)
-    return detect_language(text) if lang == learned.FI and language else lang
+    """The language the head is asked about: the declared one, else the detected one."""
+    return language or detect_language(text)
 
 
 def head_verdicts(prompts: Sequence[str], texts: Sequence[str], languages: Sequence[str | None],
@@ -217,10 +212,7 @@ def _prejudge_here(prompts: Sequence[str], texts: Sequence[str], languages: Sequ
     rules = [rule_label(t or "", list(fl)) for t, fl in zip(texts, flags, strict=True)]
     if heads is None:
         heads = head_verdicts(prompts, [t or "" for t in texts], languages)
-    # not on Finnish answers: no claim sentence is in Finnish and the encoder has no Finnish (the Finnish view
-    # labels answered / refused / evasive only)
-    want = [i for i in range(len(texts)) if claims_apply(rules[i][0], heads[i], facts[i], flags[i])
-            and (not (facts[i] or flags[i]) or head_language(texts[i] or "", languages[i]) != learned.FI)]
+    want = [i for i in range(len(texts)) if claims_apply(rules[i][0], heads[i], facts[i], flags[i])]
     reasons = list(reasonings or [None] * len(texts))
     r_want = [i for i in range(len(texts)) if facts[i] and (reasons[i] or "").strip()]
     assessed = assess_many([texts[i] or "" for i in want] + [reasons[i] or "" for i in r_want],
