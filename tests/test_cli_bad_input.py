@@ -490,3 +490,25 @@ def test_adapter_on_a_target_that_takes_none(tmp_path: Path, spec: str) -> None:
     proc = ww("run", "sanity", "-t", spec.format(a=adapter), home=tmp_path)
     assert_one_line_error(proc, "target takes no adapter", "gguf:BASE.gguf+lora:ADAPTER.gguf")
     assert ww("runs", home=tmp_path).stdout.count("lora") == 0
+
+
+def test_failed_request_reasons_keep_the_url(tmp_path: Path) -> None:
+    """The warning counted failures by the text before the first ':', so every HTTP error read
+    "HTTP 400 from http x4"; it now names the whole base URL."""
+    from tests.servers.fake_openai import FakeOpenAI, Fault
+
+    with FakeOpenAI(faults=[Fault("400", first=99)]) as srv:
+        proc = ww("run", "sanity", "-t", f"openai:fake-model@{srv.base_url}", home=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    text = " ".join(proc.stderr.split())  # the console wraps long warnings
+    assert f"(HTTP 400 from {srv.base_url} x" in text, proc.stderr
+    assert "from http x" not in text
+
+
+def test_error_reason_splits_at_colon_space() -> None:
+    from weightwatch.engine.runner import error_reason
+
+    assert error_reason("HTTP 503 from https://api.example.com/v1: overloaded") == \
+        "HTTP 503 from https://api.example.com/v1"
+    assert error_reason("mock:error fails every request") == "mock:error fails every request"
+    assert error_reason("timeout: no answer in 600 s") == "timeout"
