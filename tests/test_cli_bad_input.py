@@ -490,3 +490,52 @@ def test_adapter_on_a_target_that_takes_none(tmp_path: Path, spec: str) -> None:
     proc = ww("run", "sanity", "-t", spec.format(a=adapter), home=tmp_path)
     assert_one_line_error(proc, "target takes no adapter", "gguf:BASE.gguf+lora:ADAPTER.gguf")
     assert ww("runs", home=tmp_path).stdout.count("lora") == 0
+
+
+def test_failed_request_reasons_keep_the_url(tmp_path: Path) -> None:
+    """The warning counted failures by the text before the first ':', so every HTTP error read
+    "HTTP 400 from http x4"; it now names the whole base URL."""
+    from tests.servers.fake_openai import FakeOpenAI, Fault
+
+    with FakeOpenAI(faults=[Fault("400", first=99)]) as srv:
+        proc = ww("run", "sanity", "-t", f"openai:fake-model@{srv.base_url}", home=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    text = " ".join(proc.stderr.split())  # the console wraps long warnings
+    assert f"(HTTP 400 from {srv.base_url} x" in text, proc.stderr
+    assert "from http x" not in text
+
+
+def test_error_reason_splits_at_colon_space() -> None:
+    from weightwatch.engine.runner import error_reason
+
+    assert error_reason("HTTP 503 from https://api.example.com/v1: overloaded") == \
+        "HTTP 503 from https://api.example.com/v1"
+    assert error_reason("mock:error fails every request") == "mock:error fails every request"
+    assert error_reason("timeout: no answer in 600 s") == "timeout"
+
+
+def test_a_model_name_the_server_does_not_list_is_a_warning(tmp_path: Path) -> None:
+    """The check was made and kept in the fingerprint, but never shown: a typo in the model name on a server
+    that answers any name (llama.cpp's) gave a clean run of another model."""
+    from tests.servers.fake_openai import FakeOpenAI
+
+    with FakeOpenAI(models=["qwen3-8b"]) as srv:
+        wrong = ww("run", "sanity", "-t", f"openai:qwen3-8B-typo@{srv.base_url}", home=tmp_path)
+        right = ww("run", "sanity", "-t", f"openai:qwen3-8b@{srv.base_url}", home=tmp_path)
+    assert wrong.returncode == 0, wrong.stderr
+    text = " ".join(wrong.stderr.split())
+    assert "warning: openai:qwen3-8B-typo@" in text and \
+        "model 'qwen3-8B-typo' is not among the model(s) the server lists (qwen3-8b); check the name" in text, text
+    assert right.returncode == 0 and "is not among" not in right.stderr, right.stderr
+    report = ww("report", "latest", "-f", "json", home=tmp_path)
+    assert "is not among" not in report.stdout  # latest is the run with the right name
+
+
+@pytest.mark.parametrize(("url", "endpoint"), [("http://127.0.0.1:9/v1/chat/completions", "/chat/completions"),
+                                               ("http://127.0.0.1:9/v1/models/", "/models")])
+def test_an_endpoint_given_as_the_base_url(tmp_path: Path, url: str, endpoint: str) -> None:
+    """The full chat URL pasted from a server's docs failed every request with HTTP 404 (exit 1 after the run);
+    it is now refused before any request, naming the base URL to give."""
+    assert_one_line_error(ww("run", "sanity", "-t", f"openai:m@{url}", home=tmp_path),
+                          f"names the {endpoint} endpoint, not the base URL",
+                          "give the base URL, e.g. http://127.0.0.1:9/v1 ")

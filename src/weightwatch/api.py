@@ -307,7 +307,9 @@ async def _score_and_summarize(journal: Journal, run_id: str, probes: list[Probe
                                judge_label: str | None, command: str, stats: list[TargetRunStats],
                                judge_id: str | None = None) -> RunSummary:
     results: list[ProbeResult] = []
-    warnings: list[str] = []
+    # what a target's start found wrong (e.g. a model name the server does not list) reaches the user
+    warnings = [f"{i.label}: {i.fingerprint.extra['warning']}" for i in infos
+                if isinstance(i.fingerprint.extra.get("warning"), str)]
     with tempfile.TemporaryDirectory(prefix="weightwatch-score-") as tmp:
         for probe in probes:
             samples = journal.samples(run_id, probe=probe.name)

@@ -207,8 +207,10 @@ class OpenAITarget:
             "api_key_env": self.api_key_env,  # the variable's NAME only
         }
         if models and self.model not in models:
-            extra["warning"] = (f"model '{self.model}' is not among the {len(models)} model(s) the server lists; "
-                                "it may be an alias")
+            shown = ", ".join(models[:5]) + (", ..." if len(models) > 5 else "")
+            extra["warning"] = (f"model '{self.model}' is not among the model(s) the server lists ({shown}); "
+                                "check the name: it may be an alias, but a server with one model (llama.cpp's) "
+                                "answers any name with its own")
         owned = main.get("owned_by")
         if owned:
             extra["owned_by"] = owned

@@ -139,6 +139,17 @@ def _check_url(url: str, spec_shown: str) -> str:
         raise UserError(f"'{spec_shown}' has an invalid base URL{which}",
                         "write it as openai:MODEL@http://HOST:PORT/v1"
                         + (" and base_urls as a list of http(s)://HOST:PORT/v1" if which else ""))
+    path = parts.path.rstrip("/")
+    for endpoint in ("/chat/completions", "/completions", "/models"):  # an endpoint, not the base URL
+        if path.lower().endswith(endpoint):
+            from urllib.parse import urlunsplit
+
+            from weightwatch.targets.http import redact_url
+
+            base = urlunsplit((parts.scheme, parts.netloc, path[: -len(endpoint)], "", ""))
+
+            raise UserError(f"'{spec_shown}' names the {endpoint} endpoint, not the base URL",
+                            f"give the base URL, e.g. {redact_url(base)} (weightwatch adds the endpoints itself)")
     return url.rstrip("/")
 
 
