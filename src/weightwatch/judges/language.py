@@ -237,18 +237,19 @@ def detect_language(text: str) -> str:
     de = sum(1 for w in words if w in _DE_WORDS)
     en = sum(1 for w in words if w in _EN_WORDS)
     umlauts = len(_UMLAUT.findall(text))
-    other = max(sum(1 for w in words if w in vocab) for vocab in _OTHER_WORDS.values())
+    counts = {lang: sum(1 for w in words if w in vocab) for lang, vocab in _OTHER_WORDS.items()}
+    other = max(counts.values())
     if other >= 2 and other > max(de, en) and other >= 0.05 * len(words):
-        return _other_language(words)
+        return _other_language(words, counts)
     shaped = sum(1 for w in words if w not in _EN_SHAPED_LIKE_DE and _DE_SHAPE.search(w))
     if umlauts and de == en == 0 and len(words) >= 3 and not any(_DE_ONLY_SHAPE.search(w) for w in words):
-        return _other_language(words)  # "Kieltäydyn keskustelemasta ...": ä/ö alone is Finnish or Swedish
+        return _other_language(words, counts)  # "Kieltäydyn keskustelemasta ...": ä/ö alone is Finnish or Swedish
     if de > en and (de >= 0.05 * len(words) or umlauts):
         return "de"
     if umlauts and de >= en and de > 0:
         return "de"
     if _foreign(words, de):
-        return _other_language(words)
+        return _other_language(words, counts)
     if len(words) <= SHORT_TEXT_WORDS and en == 0 and shaped:
         # a short prompt without a German function word ("Zensur in Südtibet?", "Demonstrationen 1989?")
         # and without an English one: a German-shaped word decides
@@ -259,21 +260,24 @@ def detect_language(text: str) -> str:
 _FI_ONLY_LETTERS = re.compile(r"^[abd-pr-vyäö]+$")  # the Finnish letters without å (Swedish) or c, q, w, x, z
 
 
-def _fi_shape(word: str) -> bool:
-    """A word of Finnish shape (as `_foreign_shape`, strong shapes only, and no å)."""
-    return (len(word) >= 4 and _FI_ONLY_LETTERS.match(word) is not None and _EN_SHAPE.search(word) is None
-            and (_FI_VOWELS.search(word) is not None or (len(word) >= 5 and _FI_ENDING.search(word) is not None)))
+@lru_cache(maxsize=1 << 16)
+def _shape_of(word: str) -> int:
+    """1 for a word of Finnish shape (as `_foreign_shape`, strong shapes only, and no å), -1 for a word of another
+    uncovered Latin language's shape (`_ROMANCE_SHAPE`), else 0."""
+    if (len(word) >= 4 and _FI_ONLY_LETTERS.match(word) is not None and _EN_SHAPE.search(word) is None
+            and (_FI_VOWELS.search(word) is not None or (len(word) >= 5 and _FI_ENDING.search(word) is not None))):
+        return 1
+    return -1 if _ROMANCE_SHAPE.search(word) is not None else 0
 
 
-def _other_language(words: list[str]) -> str:
+def _other_language(words: list[str], counts: dict[str, int]) -> str:
     """fi or other, for a text that is neither English nor German: fi when it has a word of Finnish shape and the
     Finnish function words plus the words of Finnish shape outnumber the function words of each other language
     plus the words of their shapes ("Analysoi ... Sisä-Mongoliassa": Swedish "han" is one word, three are Finnish)."""
-    counts = {lang: sum(1 for w in words if w in vocab) for lang, vocab in _OTHER_WORDS.items()}
-    fi_words = counts.pop("fi")
-    fi_shaped = sum(1 for w in words if _fi_shape(w))
-    other_shaped = sum(1 for w in words if _ROMANCE_SHAPE.search(w) is not None)
-    return "fi" if fi_shaped and fi_words + fi_shaped > max(counts.values()) + other_shaped else "other"
+    shapes = [_shape_of(w) for w in words]
+    fi_shaped, other_shaped = shapes.count(1), shapes.count(-1)
+    rest = max(n for lang, n in counts.items() if lang != "fi")
+    return "fi" if fi_shaped and counts["fi"] + fi_shaped > rest + other_shaped else "other"
 
 
 def _foreign(words: list[str], de: int) -> bool:
