@@ -220,7 +220,7 @@ def test_report_latest_names_a_newer_run_in_progress_or_stopped(tmp_path: Path) 
         assert proc.returncode == 0, proc.stderr
         [note] = [ln for ln in proc.stderr.splitlines() if ln.startswith("note:")]
         assert note.startswith(f"note: showing run {done}, the newest finished run; run 20990101-000000-aaaaaa, "
-                               "newer, is still running (or its process was killed) with 0 sample(s) so far; "
+                               "newer, is still running (or its process was killed) with 0 of 0 sample(s) done so far; "
                                "resume it with: weightwatch run sanity -t mock:refuse"), note
     assert '"run_id"' in ww("report", "latest", "-f", "json", home=tmp_path).stdout  # stdout stays clean JSON
     assert_one_line_error(ww("compare", "latest", done, home=tmp_path), "both runs are")  # no note beside it
@@ -539,3 +539,28 @@ def test_an_endpoint_given_as_the_base_url(tmp_path: Path, url: str, endpoint: s
     assert_one_line_error(ww("run", "sanity", "-t", f"openai:m@{url}", home=tmp_path),
                           f"names the {endpoint} endpoint, not the base URL",
                           "give the base URL, e.g. http://127.0.0.1:9/v1 ")
+
+
+def test_an_interrupted_run_counts_the_samples_it_finished(tmp_path: Path) -> None:
+    """`runs` and the 'resume it with' note counted every sample the run covers (linked at its start), so a
+    run stopped after 3 of 64 answers said '64 sample(s) so far'."""
+    from weightwatch.engine.journal import Journal
+    from weightwatch.types import Completion, PlannedRequest, SampleKey
+
+    j = Journal(tmp_path / "journal.sqlite")
+    try:
+        j.start_run("20990101-000000-bbbbbb", "weightwatch run sanity -t mock:echo", {"probes": ["sanity"],
+                                                                                   "targets": ["mock:echo"]})
+        keys = [SampleKey(target_id="t", probe="sanity", item_id=str(i), variant="", sample_index=0,
+                          params_hash="p") for i in range(5)]
+        j.link_samples("20990101-000000-bbbbbb", [k.digest() for k in keys])
+        planned = PlannedRequest.model_validate({"item_id": "0", "request": {"messages": []}})
+        for k in keys[:2]:
+            j.put_sample("20990101-000000-bbbbbb", k, "mock:echo", planned, Completion(text="x"))
+        j.finish_run("20990101-000000-bbbbbb", None, status="interrupted")
+    finally:
+        j.close()
+    table = ww("runs", home=tmp_path).stdout
+    assert "2 of 5" in table, table
+    proc = ww("report", "latest", home=tmp_path)
+    assert "with 2 of 5 sample(s) done so far" in " ".join(proc.stderr.split()), proc.stderr

@@ -284,7 +284,8 @@ def runs(limit: Annotated[int, typer.Option("--limit", help="Show the most recen
     table = Table("run", "created", "status", "probes", "targets", "samples", title=str(journal_path()))
     for r in rows:
         table.add_row(r.run_id, human_time(r.created_at), r.status, ",".join(r.params.get("probes", [])),
-                      ", ".join(r.params.get("targets", [])), str(r.samples))
+                      ", ".join(r.params.get("targets", [])),
+                      str(r.samples) if r.samples >= r.planned else f"{r.samples} of {r.planned}")
     out.print(table)
 
 
