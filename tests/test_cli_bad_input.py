@@ -564,3 +564,10 @@ def test_an_interrupted_run_counts_the_samples_it_finished(tmp_path: Path) -> No
     assert "2 of 5" in table, table
     proc = ww("report", "latest", home=tmp_path)
     assert "with 2 of 5 sample(s) done so far" in " ".join(proc.stderr.split()), proc.stderr
+
+
+def test_the_same_probe_twice(tmp_path: Path) -> None:
+    """`run sanity sanity` ran once but put the sanity results twice in the summary (the same target twice
+    was already refused)."""
+    assert_one_line_error(ww("run", "sanity", "sanity", "-t", "mock:echo", home=tmp_path),
+                          "the probe sanity is given twice", "list each probe once")
