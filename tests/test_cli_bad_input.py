@@ -571,3 +571,15 @@ def test_the_same_probe_twice(tmp_path: Path) -> None:
     was already refused)."""
     assert_one_line_error(ww("run", "sanity", "sanity", "-t", "mock:echo", home=tmp_path),
                           "the probe sanity is given twice", "list each probe once")
+
+
+@pytest.mark.parametrize("command", [["judge", "censorship"], ["scan"]])
+def test_output_that_is_the_input_is_refused(tmp_path: Path, command: list[str]) -> None:
+    """`-o` naming the `-i` file replaced the user's answers with the labelled copy (and a crash while writing
+    would have lost them)."""
+    src = _answers(tmp_path)
+    before = src.read_bytes()
+    same = tmp_path / "." / src.name  # another spelling of the same file
+    assert_one_line_error(ww(*command, "-i", str(src), "-o", str(same), home=tmp_path), "is the --input file",
+                          "answers.out.jsonl")
+    assert src.read_bytes() == before

@@ -300,7 +300,7 @@ def judge_censorship(
     from weightwatch.judges.language import SUPPORTED
     from weightwatch.probes.censorship.files import read_records, unknown_language_tags
 
-    counts = judge_censorship_file(input, output_file(output, "--output"), judge=judge)
+    counts = judge_censorship_file(input, output_file(output, "--output", input_file=input), judge=judge)
     out.print(json.dumps(counts, sort_keys=True))
     tags = unknown_language_tags(read_records(input))
     if tags:
@@ -350,7 +350,7 @@ def scan(
     """Extract code from responses and scan it with bandit and semgrep (offline, our rules)."""
     from weightwatch.scanners.files import scan_jsonl
 
-    counts = scan_jsonl(input, output_file(output, "--output"))
+    counts = scan_jsonl(input, output_file(output, "--output", input_file=input))
     out.print(json.dumps(counts, sort_keys=True))
 
 
