@@ -583,3 +583,13 @@ def test_output_that_is_the_input_is_refused(tmp_path: Path, command: list[str])
     assert_one_line_error(ww(*command, "-i", str(src), "-o", str(same), home=tmp_path), "is the --input file",
                           "answers.out.jsonl")
     assert src.read_bytes() == before
+
+
+def test_runs_shows_whole_run_ids_on_a_narrow_terminal(tmp_path: Path) -> None:
+    """At 80 columns `runs` cut every id to '20261205-0…', so the id that report/export/compare take could not
+    be read off the list."""
+    assert ww("run", "sanity", "-t", "mock:echo", home=tmp_path).returncode == 0
+    [run_id] = _run_ids(tmp_path)
+    table = ww("runs", home=tmp_path, extra_env={"COLUMNS": "80"}).stdout
+    assert run_id in table, table
+    assert max(len(line) for line in table.splitlines()) <= 80, table

@@ -281,7 +281,12 @@ def runs(limit: Annotated[int, typer.Option("--limit", help="Show the most recen
         rows = j.runs(limit)
     finally:
         j.close()
-    table = Table("run", "created", "status", "probes", "targets", "samples", title=str(journal_path()))
+    table = Table(title=str(journal_path()))
+    # the run id is what `report` / `export` / `compare` take: never cut to "20261205-0…" on a narrow terminal
+    table.add_column("run", no_wrap=True, min_width=max((len(r.run_id) for r in rows), default=3))
+    table.add_column("created")
+    for name in ("status", "probes", "targets", "samples"):
+        table.add_column(name, overflow="fold")  # whole names, folded, rather than "censors…"
     for r in rows:
         table.add_row(r.run_id, human_time(r.created_at), r.status, ",".join(r.params.get("probes", [])),
                       ", ".join(r.params.get("targets", [])),
