@@ -61,10 +61,12 @@ def _main(
                                           help="Show the version and exit.")] = False,
 ) -> None:
     """weightwatch audits open-weight models on your own machine. Start with: weightwatch audit"""
-    from weightwatch.envvars import check_environment
+    from weightwatch.envvars import check_environment, unknown_variables
 
     if "--help" not in sys.argv[1:]:  # help is shown whatever the environment holds
         check_environment()  # a bad WEIGHTWATCH_* value stops every command at once, with one line
+        for line in unknown_variables():
+            err.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples: int, seed: int,
