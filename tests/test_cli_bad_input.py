@@ -593,3 +593,14 @@ def test_runs_shows_whole_run_ids_on_a_narrow_terminal(tmp_path: Path) -> None:
     table = ww("runs", home=tmp_path, extra_env={"COLUMNS": "80"}).stdout
     assert run_id in table, table
     assert max(len(line) for line in table.splitlines()) <= 80, table
+
+
+@pytest.mark.parametrize("value", ["", ",", " , "])
+def test_a_language_list_that_names_nothing(tmp_path: Path, value: str) -> None:
+    """`--languages ""` (an unset shell variable) was read as no option: the run used every language."""
+    assert_one_line_error(ww("run", "censorship", "-t", "mock:echo", "--languages", value, home=tmp_path),
+                          "--languages names nothing", "or leave --languages out")
+    proc = ww("modify", "refusal-direction", "-t", "embedded:smollm2-135m", "-o", str(tmp_path / "a.gguf"),
+              "--direction-languages", value, home=tmp_path)
+    assert_one_line_error(proc, "--direction-languages names nothing")
+    assert not (tmp_path / "journal.sqlite").exists() or "censorship" not in ww("runs", home=tmp_path).stdout

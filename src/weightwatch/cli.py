@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from weightwatch import __version__
-from weightwatch.datafiles import format_name, output_file
+from weightwatch.datafiles import comma_list, format_name, output_file
 from weightwatch.ecosystem import cli as ecosystem_cli
 from weightwatch.errors import UserError
 from weightwatch.modify import cli as modify_cli
@@ -172,8 +172,8 @@ def _options(prompts: Path | None, languages: str | None, judge_self: bool) -> d
         if not prompts.is_file():
             raise UserError(f"--prompts file '{prompts}' does not exist", "give a CSV (subject,prompt) or JSONL file")
         opts["prompts"] = str(prompts.resolve())
-    if languages:
-        opts["languages"] = [x.strip() for x in languages.split(",") if x.strip()]
+    if languages is not None:
+        opts["languages"] = comma_list(languages, "--languages", "en,zh-Hans")
     if judge_self:
         opts["judge_self"] = True
     return opts

@@ -138,3 +138,15 @@ def format_name(value: str, allowed: tuple[str, ...], what: str) -> str:
         names = " or ".join([", ".join(allowed[:-1]), allowed[-1]] if len(allowed) > 1 else allowed)
         raise UserError(f"unknown {what} '{value}'", f"use {names}")
     return name
+
+
+def comma_list(value: str | None, option: str, example: str) -> list[str] | None:
+    """A comma-separated option (`--languages en,zh-Hans`) as its items; None when the option is not given.
+    Given but naming nothing (`--languages ""`, `--languages ,`) is a one-line error: it used to be read as
+    not given, so the run silently used every language."""
+    if value is None:
+        return None
+    items = [x.strip() for x in value.split(",") if x.strip()]
+    if not items:
+        raise UserError(f"{option} names nothing ({value!r})", f"e.g. {option} {example}, or leave {option} out")
+    return items
