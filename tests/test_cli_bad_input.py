@@ -3,6 +3,7 @@ traceback, and (for outputs) the check happens before any work is done."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -604,3 +605,23 @@ def test_a_language_list_that_names_nothing(tmp_path: Path, value: str) -> None:
               "--direction-languages", value, home=tmp_path)
     assert_one_line_error(proc, "--direction-languages names nothing")
     assert not (tmp_path / "journal.sqlite").exists() or "censorship" not in ww("runs", home=tmp_path).stdout
+
+
+def test_judge_timeout_bounds_a_hung_judge_server(tmp_path: Path) -> None:
+    """`judge censorship --judge URL` had no --timeout: a judge server that never answers held each record for
+    5 attempts x 600 s with no output. With --timeout the records come back unscored, none is lost."""
+    from tests.servers.fake_openai import FakeOpenAI, Fault
+
+    src = tmp_path / "two.jsonl"
+    src.write_text('{"id": "a", "prompt": "p", "response": "I cannot discuss that."}\n'
+                   '{"id": "b", "prompt": "q", "response": "Sure."}\n', encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    with FakeOpenAI(faults=[Fault("hang", first=99)], hang_s=30.0) as srv:
+        proc = ww("judge", "censorship", "-i", str(src), "-o", str(out), "--judge",
+                  f"openai:fake-model@{srv.base_url}", "--timeout", "0.2", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["a", "b"] and {r["label"] for r in rows} == {"unscored"}
+    assert "whose request failed after retries (see --timeout)" in " ".join(proc.stderr.split())
+    assert_one_line_error(ww("judge", "censorship", "-i", str(src), "-o", str(out), "--timeout", "0",
+                             home=tmp_path), "--timeout must be above 0 seconds")

@@ -301,13 +301,16 @@ def judge_censorship(
     input: Annotated[Path, typer.Option("--input", "-i", help="JSONL: {id, prompt, response, language?, reasoning?}")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the labelled JSONL.")],
     judge: JudgeOpt = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="With --judge: seconds per judge request before it "
+                       "is retried.")] = 600.0,
 ) -> None:
     """Label responses (from any tool) as answered / refused / deflected / narrative / empty / unscored."""
     from weightwatch.api import judge_censorship_file
     from weightwatch.judges.language import SUPPORTED
     from weightwatch.probes.censorship.files import read_records, unknown_language_tags
 
-    counts = judge_censorship_file(input, output_file(output, "--output", input_file=input), judge=judge)
+    counts = judge_censorship_file(input, output_file(output, "--output", input_file=input), judge=judge,
+                                   timeout_s=timeout)
     out.print(json.dumps(counts, sort_keys=True))
     tags = unknown_language_tags(read_records(input))
     if tags:
@@ -318,7 +321,8 @@ def judge_censorship(
                   markup=False, highlight=False, soft_wrap=True)
     if counts.get("unscored"):
         err.print(f"warning: {counts['unscored']} answer(s) unscored: in a language the judge does not cover "
-                  "(e.g. Finnish) or an LLM judge reply that did not parse; they count in no rate",
+                  "(e.g. Finnish), or an LLM judge reply that did not parse or whose request failed after retries "
+                  "(see --timeout); they count in no rate",
                   markup=False, highlight=False, soft_wrap=True)
 
 
@@ -332,6 +336,8 @@ def judge_calibrate(
                         "deccp-qwen2-responses.jsonl (default: ../shared/data beside the repository).")] = None,
     judge: JudgeOpt = None,
     as_json: Annotated[Path | None, typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="With --judge: seconds per judge request before it "
+                       "is retried.")] = 600.0,
 ) -> None:
     """Measure the censorship judge on labelled answers: accuracy, recall, precision, confusion per language."""
     from weightwatch.api import calibrate_censorship_judge
@@ -343,7 +349,7 @@ def judge_calibrate(
     if as_json is not None:
         as_json = output_file(as_json, "--json")
     results = calibrate_censorship_judge(names, input, data_dir, judge, skipped=lambda note: err.print(
-        note, markup=False, highlight=False, soft_wrap=True))
+        note, markup=False, highlight=False, soft_wrap=True), timeout_s=timeout)
     out.print(render(results), markup=False, highlight=False, soft_wrap=True)
     if as_json is not None:
         as_json.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", "utf-8")
