@@ -625,3 +625,10 @@ def test_judge_timeout_bounds_a_hung_judge_server(tmp_path: Path) -> None:
     assert "whose request failed after retries (see --timeout)" in " ".join(proc.stderr.split())
     assert_one_line_error(ww("judge", "censorship", "-i", str(src), "-o", str(out), "--timeout", "0",
                              home=tmp_path), "--timeout must be above 0 seconds")
+
+
+def test_debug_after_the_command(tmp_path: Path) -> None:
+    """Errors say "re-run with --debug"; appended at the end, as people do, it was "No such option: --debug"."""
+    proc = ww("run", "nosuchprobe", "-t", "mock:echo", "--debug", home=tmp_path)
+    assert proc.returncode != 0 and "Traceback" in proc.stderr and "No such option" not in proc.stderr
+    assert ww("run", "sanity", "-t", "mock:echo", "--debug", home=tmp_path).returncode == 0

@@ -395,7 +395,9 @@ def _help_command(exc: Exception) -> str:
 
 
 def main() -> None:
-    debug = "--debug" in sys.argv
+    debug = "--debug" in sys.argv[1:]
+    if debug:  # anywhere on the line, as "re-run with --debug" invites (after the command it was "No such option")
+        sys.argv[1:] = ["--debug", *[a for a in sys.argv[1:] if a != "--debug"]]
     try:
         code = app(standalone_mode=False)
         if isinstance(code, int) and code:  # typer.Exit(n) comes back as a return value
