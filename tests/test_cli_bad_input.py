@@ -632,3 +632,21 @@ def test_debug_after_the_command(tmp_path: Path) -> None:
     proc = ww("run", "nosuchprobe", "-t", "mock:echo", "--debug", home=tmp_path)
     assert proc.returncode != 0 and "Traceback" in proc.stderr and "No such option" not in proc.stderr
     assert ww("run", "sanity", "-t", "mock:echo", "--debug", home=tmp_path).returncode == 0
+
+
+def test_a_server_that_wants_a_key_says_how_to_give_one(tmp_path: Path) -> None:
+    """A command-line target has no weightwatch.toml entry, yet the hint said "check the key variable for
+    'openai:...' in weightwatch.toml": it now says how to name the key's variable in a named target."""
+    from tests.servers.fake_openai import FakeOpenAI
+
+    with FakeOpenAI(api_key="k-123") as srv:
+        proc = ww("run", "sanity", "-t", f"openai:fake-model@{srv.base_url}", home=tmp_path)
+        assert_one_line_error(proc, "the server wants an API key", "[targets.NAME]", 'api_key_env = "VARIABLE"',
+                              "then use -t NAME")
+        (tmp_path / "weightwatch.toml").write_text(
+            f'[targets.k]\nspec = "openai:fake-model@{srv.base_url}"\napi_key_env = "WW_T_KEY"\n', encoding="utf-8")
+        proc = ww("run", "sanity", "-t", "k", home=tmp_path, extra_env={"WW_T_KEY": "wrong"})
+        assert_one_line_error(proc, "the API key in $WW_T_KEY was rejected", "check the key in $WW_T_KEY")
+        assert "wrong" not in proc.stderr
+        ok = ww("run", "sanity", "-t", "k", home=tmp_path, extra_env={"WW_T_KEY": "k-123"})
+    assert ok.returncode == 0, ok.stderr
