@@ -650,3 +650,20 @@ def test_a_server_that_wants_a_key_says_how_to_give_one(tmp_path: Path) -> None:
         assert "wrong" not in proc.stderr
         ok = ww("run", "sanity", "-t", "k", home=tmp_path, extra_env={"WW_T_KEY": "k-123"})
     assert ok.returncode == 0, ok.stderr
+
+
+def test_server_text_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    """What a server says (its model ids, its error bodies) reached the terminal as it was: an ESC sequence
+    would recolour or retitle it, and warnings were printed as rich markup ('[red]...' was styled)."""
+    from tests.servers.fake_openai import FakeOpenAI
+    from weightwatch.errors import UserError
+    from weightwatch.targets.http import error_detail
+
+    evil = "\x1b]0;pwned\x07m[red]x[/red]\x1b[2J"
+    with FakeOpenAI(models=[evil]) as srv:
+        proc = ww("run", "sanity", "-t", f"openai:other@{srv.base_url}", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stderr and "\x07" not in proc.stderr
+    assert "(]0;pwnedm[red]x[/red][2J)" in proc.stderr, proc.stderr  # the rest is shown literally, not as markup
+    assert error_detail('{"error": {"message": "bad \\u001b[31mthing\\u0007"}}') == "bad [31mthing"
+    assert UserError("a\x1b[2Jb", "c\x9bd").one_line() == "a[2Jb; cd"

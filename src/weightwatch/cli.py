@@ -10,11 +10,12 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from weightwatch import __version__
 from weightwatch.datafiles import comma_list, format_name, output_file
 from weightwatch.ecosystem import cli as ecosystem_cli
-from weightwatch.errors import UserError
+from weightwatch.errors import UserError, plain
 from weightwatch.modify import cli as modify_cli
 from weightwatch.report import cli as report_cli
 
@@ -106,12 +107,11 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
     else:
         _print_summary(summary)
     if summary.isolation:
-        from rich.markup import escape
 
         style = "bold red" if summary.unsandboxed_code else "dim"
         err.print(f"[{style}]{escape(summary.isolation)}[/]")
-    for w in summary.warnings:
-        err.print(f"[yellow]warning:[/] {w}")
+    for w in summary.warnings:  # they quote servers (model names) and probes: no markup, no control characters
+        err.print(f"[yellow]warning:[/] {escape(plain(w))}")
     if html is not None:
         from weightwatch.config import journal_path
         from weightwatch.engine.journal import Journal
