@@ -119,7 +119,7 @@ def test_unreachable_hint_depends_on_hf_endpoint(monkeypatch: pytest.MonkeyPatch
 def test_hub_strings_are_not_rich_markup_and_card_flag_reads_the_readme(home: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     items = [{"_id": "1", "id": "evil/[bold]x[/bold]", "author": "evil", "downloads": 5,
-              "cardData": {"license": "other", "license_name": "[red]terms[/red]", "datasets": ["d/e"]},
+              "cardData": {"license": "other", "license_name": "[red]terms[/red]\x1b]0;pwned\x07", "datasets": ["d/e"]},
               "tags": []},
              {"_id": "2", "id": "allenai/OLMo-2-1124-7B", "author": "allenai", "downloads": 9,
               "cardData": {"license": "apache-2.0", "datasets": ["allenai/olmo-mix-1124"]}, "tags": []}]
@@ -131,7 +131,8 @@ def test_hub_strings_are_not_rich_markup_and_card_flag_reads_the_readme(home: Pa
         assert runner.invoke(app, ["adoption", "snapshot", "--pace", "0"]).exit_code == 0
         r = runner.invoke(app, ["adoption", "report", "--top", "5"], env={"COLUMNS": "200"})
         assert r.exit_code == 0, r.output
-        assert "evil/[bold]x[/bold]" in r.stdout and "other: [red]terms[/red]" in r.stdout
+        assert "evil/[bold]x[/bold]" in r.stdout and "other: [red]terms[/red]]0;pwned" in r.stdout
+        assert "\x1b" not in r.stdout and "\x07" not in r.stdout  # a card's escape sequence never reaches the terminal
         # From the snapshot alone, the code link (only in the README) is not seen...
         r = runner.invoke(app, ["openness", "allenai/OLMo-2-1124-7B", "--format", "json"])
         got = json.loads(r.stdout)[0]

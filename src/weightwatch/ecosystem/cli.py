@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape as rx
 from rich.table import Table
 
 from weightwatch.datafiles import format_name, output_file
+from weightwatch.ecosystem.report import rx
 from weightwatch.errors import UserError
 
 out = Console()
