@@ -155,7 +155,8 @@ def _say(text: str) -> None:
 
 
 def _resume_command() -> str:
-    return "weightwatch " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    """The command that resumes this one: the same words, less --fresh (which would ask everything again)."""
+    return "weightwatch " + " ".join(shlex.quote(a) for a in sys.argv[1:] if a != "--fresh")
 
 
 def _print_summary(summary: Any) -> None:
