@@ -667,3 +667,10 @@ def test_server_text_cannot_drive_the_terminal(tmp_path: Path) -> None:
     assert "(]0;pwnedm[red]x[/red][2J)" in proc.stderr, proc.stderr  # the rest is shown literally, not as markup
     assert error_detail('{"error": {"message": "bad \\u001b[31mthing\\u0007"}}') == "bad [31mthing"
     assert UserError("a\x1b[2Jb", "c\x9bd").one_line() == "a[2Jb; cd"
+
+
+@pytest.mark.parametrize("other", ["mock:echo ", "MOCK:echo"])
+def test_two_spellings_of_one_target(tmp_path: Path, other: str) -> None:
+    """Both ran, under one label: 'progress mock:echo: 8/4 samples' and two report columns named alike."""
+    assert_one_line_error(ww("run", "sanity", "-t", "mock:echo", "-t", other, home=tmp_path),
+                          f"-t 'mock:echo' and -t '{other}' are the same target (mock:echo)")

@@ -175,6 +175,7 @@ async def run_async(
     try:
         # targets and plans first: a typo or an unreachable server must not leave a run behind
         made = [make_target(spec, cfg) for spec in targets]
+        _check_distinct_labels(made, names)
         judge_target = None
         if judge and not needs_judge:
             make_target(judge, cfg)  # a malformed judge string is still an error; nothing is loaded
@@ -387,6 +388,17 @@ def label_censorship_records(records: list[dict[str, Any]], judge: str | None = 
     """The censorship judge's labels for records {id, prompt, response, language?, reasoning?}."""
     return asyncio.run(_judge_records(records, judge, timeout_s) if judge else
                        censorship_files.label_records(records, None, None))
+
+
+def _check_distinct_labels(made: Sequence[Target], given: Sequence[str]) -> None:
+    """Two targets whose strings differ but which come out under one label (`mock:echo` and `mock:echo ` or
+    `MOCK:echo`) ran twice under that one label: progress '8/4 samples', two report columns of one name."""
+    seen: dict[str, str] = {}
+    for t, spec in zip(made, given, strict=True):
+        if t.label in seen:
+            raise UserError(f"-t {seen[t.label]!r} and -t {spec!r} are the same target ({t.label})",
+                            "list each target once")
+        seen[t.label] = spec
 
 
 def _check_timeout(timeout_s: float) -> None:
