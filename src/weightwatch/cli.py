@@ -47,6 +47,8 @@ UnsandboxedOpt = Annotated[bool, typer.Option(
     "--allow-unsandboxed-code", help="Where no sandbox is possible (bubblewrap, user namespaces), run model-written "
     "code WITHOUT isolation instead of refusing. The report then carries a warning.")]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds per request before it is retried.")]
+JudgeTimeoutOpt = Annotated[float, typer.Option("--timeout", help="With --judge: seconds per judge request before "
+                            "it is retried.")]
 
 
 def _version(value: bool) -> None:
@@ -302,8 +304,7 @@ def judge_censorship(
     input: Annotated[Path, typer.Option("--input", "-i", help="JSONL: {id, prompt, response, language?, reasoning?}")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the labelled JSONL.")],
     judge: JudgeOpt = None,
-    timeout: Annotated[float, typer.Option("--timeout", help="With --judge: seconds per judge request before it "
-                       "is retried.")] = 600.0,
+    timeout: JudgeTimeoutOpt = 600.0,
 ) -> None:
     """Label responses (from any tool) as answered / refused / deflected / narrative / empty / unscored."""
     from weightwatch.api import judge_censorship_file
@@ -337,8 +338,7 @@ def judge_calibrate(
                         "deccp-qwen2-responses.jsonl (default: ../shared/data beside the repository).")] = None,
     judge: JudgeOpt = None,
     as_json: Annotated[Path | None, typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
-    timeout: Annotated[float, typer.Option("--timeout", help="With --judge: seconds per judge request before it "
-                       "is retried.")] = 600.0,
+    timeout: JudgeTimeoutOpt = 600.0,
 ) -> None:
     """Measure the censorship judge on labelled answers: accuracy, recall, precision, confusion per language."""
     from weightwatch.api import calibrate_censorship_judge
