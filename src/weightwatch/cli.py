@@ -347,6 +347,9 @@ def judge_calibrate(
     names = parse_sets(sets)
     if input is not None and names is not None:
         raise UserError("--input and --set cannot be combined", "--input measures your file alone; drop one")
+    if input is not None and data_dir is not None:  # --data-dir would be silently ignored
+        raise UserError("--input and --data-dir cannot be combined",
+                        "--input measures your file alone; --data-dir is where the deccp / speechmap sets are read")
     if as_json is not None:
         as_json = output_file(as_json, "--json")
     results = calibrate_censorship_judge(names, input, data_dir, judge, skipped=lambda note: err.print(
