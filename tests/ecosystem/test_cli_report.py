@@ -188,7 +188,7 @@ def test_limit_zero_on_the_whole_hub_is_refused_before_any_request(hub: FakeHub,
     assert snap.models == 2
 
 
-def test_census_refuses_the_options_it_would_ignore(hub: FakeHub, home: Path) -> None:
+def test_census_and_cards_top_refuse_what_they_would_ignore(hub: FakeHub, home: Path) -> None:
     """--census fixes its own limit, sort and page size and walks every author: --limit / --sort /
     --page-size / --author / --since beside it were silently dropped (also from the --weekly cron line)."""
     from tests.test_cli_errors import assert_one_line_error, ww
@@ -200,6 +200,8 @@ def test_census_refuses_the_options_it_would_ignore(hub: FakeHub, home: Path) ->
         assert_one_line_error(ww("adoption", "snapshot", "--census", *extra, home=home.parent, extra_env=env),
                               "--census walks the whole model list", f"it takes no {named}",
                               "or drop --census")
+    assert_one_line_error(ww("adoption", "snapshot", "--cards-top", "5", home=home.parent, extra_env=env),
+                          "--cards-top goes with --cards")  # was silently ignored
     assert hub.requests == []
     weekly = ww("adoption", "snapshot", "--census", "--weekly", home=home.parent, extra_env=env)
     assert weekly.returncode == 0 and "adoption snapshot --census --pace=0.6" in weekly.stdout, weekly.stderr
