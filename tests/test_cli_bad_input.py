@@ -674,3 +674,9 @@ def test_two_spellings_of_one_target(tmp_path: Path, other: str) -> None:
     """Both ran, under one label: 'progress mock:echo: 8/4 samples' and two report columns named alike."""
     assert_one_line_error(ww("run", "sanity", "-t", "mock:echo", "-t", other, home=tmp_path),
                           f"-t 'mock:echo' and -t '{other}' are the same target (mock:echo)")
+
+
+def test_judge_self_without_a_judge(tmp_path: Path) -> None:
+    """--judge-self with no --judge did nothing, silently."""
+    assert_one_line_error(ww("run", "censorship", "-t", "mock:echo", "--judge-self", home=tmp_path),
+                          "--judge-self goes with --judge")

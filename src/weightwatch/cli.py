@@ -204,6 +204,9 @@ def run(
     """Run one or more probes on one or more targets. Re-running the same command resumes."""
     if not target:
         raise UserError("no target given", "add -t TARGET, e.g. -t embedded:qwen2.5-coder-0.5b")
+    if judge_self and not judge:  # it would be silently ignored
+        raise UserError("--judge-self goes with --judge", "add --judge TARGET (one of the -t targets), or drop "
+                        "--judge-self")
     _run_and_report(probes, target, size=size, samples=samples, seed=seed,
                     options=_options(prompts, languages, judge_self), judge=judge, fresh=fresh,
                     max_concurrency=max_concurrency, timeout=timeout, html=html, fmt=fmt,
