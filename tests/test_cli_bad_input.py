@@ -619,10 +619,12 @@ def test_judge_timeout_bounds_a_hung_judge_server(tmp_path: Path) -> None:
     with FakeOpenAI(faults=[Fault("hang", first=99)], hang_s=30.0) as srv:
         proc = ww("judge", "censorship", "-i", str(src), "-o", str(out), "--judge",
                   f"openai:fake-model@{srv.base_url}", "--timeout", "0.2", home=tmp_path)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr  # no answer labelled: like a run whose every request failed
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == ["a", "b"] and {r["label"] for r in rows} == {"unscored"}
     assert "whose request failed after retries (see --timeout)" in " ".join(proc.stderr.split())
+    last = [ln for ln in proc.stderr.splitlines() if ln.strip()][-1]
+    assert last.startswith("error: no answer got a label from --judge openai:fake-model@"), last
     assert_one_line_error(ww("judge", "censorship", "-i", str(src), "-o", str(out), "--timeout", "0",
                              home=tmp_path), "--timeout must be above 0 seconds")
 

@@ -329,6 +329,12 @@ def judge_censorship(
                   "(e.g. Finnish), or an LLM judge reply that did not parse or whose request failed after retries "
                   "(see --timeout); they count in no rate",
                   markup=False, highlight=False, soft_wrap=True)
+    if judge and counts.get("unscored") and counts["unscored"] == sum(counts.values()):
+        # as `run` does when every request to a target failed: a wrong judge URL or model must not exit 0
+        err.print(f"error: no answer got a label from --judge {judge}: its requests failed or its replies did not "
+                  f"parse; the unscored records are in {output}; check the judge target and run the command again",
+                  markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
 
 
 @judge_app.command("calibrate")
