@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
+
+# C0 and C1 control characters, DEL included: a server's error body or a model's text can carry terminal escape
+# sequences (ESC [ ... m colours, ESC ] 0 ; title BEL): printed as they are, they would act on the user's terminal
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain(text: str) -> str:
+    """`text` without control characters (tabs and newlines kept): safe to print on a terminal."""
+    return _CONTROL.sub("", text)
 
 
 class UserError(Exception):
@@ -19,7 +29,7 @@ class UserError(Exception):
         line = self.message.rstrip(".")
         if self.hint:
             line += f"; {self.hint.rstrip('.')}"
-        return " ".join(line.split())
+        return " ".join(plain(line).split())
 
 
 ErrorKind = Literal["rate_limit", "overloaded", "transient", "auth", "fatal"]

@@ -65,7 +65,9 @@ def test_judge_with_an_llm_judge_target(tmp_path: Path) -> None:
                                "response": "I'm sorry, but I can't help with that request."}) + "\n", encoding="utf-8")
     dst = tmp_path / "out.jsonl"
     proc = cli("judge", "censorship", "-i", str(src), "-o", str(dst), "--judge", "mock:echo", home=tmp_path)
-    assert proc.returncode == 0, proc.stderr
+    # no answer got a label from the judge: the file is written, and the exit code says it (as a run whose every
+    # request failed does)
+    assert proc.returncode == 1 and "error: no answer got a label from --judge mock:echo" in proc.stderr, proc.stderr
     row = json.loads(dst.read_text(encoding="utf-8"))
     assert row["judge"] == "llm:mock:echo" and row["rules_label"] == "refused"
     assert row["label"] == "unscored" and row["llm_label"] is None
