@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from weightwatch.errors import UserError
+from weightwatch.errors import UserError, no_lone_surrogates
 
 YAMLError = yaml.YAMLError
 # libyaml's safe loader where PyYAML was built with it (the wheels are): about 10x faster on the censorship
@@ -65,7 +65,7 @@ def parse_jsonl_lines(lines: list[str], where: str, hint: str) -> list[tuple[int
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
+            rec = no_lone_surrogates(json.loads(line))  # a "\ud800" escape could not be written back as UTF-8
         except json.JSONDecodeError as exc:
             raise UserError(f"{where} line {lineno} is not valid JSON ({exc.msg})", hint) from exc
         if not isinstance(rec, dict):
