@@ -708,3 +708,19 @@ def test_a_lone_surrogate_in_an_input_file(tmp_path: Path, command: list[str]) -
     proc = ww(*command, "-i", str(src), "-o", str(out), home=tmp_path)
     assert proc.returncode == 0, proc.stderr  # was: internal error: UnicodeEncodeError
     assert json.loads(out.read_text(encoding="utf-8"))["response"] == "I cannot \ufffd discuss that."
+
+
+def test_the_output_suffix_picks_the_format(tmp_path: Path) -> None:
+    """`export latest -o run.csv` wrote JSONL under a .csv name, `report latest -o r.html` a terminal table."""
+    assert ww("run", "sanity", "-t", "mock:echo", home=tmp_path).returncode == 0
+    assert ww("run", "sanity", "-t", "mock:refuse", home=tmp_path).returncode == 0
+    for args in (["export", "latest", "-o", "run.csv"], ["report", "latest", "-o", "r.html"],
+                 ["report", "latest", "-o", "r.json"], ["compare", "latest", _run_ids(tmp_path)[0], "-o", "d.json"],
+                 ["export", "latest", "-f", "jsonl", "-o", "forced.csv"]):
+        proc = ww(*args, home=tmp_path)
+        assert proc.returncode == 0, (args, proc.stderr)
+    assert (tmp_path / "run.csv").read_text(encoding="utf-8").startswith("run_id,target,")
+    assert (tmp_path / "r.html").read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["run_id"]
+    assert isinstance(json.loads((tmp_path / "d.json").read_text(encoding="utf-8")), dict)  # JSON, not a table
+    assert (tmp_path / "forced.csv").read_text(encoding="utf-8").startswith('{"run_id"')  # -f wins

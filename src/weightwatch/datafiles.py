@@ -140,6 +140,17 @@ def format_name(value: str, allowed: tuple[str, ...], what: str) -> str:
     return name
 
 
+def format_for(value: str | None, output: Path | None, allowed: tuple[str, ...], what: str,
+               suffixes: dict[str, str]) -> str:
+    """The format named with --format, else the one the --output file's suffix names (`-o run.csv` is csv,
+    `-o report.html` html: it wrote jsonl or a terminal table under those names), else the first of `allowed`."""
+    if value is not None:
+        return format_name(value, allowed, what)
+    if output is not None and not output.is_dir():
+        return suffixes.get(output.suffix.lower(), allowed[0])
+    return allowed[0]
+
+
 def comma_list(value: str | None, option: str, example: str) -> list[str] | None:
     """A comma-separated option (`--languages en,zh-Hans`) as its items; None when the option is not given.
     Given but naming nothing (`--languages ""`, `--languages ,`) is a one-line error: it used to be read as
