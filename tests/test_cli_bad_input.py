@@ -682,3 +682,45 @@ def test_judge_self_without_a_judge(tmp_path: Path) -> None:
     """--judge-self with no --judge did nothing, silently."""
     assert_one_line_error(ww("run", "censorship", "-t", "mock:echo", "--judge-self", home=tmp_path),
                           "--judge-self goes with --judge")
+
+
+def test_a_lone_surrogate_in_an_answer_loses_nothing(tmp_path: Path) -> None:
+    """A server's JSON can hold a lone "\\ud83d" (an emoji cut at max_tokens); it cannot be written as UTF-8, so
+    the journal write of that first answer raised and the whole run died ('internal error', 0 samples kept, the
+    run left 'running'). It is now U+FFFD, and every sample is kept."""
+    from tests.servers.fake_openai import FakeOpenAI
+
+    with FakeOpenAI(reply=lambda p: "cut emoji \ud83d here") as srv:
+        proc = ww("run", "sanity", "-t", f"openai:fake-model@{srv.base_url}", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "e.jsonl"
+    assert ww("export", "latest", "-o", str(out), home=tmp_path).returncode == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 4 and all(r["response"] == "cut emoji \ufffd here" for r in rows), rows[0]
+
+
+@pytest.mark.parametrize("command", [["judge", "censorship"], ["scan"]])
+def test_a_lone_surrogate_in_an_input_file(tmp_path: Path, command: list[str]) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "prompt": "p \\ud800", "response": "I cannot \\udc00 discuss that."}\n',
+                   encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    proc = ww(*command, "-i", str(src), "-o", str(out), home=tmp_path)
+    assert proc.returncode == 0, proc.stderr  # was: internal error: UnicodeEncodeError
+    assert json.loads(out.read_text(encoding="utf-8"))["response"] == "I cannot \ufffd discuss that."
+
+
+def test_the_output_suffix_picks_the_format(tmp_path: Path) -> None:
+    """`export latest -o run.csv` wrote JSONL under a .csv name, `report latest -o r.html` a terminal table."""
+    assert ww("run", "sanity", "-t", "mock:echo", home=tmp_path).returncode == 0
+    assert ww("run", "sanity", "-t", "mock:refuse", home=tmp_path).returncode == 0
+    for args in (["export", "latest", "-o", "run.csv"], ["report", "latest", "-o", "r.html"],
+                 ["report", "latest", "-o", "r.json"], ["compare", "latest", _run_ids(tmp_path)[0], "-o", "d.json"],
+                 ["export", "latest", "-f", "jsonl", "-o", "forced.csv"]):
+        proc = ww(*args, home=tmp_path)
+        assert proc.returncode == 0, (args, proc.stderr)
+    assert (tmp_path / "run.csv").read_text(encoding="utf-8").startswith("run_id,target,")
+    assert (tmp_path / "r.html").read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["run_id"]
+    assert isinstance(json.loads((tmp_path / "d.json").read_text(encoding="utf-8")), dict)  # JSON, not a table
+    assert (tmp_path / "forced.csv").read_text(encoding="utf-8").startswith('{"run_id"')  # -f wins
