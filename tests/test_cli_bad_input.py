@@ -3,6 +3,7 @@ traceback, and (for outputs) the check happens before any work is done."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -220,7 +221,7 @@ def test_report_latest_names_a_newer_run_in_progress_or_stopped(tmp_path: Path) 
         assert proc.returncode == 0, proc.stderr
         [note] = [ln for ln in proc.stderr.splitlines() if ln.startswith("note:")]
         assert note.startswith(f"note: showing run {done}, the newest finished run; run 20990101-000000-aaaaaa, "
-                               "newer, is still running (or its process was killed) with 0 sample(s) so far; "
+                               "newer, is still running (or its process was killed) with 0 of 0 sample(s) done so far; "
                                "resume it with: weightwatch run sanity -t mock:refuse"), note
     assert '"run_id"' in ww("report", "latest", "-f", "json", home=tmp_path).stdout  # stdout stays clean JSON
     assert_one_line_error(ww("compare", "latest", done, home=tmp_path), "both runs are")  # no note beside it
@@ -458,3 +459,268 @@ def test_config_nan_or_inf(tmp_path: Path) -> None:
                                                    encoding="utf-8")
         assert_one_line_error(ww("run", "sanity", "-t", "x", home=tmp_path),
                               f"[targets.x] temperature must be a finite number, not {value}")
+
+
+def test_calibrate_input_with_other_column_names_names_the_keys_it_has(tmp_path: Path) -> None:
+    """A labelled file from another tool (text/lang/gold) said "'prompt' must be a string": the key is missing,
+    and the line says which keys it has, so the columns can be renamed."""
+    src = tmp_path / "other.jsonl"
+    src.write_text('{"id": "a", "text": "I cannot.", "lang": "en", "gold": "refused"}\n', encoding="utf-8")
+    assert_one_line_error(ww("judge", "calibrate", "--input", str(src), home=tmp_path),
+                          "line 1 has no 'prompt' (its keys: 'id', 'text', 'lang', 'gold')", '"label": "refused"')
+    src.write_text('{"id": "a", "prompt": "p", "response": "I cannot.", "language": "en", "label": 1}\n',
+                   encoding="utf-8")
+    assert_one_line_error(ww("judge", "calibrate", "--input", str(src), home=tmp_path),
+                          "line 1: 'label' must be a string, not a number")
+
+
+def test_scan_input_with_other_column_names(tmp_path: Path) -> None:
+    src = tmp_path / "code.jsonl"
+    src.write_text('{"id": "a", "completion": "print(1)"}\n', encoding="utf-8")
+    proc = ww("scan", "-i", str(src), "-o", str(tmp_path / "o.jsonl"), home=tmp_path)
+    assert_one_line_error(proc, "line 1 has no 'response' (its keys: 'id', 'completion')")
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+@pytest.mark.parametrize("spec", ["mock:echo+lora:{a}", "openai:m@http://127.0.0.1:9/v1+lora:{a}"])
+def test_adapter_on_a_target_that_takes_none(tmp_path: Path, spec: str) -> None:
+    """mock:echo+lora:F became a fixed-answer mock named 'echo+lora:F' (exit 0, adapter unused); on an openai
+    target the adapter ended up inside the base URL."""
+    adapter = tmp_path / "a.gguf"
+    adapter.write_bytes(b"GGUF")
+    proc = ww("run", "sanity", "-t", spec.format(a=adapter), home=tmp_path)
+    assert_one_line_error(proc, "target takes no adapter", "gguf:BASE.gguf+lora:ADAPTER.gguf")
+    assert ww("runs", home=tmp_path).stdout.count("lora") == 0
+
+
+def test_failed_request_reasons_keep_the_url(tmp_path: Path) -> None:
+    """The warning counted failures by the text before the first ':', so every HTTP error read
+    "HTTP 400 from http x4"; it now names the whole base URL."""
+    from tests.servers.fake_openai import FakeOpenAI, Fault
+
+    with FakeOpenAI(faults=[Fault("400", first=99)]) as srv:
+        proc = ww("run", "sanity", "-t", f"openai:fake-model@{srv.base_url}", home=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    text = " ".join(proc.stderr.split())  # the console wraps long warnings
+    assert f"(HTTP 400 from {srv.base_url} x" in text, proc.stderr
+    assert "from http x" not in text
+
+
+def test_error_reason_splits_at_colon_space() -> None:
+    from weightwatch.engine.runner import error_reason
+
+    assert error_reason("HTTP 503 from https://api.example.com/v1: overloaded") == \
+        "HTTP 503 from https://api.example.com/v1"
+    assert error_reason("mock:error fails every request") == "mock:error fails every request"
+    assert error_reason("timeout: no answer in 600 s") == "timeout"
+
+
+def test_a_model_name_the_server_does_not_list_is_a_warning(tmp_path: Path) -> None:
+    """The check was made and kept in the fingerprint, but never shown: a typo in the model name on a server
+    that answers any name (llama.cpp's) gave a clean run of another model."""
+    from tests.servers.fake_openai import FakeOpenAI
+
+    with FakeOpenAI(models=["qwen3-8b"]) as srv:
+        wrong = ww("run", "sanity", "-t", f"openai:qwen3-8B-typo@{srv.base_url}", home=tmp_path)
+        right = ww("run", "sanity", "-t", f"openai:qwen3-8b@{srv.base_url}", home=tmp_path)
+    assert wrong.returncode == 0, wrong.stderr
+    text = " ".join(wrong.stderr.split())
+    assert "warning: openai:qwen3-8B-typo@" in text and \
+        "model 'qwen3-8B-typo' is not among the model(s) the server lists (qwen3-8b); check the name" in text, text
+    assert right.returncode == 0 and "is not among" not in right.stderr, right.stderr
+    report = ww("report", "latest", "-f", "json", home=tmp_path)
+    assert "is not among" not in report.stdout  # latest is the run with the right name
+
+
+@pytest.mark.parametrize(("url", "endpoint"), [("http://127.0.0.1:9/v1/chat/completions", "/chat/completions"),
+                                               ("http://127.0.0.1:9/v1/models/", "/models")])
+def test_an_endpoint_given_as_the_base_url(tmp_path: Path, url: str, endpoint: str) -> None:
+    """The full chat URL pasted from a server's docs failed every request with HTTP 404 (exit 1 after the run);
+    it is now refused before any request, naming the base URL to give."""
+    assert_one_line_error(ww("run", "sanity", "-t", f"openai:m@{url}", home=tmp_path),
+                          f"names the {endpoint} endpoint, not the base URL",
+                          "give the base URL, e.g. http://127.0.0.1:9/v1 ")
+
+
+def test_an_interrupted_run_counts_the_samples_it_finished(tmp_path: Path) -> None:
+    """`runs` and the 'resume it with' note counted every sample the run covers (linked at its start), so a
+    run stopped after 3 of 64 answers said '64 sample(s) so far'."""
+    from weightwatch.engine.journal import Journal
+    from weightwatch.types import Completion, PlannedRequest, SampleKey
+
+    j = Journal(tmp_path / "journal.sqlite")
+    try:
+        j.start_run("20990101-000000-bbbbbb", "weightwatch run sanity -t mock:echo", {"probes": ["sanity"],
+                                                                                   "targets": ["mock:echo"]})
+        keys = [SampleKey(target_id="t", probe="sanity", item_id=str(i), variant="", sample_index=0,
+                          params_hash="p") for i in range(5)]
+        j.link_samples("20990101-000000-bbbbbb", [k.digest() for k in keys])
+        planned = PlannedRequest.model_validate({"item_id": "0", "request": {"messages": []}})
+        for k in keys[:2]:
+            j.put_sample("20990101-000000-bbbbbb", k, "mock:echo", planned, Completion(text="x"))
+        j.finish_run("20990101-000000-bbbbbb", None, status="interrupted")
+    finally:
+        j.close()
+    table = ww("runs", home=tmp_path).stdout
+    assert "2 of 5" in table, table
+    proc = ww("report", "latest", home=tmp_path)
+    assert "with 2 of 5 sample(s) done so far" in " ".join(proc.stderr.split()), proc.stderr
+
+
+def test_the_same_probe_twice(tmp_path: Path) -> None:
+    """`run sanity sanity` ran once but put the sanity results twice in the summary (the same target twice
+    was already refused)."""
+    assert_one_line_error(ww("run", "sanity", "sanity", "-t", "mock:echo", home=tmp_path),
+                          "the probe sanity is given twice", "list each probe once")
+
+
+@pytest.mark.parametrize("command", [["judge", "censorship"], ["scan"]])
+def test_output_that_is_the_input_is_refused(tmp_path: Path, command: list[str]) -> None:
+    """`-o` naming the `-i` file replaced the user's answers with the labelled copy (and a crash while writing
+    would have lost them)."""
+    src = _answers(tmp_path)
+    before = src.read_bytes()
+    same = tmp_path / "." / src.name  # another spelling of the same file
+    assert_one_line_error(ww(*command, "-i", str(src), "-o", str(same), home=tmp_path), "is the --input file",
+                          "answers.out.jsonl")
+    assert src.read_bytes() == before
+
+
+def test_runs_shows_whole_run_ids_on_a_narrow_terminal(tmp_path: Path) -> None:
+    """At 80 columns `runs` cut every id to '20261205-0…', so the id that report/export/compare take could not
+    be read off the list."""
+    assert ww("run", "sanity", "-t", "mock:echo", home=tmp_path).returncode == 0
+    [run_id] = _run_ids(tmp_path)
+    table = ww("runs", home=tmp_path, extra_env={"COLUMNS": "80"}).stdout
+    assert run_id in table, table
+    assert max(len(line) for line in table.splitlines()) <= 80, table
+
+
+@pytest.mark.parametrize("value", ["", ",", " , "])
+def test_a_language_list_that_names_nothing(tmp_path: Path, value: str) -> None:
+    """`--languages ""` (an unset shell variable) was read as no option: the run used every language."""
+    assert_one_line_error(ww("run", "censorship", "-t", "mock:echo", "--languages", value, home=tmp_path),
+                          "--languages names nothing", "or leave --languages out")
+    proc = ww("modify", "refusal-direction", "-t", "embedded:smollm2-135m", "-o", str(tmp_path / "a.gguf"),
+              "--direction-languages", value, home=tmp_path)
+    assert_one_line_error(proc, "--direction-languages names nothing")
+    assert not (tmp_path / "journal.sqlite").exists() or "censorship" not in ww("runs", home=tmp_path).stdout
+
+
+def test_judge_timeout_bounds_a_hung_judge_server(tmp_path: Path) -> None:
+    """`judge censorship --judge URL` had no --timeout: a judge server that never answers held each record for
+    5 attempts x 600 s with no output. With --timeout the records come back unscored, none is lost."""
+    from tests.servers.fake_openai import FakeOpenAI, Fault
+
+    src = tmp_path / "two.jsonl"
+    src.write_text('{"id": "a", "prompt": "p", "response": "I cannot discuss that."}\n'
+                   '{"id": "b", "prompt": "q", "response": "Sure."}\n', encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    with FakeOpenAI(faults=[Fault("hang", first=99)], hang_s=30.0) as srv:
+        proc = ww("judge", "censorship", "-i", str(src), "-o", str(out), "--judge",
+                  f"openai:fake-model@{srv.base_url}", "--timeout", "0.2", home=tmp_path)
+    assert proc.returncode == 1, proc.stderr  # no answer labelled: like a run whose every request failed
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["a", "b"] and {r["label"] for r in rows} == {"unscored"}
+    assert "whose request failed after retries (see --timeout)" in " ".join(proc.stderr.split())
+    last = [ln for ln in proc.stderr.splitlines() if ln.strip()][-1]
+    assert last.startswith("error: no answer got a label from --judge openai:fake-model@"), last
+    assert_one_line_error(ww("judge", "censorship", "-i", str(src), "-o", str(out), "--timeout", "0",
+                             home=tmp_path), "--timeout must be above 0 seconds")
+
+
+def test_debug_after_the_command(tmp_path: Path) -> None:
+    """Errors say "re-run with --debug"; appended at the end, as people do, it was "No such option: --debug"."""
+    proc = ww("run", "nosuchprobe", "-t", "mock:echo", "--debug", home=tmp_path)
+    assert proc.returncode != 0 and "Traceback" in proc.stderr and "No such option" not in proc.stderr
+    assert ww("run", "sanity", "-t", "mock:echo", "--debug", home=tmp_path).returncode == 0
+
+
+def test_a_server_that_wants_a_key_says_how_to_give_one(tmp_path: Path) -> None:
+    """A command-line target has no weightwatch.toml entry, yet the hint said "check the key variable for
+    'openai:...' in weightwatch.toml": it now says how to name the key's variable in a named target."""
+    from tests.servers.fake_openai import FakeOpenAI
+
+    with FakeOpenAI(api_key="k-123") as srv:
+        proc = ww("run", "sanity", "-t", f"openai:fake-model@{srv.base_url}", home=tmp_path)
+        assert_one_line_error(proc, "the server wants an API key", "[targets.NAME]", 'api_key_env = "VARIABLE"',
+                              "then use -t NAME")
+        (tmp_path / "weightwatch.toml").write_text(
+            f'[targets.k]\nspec = "openai:fake-model@{srv.base_url}"\napi_key_env = "WW_T_KEY"\n', encoding="utf-8")
+        proc = ww("run", "sanity", "-t", "k", home=tmp_path, extra_env={"WW_T_KEY": "wrong"})
+        assert_one_line_error(proc, "the API key in $WW_T_KEY was rejected", "check the key in $WW_T_KEY")
+        assert "wrong" not in proc.stderr
+        ok = ww("run", "sanity", "-t", "k", home=tmp_path, extra_env={"WW_T_KEY": "k-123"})
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_server_text_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    """What a server says (its model ids, its error bodies) reached the terminal as it was: an ESC sequence
+    would recolour or retitle it, and warnings were printed as rich markup ('[red]...' was styled)."""
+    from tests.servers.fake_openai import FakeOpenAI
+    from weightwatch.errors import UserError
+    from weightwatch.targets.http import error_detail
+
+    evil = "\x1b]0;pwned\x07m[red]x[/red]\x1b[2J"
+    with FakeOpenAI(models=[evil]) as srv:
+        proc = ww("run", "sanity", "-t", f"openai:other@{srv.base_url}", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stderr and "\x07" not in proc.stderr
+    assert "(]0;pwnedm[red]x[/red][2J)" in proc.stderr, proc.stderr  # the rest is shown literally, not as markup
+    assert error_detail('{"error": {"message": "bad \\u001b[31mthing\\u0007"}}') == "bad [31mthing"
+    assert UserError("a\x1b[2Jb", "c\x9bd").one_line() == "a[2Jb; cd"
+
+
+@pytest.mark.parametrize("other", ["mock:echo ", "MOCK:echo"])
+def test_two_spellings_of_one_target(tmp_path: Path, other: str) -> None:
+    """Both ran, under one label: 'progress mock:echo: 8/4 samples' and two report columns named alike."""
+    assert_one_line_error(ww("run", "sanity", "-t", "mock:echo", "-t", other, home=tmp_path),
+                          f"-t 'mock:echo' and -t '{other}' are the same target (mock:echo)")
+
+
+def test_judge_self_without_a_judge(tmp_path: Path) -> None:
+    """--judge-self with no --judge did nothing, silently."""
+    assert_one_line_error(ww("run", "censorship", "-t", "mock:echo", "--judge-self", home=tmp_path),
+                          "--judge-self goes with --judge")
+
+
+def test_a_lone_surrogate_in_an_answer_loses_nothing(tmp_path: Path) -> None:
+    """A server's JSON can hold a lone "\\ud83d" (an emoji cut at max_tokens); it cannot be written as UTF-8, so
+    the journal write of that first answer raised and the whole run died ('internal error', 0 samples kept, the
+    run left 'running'). It is now U+FFFD, and every sample is kept."""
+    from tests.servers.fake_openai import FakeOpenAI
+
+    with FakeOpenAI(reply=lambda p: "cut emoji \ud83d here") as srv:
+        proc = ww("run", "sanity", "-t", f"openai:fake-model@{srv.base_url}", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "e.jsonl"
+    assert ww("export", "latest", "-o", str(out), home=tmp_path).returncode == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 4 and all(r["response"] == "cut emoji \ufffd here" for r in rows), rows[0]
+
+
+@pytest.mark.parametrize("command", [["judge", "censorship"], ["scan"]])
+def test_a_lone_surrogate_in_an_input_file(tmp_path: Path, command: list[str]) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "prompt": "p \\ud800", "response": "I cannot \\udc00 discuss that."}\n',
+                   encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    proc = ww(*command, "-i", str(src), "-o", str(out), home=tmp_path)
+    assert proc.returncode == 0, proc.stderr  # was: internal error: UnicodeEncodeError
+    assert json.loads(out.read_text(encoding="utf-8"))["response"] == "I cannot \ufffd discuss that."
+
+
+def test_the_output_suffix_picks_the_format(tmp_path: Path) -> None:
+    """`export latest -o run.csv` wrote JSONL under a .csv name, `report latest -o r.html` a terminal table."""
+    assert ww("run", "sanity", "-t", "mock:echo", home=tmp_path).returncode == 0
+    assert ww("run", "sanity", "-t", "mock:refuse", home=tmp_path).returncode == 0
+    for args in (["export", "latest", "-o", "run.csv"], ["report", "latest", "-o", "r.html"],
+                 ["report", "latest", "-o", "r.json"], ["compare", "latest", _run_ids(tmp_path)[0], "-o", "d.json"],
+                 ["export", "latest", "-f", "jsonl", "-o", "forced.csv"]):
+        proc = ww(*args, home=tmp_path)
+        assert proc.returncode == 0, (args, proc.stderr)
+    assert (tmp_path / "run.csv").read_text(encoding="utf-8").startswith("run_id,target,")
+    assert (tmp_path / "r.html").read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["run_id"]
+    assert isinstance(json.loads((tmp_path / "d.json").read_text(encoding="utf-8")), dict)  # JSON, not a table
+    assert (tmp_path / "forced.csv").read_text(encoding="utf-8").startswith('{"run_id"')  # -f wins

@@ -5,6 +5,7 @@
 - `read_jsonl(path, hint)`: a user's JSONL file as `(line number, object)` pairs; a missing file, a
   non-UTF-8 file, a folder, a file with no records, a line that is not JSON or not an object raise a
   one-line `UserError` naming the line.
+- `check_fields(rec, where, hint, ...)`: the keys and string fields of one JSONL record, one line per problem.
 - `output_file(path, option)`: an output path checked before any work (folder exists or can be made,
   writable, not itself a folder).
 """
@@ -19,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from weightwatch.errors import UserError
+from weightwatch.errors import UserError, no_lone_surrogates
 
 YAMLError = yaml.YAMLError
 # libyaml's safe loader where PyYAML was built with it (the wheels are): about 10x faster on the censorship
@@ -64,7 +65,7 @@ def parse_jsonl_lines(lines: list[str], where: str, hint: str) -> list[tuple[int
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
+            rec = no_lone_surrogates(json.loads(line))  # a "\ud800" escape could not be written back as UTF-8
         except json.JSONDecodeError as exc:
             raise UserError(f"{where} line {lineno} is not valid JSON ({exc.msg})", hint) from exc
         if not isinstance(rec, dict):
@@ -73,13 +74,41 @@ def parse_jsonl_lines(lines: list[str], where: str, hint: str) -> list[tuple[int
     return out
 
 
-def output_file(path: Path, option: str, *, folder_ok: bool = False) -> Path:
+def check_fields(rec: dict[str, Any], where: str, hint: str, *, required: tuple[str, ...] = (),
+                 strings: tuple[str, ...] = (), optional_strings: tuple[str, ...] = ()) -> None:
+    """One record of a user's JSONL file (`where` is e.g. "answers.jsonl line 3"): each `required` key present
+    (a missing one is named with the keys the line has, so a file with other column names is recognised),
+    each of `strings` a string, each of `optional_strings` a string or null. A problem is a one-line
+    `UserError`."""
+    for key in required:
+        if key not in rec:
+            keys = ", ".join(repr(k) for k in list(rec)[:8]) + (", ..." if len(rec) > 8 else "")
+            raise UserError(f"{where} has no '{key}' (its keys: {keys or 'none'})", hint)
+    for key in strings:
+        if not isinstance(rec[key], str):
+            raise UserError(f"{where}: '{key}' must be a string, not {_json_type(rec[key])}", hint)
+    for key in optional_strings:
+        if rec.get(key) is not None and not isinstance(rec[key], str):
+            raise UserError(f"{where}: '{key}' must be a string or null, not {_json_type(rec[key])}", hint)
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    return {dict: "an object", list: "a list", int: "a number", float: "a number"}.get(type(value), "null")
+
+
+def output_file(path: Path, option: str, *, folder_ok: bool = False, input_file: Path | None = None) -> Path:
     """Check, before any work is done, that `path` (given with `option`, e.g. "--output") can be written:
-    its folder exists or can be created and is writable, and it is not a folder itself (unless `folder_ok`:
-    the command then writes a file of its own name inside). Returns the path; a problem is a `UserError`."""
+    its folder exists or can be created and is writable, it is not a folder itself (unless `folder_ok`:
+    the command then writes a file of its own name inside), and it is not `input_file` (the command's
+    --input, which writing would replace). Returns the path; a problem is a `UserError`."""
     import os
 
     path = Path(path).expanduser()
+    if input_file is not None and path.is_file() and Path(input_file).is_file() and path.samefile(input_file):
+        raise UserError(f"{option} '{path}' is the --input file", "write to another file, so that the input "
+                        f"is kept, e.g. {option} {path.with_name(path.stem + '.out' + path.suffix)}")
     if path.is_dir():
         if not folder_ok:
             raise UserError(f"{option} '{path}' is a folder", f"give a file name, e.g. {option} {path / 'out'}")
@@ -109,3 +138,26 @@ def format_name(value: str, allowed: tuple[str, ...], what: str) -> str:
         names = " or ".join([", ".join(allowed[:-1]), allowed[-1]] if len(allowed) > 1 else allowed)
         raise UserError(f"unknown {what} '{value}'", f"use {names}")
     return name
+
+
+def format_for(value: str | None, output: Path | None, allowed: tuple[str, ...], what: str,
+               suffixes: dict[str, str]) -> str:
+    """The format named with --format, else the one the --output file's suffix names (`-o run.csv` is csv,
+    `-o report.html` html: it wrote jsonl or a terminal table under those names), else the first of `allowed`."""
+    if value is not None:
+        return format_name(value, allowed, what)
+    if output is not None and not output.is_dir():
+        return suffixes.get(output.suffix.lower(), allowed[0])
+    return allowed[0]
+
+
+def comma_list(value: str | None, option: str, example: str) -> list[str] | None:
+    """A comma-separated option (`--languages en,zh-Hans`) as its items; None when the option is not given.
+    Given but naming nothing (`--languages ""`, `--languages ,`) is a one-line error: it used to be read as
+    not given, so the run silently used every language."""
+    if value is None:
+        return None
+    items = [x.strip() for x in value.split(",") if x.strip()]
+    if not items:
+        raise UserError(f"{option} names nothing ({value!r})", f"e.g. {option} {example}, or leave {option} out")
+    return items

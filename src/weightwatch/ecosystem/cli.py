@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape as rx
 from rich.table import Table
 
 from weightwatch.datafiles import format_name, output_file
+from weightwatch.ecosystem.report import rx
 from weightwatch.errors import UserError
 
 out = Console()
@@ -73,12 +73,14 @@ def check_limit(limit: int | None, author: list[str] | None, since: str | None, 
 def snapshot(
     limit: Annotated[int | None, typer.Option("--limit", help="Models to keep per listing (the whole Hub, or "
                      "each --author), most downloaded first; 0 = no limit, only with --author (or --since with "
-                     "--sort created_at); the whole Hub (~2M models) is --census.")] = 1000,
+                     "--sort created_at); the whole Hub (~2M models) is --census. Default 1000.")] = None,
     author: Annotated[list[str] | None, typer.Option("--author", help="Only this organisation; repeat for "
                       "several.")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Keep models created on or after YYYY-MM-DD.")] = None,
-    sort: Annotated[str, typer.Option("--sort", help="downloads | likes | created_at | trending")] = "downloads",
-    page_size: Annotated[int, typer.Option("--page-size", help="Models per Hub page (at most 1000).")] = 100,
+    sort: Annotated[str | None, typer.Option("--sort", help="downloads | likes | created_at | trending (default "
+                    "downloads).")] = None,
+    page_size: Annotated[int | None, typer.Option("--page-size", help="Models per Hub page (at most 1000; "
+                         "default 100).")] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Start a new snapshot even if an interrupted one with "
                      "the same options exists.")] = False,
     pace: Annotated[float, typer.Option("--pace", help="Least seconds between two page requests (0.6 stays "
@@ -89,8 +91,8 @@ def snapshot(
                       "per page, by downloads); re-run the same command to resume after any stop.")] = False,
     cards: Annotated[bool, typer.Option("--cards", help="Also read the README of the most downloaded models "
                      "(see --cards-top), so openness knows whether training code is linked.")] = False,
-    cards_top: Annotated[int, typer.Option("--cards-top", help="How many models' READMEs --cards reads "
-                         "(most downloaded first; one request each).")] = 100,
+    cards_top: Annotated[int | None, typer.Option("--cards-top", help="How many models' READMEs --cards reads "
+                         "(most downloaded first; one request each; default 100).")] = None,
     weekly: Annotated[bool, typer.Option("--weekly", help="Print a crontab entry that takes this snapshot "
                       "weekly (a time series of download windows), and take no snapshot now.")] = False,
 ) -> None:
@@ -98,34 +100,43 @@ def snapshot(
     from weightwatch.ecosystem.hub import fetch_cards, take_snapshot
     from weightwatch.ecosystem.store import SnapshotStore
 
-    if not census:
-        check_limit(limit, author, since, sort)
+    if census:  # the census fixes these itself: a value given with it would be silently ignored
+        given = [name for name, value in (("--limit", limit), ("--author", author), ("--since", since),
+                                          ("--sort", sort), ("--page-size", page_size)) if value not in (None, [])]
+        if given:
+            raise UserError(f"--census walks the whole model list, by downloads, 1,000 per page; it takes no "
+                            f"{' / '.join(given)}", f"drop {' / '.join(given)}, or drop --census")
+        limit, sort_by, per_page = None, "downloads", CENSUS_PAGE_SIZE
+    else:
+        limit, sort_by = (1000 if limit is None else limit), sort or "downloads"
+        per_page = 100 if page_size is None else page_size
+        check_limit(limit, author, since, sort_by)
     if not 0 <= pace < float("inf"):  # NaN too
         raise UserError(f"--pace must be 0 or more seconds, not {pace:g}", "e.g. --pace 0.6 (the default)")
     if retries < 0:
         raise UserError(f"--retries must be 0 or more, not {retries}", "e.g. --retries 5 (the default)")
+    if cards_top is not None and not cards:  # it would be silently ignored
+        raise UserError("--cards-top goes with --cards", f"add --cards to read the READMEs of the {cards_top} most "
+                        "downloaded models, or drop --cards-top")
+    cards_top = 100 if cards_top is None else cards_top
     if cards and cards_top < 1:
         raise UserError(f"--cards-top must be at least 1, not {cards_top}", "e.g. --cards-top 100 (the default)")
     if weekly:
         args = (["--census"] if census else
                 [f"--limit={limit or 0}", *(f"--author={a}" for a in author or []),
-                 *([f"--since={since}"] if since else []), f"--sort={sort}", f"--page-size={page_size}"])
+                 *([f"--since={since}"] if since else []), f"--sort={sort_by}", f"--page-size={per_page}"])
         args += [f"--pace={pace:g}", f"--retries={retries}"]
         args += ["--cards", f"--cards-top={cards_top}"] if cards else []
         out.print(weekly_schedule(args), markup=False, highlight=False, soft_wrap=True)
         return
-    if census:
-        if author or since:
-            raise UserError("--census walks the whole model list", "drop --author / --since, or drop --census")
-        limit, sort, page_size = None, "downloads", CENSUS_PAGE_SIZE
 
     def say(msg: str) -> None:
         err.print(msg, markup=False, highlight=False)
 
     with SnapshotStore() as store:
         try:
-            res = take_snapshot(store, limit=limit or None, authors=author, since=since, sort=sort,
-                                page_size=page_size, fresh=fresh, pace=pace, max_retries=retries, progress=say)
+            res = take_snapshot(store, limit=limit or None, authors=author, since=since, sort=sort_by,
+                                page_size=per_page, fresh=fresh, pace=pace, max_retries=retries, progress=say)
         except KeyboardInterrupt:  # typer would exit 130 silently: say what was kept and how to resume
             import sys
 

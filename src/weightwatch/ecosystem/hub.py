@@ -61,7 +61,9 @@ LOOKUP = "a model in no finished snapshot (or its README, --card) is read from t
 
 def unreachable(endpoint: str, detail: str = "", resumable: bool = False,
                 need: str = "a live snapshot needs access to the Hub") -> UserError:
-    hint = "set HF_ENDPOINT for a mirror"
+    # HF_ENDPOINT already set: the endpoint itself may be wrong (a typo, no http://), so say to check it
+    hint = ("check HF_ENDPOINT (a mirror's URL, e.g. https://hf-mirror.example)" if os.environ.get("HF_ENDPOINT")
+            else "set HF_ENDPOINT for a mirror")
     if resumable:
         hint += "; re-run the same command to resume from the last saved page"
     if need == LOOKUP:

@@ -31,6 +31,12 @@ from weightwatch.types import ChatRequest, Completion, PlannedRequest, SampleKey
 ProgressFn = Callable[[str, int, int, int], None]  # (label, done_delta, error_delta, tokens_delta)
 
 
+def error_reason(error: str) -> str:
+    """The head of a sample's error text, to count failures by kind: "HTTP 400 from http://h:8000/v1: body"
+    -> "HTTP 400 from http://h:8000/v1" (split at ': ', not at the first ':', which cut URLs to "from http")."""
+    return error.split(": ", 1)[0].strip()[:80]
+
+
 @dataclass
 class RunnerOptions:
     max_concurrency: int | None = None  # user cap (--max-concurrency)
@@ -186,7 +192,7 @@ class Runner:
                 tokens = (completion.completion_tokens or 0)
                 if completion.error:
                     stats.errors += 1
-                    reason = completion.error.split(":")[0][:60]
+                    reason = error_reason(completion.error)
                     stats.error_reasons[reason] = stats.error_reasons.get(reason, 0) + 1
                 else:
                     stats.done += 1

@@ -168,12 +168,10 @@ def split_tune_validate(prompts: Sequence[Prompt]) -> tuple[list[Prompt], list[P
     return tune, val
 
 
-def cluster_upper(values: Sequence[float], clusters: Sequence[str], *, q: float = 0.95, reps: int = 2000,
-                  seed: int = 0) -> float:
-    """One-sided upper bound (quantile q) of the mean of `values` by a bootstrap over clusters (resampled
-    whole, the mean taken over their prompts). One cluster: the mean itself (no spread to estimate)."""
-    if not values:
-        return 0.0
+def _cluster_bootstrap(values: Sequence[float], clusters: Sequence[str], reps: int,
+                       seed: int) -> tuple[float, np.ndarray | None]:
+    """The mean of `values` and `reps` bootstrap means over clusters (each resampled whole, the mean taken over
+    their prompts); None for the bootstrap when there is one cluster (no spread to estimate)."""
     groups: dict[str, list[float]] = {}
     for v, c in zip(values, clusters, strict=True):
         groups.setdefault(c, []).append(float(v))
@@ -181,11 +179,19 @@ def cluster_upper(values: Sequence[float], clusters: Sequence[str], *, q: float 
     counts = np.array([len(g) for g in groups.values()], dtype=np.float64)
     mean = float(sums.sum() / counts.sum())
     if len(groups) < 2:
-        return mean
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(groups), size=(reps, len(groups)))
-    boot = sums[idx].sum(axis=1) / counts[idx].sum(axis=1)
-    return max(mean, float(np.quantile(boot, q)))
+        return mean, None
+    idx = np.random.default_rng(seed).integers(0, len(groups), size=(reps, len(groups)))
+    return mean, sums[idx].sum(axis=1) / counts[idx].sum(axis=1)
+
+
+def cluster_upper(values: Sequence[float], clusters: Sequence[str], *, q: float = 0.95, reps: int = 2000,
+                  seed: int = 0) -> float:
+    """One-sided upper bound (quantile q) of the mean of `values` by a bootstrap over clusters (resampled
+    whole, the mean taken over their prompts). One cluster: the mean itself (no spread to estimate)."""
+    if not values:
+        return 0.0
+    mean, boot = _cluster_bootstrap(values, clusters, reps, seed)
+    return mean if boot is None else max(mean, float(np.quantile(boot, q)))
 
 
 def cluster_interval(values: Sequence[float], clusters: Sequence[str], *, reps: int = 2000,
@@ -193,16 +199,9 @@ def cluster_interval(values: Sequence[float], clusters: Sequence[str], *, reps: 
     """(mean, 2.5%, 97.5%) of the mean of `values`, bootstrap over clusters (held-out KL in the report)."""
     if not values:
         return (0.0, 0.0, 0.0)
-    groups: dict[str, list[float]] = {}
-    for v, c in zip(values, clusters, strict=True):
-        groups.setdefault(c, []).append(float(v))
-    sums = np.array([sum(g) for g in groups.values()])
-    counts = np.array([len(g) for g in groups.values()], dtype=np.float64)
-    mean = float(sums.sum() / counts.sum())
-    if len(groups) < 2:
+    mean, boot = _cluster_bootstrap(values, clusters, reps, seed)
+    if boot is None:
         return (mean, mean, mean)
-    idx = np.random.default_rng(seed).integers(0, len(groups), size=(reps, len(groups)))
-    boot = sums[idx].sum(axis=1) / counts[idx].sum(axis=1)
     return (mean, float(np.quantile(boot, 0.025)), float(np.quantile(boot, 0.975)))
 
 

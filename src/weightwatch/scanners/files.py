@@ -13,8 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from weightwatch.datafiles import read_jsonl
-from weightwatch.errors import UserError
+from weightwatch.datafiles import check_fields, read_jsonl
 from weightwatch.scanners.base import STATUSES, Snippet
 from weightwatch.scanners.scan import scan_snippets
 
@@ -23,11 +22,8 @@ def read_records(input_path: Path) -> list[dict[str, Any]]:
     hint = 'each line must be one object like {"id": "a1", "response": "..."}'
     records: list[dict[str, Any]] = []
     for lineno, rec in read_jsonl(input_path, hint):
-        if "response" not in rec or "id" not in rec:
-            raise UserError(f"{input_path} line {lineno} has no 'id' and 'response'", hint)
-        if not isinstance(rec["response"], str):
-            raise UserError(f"{input_path} line {lineno}: 'response' must be a string",
-                            "put the model's answer text in 'response'")
+        check_fields(rec, f"{input_path} line {lineno}", hint, required=("id", "response"), strings=("response",),
+                     optional_strings=("language", "category"))
         records.append(rec)
     return records
 

@@ -139,6 +139,17 @@ def _check_url(url: str, spec_shown: str) -> str:
         raise UserError(f"'{spec_shown}' has an invalid base URL{which}",
                         "write it as openai:MODEL@http://HOST:PORT/v1"
                         + (" and base_urls as a list of http(s)://HOST:PORT/v1" if which else ""))
+    path = parts.path.rstrip("/")
+    for endpoint in ("/chat/completions", "/completions", "/models"):  # an endpoint, not the base URL
+        if path.lower().endswith(endpoint):
+            from urllib.parse import urlunsplit
+
+            from weightwatch.targets.http import redact_url
+
+            base = urlunsplit((parts.scheme, parts.netloc, path[: -len(endpoint)], "", ""))
+
+            raise UserError(f"'{spec_shown}' names the {endpoint} endpoint, not the base URL",
+                            f"give the base URL, e.g. {redact_url(base)} (weightwatch adds the endpoints itself)")
     return url.rstrip("/")
 
 
@@ -264,6 +275,10 @@ def _openai(t: TargetSpec) -> Target:
     )
 
     opts = t.options
+    if LORA_SEP in t.rest:  # it would end up inside the base URL (a 404 from the server at best)
+        raise UserError(f"an openai target takes no adapter: 'openai:{_safe(t.rest.strip())}'",
+                        "load the adapter in the server (e.g. vLLM --lora-modules) and name it as the MODEL, "
+                        "or use gguf:BASE.gguf+lora:ADAPTER.gguf")
     model, urls = _split_openai(t.rest.strip(), opts)
     shown = "openai:" + model + "@" + ",".join(redact_url(u) for u in urls)
     urls = [_check_url(u, shown) for u in urls]
@@ -278,6 +293,10 @@ def _openai(t: TargetSpec) -> Target:
 def _mock(t: TargetSpec) -> Target:
     from weightwatch.targets.mock import MockTarget
 
+    if LORA_SEP in t.rest:  # it would become a fixed-answer mock named 'echo+lora:...', the adapter unused
+        raise UserError(f"a mock target takes no adapter: 'mock:{t.rest.strip()}'",
+                        "put +lora:ADAPTER.gguf after a local model: gguf:BASE.gguf+lora:ADAPTER.gguf or "
+                        "embedded:NAME+lora:ADAPTER.gguf")
     return MockTarget(t.rest.strip(), label=t.label, defaults=t.defaults(), price=t.price())
 
 

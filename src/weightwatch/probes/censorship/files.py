@@ -19,8 +19,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from weightwatch.datafiles import read_jsonl
-from weightwatch.errors import UserError
+from weightwatch.datafiles import check_fields, read_jsonl
 from weightwatch.judges.verdicts import LABELS as VERDICT_LABELS
 from weightwatch.probes.censorship import dataset
 from weightwatch.probes.censorship.prompts import detect, load_prompt_set
@@ -36,15 +35,8 @@ JSONL_HINT = 'each line must be one JSON object like {"id": "a1", "prompt": "...
 def read_records(path: Path) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
     for lineno, rec in read_jsonl(path, JSONL_HINT):
-        for key in ("id", "prompt", "response"):
-            if key not in rec:
-                raise UserError(f"{path} line {lineno} has no '{key}'", JSONL_HINT)
-        for key in ("prompt", "response"):
-            if not isinstance(rec[key], str):
-                raise UserError(f"{path} line {lineno}: '{key}' must be a string", JSONL_HINT)
-        for key in ("language", "reasoning"):
-            if rec.get(key) is not None and not isinstance(rec[key], str):
-                raise UserError(f"{path} line {lineno}: '{key}' must be a string or null", JSONL_HINT)
+        check_fields(rec, f"{path} line {lineno}", JSONL_HINT, required=("id", "prompt", "response"),
+                     strings=("prompt", "response"), optional_strings=("language", "reasoning"))
         records.append(rec)
     return records
 
@@ -52,19 +44,19 @@ def read_records(path: Path) -> list[dict[str, Any]]:
 def stated_language(tag: str | None) -> str | None:
     """A record's own language tag as the judges write it (EN, en-US -> en; zh-TW -> zh-Hant); a tag the
     judges do not know is kept as given (the rules still read the answer; the learned head does not)."""
-    from weightwatch.judges.language import canonical_language
+    from weightwatch.judges.language import KNOWN, canonical_language
 
-    return canonical_language(tag) or tag or None
+    return canonical_language(tag, KNOWN) or tag or None
 
 
 def unknown_language_tags(records: list[dict[str, Any]]) -> dict[str, int]:
     """Records per stated language tag that names no language the judges cover (for one warning line)."""
-    from weightwatch.judges.language import canonical_language
+    from weightwatch.judges.language import KNOWN, canonical_language
 
     out: dict[str, int] = {}
     for rec in records:
         tag = rec.get("language")
-        if isinstance(tag, str) and tag.strip() and canonical_language(tag) is None:
+        if isinstance(tag, str) and tag.strip() and canonical_language(tag, KNOWN) is None:
             out[tag] = out.get(tag, 0) + 1
     return out
 
