@@ -273,8 +273,8 @@ def test_fast_paths_find_exactly_what_the_slow_ones_find(tokenizers: tuple[Any, 
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Rules, head and claim layer on the fixtures' real answers: the package's tokenizer and forward pass
     without the cache vs the word-by-word tokenizer and the fast forward pass reading the claim vectors from a
-    cache file written by an earlier run: every finding equal, scores to the last digit; and `judge_answer` writes the same verdict whether the
-    alias and language findings come from `prejudge` or are made by itself."""
+    cache file written by an earlier run: every finding equal, scores to the last digit; and `judge_answer`
+    writes the same verdict whether the alias and language findings come from `prejudge` or are made by itself."""
     import asyncio
     from dataclasses import replace
 
