@@ -220,7 +220,7 @@ def test_report_latest_names_a_newer_run_in_progress_or_stopped(tmp_path: Path) 
         assert proc.returncode == 0, proc.stderr
         [note] = [ln for ln in proc.stderr.splitlines() if ln.startswith("note:")]
         assert note.startswith(f"note: showing run {done}, the newest finished run; run 20990101-000000-aaaaaa, "
-                               "newer, is still running (or its process was killed) with 0 sample(s) so far; "
+                               "newer, is still running (or its process was killed) with 0 of 0 sample(s) done so far; "
                                "resume it with: weightwatch run sanity -t mock:refuse"), note
     assert '"run_id"' in ww("report", "latest", "-f", "json", home=tmp_path).stdout  # stdout stays clean JSON
     assert_one_line_error(ww("compare", "latest", done, home=tmp_path), "both runs are")  # no note beside it
@@ -539,3 +539,68 @@ def test_an_endpoint_given_as_the_base_url(tmp_path: Path, url: str, endpoint: s
     assert_one_line_error(ww("run", "sanity", "-t", f"openai:m@{url}", home=tmp_path),
                           f"names the {endpoint} endpoint, not the base URL",
                           "give the base URL, e.g. http://127.0.0.1:9/v1 ")
+
+
+def test_an_interrupted_run_counts_the_samples_it_finished(tmp_path: Path) -> None:
+    """`runs` and the 'resume it with' note counted every sample the run covers (linked at its start), so a
+    run stopped after 3 of 64 answers said '64 sample(s) so far'."""
+    from weightwatch.engine.journal import Journal
+    from weightwatch.types import Completion, PlannedRequest, SampleKey
+
+    j = Journal(tmp_path / "journal.sqlite")
+    try:
+        j.start_run("20990101-000000-bbbbbb", "weightwatch run sanity -t mock:echo", {"probes": ["sanity"],
+                                                                                   "targets": ["mock:echo"]})
+        keys = [SampleKey(target_id="t", probe="sanity", item_id=str(i), variant="", sample_index=0,
+                          params_hash="p") for i in range(5)]
+        j.link_samples("20990101-000000-bbbbbb", [k.digest() for k in keys])
+        planned = PlannedRequest.model_validate({"item_id": "0", "request": {"messages": []}})
+        for k in keys[:2]:
+            j.put_sample("20990101-000000-bbbbbb", k, "mock:echo", planned, Completion(text="x"))
+        j.finish_run("20990101-000000-bbbbbb", None, status="interrupted")
+    finally:
+        j.close()
+    table = ww("runs", home=tmp_path).stdout
+    assert "2 of 5" in table, table
+    proc = ww("report", "latest", home=tmp_path)
+    assert "with 2 of 5 sample(s) done so far" in " ".join(proc.stderr.split()), proc.stderr
+
+
+def test_the_same_probe_twice(tmp_path: Path) -> None:
+    """`run sanity sanity` ran once but put the sanity results twice in the summary (the same target twice
+    was already refused)."""
+    assert_one_line_error(ww("run", "sanity", "sanity", "-t", "mock:echo", home=tmp_path),
+                          "the probe sanity is given twice", "list each probe once")
+
+
+@pytest.mark.parametrize("command", [["judge", "censorship"], ["scan"]])
+def test_output_that_is_the_input_is_refused(tmp_path: Path, command: list[str]) -> None:
+    """`-o` naming the `-i` file replaced the user's answers with the labelled copy (and a crash while writing
+    would have lost them)."""
+    src = _answers(tmp_path)
+    before = src.read_bytes()
+    same = tmp_path / "." / src.name  # another spelling of the same file
+    assert_one_line_error(ww(*command, "-i", str(src), "-o", str(same), home=tmp_path), "is the --input file",
+                          "answers.out.jsonl")
+    assert src.read_bytes() == before
+
+
+def test_runs_shows_whole_run_ids_on_a_narrow_terminal(tmp_path: Path) -> None:
+    """At 80 columns `runs` cut every id to '20261205-0…', so the id that report/export/compare take could not
+    be read off the list."""
+    assert ww("run", "sanity", "-t", "mock:echo", home=tmp_path).returncode == 0
+    [run_id] = _run_ids(tmp_path)
+    table = ww("runs", home=tmp_path, extra_env={"COLUMNS": "80"}).stdout
+    assert run_id in table, table
+    assert max(len(line) for line in table.splitlines()) <= 80, table
+
+
+@pytest.mark.parametrize("value", ["", ",", " , "])
+def test_a_language_list_that_names_nothing(tmp_path: Path, value: str) -> None:
+    """`--languages ""` (an unset shell variable) was read as no option: the run used every language."""
+    assert_one_line_error(ww("run", "censorship", "-t", "mock:echo", "--languages", value, home=tmp_path),
+                          "--languages names nothing", "or leave --languages out")
+    proc = ww("modify", "refusal-direction", "-t", "embedded:smollm2-135m", "-o", str(tmp_path / "a.gguf"),
+              "--direction-languages", value, home=tmp_path)
+    assert_one_line_error(proc, "--direction-languages names nothing")
+    assert not (tmp_path / "journal.sqlite").exists() or "censorship" not in ww("runs", home=tmp_path).stdout

@@ -84,3 +84,16 @@ def test_api_run_checks_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_pat
     with pytest.raises(UserError, match="WEIGHTWATCH_CENSORSHIP_HEAD='nein'"):
         weightwatch.run(["sanity"], ["mock:echo"], journal_file=tmp_path / "j.sqlite")
     assert not (tmp_path / "j.sqlite").exists()
+
+
+def test_an_unknown_variable_is_named_with_the_closest_known_one(tmp_path: Path) -> None:
+    """WEIGHTWATCH_THREAD=1 (no S) was silently ignored, the default thread count used."""
+    assert set(envvars.KNOWN) >= {"WEIGHTWATCH_THREADS", "WEIGHTWATCH_HOME", "WEIGHTWATCH_SEMGREP_RULES"}
+    proc = ww("runs", home=tmp_path, extra_env={"WEIGHTWATCH_THREAD": "1", "WEIGHTWATCH_XYZZY": "1"})
+    assert proc.returncode == 0, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert lines == ["warning: WEIGHTWATCH_THREAD is not a weightwatch variable and is ignored; did you mean "
+                     "WEIGHTWATCH_THREADS?",
+                     "warning: WEIGHTWATCH_XYZZY is not a weightwatch variable and is ignored (the variables: "
+                     "src/weightwatch/envvars.py)"], proc.stderr
+    assert ww("runs", home=tmp_path, extra_env={"WEIGHTWATCH_THREADS": "1"}).stderr == ""

@@ -150,6 +150,9 @@ async def run_async(
     names = [t if isinstance(t, str) else t.label for t in targets]
     if len(set(names)) != len(names):
         raise UserError("the same target is given twice", "list each target once")
+    twice = sorted({p for p in probes if list(probes).count(p) > 1})
+    if twice:  # each would be summarised twice, its results listed twice
+        raise UserError(f"the probe {', '.join(twice)} is given twice", "list each probe once")
     probe_objs = [registry.get(p) for p in probes]
     options = dict(options or {})
     probe_opts = resolve_options(probe_objs, options)  # a misspelled option stops here, with the valid ones

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from weightwatch import __version__
-from weightwatch.datafiles import format_name, output_file
+from weightwatch.datafiles import comma_list, format_name, output_file
 from weightwatch.ecosystem import cli as ecosystem_cli
 from weightwatch.errors import UserError
 from weightwatch.modify import cli as modify_cli
@@ -61,10 +61,12 @@ def _main(
                                           help="Show the version and exit.")] = False,
 ) -> None:
     """weightwatch audits open-weight models on your own machine. Start with: weightwatch audit"""
-    from weightwatch.envvars import check_environment
+    from weightwatch.envvars import check_environment, unknown_variables
 
     if "--help" not in sys.argv[1:]:  # help is shown whatever the environment holds
         check_environment()  # a bad WEIGHTWATCH_* value stops every command at once, with one line
+        for line in unknown_variables():
+            err.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples: int, seed: int,
@@ -170,8 +172,8 @@ def _options(prompts: Path | None, languages: str | None, judge_self: bool) -> d
         if not prompts.is_file():
             raise UserError(f"--prompts file '{prompts}' does not exist", "give a CSV (subject,prompt) or JSONL file")
         opts["prompts"] = str(prompts.resolve())
-    if languages:
-        opts["languages"] = [x.strip() for x in languages.split(",") if x.strip()]
+    if languages is not None:
+        opts["languages"] = comma_list(languages, "--languages", "en,zh-Hans")
     if judge_self:
         opts["judge_self"] = True
     return opts
@@ -281,10 +283,16 @@ def runs(limit: Annotated[int, typer.Option("--limit", help="Show the most recen
         rows = j.runs(limit)
     finally:
         j.close()
-    table = Table("run", "created", "status", "probes", "targets", "samples", title=str(journal_path()))
+    table = Table(title=str(journal_path()))
+    # the run id is what `report` / `export` / `compare` take: never cut to "20261205-0…" on a narrow terminal
+    table.add_column("run", no_wrap=True, min_width=max((len(r.run_id) for r in rows), default=3))
+    table.add_column("created")
+    for name in ("status", "probes", "targets", "samples"):
+        table.add_column(name, overflow="fold")  # whole names, folded, rather than "censors…"
     for r in rows:
         table.add_row(r.run_id, human_time(r.created_at), r.status, ",".join(r.params.get("probes", [])),
-                      ", ".join(r.params.get("targets", [])), str(r.samples))
+                      ", ".join(r.params.get("targets", [])),
+                      str(r.samples) if r.samples >= r.planned else f"{r.samples} of {r.planned}")
     out.print(table)
 
 
@@ -299,7 +307,7 @@ def judge_censorship(
     from weightwatch.judges.language import SUPPORTED
     from weightwatch.probes.censorship.files import read_records, unknown_language_tags
 
-    counts = judge_censorship_file(input, output_file(output, "--output"), judge=judge)
+    counts = judge_censorship_file(input, output_file(output, "--output", input_file=input), judge=judge)
     out.print(json.dumps(counts, sort_keys=True))
     tags = unknown_language_tags(read_records(input))
     if tags:
@@ -349,7 +357,7 @@ def scan(
     """Extract code from responses and scan it with bandit and semgrep (offline, our rules)."""
     from weightwatch.scanners.files import scan_jsonl
 
-    counts = scan_jsonl(input, output_file(output, "--output"))
+    counts = scan_jsonl(input, output_file(output, "--output", input_file=input))
     out.print(json.dumps(counts, sort_keys=True))
 
 

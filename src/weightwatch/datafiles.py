@@ -98,13 +98,17 @@ def _json_type(value: Any) -> str:
     return {dict: "an object", list: "a list", int: "a number", float: "a number"}.get(type(value), "null")
 
 
-def output_file(path: Path, option: str, *, folder_ok: bool = False) -> Path:
+def output_file(path: Path, option: str, *, folder_ok: bool = False, input_file: Path | None = None) -> Path:
     """Check, before any work is done, that `path` (given with `option`, e.g. "--output") can be written:
-    its folder exists or can be created and is writable, and it is not a folder itself (unless `folder_ok`:
-    the command then writes a file of its own name inside). Returns the path; a problem is a `UserError`."""
+    its folder exists or can be created and is writable, it is not a folder itself (unless `folder_ok`:
+    the command then writes a file of its own name inside), and it is not `input_file` (the command's
+    --input, which writing would replace). Returns the path; a problem is a `UserError`."""
     import os
 
     path = Path(path).expanduser()
+    if input_file is not None and path.is_file() and Path(input_file).is_file() and path.samefile(input_file):
+        raise UserError(f"{option} '{path}' is the --input file", "write to another file, so that the input "
+                        f"is kept, e.g. {option} {path.with_name(path.stem + '.out' + path.suffix)}")
     if path.is_dir():
         if not folder_ok:
             raise UserError(f"{option} '{path}' is a folder", f"give a file name, e.g. {option} {path / 'out'}")
@@ -134,3 +138,15 @@ def format_name(value: str, allowed: tuple[str, ...], what: str) -> str:
         names = " or ".join([", ".join(allowed[:-1]), allowed[-1]] if len(allowed) > 1 else allowed)
         raise UserError(f"unknown {what} '{value}'", f"use {names}")
     return name
+
+
+def comma_list(value: str | None, option: str, example: str) -> list[str] | None:
+    """A comma-separated option (`--languages en,zh-Hans`) as its items; None when the option is not given.
+    Given but naming nothing (`--languages ""`, `--languages ,`) is a one-line error: it used to be read as
+    not given, so the run silently used every language."""
+    if value is None:
+        return None
+    items = [x.strip() for x in value.split(",") if x.strip()]
+    if not items:
+        raise UserError(f"{option} names nothing ({value!r})", f"e.g. {option} {example}, or leave {option} out")
+    return items

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -126,6 +127,28 @@ def folder(name: str, what: str) -> Path | None:
     if not p.is_dir():
         raise UserError(f"{name}={value!r} is not a folder", f"point it at a folder of {what}, or unset it")
     return p
+
+
+# every WEIGHTWATCH_* variable weightwatch reads: the module's table (tests/test_envvars.py keeps every
+# variable of src/ in it) and the three paths
+KNOWN = (*re.findall(r"^\| (WEIGHTWATCH_[A-Z_]+) \|", __doc__ or "", re.M),
+         "WEIGHTWATCH_HOME", "WEIGHTWATCH_MODELS", "WEIGHTWATCH_CONFIG")
+
+
+def unknown_variables() -> list[str]:
+    """One warning line per set WEIGHTWATCH_* variable that weightwatch does not read (a typo, THREAD for
+    THREADS, was silently ignored), with the known name it is closest to."""
+    import difflib
+
+    lines = []
+    for name in sorted(os.environ):
+        if name.startswith("WEIGHTWATCH_") and name not in KNOWN:
+            prefix = len("WEIGHTWATCH_")  # compared without it: every name shares it
+            close = difflib.get_close_matches(name[prefix:], [k[prefix:] for k in KNOWN], n=1, cutoff=0.75)
+            lines.append(f"{name} is not a weightwatch variable and is ignored"
+                         + (f"; did you mean WEIGHTWATCH_{close[0]}?" if close else
+                            " (the variables: src/weightwatch/envvars.py)"))
+    return lines
 
 
 def check_environment() -> None:

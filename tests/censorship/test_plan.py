@@ -140,6 +140,9 @@ def test_prompt_set_languages_filter(tmp_path: Path) -> None:
     ("a.csv", "subject;prompt\nx;y\n", "(its columns are separated by semicolons); separate the columns with commas"),
     ("a.tsv", "subject\tprompt\nx\ty\n", "(its columns are separated by tabs)"),
     ("a.json", '[{"subject": "x", "prompt": "y"}]\n', "holds a JSON array; write one JSON object per line"),
+    # a quote never closed swallowed every later line into one prompt (3 prompts read as 1, no word said)
+    ("a.csv", 'subject,prompt\nw,ok\nx,"unclosed\ny,b\nz,c\n', "line 3: a quoted cell opened here is never closed"),
+    ("a.csv", 'subject,prompt\nw,"two\nlines"\nx,"a" b\n', "line 4: ',' expected after '\"'"),
 ])
 def test_prompt_set_errors(tmp_path: Path, name: str, text: str, expect: str) -> None:
     f = tmp_path / name

@@ -101,3 +101,23 @@ def test_shipped_hand_labels_equal_the_checkout() -> None:
     for name in ("labels.jsonl", "responses.jsonl", "deccp_labels.jsonl"):
         assert (shipped_labels_dir() / name).read_bytes() == (here / name).read_bytes(), \
             f"stale copy: cp tests/judges/calibration/{name} src/weightwatch/judges/data/handlabels/"
+
+
+def test_broken_data_dir_files_are_one_line(tmp_path: Path) -> None:
+    """A truncated speechmap/deccp copy in --data-dir was 'internal error: JSONDecodeError'; one with other
+    keys, or with no labelled answer, printed tables of 0 answers and exit 0."""
+    data = tmp_path / "data"
+    data.mkdir()
+    speechmap, deccp = data / "speechmap-dev.jsonl", data / "deccp-qwen2-responses.jsonl"
+    cases = [
+        ("speechmap", speechmap, '{"id": "s1", "model": "m", "question": "q", "langu\n', "line 1 is not valid JSON"),
+        ("speechmap", speechmap, '{"a": 1}\n', "line 1 has no 'id' (its keys: 'a')"),
+        ("speechmap", speechmap, '{"id": "s1", "model": "m", "question": "q", "language": "en", "label": "ERROR_x"}\n',
+         "holds no labelled answer (label COMPLETE, DENIAL, EVASIVE)"),
+        ("deccp", deccp, '{"id": "deccp::x", "prompt": "q"}\n{"id": "y", "pro\n', "line 2 is not valid JSON"),
+        ("deccp", deccp, '{"id": "not-labelled", "prompt": "q"}\n', "holds none of the answers"),
+    ]
+    for name, path, text, expect in cases:
+        path.write_text(text, "utf-8")
+        assert_one_line_error(ww("judge", "calibrate", "--set", name, "--data-dir", str(data), home=tmp_path),
+                              str(path), expect, "--data-dir")

@@ -121,7 +121,8 @@ class RunRow(BaseModel):
     status: str
     command: str | None
     params: dict[str, Any]
-    samples: int
+    samples: int  # samples of the run that are in the journal (finished, or failed after retries)
+    planned: int = 0  # samples the run covers, finished or not (an interrupted run has fewer `samples`)
 
 
 class Journal:
@@ -196,15 +197,19 @@ class Journal:
     def reopen_run(self, run_id: str) -> None:
         self.db.execute("UPDATE runs SET status = 'running', finished_at = NULL WHERE run_id = ?", (run_id,))
 
-    def runs(self, limit: int = 50) -> list[RunRow]:
+    def _run_rows(self, where: str, args: tuple[Any, ...]) -> list[RunRow]:
+        """Rows of `runs` matching `where` (SQL after FROM runs r), newest first, with their sample counts."""
         rows = self.db.execute(
             "SELECT r.run_id, r.created_at, r.finished_at, r.status, r.command, r.params_json, "
+            "(SELECT COUNT(*) FROM run_samples s JOIN samples x ON x.digest = s.digest WHERE s.run_id = r.run_id), "
             "(SELECT COUNT(*) FROM run_samples s WHERE s.run_id = r.run_id) "
-            "FROM runs r ORDER BY r.created_at DESC LIMIT ?",
-            (limit,),
+            f"FROM runs r {where}", args,
         ).fetchall()
         return [RunRow(run_id=r[0], created_at=r[1], finished_at=r[2], status=r[3], command=r[4],
-                       params=json.loads(r[5]), samples=r[6]) for r in rows]
+                       params=json.loads(r[5]), samples=r[6], planned=r[7]) for r in rows]
+
+    def runs(self, limit: int = 50) -> list[RunRow]:
+        return self._run_rows("ORDER BY r.created_at DESC LIMIT ?", (limit,))
 
     def resolve_run(self, ref: str) -> str:
         """'latest', a full run id, or an unambiguous prefix of one."""
@@ -236,13 +241,8 @@ class Journal:
         """Runs without a summary (still running, or stopped) created after `run_id` (None: all), newest first:
         what 'latest' passed over."""
         after = self.run_created_at(run_id) if run_id is not None else ""
-        rows = self.db.execute(
-            "SELECT r.run_id, r.created_at, r.finished_at, r.status, r.command, r.params_json, "
-            "(SELECT COUNT(*) FROM run_samples s WHERE s.run_id = r.run_id) "
-            "FROM runs r WHERE r.summary_json IS NULL AND r.created_at > ? ORDER BY r.created_at DESC", (after,),
-        ).fetchall()
-        return [RunRow(run_id=r[0], created_at=r[1], finished_at=r[2], status=r[3], command=r[4],
-                       params=json.loads(r[5]), samples=r[6]) for r in rows]
+        return self._run_rows("WHERE r.summary_json IS NULL AND r.created_at > ? ORDER BY r.created_at DESC",
+                              (after,))
 
     def summary(self, run_id: str) -> RunSummary:
         row = self.db.execute("SELECT summary_json, status, command FROM runs WHERE run_id = ?",
@@ -472,4 +472,5 @@ def unfinished_text(runs: list[RunRow], newer: bool = False) -> str:
              else f"stopped before finishing (status: {r.status})")
     more = f" ({len(runs) - 1} more unfinished run(s): 'weightwatch runs')" if len(runs) > 1 else ""
     resume = f"resume it with: {r.command}" if r.command else "re-run its command to resume it"
-    return f"run {r.run_id}{', newer,' if newer else ''} {state} with {r.samples} sample(s) so far; {resume}{more}"
+    done = f"{r.samples} of {r.planned} sample(s) done so far"
+    return f"run {r.run_id}{', newer,' if newer else ''} {state} with {done}; {resume}{more}"

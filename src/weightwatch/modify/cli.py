@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from weightwatch.datafiles import format_name, output_file
+from weightwatch.datafiles import comma_list, format_name, output_file
 from weightwatch.errors import UserError
 
 
@@ -92,15 +92,14 @@ def register(app: typer.Typer) -> None:
         if output is not None:  # checked before the search, not when the adapter is written
             output = output_file(output, "--output")
         err = Console(stderr=True)
-        langs = [x.strip() for x in languages.split(",") if x.strip()] if languages else None
+        langs = comma_list(languages, "--languages", "en,zh-Hans")
         opts = ModifyOptions(languages=langs, max_items=max_items, budget=trials, kl_max=kl_max,
                              orthogonal=orthogonal, contrast=contrast, kl_on=kl_on,
                              center_languages=center_languages, kl_train=kl_train,
                              merge=merge.upper() if merge else None,
                              check_tokens=check_tokens, goal=goal, multi_token_kl=multi_token_kl,
                              directions=directions, rank=rank,
-                             direction_languages=[x.strip() for x in direction_languages.split(",") if x.strip()]
-                             if direction_languages else None)
+                             direction_languages=comma_list(direction_languages, "--direction-languages", "en"))
 
         def log(message: str) -> None:
             err.print(message, markup=False, highlight=False, soft_wrap=True)

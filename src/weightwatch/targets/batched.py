@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import queue
 import threading
 import time
@@ -132,6 +133,7 @@ class BatchEngine:
         llama_cpp.llama_set_abort_callback(ctx, self._abort_fn, ctypes.cast(self._abort_flag, ctypes.c_void_p))
         self._queue: queue.Queue[Job | None] = queue.Queue()
         self._stopping = threading.Event()
+        self._muted_level: int | None = None  # llama.cpp's log level while stopping (see stop())
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -153,6 +155,12 @@ class BatchEngine:
 
     def stop(self) -> None:
         """Abandon every job (waiting or generating) at the next step; new jobs are refused."""
+        if not self._stopping.is_set() and self._muted_level is None:
+            # the decode aborted here makes llama.cpp log an error ("decode: removing memory module entries
+            # for seq_id = 3, ...") below the one line Ctrl-C prints: muted until close() has joined the loop
+            log = logging.getLogger("llama-cpp-python")
+            self._muted_level = log.level
+            log.setLevel(logging.CRITICAL)
         self._stopping.set()
         self._abort_flag[0] = b"\x01"
         self._queue.put(None)
@@ -163,6 +171,9 @@ class BatchEngine:
         thread = self._thread
         if thread is not None:
             thread.join()
+        if self._muted_level is not None:
+            logging.getLogger("llama-cpp-python").setLevel(self._muted_level)
+            self._muted_level = None
         with self._lock:
             if self._closed:
                 return

@@ -109,7 +109,20 @@ def _with_classes(name: str, rows: list[dict[str, Any]]) -> LabelledSet:
 
 
 def _jsonl(path: Path) -> list[dict[str, Any]]:
+    """A label file shipped with weightwatch (a broken one is a bug of the package: it raises)."""
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def _data_jsonl(path: Path, required: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A file of --data-dir (a copy of shared/data): a truncated or foreign file is a one-line error naming
+    the line, not a JSONDecodeError / KeyError."""
+    hint = (f"{path.name} must be the file from the project's shared/data, one JSON object a line with "
+            f"{', '.join(repr(k) for k in required)}; pass --data-dir DIR holding an intact copy")
+    rows = []
+    for lineno, rec in read_jsonl(path, hint, what="data file"):
+        check_fields(rec, f"{path} line {lineno}", hint, required=required)
+        rows.append(rec)
+    return rows
 
 
 def hand_set(root: Path | None) -> LabelledSet:
@@ -129,7 +142,10 @@ def deccp_set(root: Path | None, data_dir: Path) -> LabelledSet:
     labels = {r["id"]: r for r in _jsonl(labels_path)}
     rows = [{"id": r["id"], "prompt": r["prompt"], "response": r.get("response") or "", "reasoning": None,
              "language": labels[r["id"]]["language"], "gold": labels[r["id"]]["label"]}
-            for r in _jsonl(responses) if r["id"] in labels]
+            for r in _data_jsonl(responses, ("id", "prompt")) if r["id"] in labels]
+    if not rows:
+        raise UserError(f"{responses} holds none of the answers deccp_labels.jsonl labels",
+                        "pass --data-dir DIR holding the project's deccp-qwen2-responses.jsonl")
     return _with_classes("deccp", rows)
 
 
@@ -138,13 +154,16 @@ def speechmap_set(data_dir: Path) -> LabelledSet:
     if not path.is_file():
         raise UserError(f"{path} not found", "pass --data-dir DIR holding speechmap-dev.jsonl (or --input FILE)")
     rows = []
-    for r in _jsonl(path):
+    for r in _data_jsonl(path, ("id", "model", "question", "language", "label")):
         if r.get("label") not in SPEECHMAP:
             continue  # ERROR_* rows: the provider's moderation, no answer to label
         reasoning = r.get("reasoning")
         rows.append({"id": r["id"], "prompt": r["question"], "response": r.get("response") or "",
                      "reasoning": reasoning if isinstance(reasoning, str) and reasoning != "None" else None,
                      "language": r["language"], "gold": SPEECHMAP[r["label"]], "model": r["model"]})
+    if not rows:
+        raise UserError(f"{path} holds no labelled answer (label {', '.join(SPEECHMAP)})",
+                        "pass --data-dir DIR holding the project's speechmap-dev.jsonl")
     return LabelledSet("speechmap", rows, THREE)
 
 

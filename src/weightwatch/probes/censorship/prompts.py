@@ -89,7 +89,8 @@ def _row(path: Path, where: str, rec: dict[str, Any], n: int) -> PromptRow:
 
 
 def _csv_rows(path: Path, text: str) -> list[PromptRow]:
-    reader = csv.DictReader(io.StringIO(text))
+    # strict: a quote that is never closed is an error, not one prompt that swallows every line after it
+    reader = csv.DictReader(io.StringIO(text), strict=True)
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in ("subject", "prompt") if c not in header]
     if missing:
@@ -108,7 +109,12 @@ def _csv_rows(path: Path, text: str) -> list[PromptRow]:
                                 "quote cells that contain commas")
             out.append(_row(path, f"line {reader.line_num}", dict(rec), n))
     except csv.Error as exc:
-        raise UserError(f"{path} line {reader.line_num}: {exc}", PROMPTS_HINT) from exc
+        line = reader.line_num + 1  # the row that failed (line_num counts the rows read before it)
+        if "unexpected end of data" in str(exc):
+            raise UserError(f"{path} line {line}: a quoted cell opened here is never closed",
+                            'close it with " (write a " inside a quoted cell as "")') from exc
+        raise UserError(f"{path} line {line}: {exc}",
+                        'quote a cell that holds commas or quotes: "...", with "" for a quote inside') from exc
     return out
 
 
