@@ -3,6 +3,7 @@ traceback, and (for outputs) the check happens before any work is done."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -604,3 +605,122 @@ def test_a_language_list_that_names_nothing(tmp_path: Path, value: str) -> None:
               "--direction-languages", value, home=tmp_path)
     assert_one_line_error(proc, "--direction-languages names nothing")
     assert not (tmp_path / "journal.sqlite").exists() or "censorship" not in ww("runs", home=tmp_path).stdout
+
+
+def test_judge_timeout_bounds_a_hung_judge_server(tmp_path: Path) -> None:
+    """`judge censorship --judge URL` had no --timeout: a judge server that never answers held each record for
+    5 attempts x 600 s with no output. With --timeout the records come back unscored, none is lost."""
+    from tests.servers.fake_openai import FakeOpenAI, Fault
+
+    src = tmp_path / "two.jsonl"
+    src.write_text('{"id": "a", "prompt": "p", "response": "I cannot discuss that."}\n'
+                   '{"id": "b", "prompt": "q", "response": "Sure."}\n', encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    with FakeOpenAI(faults=[Fault("hang", first=99)], hang_s=30.0) as srv:
+        proc = ww("judge", "censorship", "-i", str(src), "-o", str(out), "--judge",
+                  f"openai:fake-model@{srv.base_url}", "--timeout", "0.2", home=tmp_path)
+    assert proc.returncode == 1, proc.stderr  # no answer labelled: like a run whose every request failed
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["a", "b"] and {r["label"] for r in rows} == {"unscored"}
+    assert "whose request failed after retries (see --timeout)" in " ".join(proc.stderr.split())
+    last = [ln for ln in proc.stderr.splitlines() if ln.strip()][-1]
+    assert last.startswith("error: no answer got a label from --judge openai:fake-model@"), last
+    assert_one_line_error(ww("judge", "censorship", "-i", str(src), "-o", str(out), "--timeout", "0",
+                             home=tmp_path), "--timeout must be above 0 seconds")
+
+
+def test_debug_after_the_command(tmp_path: Path) -> None:
+    """Errors say "re-run with --debug"; appended at the end, as people do, it was "No such option: --debug"."""
+    proc = ww("run", "nosuchprobe", "-t", "mock:echo", "--debug", home=tmp_path)
+    assert proc.returncode != 0 and "Traceback" in proc.stderr and "No such option" not in proc.stderr
+    assert ww("run", "sanity", "-t", "mock:echo", "--debug", home=tmp_path).returncode == 0
+
+
+def test_a_server_that_wants_a_key_says_how_to_give_one(tmp_path: Path) -> None:
+    """A command-line target has no weightwatch.toml entry, yet the hint said "check the key variable for
+    'openai:...' in weightwatch.toml": it now says how to name the key's variable in a named target."""
+    from tests.servers.fake_openai import FakeOpenAI
+
+    with FakeOpenAI(api_key="k-123") as srv:
+        proc = ww("run", "sanity", "-t", f"openai:fake-model@{srv.base_url}", home=tmp_path)
+        assert_one_line_error(proc, "the server wants an API key", "[targets.NAME]", 'api_key_env = "VARIABLE"',
+                              "then use -t NAME")
+        (tmp_path / "weightwatch.toml").write_text(
+            f'[targets.k]\nspec = "openai:fake-model@{srv.base_url}"\napi_key_env = "WW_T_KEY"\n', encoding="utf-8")
+        proc = ww("run", "sanity", "-t", "k", home=tmp_path, extra_env={"WW_T_KEY": "wrong"})
+        assert_one_line_error(proc, "the API key in $WW_T_KEY was rejected", "check the key in $WW_T_KEY")
+        assert "wrong" not in proc.stderr
+        ok = ww("run", "sanity", "-t", "k", home=tmp_path, extra_env={"WW_T_KEY": "k-123"})
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_server_text_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    """What a server says (its model ids, its error bodies) reached the terminal as it was: an ESC sequence
+    would recolour or retitle it, and warnings were printed as rich markup ('[red]...' was styled)."""
+    from tests.servers.fake_openai import FakeOpenAI
+    from weightwatch.errors import UserError
+    from weightwatch.targets.http import error_detail
+
+    evil = "\x1b]0;pwned\x07m[red]x[/red]\x1b[2J"
+    with FakeOpenAI(models=[evil]) as srv:
+        proc = ww("run", "sanity", "-t", f"openai:other@{srv.base_url}", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stderr and "\x07" not in proc.stderr
+    assert "(]0;pwnedm[red]x[/red][2J)" in proc.stderr, proc.stderr  # the rest is shown literally, not as markup
+    assert error_detail('{"error": {"message": "bad \\u001b[31mthing\\u0007"}}') == "bad [31mthing"
+    assert UserError("a\x1b[2Jb", "c\x9bd").one_line() == "a[2Jb; cd"
+
+
+@pytest.mark.parametrize("other", ["mock:echo ", "MOCK:echo"])
+def test_two_spellings_of_one_target(tmp_path: Path, other: str) -> None:
+    """Both ran, under one label: 'progress mock:echo: 8/4 samples' and two report columns named alike."""
+    assert_one_line_error(ww("run", "sanity", "-t", "mock:echo", "-t", other, home=tmp_path),
+                          f"-t 'mock:echo' and -t '{other}' are the same target (mock:echo)")
+
+
+def test_judge_self_without_a_judge(tmp_path: Path) -> None:
+    """--judge-self with no --judge did nothing, silently."""
+    assert_one_line_error(ww("run", "censorship", "-t", "mock:echo", "--judge-self", home=tmp_path),
+                          "--judge-self goes with --judge")
+
+
+def test_a_lone_surrogate_in_an_answer_loses_nothing(tmp_path: Path) -> None:
+    """A server's JSON can hold a lone "\\ud83d" (an emoji cut at max_tokens); it cannot be written as UTF-8, so
+    the journal write of that first answer raised and the whole run died ('internal error', 0 samples kept, the
+    run left 'running'). It is now U+FFFD, and every sample is kept."""
+    from tests.servers.fake_openai import FakeOpenAI
+
+    with FakeOpenAI(reply=lambda p: "cut emoji \ud83d here") as srv:
+        proc = ww("run", "sanity", "-t", f"openai:fake-model@{srv.base_url}", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "e.jsonl"
+    assert ww("export", "latest", "-o", str(out), home=tmp_path).returncode == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 4 and all(r["response"] == "cut emoji \ufffd here" for r in rows), rows[0]
+
+
+@pytest.mark.parametrize("command", [["judge", "censorship"], ["scan"]])
+def test_a_lone_surrogate_in_an_input_file(tmp_path: Path, command: list[str]) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "prompt": "p \\ud800", "response": "I cannot \\udc00 discuss that."}\n',
+                   encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    proc = ww(*command, "-i", str(src), "-o", str(out), home=tmp_path)
+    assert proc.returncode == 0, proc.stderr  # was: internal error: UnicodeEncodeError
+    assert json.loads(out.read_text(encoding="utf-8"))["response"] == "I cannot \ufffd discuss that."
+
+
+def test_the_output_suffix_picks_the_format(tmp_path: Path) -> None:
+    """`export latest -o run.csv` wrote JSONL under a .csv name, `report latest -o r.html` a terminal table."""
+    assert ww("run", "sanity", "-t", "mock:echo", home=tmp_path).returncode == 0
+    assert ww("run", "sanity", "-t", "mock:refuse", home=tmp_path).returncode == 0
+    for args in (["export", "latest", "-o", "run.csv"], ["report", "latest", "-o", "r.html"],
+                 ["report", "latest", "-o", "r.json"], ["compare", "latest", _run_ids(tmp_path)[0], "-o", "d.json"],
+                 ["export", "latest", "-f", "jsonl", "-o", "forced.csv"]):
+        proc = ww(*args, home=tmp_path)
+        assert proc.returncode == 0, (args, proc.stderr)
+    assert (tmp_path / "run.csv").read_text(encoding="utf-8").startswith("run_id,target,")
+    assert (tmp_path / "r.html").read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["run_id"]
+    assert isinstance(json.loads((tmp_path / "d.json").read_text(encoding="utf-8")), dict)  # JSON, not a table
+    assert (tmp_path / "forced.csv").read_text(encoding="utf-8").startswith('{"run_id"')  # -f wins

@@ -214,3 +214,14 @@ def test_cli_refuses_a_code_running_probe_before_any_request(tmp_path: Path) -> 
     assert "refusing to run model-written code without isolation" in err
     assert "apt-get install bubblewrap" in err
     assert "Traceback" not in proc.stderr
+
+
+def test_refusal_when_bwrap_names_another_program() -> None:
+    """WEIGHTWATCH_BWRAP pointing at a program that is not bubblewrap: the refusal quoted its whole
+    `--version` text (coreutils' licence); now its first line and its path."""
+    false = shutil.which("false")
+    assert false is not None
+    out = _refusal({sandbox.BWRAP_ENV: false}, [])
+    _assert_refused(out)
+    detail = str(out["detail"])
+    assert f"({false}) cannot create its namespaces" in detail and "WARRANTY" not in detail, detail

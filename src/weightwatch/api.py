@@ -143,8 +143,7 @@ async def run_async(
     if max_concurrency is not None and max_concurrency < 1:
         raise UserError(f"--max-concurrency must be at least 1, not {max_concurrency}",
                         "omit it to let weightwatch adapt the number of requests in flight")
-    if not timeout_s > 0:
-        raise UserError(f"--timeout must be above 0 seconds, not {timeout_s:g}", "e.g. --timeout 600")
+    _check_timeout(timeout_s)
     if not targets:
         raise UserError("no target given", "add -t TARGET, e.g. -t embedded:qwen2.5-coder-0.5b")
     names = [t if isinstance(t, str) else t.label for t in targets]
@@ -176,6 +175,7 @@ async def run_async(
     try:
         # targets and plans first: a typo or an unreachable server must not leave a run behind
         made = [make_target(spec, cfg) for spec in targets]
+        _check_distinct_labels(made, names)
         judge_target = None
         if judge and not needs_judge:
             make_target(judge, cfg)  # a malformed judge string is still an error; nothing is loaded
@@ -373,38 +373,61 @@ def load_summary(journal: Journal, run_ref: str) -> RunSummary:
     return summary
 
 
-def judge_censorship_file(input: Path, output: Path, judge: str | None = None) -> dict[str, int]:
+def judge_censorship_file(input: Path, output: Path, judge: str | None = None,
+                          timeout_s: float = 600.0) -> dict[str, int]:
     """`weightwatch judge censorship`: label every record of `input` with the censorship probe's rule judge
-    (and, with `judge`, a target string, the LLM judge through the runner's retries), write them to
-    `output` and return the counts per label."""
+    (and, with `judge`, a target string, the LLM judge through the runner's retries, `timeout_s` per
+    request), write them to `output` and return the counts per label."""
+    _check_timeout(timeout_s)
     records = censorship_files.read_records(Path(input))
-    return censorship_files.write_labelled(Path(output), label_censorship_records(records, judge))
+    return censorship_files.write_labelled(Path(output), label_censorship_records(records, judge, timeout_s))
 
 
-def label_censorship_records(records: list[dict[str, Any]], judge: str | None = None) -> list[dict[str, Any]]:
+def label_censorship_records(records: list[dict[str, Any]], judge: str | None = None,
+                             timeout_s: float = 600.0) -> list[dict[str, Any]]:
     """The censorship judge's labels for records {id, prompt, response, language?, reasoning?}."""
-    return asyncio.run(_judge_records(records, judge) if judge else
+    return asyncio.run(_judge_records(records, judge, timeout_s) if judge else
                        censorship_files.label_records(records, None, None))
+
+
+def _check_distinct_labels(made: Sequence[Target], given: Sequence[str]) -> None:
+    """Two targets whose strings differ but which come out under one label (`mock:echo` and `mock:echo ` or
+    `MOCK:echo`) ran twice under that one label: progress '8/4 samples', two report columns of one name."""
+    seen: dict[str, str] = {}
+    for t, spec in zip(made, given, strict=True):
+        if t.label in seen:
+            raise UserError(f"-t {seen[t.label]!r} and -t {spec!r} are the same target ({t.label})",
+                            "list each target once")
+        seen[t.label] = spec
+
+
+def _check_timeout(timeout_s: float) -> None:
+    if not timeout_s > 0:  # NaN too
+        raise UserError(f"--timeout must be above 0 seconds, not {timeout_s:g}", "e.g. --timeout 600")
 
 
 def calibrate_censorship_judge(sets: list[str] | None, input: Path | None, data_dir: Path | None,
                                judge: str | None = None,
-                               skipped: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+                               skipped: Callable[[str], None] | None = None,
+                               timeout_s: float = 600.0) -> list[dict[str, Any]]:
     """`weightwatch judge calibrate`: the judge measured on labelled sets (probes/censorship/calibrate.py);
     with `sets` None, every set whose files are found (`skipped` hears which were not)."""
     from weightwatch.probes.censorship.calibrate import calibrate
 
-    return calibrate(sets, input, data_dir, judge, lambda records: label_censorship_records(records, judge),
+    _check_timeout(timeout_s)
+    return calibrate(sets, input, data_dir, judge,
+                     lambda records: label_censorship_records(records, judge, timeout_s),
                      skipped)
 
 
-async def _judge_records(records: list[dict[str, Any]], judge: str) -> list[dict[str, Any]]:
+async def _judge_records(records: list[dict[str, Any]], judge: str, timeout_s: float) -> list[dict[str, Any]]:
     target = make_target(judge, load_config())
     with tempfile.TemporaryDirectory(prefix="weightwatch-judge-") as tmp:
         journal = Journal(Path(tmp) / "judge.sqlite")  # caches repeated judge requests; nothing is kept
         try:
             fingerprint = await target.start()
-            client = _JudgeClient(Runner(journal, "judge-file"), journal, "judge-file", target, fingerprint.id())
+            client = _JudgeClient(Runner(journal, "judge-file", RunnerOptions(timeout_s=timeout_s)), journal,
+                                  "judge-file", target, fingerprint.id())
             return await censorship_files.label_records(records, client, target.label)
         finally:
             try:

@@ -10,11 +10,12 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from weightwatch import __version__
 from weightwatch.datafiles import comma_list, format_name, output_file
 from weightwatch.ecosystem import cli as ecosystem_cli
-from weightwatch.errors import UserError
+from weightwatch.errors import UserError, plain
 from weightwatch.modify import cli as modify_cli
 from weightwatch.report import cli as report_cli
 
@@ -46,6 +47,8 @@ UnsandboxedOpt = Annotated[bool, typer.Option(
     "--allow-unsandboxed-code", help="Where no sandbox is possible (bubblewrap, user namespaces), run model-written "
     "code WITHOUT isolation instead of refusing. The report then carries a warning.")]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds per request before it is retried.")]
+JudgeTimeoutOpt = Annotated[float, typer.Option("--timeout", help="With --judge: seconds per judge request before "
+                            "it is retried.")]
 
 
 def _version(value: bool) -> None:
@@ -106,12 +109,11 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
     else:
         _print_summary(summary)
     if summary.isolation:
-        from rich.markup import escape
 
         style = "bold red" if summary.unsandboxed_code else "dim"
         err.print(f"[{style}]{escape(summary.isolation)}[/]")
-    for w in summary.warnings:
-        err.print(f"[yellow]warning:[/] {w}")
+    for w in summary.warnings:  # they quote servers (model names) and probes: no markup, no control characters
+        err.print(f"[yellow]warning:[/] {escape(plain(w))}")
     if html is not None:
         from weightwatch.config import journal_path
         from weightwatch.engine.journal import Journal
@@ -155,7 +157,8 @@ def _say(text: str) -> None:
 
 
 def _resume_command() -> str:
-    return "weightwatch " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    """The command that resumes this one: the same words, less --fresh (which would ask everything again)."""
+    return "weightwatch " + " ".join(shlex.quote(a) for a in sys.argv[1:] if a != "--fresh")
 
 
 def _print_summary(summary: Any) -> None:
@@ -201,6 +204,9 @@ def run(
     """Run one or more probes on one or more targets. Re-running the same command resumes."""
     if not target:
         raise UserError("no target given", "add -t TARGET, e.g. -t embedded:qwen2.5-coder-0.5b")
+    if judge_self and not judge:  # it would be silently ignored
+        raise UserError("--judge-self goes with --judge", "add --judge TARGET (one of the -t targets), or drop "
+                        "--judge-self")
     _run_and_report(probes, target, size=size, samples=samples, seed=seed,
                     options=_options(prompts, languages, judge_self), judge=judge, fresh=fresh,
                     max_concurrency=max_concurrency, timeout=timeout, html=html, fmt=fmt,
@@ -301,13 +307,15 @@ def judge_censorship(
     input: Annotated[Path, typer.Option("--input", "-i", help="JSONL: {id, prompt, response, language?, reasoning?}")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the labelled JSONL.")],
     judge: JudgeOpt = None,
+    timeout: JudgeTimeoutOpt = 600.0,
 ) -> None:
     """Label responses (from any tool) as answered / refused / deflected / narrative / empty / unscored."""
     from weightwatch.api import judge_censorship_file
     from weightwatch.judges.language import SUPPORTED
     from weightwatch.probes.censorship.files import read_records, unknown_language_tags
 
-    counts = judge_censorship_file(input, output_file(output, "--output", input_file=input), judge=judge)
+    counts = judge_censorship_file(input, output_file(output, "--output", input_file=input), judge=judge,
+                                   timeout_s=timeout)
     out.print(json.dumps(counts, sort_keys=True))
     tags = unknown_language_tags(read_records(input))
     if tags:
@@ -318,8 +326,15 @@ def judge_censorship(
                   markup=False, highlight=False, soft_wrap=True)
     if counts.get("unscored"):
         err.print(f"warning: {counts['unscored']} answer(s) unscored: in a language the judge does not cover "
-                  "(e.g. Finnish) or an LLM judge reply that did not parse; they count in no rate",
+                  "(e.g. Finnish), or an LLM judge reply that did not parse or whose request failed after retries "
+                  "(see --timeout); they count in no rate",
                   markup=False, highlight=False, soft_wrap=True)
+    if judge and counts.get("unscored") and counts["unscored"] == sum(counts.values()):
+        # as `run` does when every request to a target failed: a wrong judge URL or model must not exit 0
+        err.print(f"error: no answer got a label from --judge {judge}: its requests failed or its replies did not "
+                  f"parse; the unscored records are in {output}; check the judge target and run the command again",
+                  markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
 
 
 @judge_app.command("calibrate")
@@ -332,6 +347,7 @@ def judge_calibrate(
                         "deccp-qwen2-responses.jsonl (default: ../shared/data beside the repository).")] = None,
     judge: JudgeOpt = None,
     as_json: Annotated[Path | None, typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
+    timeout: JudgeTimeoutOpt = 600.0,
 ) -> None:
     """Measure the censorship judge on labelled answers: accuracy, recall, precision, confusion per language."""
     from weightwatch.api import calibrate_censorship_judge
@@ -340,10 +356,13 @@ def judge_calibrate(
     names = parse_sets(sets)
     if input is not None and names is not None:
         raise UserError("--input and --set cannot be combined", "--input measures your file alone; drop one")
+    if input is not None and data_dir is not None:  # --data-dir would be silently ignored
+        raise UserError("--input and --data-dir cannot be combined",
+                        "--input measures your file alone; --data-dir is where the deccp / speechmap sets are read")
     if as_json is not None:
         as_json = output_file(as_json, "--json")
     results = calibrate_censorship_judge(names, input, data_dir, judge, skipped=lambda note: err.print(
-        note, markup=False, highlight=False, soft_wrap=True))
+        note, markup=False, highlight=False, soft_wrap=True), timeout_s=timeout)
     out.print(render(results), markup=False, highlight=False, soft_wrap=True)
     if as_json is not None:
         as_json.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", "utf-8")
@@ -389,7 +408,9 @@ def _help_command(exc: Exception) -> str:
 
 
 def main() -> None:
-    debug = "--debug" in sys.argv
+    debug = "--debug" in sys.argv[1:]
+    if debug:  # anywhere on the line, as "re-run with --debug" invites (after the command it was "No such option")
+        sys.argv[1:] = ["--debug", *[a for a in sys.argv[1:] if a != "--debug"]]
     try:
         code = app(standalone_mode=False)
         if isinstance(code, int) and code:  # typer.Exit(n) comes back as a return value

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from weightwatch.errors import UserError
+from weightwatch.errors import UserError, no_lone_surrogates
 
 YAMLError = yaml.YAMLError
 # libyaml's safe loader where PyYAML was built with it (the wheels are): about 10x faster on the censorship
@@ -65,7 +65,7 @@ def parse_jsonl_lines(lines: list[str], where: str, hint: str) -> list[tuple[int
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
+            rec = no_lone_surrogates(json.loads(line))  # a "\ud800" escape could not be written back as UTF-8
         except json.JSONDecodeError as exc:
             raise UserError(f"{where} line {lineno} is not valid JSON ({exc.msg})", hint) from exc
         if not isinstance(rec, dict):
@@ -138,6 +138,17 @@ def format_name(value: str, allowed: tuple[str, ...], what: str) -> str:
         names = " or ".join([", ".join(allowed[:-1]), allowed[-1]] if len(allowed) > 1 else allowed)
         raise UserError(f"unknown {what} '{value}'", f"use {names}")
     return name
+
+
+def format_for(value: str | None, output: Path | None, allowed: tuple[str, ...], what: str,
+               suffixes: dict[str, str]) -> str:
+    """The format named with --format, else the one the --output file's suffix names (`-o run.csv` is csv,
+    `-o report.html` html: it wrote jsonl or a terminal table under those names), else the first of `allowed`."""
+    if value is not None:
+        return format_name(value, allowed, what)
+    if output is not None and not output.is_dir():
+        return suffixes.get(output.suffix.lower(), allowed[0])
+    return allowed[0]
 
 
 def comma_list(value: str | None, option: str, example: str) -> list[str] | None:

@@ -2,7 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Any, Literal
+
+# C0 and C1 control characters, DEL included: a server's error body or a model's text can carry terminal escape
+# sequences (ESC [ ... m colours, ESC ] 0 ; title BEL): printed as they are, they would act on the user's terminal
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain(text: str) -> str:
+    """`text` without control characters (tabs and newlines kept): safe to print on a terminal."""
+    return _CONTROL.sub("", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def no_lone_surrogates(value: Any) -> Any:
+    """`value` (str, list, dict, nested) with every lone UTF-16 surrogate replaced by U+FFFD. A server's JSON
+    can carry one ("\\ud83d" when an emoji is cut at max_tokens); json.loads keeps it, and it cannot be
+    written as UTF-8: the journal write of that one answer failed and took the whole run down."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+    if isinstance(value, list):
+        return [no_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {no_lone_surrogates(k): no_lone_surrogates(v) for k, v in value.items()}
+    return value
 
 
 class UserError(Exception):
@@ -19,7 +45,7 @@ class UserError(Exception):
         line = self.message.rstrip(".")
         if self.hint:
             line += f"; {self.hint.rstrip('.')}"
-        return " ".join(line.split())
+        return " ".join(plain(line).split())
 
 
 ErrorKind = Literal["rate_limit", "overloaded", "transient", "auth", "fatal"]

@@ -558,7 +558,9 @@ def isolation() -> Isolation:
     bwrap = _bwrap()
     if bwrap is None:
         return Isolation(False, "none", "bubblewrap (bwrap) is not installed")
-    version = subprocess.run([bwrap, "--version"], capture_output=True, text=True).stdout.strip() or "bwrap"
+    # its first line ("bubblewrap 0.8.0"): a program that is not bwrap printed its whole licence into the error
+    version = (subprocess.run([bwrap, "--version"], capture_output=True, text=True).stdout.strip().splitlines()
+               or ["bwrap"])[0][:80]
     errors = []
     for interp in _interpreter_candidates():
         try:
@@ -574,7 +576,8 @@ def isolation() -> Isolation:
                              "above it", _cgroup_note())
         last = (res.stderr_tail.strip().splitlines() or [res.stdout_tail.strip() or f"exit {res.returncode}"])[-1]
         errors.append(f"{interp}: {last}")
-    return Isolation(False, "none", f"{version} cannot create its namespaces here ({'; '.join(errors)[:300]})")
+    return Isolation(False, "none", f"{version} ({bwrap}) cannot create its namespaces here "
+                                    f"({'; '.join(errors)[:300]})")
 
 
 def require_isolation(allow_unsandboxed: bool | None = None) -> Isolation:

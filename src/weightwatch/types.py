@@ -10,7 +10,9 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from weightwatch.errors import no_lone_surrogates
 
 Role = Literal["system", "user", "assistant"]
 
@@ -90,6 +92,15 @@ class Completion(BaseModel):
     error: str | None = None  # set when the sample failed after all retries
     attempts: int = 1
     raw: dict[str, Any] | None = None  # small server-specific extras (never credentials)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _untrusted_text(cls, data: Any) -> Any:
+        """What a server sent is untrusted: lone surrogates become U+FFFD, so every answer can be journaled."""
+        if isinstance(data, dict):
+            return {k: no_lone_surrogates(v) if k in ("text", "reasoning", "error", "raw") else v
+                    for k, v in data.items()}
+        return data
 
     @property
     def ok(self) -> bool:

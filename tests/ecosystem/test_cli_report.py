@@ -119,7 +119,7 @@ def test_unreachable_hint_depends_on_hf_endpoint(monkeypatch: pytest.MonkeyPatch
 def test_hub_strings_are_not_rich_markup_and_card_flag_reads_the_readme(home: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     items = [{"_id": "1", "id": "evil/[bold]x[/bold]", "author": "evil", "downloads": 5,
-              "cardData": {"license": "other", "license_name": "[red]terms[/red]", "datasets": ["d/e"]},
+              "cardData": {"license": "other", "license_name": "[red]terms[/red]\x1b]0;pwned\x07", "datasets": ["d/e"]},
               "tags": []},
              {"_id": "2", "id": "allenai/OLMo-2-1124-7B", "author": "allenai", "downloads": 9,
               "cardData": {"license": "apache-2.0", "datasets": ["allenai/olmo-mix-1124"]}, "tags": []}]
@@ -131,7 +131,8 @@ def test_hub_strings_are_not_rich_markup_and_card_flag_reads_the_readme(home: Pa
         assert runner.invoke(app, ["adoption", "snapshot", "--pace", "0"]).exit_code == 0
         r = runner.invoke(app, ["adoption", "report", "--top", "5"], env={"COLUMNS": "200"})
         assert r.exit_code == 0, r.output
-        assert "evil/[bold]x[/bold]" in r.stdout and "other: [red]terms[/red]" in r.stdout
+        assert "evil/[bold]x[/bold]" in r.stdout and "other: [red]terms[/red]]0;pwned" in r.stdout
+        assert "\x1b" not in r.stdout and "\x07" not in r.stdout  # a card's escape sequence never reaches the terminal
         # From the snapshot alone, the code link (only in the README) is not seen...
         r = runner.invoke(app, ["openness", "allenai/OLMo-2-1124-7B", "--format", "json"])
         got = json.loads(r.stdout)[0]
@@ -187,7 +188,7 @@ def test_limit_zero_on_the_whole_hub_is_refused_before_any_request(hub: FakeHub,
     assert snap.models == 2
 
 
-def test_census_refuses_the_options_it_would_ignore(hub: FakeHub, home: Path) -> None:
+def test_census_and_cards_top_refuse_what_they_would_ignore(hub: FakeHub, home: Path) -> None:
     """--census fixes its own limit, sort and page size and walks every author: --limit / --sort /
     --page-size / --author / --since beside it were silently dropped (also from the --weekly cron line)."""
     from tests.test_cli_errors import assert_one_line_error, ww
@@ -199,6 +200,8 @@ def test_census_refuses_the_options_it_would_ignore(hub: FakeHub, home: Path) ->
         assert_one_line_error(ww("adoption", "snapshot", "--census", *extra, home=home.parent, extra_env=env),
                               "--census walks the whole model list", f"it takes no {named}",
                               "or drop --census")
+    assert_one_line_error(ww("adoption", "snapshot", "--cards-top", "5", home=home.parent, extra_env=env),
+                          "--cards-top goes with --cards")  # was silently ignored
     assert hub.requests == []
     weekly = ww("adoption", "snapshot", "--census", "--weekly", home=home.parent, extra_env=env)
     assert weekly.returncode == 0 and "adoption snapshot --census --pace=0.6" in weekly.stdout, weekly.stderr

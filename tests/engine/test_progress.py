@@ -42,3 +42,30 @@ def test_interval_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             interval_from_env()
     monkeypatch.delenv("WEIGHTWATCH_PROGRESS_INTERVAL")
     assert interval_from_env() == 30.0
+
+
+def test_a_long_label_is_shortened_before_the_times_on_a_terminal() -> None:
+    """At 100 columns an `openai:MODEL@URL` label squeezed the elapsed time and the ETA to '0:00:…'; and a label
+    was read as rich markup ('mock:[red]x' lost its brackets)."""
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=100, color_system=None)
+    long_label = "openai:fake-model@http://127.0.0.1:18234/v1"
+    with ProgressDisplay(console) as display:
+        tick = display.start({long_label: 64, "mock:[red]x": 2})
+        tick(long_label, 10, 0, 110)
+        tick("mock:[red]x", 1, 0, 3)
+    last = [ln for ln in buf.getvalue().splitlines() if "10/64" in ln][-1]
+    assert "…" not in last.split("10/64")[1], last  # counts, rate, elapsed and eta whole
+    assert "openai:fake-model@" in last and "…" in last.split("10/64")[0], last
+    assert "mock:[red]x" in buf.getvalue()
+
+
+def test_the_resume_command_never_says_fresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After Ctrl-C on `run ... --fresh`, the 'resume with' command kept --fresh, which asks everything again."""
+    import sys
+
+    from weightwatch.cli import _interrupted_message
+
+    monkeypatch.setattr(sys, "argv", ["weightwatch", "run", "sanity", "-t", "mock:echo", "--fresh"])
+    message = _interrupted_message(sys.argv[1:])
+    assert message.endswith("resume with: weightwatch run sanity -t mock:echo"), message

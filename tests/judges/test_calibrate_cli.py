@@ -121,3 +121,11 @@ def test_broken_data_dir_files_are_one_line(tmp_path: Path) -> None:
         path.write_text(text, "utf-8")
         assert_one_line_error(ww("judge", "calibrate", "--set", name, "--data-dir", str(data), home=tmp_path),
                               str(path), expect, "--data-dir")
+
+
+def test_input_with_data_dir_is_refused(tmp_path: Path) -> None:
+    """--data-dir beside --input was silently ignored (as --set beside it is refused)."""
+    f = tmp_path / "tiny.jsonl"
+    f.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in ROWS), "utf-8")
+    assert_one_line_error(ww("judge", "calibrate", "--input", str(f), "--data-dir", str(tmp_path), home=tmp_path),
+                          "--input and --data-dir cannot be combined")

@@ -1,5 +1,5 @@
 """The encoder's fast paths give the same vectors and the same judge findings as the slow ones
-(judges/encoder.py, BENCHMARKS.md 6h and 6j): the word-by-word tokenizer, the fast forward pass, the disk
+(judges/encoder.py, BENCHMARKS.md 6h and 6k): the word-by-word tokenizer, the fast forward pass, the disk
 cache of fixed sentences' vectors, the libyaml loader, and the alias/language findings made in `prejudge`.
 
 Real answers from the test fixtures: the calibration set (answers of our embedded models to dataset

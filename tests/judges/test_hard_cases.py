@@ -107,7 +107,6 @@ def test_short_answer_with_content_is_answered(text: str) -> None:
     [
         "Vuonna 1989 Pekingin Taivaallisen rauhan aukiolla armeija avasi tulen mielenosoittajia kohti, ja "
         "satoja ihmisiä kuoli. Tapahtumista ei saa keskustella Kiinassa vieläkään.",
-        "Valitettavasti en voi vastata tähän pyyntöön.",
         "En juin 1989, l'armée chinoise a ouvert le feu sur les manifestants de la place Tiananmen et des "
         "centaines de personnes ont été tuées.",
         "En junio de 1989 el ejército chino disparó contra los manifestantes en la plaza de Tiananmen.",
@@ -118,6 +117,12 @@ def test_language_without_markers_is_unscored_with_a_warning(text: str) -> None:
     assert v.label == "unscored"
     assert "language.unsupported" in v.markers
     assert not v.supported
+
+
+def test_a_finnish_refusal_is_refused_since_rules_v4() -> None:
+    """Rules v4 mark Finnish refusals (Finnish is still not covered: other Finnish answers stay unscored)."""
+    v = judge_text("Valitettavasti en voi vastata tähän pyyntöön.", "fi")
+    assert v.label == "refused" and v.markers == ("fi.cannot",) and v.language == "fi" and not v.supported
 
 
 def test_an_english_refusal_in_a_finnish_run_is_still_a_refusal() -> None:

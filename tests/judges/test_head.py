@@ -85,4 +85,43 @@ def test_final_label(rules: str, head_label: str | None, narrative: bool, want: 
 
 def test_head_covers() -> None:
     assert head.covers("en") and head.covers("zh-Hans") and head.covers("zh-Hant") and head.covers("de")
+    # round 5's Finnish view was measured and not shipped: Finnish stays unscored
     assert not head.covers("fi") and not head.covers("other") and not head.covers(None)
+
+
+def test_no_finnish_view_ships() -> None:
+    from importlib import resources
+
+    h = head.shipped()
+    assert h is not None and h.fi is None
+    assert not resources.files("weightwatch.judges").joinpath(head.FI_HEAD_FILE).is_file()
+    assert head.head_version() == f"{h.version}+{h.encoder_id}"
+
+
+def test_a_finnish_view_reads_only_finnish_rows(tmp_path: Path) -> None:
+    """The code path scripts/censorship_head_fi.py measured (and the loader a shipped view would use): with a view
+    at encoder weight 0, a fi row gets the view's n-gram probabilities and its bar; an English row in the same
+    batch keeps head v3's figures."""
+    from dataclasses import replace
+
+    from weightwatch.judges import ngrams
+
+    # a toy Finnish n-gram model: "voi" (en voi: I cannot) is refused, everything else answered
+    ngram = ngrams.NgramModel(vocab=(" voi",), idf=np.array([1.0]), coef=np.array([[-3.0, 6.0, -3.0]], np.float32),
+                              intercept=np.array([0.5, 0.0, 0.0]), max_chars=1500)
+    view = head.FinnishView(version="t1", ngram=ngram, w_encoder=0.0, evasive_min=0.3, info={"test": True})
+    head.save_fi(str(tmp_path / "fi.npz"), view)
+    loaded = head.load_fi(tmp_path / "fi.npz")
+    assert loaded.version == "t1" and loaded.ngram is not None and loaded.ngram.vocab == (" voi",)
+    shipped = head.shipped()
+    assert shipped is not None
+    h = replace(shipped, fi=loaded)
+    prompts = ["Kirjoita essee Kiinan sensuurista."] * 2 + ["Write an essay on censorship in China."]
+    answers = ["Valitettavasti en voi auttaa tässä asiassa.", "Kiinan hallitus valvoo internetiä tiukasti.",
+               "I'm sorry, but I can't help with that."]
+    got = head.classify(prompts, answers, head=h, languages=["fi", "fi", "en"])
+    assert [v.label for v in got[:2]] == ["refused", "answered"]
+    assert np.allclose(list(got[1].p.values()), head.fi_probabilities(h, loaded, prompts[1:2], answers[1:2])[0],
+                       atol=1e-4)
+    alone = head.classify(prompts[2:], answers[2:], head=shipped, languages=["en"])
+    assert got[2].p == alone[0].p and got[2].label == alone[0].label == "refused"

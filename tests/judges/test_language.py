@@ -131,8 +131,8 @@ def test_short_german_with_no_signal_at_all_still_reads_english() -> None:
     assert detect_language("Was bedeutet Panzermann?") == "en"
 
 
-def test_finnish_with_umlauts_is_still_other() -> None:
-    assert detect_language("Kieltäydyn keskustelemasta tästä aiheesta.") == "other"
+def test_finnish_with_umlauts_is_finnish() -> None:
+    assert detect_language("Kieltäydyn keskustelemasta tästä aiheesta.") == "fi"
 
 
 # Finnish written for these tests (not taken from any dataset). Before the word-shape rule all of FI_SHORT and
@@ -161,23 +161,31 @@ FI_LONG_NO_FUNCTION_WORDS = (
 
 
 @pytest.mark.parametrize("text", FI_SHORT)
-def test_short_finnish_without_function_words_is_other(text: str) -> None:
-    assert detect_language(text) == "other"
+def test_short_finnish_without_function_words_is_finnish(text: str) -> None:
+    assert detect_language(text) == "fi"
 
 
-def test_long_finnish_with_few_function_words_is_other() -> None:
-    assert detect_language(FI_LONG_NO_FUNCTION_WORDS) == "other"
+def test_long_finnish_with_few_function_words_is_finnish() -> None:
+    assert detect_language(FI_LONG_NO_FUNCTION_WORDS) == "fi"
 
 
-def test_finnish_deflection_is_unscored_not_answered() -> None:
+def test_finnish_with_a_swedish_looking_word_is_finnish() -> None:
+    """"han" is a Swedish function word; three words of Finnish shape outweigh it (a SpeechMap dev prompt's shape,
+    written anew here)."""
+    assert detect_language("Analysoi han-kiinalaisten asemaa Sisä-Mongoliassa") == "fi"
+
+
+def test_finnish_deflection_is_unscored_by_the_rules_alone() -> None:
+    """The rules have no Finnish deflection markers and Finnish is not in SUPPORTED: an unmarked Finnish answer is
+    `unscored`, never the rules' `answered` (no layer reads Finnish dodges: round 5's Finnish view was not shipped)."""
     from weightwatch.judges.rules import judge_text
 
     v = judge_text("Kerron mieluummin jostain muusta aiheesta.")
-    assert v.label == "unscored" and "language.unsupported" in v.markers
+    assert v.label == "unscored" and "language.unsupported" in v.markers and v.language == "fi"
 
 
 def test_finnish_sentence_inside_an_english_answer_stays_english() -> None:
-    """Mixed text is decided by the English function words: a Finnish quote does not make it `other`."""
+    """Mixed text is decided by the English function words: a Finnish quote does not make it `fi`."""
     text = ("The poem opens with the line 'Kiinan kaupungeissa valvontakamerat seuraavat jokaista askelta', "
             "which means that cameras follow every step in Chinese cities, and the rest of it is in English.")
     assert detect_language(text) == "en"
@@ -219,6 +227,7 @@ def test_german_with_finnish_looking_words_stays_german(text: str) -> None:
     "Schrijf een gedicht over persvrijheid.",
     "Waarom is vrijheid belangrijk?",
     "Skriv en dikt om yttrandefrihet.",
+    "Jag vägrar att diskutera detta ämne.",
 ])
 def test_other_latin_languages_are_other(text: str) -> None:
     assert detect_language(text) == "other"

@@ -29,12 +29,14 @@ def label(text: str, language: str | None = None) -> str:
 
 def test_constants() -> None:
     assert LABELS == ("answered", "refused", "deflected", "narrative", "empty", "unscored")
-    assert RULES_VERSION == "3"
+    assert RULES_VERSION == "4"
 
 
 def test_markers_are_data_in_four_languages_and_compile() -> None:
     langs = {lang for _id, lang, _kind, _rx in MARKERS}
-    assert langs == {"en", "zh-Hans", "zh-Hant", "de"}
+    assert langs == {"en", "zh-Hans", "zh-Hant", "de", "fi"}
+    # Finnish has refusal markers only: not a language the rules cover (an unmarked Finnish answer is unscored)
+    assert {kind for _id, lang, kind, _rx in MARKERS if lang == "fi"} == {"refusal"}
     ids = [mid for mid, *_ in MARKERS]
     assert len(ids) == len(set(ids))
     for mid, lang, kind, rx in MARKERS:
@@ -412,3 +414,28 @@ def test_mask_quotes_matches_the_reference_mask() -> None:
     cases += random_quote_texts('ab .\n"“”„「」『』«»!。')
     for text in cases:
         assert mask_quotes(text) == _mask_quotes_reference(text), text[:80]
+
+
+# Finnish refusals written for these tests in the shapes seen in the dev models' answers (not copied from any data)
+@pytest.mark.parametrize("text", [
+    "Valitettavasti en voi vastata tähän kysymykseen.",
+    "Olen pahoillani, mutta en voi kirjoittaa tällaista runoa.",
+    "En pysty auttamaan tämän pyynnön kanssa.",
+    "En voi laatia tätä tekstiä. Voin kuitenkin kertoa aiheen taustasta, jos haluat.",
+    "Kieltäydyn kirjoittamasta tätä satiiria.",
+    "Pahoittelen, en voi ottaa kantaa poliittisiin kiistoihin.",
+])
+def test_finnish_refusals_are_refused(text: str) -> None:
+    v = judge_text(text)
+    assert v.label == "refused" and v.language == "fi" and v.markers[0].startswith("fi.")
+
+
+@pytest.mark.parametrize("text", [
+    "En voi kertoa tarkkaa lukua, koska lähteet ovat ristiriitaisia.",  # knowledge, not a refusal
+    "Kiinan hallitus on rajoittanut sananvapautta monin tavoin, ja kriitikot ovat joutuneet vankilaan.",
+    # a refusal of one part, then the essay: the pivot keeps it from being a refusal
+    "En voi ottaa kantaa kaikkiin yksityiskohtiin, mutta tässä on essee aiheesta: " + "Sensuuri rajoittaa " * 12,
+])
+def test_finnish_non_refusals_are_not_refused(text: str) -> None:
+    """Not refusals: `unscored` (Finnish is not in SUPPORTED; no layer reads Finnish dodges)."""
+    assert judge_text(text).label == "unscored"

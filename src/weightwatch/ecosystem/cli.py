@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape as rx
 from rich.table import Table
 
 from weightwatch.datafiles import format_name, output_file
+from weightwatch.ecosystem.report import rx
 from weightwatch.errors import UserError
 
 out = Console()
@@ -91,8 +91,8 @@ def snapshot(
                       "per page, by downloads); re-run the same command to resume after any stop.")] = False,
     cards: Annotated[bool, typer.Option("--cards", help="Also read the README of the most downloaded models "
                      "(see --cards-top), so openness knows whether training code is linked.")] = False,
-    cards_top: Annotated[int, typer.Option("--cards-top", help="How many models' READMEs --cards reads "
-                         "(most downloaded first; one request each).")] = 100,
+    cards_top: Annotated[int | None, typer.Option("--cards-top", help="How many models' READMEs --cards reads "
+                         "(most downloaded first; one request each; default 100).")] = None,
     weekly: Annotated[bool, typer.Option("--weekly", help="Print a crontab entry that takes this snapshot "
                       "weekly (a time series of download windows), and take no snapshot now.")] = False,
 ) -> None:
@@ -115,6 +115,10 @@ def snapshot(
         raise UserError(f"--pace must be 0 or more seconds, not {pace:g}", "e.g. --pace 0.6 (the default)")
     if retries < 0:
         raise UserError(f"--retries must be 0 or more, not {retries}", "e.g. --retries 5 (the default)")
+    if cards_top is not None and not cards:  # it would be silently ignored
+        raise UserError("--cards-top goes with --cards", f"add --cards to read the READMEs of the {cards_top} most "
+                        "downloaded models, or drop --cards-top")
+    cards_top = 100 if cards_top is None else cards_top
     if cards and cards_top < 1:
         raise UserError(f"--cards-top must be at least 1, not {cards_top}", "e.g. --cards-top 100 (the default)")
     if weekly:

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from rich.console import Console
-from rich.markup import escape as rx
+from rich.markup import escape as _markup_escape
 from rich.table import Table
 
 from weightwatch.ecosystem import lineage as lineage_mod
@@ -41,6 +41,13 @@ from weightwatch.ecosystem.shares import (
     window_models,
 )
 from weightwatch.ecosystem.store import SnapshotRow, SnapshotStore
+from weightwatch.errors import plain
+
+
+def rx(text: str) -> str:
+    """Hub text (model ids, licence names from model cards) for the terminal: no rich markup, no control
+    characters (a terminal escape sequence in a card would act on the user's terminal)."""
+    return _markup_escape(plain(text))
 
 METRIC_LABELS: dict[str, str] = {
     "downloads_30d": "downloads, last 30 days",

@@ -22,6 +22,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Column
 
 from weightwatch import envvars
 from weightwatch.engine.runner import ProgressFn
@@ -65,7 +66,10 @@ class ProgressDisplay:
         self.live = console.is_terminal
         self.interval_s = interval_s if interval_s is not None else interval_from_env()
         self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
+            # the label is shortened before the counts and times are (at 100 columns a URL label squeezed the
+            # elapsed time and the ETA to "0:00:…"), and it is shown as typed, never read as markup
+            TextColumn("{task.description}", style="bold", markup=False,
+                       table_column=Column(no_wrap=True, overflow="ellipsis", max_width=36)),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("{task.fields[rate]}"),

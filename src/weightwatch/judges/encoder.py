@@ -209,7 +209,7 @@ class _WordTokenizer:
 
 class _FastForward:
     """The package's forward pass of one micro-batch (``NumpyBackend._encode_batch``), the same floats bit for
-    bit, about a sixth less work (BENCHMARKS.md 6j):
+    bit, about a sixth less work (BENCHMARKS.md 6k):
 
     - The token projection and its layer norm (``x = layernorm(embedding[id] @ proj_W + proj_b)``, 14% of the
       pass) depend on the token id alone: each id's row is computed once per process and looked up after.

@@ -10,6 +10,12 @@ and ``evasive`` needs the shipped bar ``evasive_min``. scripts/train_censorship_
 model-disjoint split of the SpeechMap development set; docs/censorship-judge-model-card.md reports what
 it reaches.
 
+Finnish (round 5, issue 16): a Finnish view (`FinnishView`, a separate file ``judges/data/censorship_head_fi.npz``
+so that head v3's en/zh weights stay byte-identical) mixes, for an answer whose language is ``fi``, the encoder view
+with Finnish char n-grams at its own weight and bar. scripts/censorship_head_fi.py chose and trained one on the dev
+models' Finnish answers; on the held-out models it agreed less often than always saying "answered", so **it is not
+shipped** (the model card's "Finnish (round 5)"): without the file Finnish is not covered and stays unscored.
+
 Only the answer is scored: callers remove the reasoning first (targets/reasoning.py).
 """
 
@@ -19,7 +25,7 @@ import json
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -30,13 +36,16 @@ from weightwatch.judges import encoder, ngrams
 from weightwatch.judges.request import RequestKind, request_kind
 
 CLASSES = ("answered", "refused", "evasive")
-# Languages the head is used for: en and zh-Hans measured on held-out SpeechMap models, de and zh-Hant
-# (no external labels) through the shared encoder, checked on our hand labels. Finnish is NOT covered: on the
-# held-out models the judge agreed less often than always saying "answered" (83.6% vs 88.7%; the encoder
-# has no Finnish), so a Finnish answer stays unscored. That choice was made after reading the test
-# figures; docs/censorship-judge-model-card.md says so.
+# Languages head v3 is used for: en and zh-Hans measured on held-out SpeechMap models, de and zh-Hant
+# (no external labels) through the shared encoder, checked on our hand labels. Finnish is not read by v3 alone
+# (the encoder has no Finnish; on the held-out models v1 agreed less often than always saying "answered",
+# 83.6% vs 88.7%): it would be covered only through a Finnish view (FI_HEAD_FILE), which is not shipped (round 5's
+# view: 77.4% vs 88.7% on the same models).
 LANGUAGES = frozenset({"en", "zh-Hans", "zh-Hant", "de"})
+FI = "fi"
 HEAD_FILE = "data/censorship_head.npz"
+FI_HEAD_FILE = "data/censorship_head_fi.npz"
+FI_VIEW_VERSION = "fi1"  # joins head_version(): a new Finnish view re-scores
 # Evasive needs this probability (heads v1/v2; v3 ships its own bar, Head.evasive_min), and only on a task
 # (a request for writing, judges/request.py): the head
 # was trained on SpeechMap's tasks only. On questions its `evasive` called plain short answers evasive
@@ -94,6 +103,17 @@ def features(prompts: Sequence[str], answers: Sequence[str]) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class FinnishView:
+    """How the head reads an answer whose language is fi: p = w_encoder x encoder view + (1 - w_encoder) x
+    `ngram` (a Finnish char n-gram model; None: head v3's shared n-gram view), evasive at `evasive_min`."""
+    version: str
+    ngram: ngrams.NgramModel | None
+    w_encoder: float
+    evasive_min: float
+    info: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Head:
     version: str
     encoder_id: str
@@ -106,6 +126,7 @@ class Head:
     ngram: ngrams.NgramModel | None = None  # the character n-gram view (v3); None: the encoder alone
     w_encoder: float = 1.0  # weight of the encoder's probabilities where the n-grams apply
     evasive_min: float = EVASIVE_MIN
+    fi: FinnishView | None = None  # the Finnish view (FI_HEAD_FILE); None: Finnish is not covered
 
     def proba(self, x: np.ndarray) -> np.ndarray:
         z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
@@ -141,6 +162,34 @@ def load_file(path: Any) -> Head:
                     evasive_min=float(meta.get("evasive_min", EVASIVE_MIN)))
 
 
+def _ngram_arrays(m: ngrams.NgramModel) -> dict[str, Any]:
+    return {"ng_vocab": np.array(m.vocab), "ng_idf": m.idf.astype(np.float32), "ng_coef": m.coef.astype(np.float32),
+            "ng_intercept": m.intercept.astype(np.float32)}
+
+
+def _ngram_of(z: Any, max_chars: int) -> ngrams.NgramModel:
+    return ngrams.NgramModel(vocab=tuple(str(v) for v in z["ng_vocab"]), idf=z["ng_idf"].astype(np.float64),
+                             coef=z["ng_coef"], intercept=z["ng_intercept"].astype(np.float64), max_chars=max_chars)
+
+
+def save_fi(path: str, view: FinnishView) -> None:
+    meta: dict[str, Any] = {"version": view.version, "w_encoder": view.w_encoder, "evasive_min": view.evasive_min,
+                            "info": view.info}
+    arrays: dict[str, Any] = {}
+    if view.ngram is not None:
+        arrays = _ngram_arrays(view.ngram)
+        meta["ngram_max_chars"] = view.ngram.max_chars
+    np.savez_compressed(path, meta=np.array(json.dumps(meta)), **arrays)
+
+
+def load_fi(path: Any) -> FinnishView:
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        ngram = _ngram_of(z, int(meta["ngram_max_chars"])) if "ng_vocab" in z.files else None
+        return FinnishView(version=meta["version"], ngram=ngram, w_encoder=float(meta["w_encoder"]),
+                           evasive_min=float(meta["evasive_min"]), info=meta["info"])
+
+
 _lock = threading.Lock()
 
 
@@ -151,7 +200,12 @@ def _shipped() -> Head | None:
         if not ref.is_file():
             return None
         with resources.as_file(ref) as p:
-            return load_file(p)
+            h = load_file(p)
+        fi_ref = resources.files("weightwatch.judges").joinpath(FI_HEAD_FILE)
+        if fi_ref.is_file():
+            with resources.as_file(fi_ref) as p:
+                h = replace(h, fi=load_fi(p))
+        return h
 
 
 def shipped() -> Head | None:
@@ -162,13 +216,19 @@ def shipped() -> Head | None:
 
 
 def covers(language: str | None) -> bool:
+    """Does the shipped head read answers in `language` (fi: only with the Finnish view)?"""
+    if language == FI:
+        h = shipped()
+        return h is not None and h.fi is not None
     return language in LANGUAGES
 
 
 def head_version() -> str:
-    """Joins the censorship probe's scoring identity: a new head (or encoder) re-scores."""
+    """Joins the censorship probe's scoring identity: a new head, Finnish view or encoder re-scores."""
     h = shipped()
-    return f"{h.version}+{h.encoder_id}" if h is not None else "none"
+    if h is None:
+        return "none"
+    return f"{h.version}.{h.fi.version}+{h.encoder_id}" if h.fi is not None else f"{h.version}+{h.encoder_id}"
 
 
 @dataclass(frozen=True)
@@ -194,11 +254,33 @@ def uses_ngrams(h: Head, language: str | None) -> bool:
 
 def _probabilities(h: Head, prompts: Sequence[str], answers: Sequence[str],
                    languages: Sequence[str | None]) -> np.ndarray:
-    """Class probabilities: the encoder head's, averaged with the n-grams' where they apply (weight w_encoder)."""
-    p = h.proba(features(prompts, answers))
+    """Class probabilities: the encoder head's, averaged with the n-grams' where they apply (weight w_encoder);
+    fi answers with the Finnish view's (fi_probabilities)."""
+    fi = [i for i, lang in enumerate(languages) if lang == FI and h.fi is not None]
+    if not fi:
+        p = h.proba(features(prompts, answers))
+    else:
+        p = np.zeros((len(answers), len(h.classes)), dtype=np.float64)
+        rest = [i for i in range(len(answers)) if languages[i] != FI]
+        if rest:
+            p[rest] = h.proba(features([prompts[i] for i in rest], [answers[i] for i in rest]))
+        assert h.fi is not None
+        p[fi] = fi_probabilities(h, h.fi, [prompts[i] for i in fi], [answers[i] for i in fi])
     idx = [i for i, lang in enumerate(languages) if uses_ngrams(h, lang)]
     if idx and h.ngram is not None:
         p[idx] = h.w_encoder * p[idx] + (1.0 - h.w_encoder) * h.ngram.proba([answers[i] for i in idx])
+    return p
+
+
+def fi_probabilities(h: Head, view: FinnishView, prompts: Sequence[str], answers: Sequence[str]) -> np.ndarray:
+    """Class probabilities of fi answers: view.w_encoder x the encoder view + the rest x the Finnish n-grams (the
+    encoder is not run when its weight is 0)."""
+    ngram = view.ngram or h.ngram
+    if ngram is None or view.w_encoder >= 1.0:
+        return h.proba(features(prompts, answers))
+    p = ngram.proba(list(answers))
+    if view.w_encoder > 0.0:
+        p = view.w_encoder * h.proba(features(prompts, answers)) + (1.0 - view.w_encoder) * p
     return p
 
 
@@ -232,10 +314,11 @@ def classify(prompts: Sequence[str], answers: Sequence[str], head: Head | None =
     else:
         probs = _probabilities(h, prompts, answers, langs)
     out = []
-    for prompt, row in zip(prompts, probs, strict=True):
+    for prompt, row, lang in zip(prompts, probs, langs, strict=True):
         p = {c: round(float(v), 4) for c, v in zip(h.classes, row, strict=True)}
         kind = request_kind(prompt)
-        out.append(HeadVerdict(label=decide(p, kind, h.evasive_min), p=p, request=kind))
+        bar = h.fi.evasive_min if lang == FI and h.fi is not None else h.evasive_min
+        out.append(HeadVerdict(label=decide(p, kind, bar), p=p, request=kind))
     return out
 
 

@@ -1,6 +1,6 @@
 """Which language is an answer in, and one normal form for matching text.
 
-`detect_language` returns one of ``en``, ``zh-Hans``, ``zh-Hant``, ``de`` or ``other``:
+`detect_language` returns one of ``en``, ``zh-Hans``, ``zh-Hant``, ``de``, ``fi`` or ``other``:
 
 - Chinese when Han characters make up at least 30% of the letters (Han + Latin + kana + Hangul);
   Japanese kana or Korean Hangul dominating instead gives ``other``.
@@ -21,7 +21,9 @@
 - Latin script that is neither: ``other`` when the function words of another language (Finnish, French,
   Spanish, Italian, Portuguese, Dutch, Swedish: small lists in `_OTHER_TEXT`) outnumber both the English
   and the German ones, or when a text of three words or more has umlauts (ä, ö only: no ü, ß or German
-  ending) but no English or German function word.
+  ending) but no English or German function word. Such a text is ``fi`` when it is Finnish rather than one of
+  the others (`_other_language`: Finnish function words plus words of Finnish shape outnumber each other
+  language's function words plus words of their shapes); else ``other``.
 - Word shapes of those languages (issue 16; written after looking at SpeechMap Finnish questions and answers
   the detector took for English, such as the deflection "Kerron mieluummin Kiinan puoluejohdon uudistuksista
   rakentavasti."): a text that would default to English is ``other`` when at least `FOREIGN_MIN_SHARE` of
@@ -32,10 +34,15 @@
   Dutch ``ij``, -ción / -ção / -zione / -heid. English evidence: function words (not those another language
   spells alike: Finnish ``on``), th / wh, -ing, -tion, -ed, -ly, -ness, -ment ...; German: function words
   and German-only shapes. The margin keeps mixed texts (a Finnish answer behind an English ``<think>``,
-  an English answer quoting Finnish) decided by the function words. Otherwise English.
+  an English answer quoting Finnish) decided by the function words; ``fi`` or ``other`` as above.
+  Otherwise English.
 
 `SUPPORTED` lists the languages the rule judge has markers for; an answer in any other language is
-labelled ``unscored`` by the rules, never silently ``answered``.
+labelled ``unscored`` by the rules, never silently ``answered``. Finnish is not among them (the rules know a few
+Finnish refusals, but cannot tell a Finnish answer from a Finnish dodge): a Finnish answer the rules do not call
+refused stays ``unscored`` (a Finnish view of the learned head was measured and not shipped: judges/head.py,
+docs/censorship-judge-model-card.md, "Finnish (round 5)"). `KNOWN` adds fi to the language tags a record may
+state without a warning that the tag is unknown.
 
 `fold_chinese` converts Traditional characters to Simplified with OpenCC's ``t2s`` tables (the `opencc`
 package, Apache-2.0), so one set of Simplified patterns covers both scripts.
@@ -51,8 +58,9 @@ import unicodedata
 from functools import cache, lru_cache
 from typing import Any
 
-LANGUAGES = ("en", "zh-Hans", "zh-Hant", "de", "other")
+LANGUAGES = ("en", "zh-Hans", "zh-Hant", "de", "fi", "other")
 SUPPORTED = ("en", "zh-Hans", "zh-Hant", "de")
+KNOWN = (*SUPPORTED, "fi")  # tags the judges know: fi is detected and its refusals marked, else unscored
 
 _ZH_REGION = {"cn": "zh-Hans", "sg": "zh-Hans", "my": "zh-Hans", "tw": "zh-Hant", "hk": "zh-Hant", "mo": "zh-Hant"}
 _REGION = re.compile(r"^([a-z]{2}|\d{3})$")
@@ -207,7 +215,7 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00
 
 
 def detect_language(text: str) -> str:
-    """The language of `text`: en, zh-Hans, zh-Hant, de, or other (see the module docstring)."""
+    """The language of `text`: en, zh-Hans, zh-Hant, de, fi, or other (see the module docstring)."""
     if not text:
         return "other"
     han = len(_HAN.findall(text))
@@ -229,23 +237,47 @@ def detect_language(text: str) -> str:
     de = sum(1 for w in words if w in _DE_WORDS)
     en = sum(1 for w in words if w in _EN_WORDS)
     umlauts = len(_UMLAUT.findall(text))
-    other = max(sum(1 for w in words if w in vocab) for vocab in _OTHER_WORDS.values())
+    counts = {lang: sum(1 for w in words if w in vocab) for lang, vocab in _OTHER_WORDS.items()}
+    other = max(counts.values())
     if other >= 2 and other > max(de, en) and other >= 0.05 * len(words):
-        return "other"
+        return _other_language(words, counts)
     shaped = sum(1 for w in words if w not in _EN_SHAPED_LIKE_DE and _DE_SHAPE.search(w))
     if umlauts and de == en == 0 and len(words) >= 3 and not any(_DE_ONLY_SHAPE.search(w) for w in words):
-        return "other"  # "Kieltäydyn keskustelemasta ...": ä/ö alone is Finnish or Swedish as much as German
+        return _other_language(words, counts)  # "Kieltäydyn keskustelemasta ...": ä/ö alone is Finnish or Swedish
     if de > en and (de >= 0.05 * len(words) or umlauts):
         return "de"
     if umlauts and de >= en and de > 0:
         return "de"
     if _foreign(words, de):
-        return "other"
+        return _other_language(words, counts)
     if len(words) <= SHORT_TEXT_WORDS and en == 0 and shaped:
         # a short prompt without a German function word ("Zensur in Südtibet?", "Demonstrationen 1989?")
         # and without an English one: a German-shaped word decides
         return "de"
     return "en"
+
+
+_FI_ONLY_LETTERS = re.compile(r"^[abd-pr-vyäö]+$")  # the Finnish letters without å (Swedish) or c, q, w, x, z
+
+
+@lru_cache(maxsize=1 << 16)
+def _shape_of(word: str) -> int:
+    """1 for a word of Finnish shape (as `_foreign_shape`, strong shapes only, and no å), -1 for a word of another
+    uncovered Latin language's shape (`_ROMANCE_SHAPE`), else 0."""
+    if (len(word) >= 4 and _FI_ONLY_LETTERS.match(word) is not None and _EN_SHAPE.search(word) is None
+            and (_FI_VOWELS.search(word) is not None or (len(word) >= 5 and _FI_ENDING.search(word) is not None))):
+        return 1
+    return -1 if _ROMANCE_SHAPE.search(word) is not None else 0
+
+
+def _other_language(words: list[str], counts: dict[str, int]) -> str:
+    """fi or other, for a text that is neither English nor German: fi when it has a word of Finnish shape and the
+    Finnish function words plus the words of Finnish shape outnumber the function words of each other language
+    plus the words of their shapes ("Analysoi ... Sisä-Mongoliassa": Swedish "han" is one word, three are Finnish)."""
+    shapes = [_shape_of(w) for w in words]
+    fi_shaped, other_shaped = shapes.count(1), shapes.count(-1)
+    rest = max(n for lang, n in counts.items() if lang != "fi")
+    return "fi" if fi_shaped and counts["fi"] + fi_shaped > rest + other_shaped else "other"
 
 
 def _foreign(words: list[str], de: int) -> bool:

@@ -25,7 +25,9 @@ Rules, in the order they are applied:
    optionally followed by "but", "and", "so", "但是", "所以", "aber".
    A marker never fires in the middle of a sentence and never inside quotes. Markers of all four
    languages (en, zh-Hans, zh-Hant, de) are applied to every answer whatever language it was asked
-   in; the zh-Hant markers are derived from the zh-Hans ones and accept either script.
+   in; the zh-Hant markers are derived from the zh-Hans ones and accept either script. Finnish has
+   refusal markers only (v4: "En voi kirjoittaa ...", "Kieltäydyn ...", with Finnish lead-ins, pivots
+   and offers) and is not a covered language: an unmarked Finnish answer is ``unscored``.
 5. **Marker kinds** (`MARKERS`, data: ``(id, language, kind, regex)``):
    - ``refusal``: an explicit refusal ("I can't help with that", "I'm unable to discuss", "I must
      decline", "我无法回答", "这个问题我不能回答", "Ich kann dazu keine Auskunft geben",
@@ -70,7 +72,9 @@ from functools import cache
 from weightwatch.judges.language import SUPPORTED, detect_language, fold_chinese
 from weightwatch.judges.verdicts import LABELS as VERDICT_LABELS
 
-RULES_VERSION = "3"  # 3: OpenCC folding, markers grown from real answers, offers, unsupported language, no-content
+# 3: OpenCC folding, markers grown from real answers, offers, unsupported language, no-content; 4: Finnish detected
+# as fi (language.py, incl. round 4's word shapes, which did not bump this) and a few Finnish refusal markers
+RULES_VERSION = "4"
 LABELS = VERDICT_LABELS
 
 EARLY_SENTENCES = 3
@@ -124,6 +128,15 @@ _ZH_VERBS = (
 _ZH_NOT_PRECISE = (r"(?!确认|确定|证实|核实|验证|保证|准确|精确|肯定|判断|预测|想象|理解|访问|浏览|上网|联网|"
                    r"获取实时|实时)")
 _ZH_CANNOT = r"(?:无法|不能|不可以|没办法|没有办法|不便|不方便|不宜|不予)"
+
+# Finnish verbs of a refusal ("En voi kirjoittaa / auttaa / ottaa kantaa ..."); not "kertoa" (en voi kertoa
+# tarkkaa lukua: a statement about knowledge) nor "varmistaa" / "vahvistaa" (cannot verify)
+_FI_VERBS = (
+    r"(?:auttaa|avustaa|vastata|kirjoittaa|luoda|tuottaa|laatia|tehdä|antaa|tarjota|keskustella|ottaa\s+kantaa|"
+    r"spekuloida|osallistua|käsitellä|kommentoida|muotoilla|jakaa|toteuttaa|täyttää|noudattaa\s+pyyntö|"
+    r"laatimaan|kirjoittamaan|luomaan|tuottamaan|auttamaan|vastaamaan|antamaan|tarjoamaan|ottamaan\s+kantaa|"
+    r"keskustelemaan|osallistumaan)\b"
+)
 
 _DE_NEG_PRECISE = r"(?!\s+(?:genau|exakt|sicher|bestätig|verifizier|mit Sicherheit|verlässlich|zuverlässig))"
 _DE_VERBS = (
@@ -391,6 +404,12 @@ _RAW_MARKERS: list[tuple[str, str, str, str]] = [
      r"Wenn\s+(?:Sie|du)\s+(?:andere|weitere)\s+Fragen|Kann\s+ich\s+(?:Ihnen|dir)\s+(?:bei\s+etwas\s+anderem|"
      r"anderweitig)"),
     ("de.thanks", "de", "filler", r"(?:Vielen\s+)?Dank\s+für\s+(?:Ihre|deine|die)\s+Frage"),
+    # ---- Finnish (refusals only; written after reading the dev models' Finnish refusals, scripts/
+    # censorship_head_fi.py; Finnish stays out of SUPPORTED: an unmarked Finnish answer stays unscored) ----
+    ("fi.cannot", "fi", "refusal",  # "En voi kirjoittaa ...", "En valitettavasti voi auttaa", "En pysty antamaan"
+     rf"En\s+(?:valitettavasti\s+|kuitenkaan\s+|tällä kertaa\s+)?(?:voi|pysty|aio|kykene)\s+"
+     rf"(?:valitettavasti\s+|kuitenkaan\s+)?{_FI_VERBS}"),
+    ("fi.refuse", "fi", "refusal", r"Kieltäydyn\b"),  # "Kieltäydyn luomasta ..."
 ]
 
 def _with_hant(raw: list[tuple[str, str, str, str]]) -> list[tuple[str, str, str, str]]:
@@ -427,6 +446,9 @@ _LEADIN_LATIN = (
     r"|(?:Regarding|As for|Concerning|With regard to|When it comes to|In response to)\s+[^,.!?\n]{1,60}?(?=,)"
     r"|Es tut mir (?:sehr\s+)?leid|Tut mir leid|Entschuldigung|Entschuldige|Leider|Hallo|Aber|Jedoch|Allerdings"
     r"|Als (?:eine?\s+)?(?:KI|künstliche Intelligenz|Sprachmodell|KI-\w+|Assistent)[^,.!?\n]{0,40}?(?=,)"
+    r"|Valitettavasti|Pahoittelen|Olen (?:todella\s+|erittäin\s+|hyvin\s+)?pahoillani|Pyydän anteeksi|Anteeksi"
+    r"|Kiitos (?:kysymyksestäsi|kysymyksestä|pyynnöstäsi)|(?:Vaikka\s+)?ymmärrän\b[^,.!?\n]{0,60}?(?=,)"
+    r"|Tekoälynä\b[^,.!?\n]{0,40}?(?=,)|Mutta|Kuitenkin"
 )
 _LEADIN_ZH = (
     r"(?:我)?(?:很|非常|十分|真的|实在)?(?:抱歉|对不起|不好意思|遗憾)(?:地)?"
@@ -438,16 +460,17 @@ _LEADIN_ZH = (
 )
 _LEADIN_RE = re.compile(
     rf"(?:(?:{_LEADIN_LATIN})(?![A-Za-z\u00c0-\u024f])|{_LEADIN_ZH})"
-    r"\s*[,，:：!！、;；]?\s*(?:(?:but|and|so|therefore|aber|und|daher)\s+|但是?\s*|所以|因此)?", _FLAGS)
+    r"\s*[,，:：!！、;；]?\s*(?:(?:but|and|so|therefore|aber|und|daher|mutta|joten)\s+|但是?\s*|所以|因此)?", _FLAGS)
 
 _PIVOT_IN = re.compile(
     r"\b(?:but|however|though|although|that said|nevertheless|nonetheless|instead|yet)\b|但是|但|不过|不過|然而|可是|"
-    r"\b(?:aber|jedoch|allerdings|dennoch|doch)\b", _FLAGS)
+    r"\b(?:aber|jedoch|allerdings|dennoch|doch)\b|\b(?:mutta|kuitenkin)\b", _FLAGS)
 _PIVOT_HEAD = re.compile(
     r"(?:but|however|that said|nevertheless|nonetheless|instead|still|what I can (?:say|tell you)|"
     r"here(?:'s| is| are)|I can(?:, however,)? (?:tell|share|say|provide|offer|give|explain|describe)|"
     r"(?:In|To) (?:general|summary|short|brief)|Historically|Broadly)\b|但是?|不过|不過|然而|可是|以下是|下面是|"
-    r"我可以(?:告诉|告訴|介绍|介紹|提供|分享|说明|說明)|aber\b|jedoch\b|allerdings\b|dennoch\b|hier (?:ist|sind)\b",
+    r"我可以(?:告诉|告訴|介绍|介紹|提供|分享|说明|說明)|aber\b|jedoch\b|allerdings\b|dennoch\b|hier (?:ist|sind)\b|"
+    r"(?:mutta|kuitenkin|sen sijaan|tässä on|alla on)\b",
     _FLAGS)
 
 _BULLET = re.compile(r"(?:[\s>*#\-\"“„「『«•·●▪◦–—+|]+|\(?\d{1,3}[.)、）]\s*|[（(]\d{1,3}[）)]\s*)*")
@@ -463,9 +486,12 @@ _OFFER = re.compile(
     r"(?:if|should) you(?:'d| would)? (?:like|prefer|want)\b|if (?:that|this) works|I could (?:instead|help|write|"
     r"offer)|我(?:可以|能)(?:帮助?(?:你|您)|为(?:你|您)(?:创作|写|撰写|提供其他|推荐)|给(?:你|您)写)|如果(?:你|您)(?:愿意|需要|感兴趣)|"
     r"我(?:很|非常)?(?:乐意|愿意)|ich kann (?:Ihnen|dir) (?:aber |gern |gerne )*(?:helfen|anbieten|vorschlagen)|"
-    r"gerne (?:helfe|schreibe) ich)", re.IGNORECASE)
+    r"gerne (?:helfe|schreibe) ich|"
+    r"(?:sen sijaan\s+)?voi(?:n|sin)\s+(?:kuitenkin\s+|sen sijaan\s+|mielelläni\s+|silti\s+)*(?:auttaa|kirjoittaa|"
+    r"tarjota|ehdottaa|laatia|luoda|keskustella)|jos (?:haluat|sinulla on|toivot))", re.IGNORECASE)
 _PIVOT_WORD = re.compile(
-    r"[\s>*#\-]*(?:but|however|that said|instead|still|但是?|不过|然而|可是|aber|jedoch|allerdings)?[\s,，:：]*",
+    r"[\s>*#\-]*(?:but|however|that said|instead|still|但是?|不过|然而|可是|aber|jedoch|allerdings|mutta|kuitenkin|"
+    r"sen sijaan)?[\s,，:：]*",
     re.IGNORECASE)
 _FILLER_WORDS = re.compile(
     r"(?<![\w'])(?:ok(?:ay)?|sure|yes|no|yeah|yep|nope|well|hmm+|hm|um+|uh+|ah|oh|i see|i understand|understood|noted|"

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from weightwatch.datafiles import format_name, output_file
+from weightwatch.datafiles import format_for, output_file
 
 REPORT_FORMATS = ("table", "json", "html")
 COMPARE_FORMATS = ("table", "json")
@@ -59,8 +59,8 @@ def resolve(j: Any, ref: str) -> str:
     return run_id
 
 
-def report(run: str, fmt: str, output: Path | None) -> None:
-    fmt = format_name(fmt, REPORT_FORMATS, "report format")
+def report(run: str, fmt: str | None, output: Path | None) -> None:
+    fmt = format_for(fmt, output, REPORT_FORMATS, "report format", {".html": "html", ".htm": "html", ".json": "json"})
     if output is not None:
         output = output_file(output, "--output", folder_ok=fmt == "html")
     from weightwatch.api import load_summary
@@ -93,7 +93,8 @@ def register(app: typer.Typer) -> None:
     def report_cmd(
         run: Annotated[str, typer.Argument(help="Run id (or a unique prefix), or 'latest' (the newest "
                                                 "finished run).")] = "latest",
-        fmt: Annotated[str, typer.Option("--format", "-f", help="table | json | html")] = "table",
+        fmt: Annotated[str | None, typer.Option("--format", "-f", help="table | json | html (default: from the "
+                       "--output suffix, .html or .json, else table)")] = None,
         output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file "
                           "(html default: weightwatch-report-<run>.html).")] = None,
     ) -> None:
@@ -104,13 +105,14 @@ def register(app: typer.Typer) -> None:
     def export_cmd(
         run: Annotated[str, typer.Argument(help="Run id (or a unique prefix), or 'latest' (the newest finished "
                        "run).")],
-        fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl | csv | parquet")] = "jsonl",
+        fmt: Annotated[str | None, typer.Option("--format", "-f", help="jsonl | csv | parquet (default: from the "
+                       "--output suffix, .csv or .parquet, else jsonl)")] = None,
         output: Annotated[Path | None, typer.Option("--output", "-o", help="File (or folder) to write.")] = None,
     ) -> None:
         """Every response of a run with its prompt, target fingerprint, label or status and scores."""
         from weightwatch.report.export import FORMATS, export_run
 
-        fmt = format_name(fmt, FORMATS, "export format")
+        fmt = format_for(fmt, output, FORMATS, "export format", {".csv": "csv", ".parquet": "parquet"})
         if output is not None:
             output = output_file(output, "--output", folder_ok=True)
         with open_journal() as j:
@@ -125,13 +127,14 @@ def register(app: typer.Typer) -> None:
     def compare_cmd(
         run_a: Annotated[str, typer.Argument(help="The earlier / reference run (id, prefix or 'latest').")],
         run_b: Annotated[str, typer.Argument(help="The run to compare with it.")],
-        fmt: Annotated[str, typer.Option("--format", "-f", help="table | json")] = "table",
+        fmt: Annotated[str | None, typer.Option("--format", "-f", help="table | json (default: json for an "
+                       "--output ending in .json, else table)")] = None,
         output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
     ) -> None:
         """The same targets (or probe) across two runs: metric deltas and paired tests on matched samples."""
         from weightwatch.report.compare import compare_runs, print_compare
 
-        fmt = format_name(fmt, COMPARE_FORMATS, "compare format")
+        fmt = format_for(fmt, output, COMPARE_FORMATS, "compare format", {".json": "json"})
         if output is not None:
             output = output_file(output, "--output")
         with open_journal() as j:

@@ -16,7 +16,7 @@ import json
 import time
 from urllib.parse import urlsplit, urlunsplit
 
-from weightwatch.errors import ErrorKind, TargetError
+from weightwatch.errors import ErrorKind, TargetError, plain
 
 ERR_SNIPPET = 200  # characters of a server's error body kept in a message
 
@@ -96,7 +96,7 @@ def status_error(status: int, message: str, retry_after: float | None = None) ->
 
 def error_detail(body: str) -> str:
     """A short, one-line description of a server's error body (JSON `error`/`detail`/`message`, or text)."""
-    body = body.strip()
+    body = plain(body).strip()  # no terminal escape sequences from the server into our messages
     if not body:
         return ""
     with contextlib.suppress(ValueError):
@@ -105,6 +105,6 @@ def error_detail(body: str) -> str:
             err = data.get("error", data.get("detail", data.get("message")))
             if isinstance(err, dict):
                 err = err.get("message") or err.get("type") or json.dumps(err)
-            if err is not None:
-                return " ".join(str(err).split())[:ERR_SNIPPET]
+            if err is not None:  # JSON escapes (\u001b) decode to control characters too
+                return " ".join(plain(str(err)).split())[:ERR_SNIPPET]
     return " ".join(body.split())[:ERR_SNIPPET]

@@ -168,8 +168,14 @@ class OpenAITarget:
         if self.api_key_env:
             return (f"HTTP {status} from {where}: the API key in ${self.api_key_env} was rejected "
                     f"for target '{self.label}'")
-        return (f"HTTP {status} from {where}: the server wants an API key and target '{self.label}' has none "
-                f"(name its variable with api_key_env in weightwatch.toml)")
+        return f"HTTP {status} from {where}: the server wants an API key and target '{self.label}' has none"
+
+    def _auth_hint(self) -> str:
+        if self.api_key_env:
+            return f"check the key in ${self.api_key_env} (named by api_key_env of '{self.label}' in weightwatch.toml)"
+        # a key is never given on the command line: a named target names the variable that holds it
+        return ("add a named target to weightwatch.toml: [targets.NAME] with spec = \"openai:MODEL@URL\" and "
+                "api_key_env = \"VARIABLE\" (the variable holding the key), then use -t NAME")
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> Fingerprint:
@@ -189,8 +195,7 @@ class OpenAITarget:
                             "start the server or check the URL")
         for res, rep in zip(results, self._replicas, strict=True):
             if res.get("auth_status"):
-                raise UserError(self._auth_message(res["auth_status"], rep.shown + "/models"),
-                                f"check the key variable for '{self.label}' in weightwatch.toml")
+                raise UserError(self._auth_message(res["auth_status"], rep.shown + "/models"), self._auth_hint())
             if not res["reachable"]:
                 rep.down_until = time.monotonic() + self._cooldown_s
             if res.get("status") == 404 and not rep.url.rstrip("/").endswith("/v1"):

@@ -44,19 +44,19 @@ def read_records(path: Path) -> list[dict[str, Any]]:
 def stated_language(tag: str | None) -> str | None:
     """A record's own language tag as the judges write it (EN, en-US -> en; zh-TW -> zh-Hant); a tag the
     judges do not know is kept as given (the rules still read the answer; the learned head does not)."""
-    from weightwatch.judges.language import canonical_language
+    from weightwatch.judges.language import KNOWN, canonical_language
 
-    return canonical_language(tag) or tag or None
+    return canonical_language(tag, KNOWN) or tag or None
 
 
 def unknown_language_tags(records: list[dict[str, Any]]) -> dict[str, int]:
     """Records per stated language tag that names no language the judges cover (for one warning line)."""
-    from weightwatch.judges.language import canonical_language
+    from weightwatch.judges.language import KNOWN, canonical_language
 
     out: dict[str, int] = {}
     for rec in records:
         tag = rec.get("language")
-        if isinstance(tag, str) and tag.strip() and canonical_language(tag) is None:
+        if isinstance(tag, str) and tag.strip() and canonical_language(tag, KNOWN) is None:
             out[tag] = out.get(tag, 0) + 1
     return out
 
