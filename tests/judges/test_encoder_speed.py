@@ -105,6 +105,33 @@ def test_fast_forward_gives_the_same_vectors_bit_for_bit(forwards: tuple[Any, An
     assert fast._used > 0
 
 
+def test_fast_forward_from_several_threads(forwards: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The id table is shared: encoding from 4 threads at once, with the table emptied often, gives the same
+    vectors as the package's pass."""
+    import threading
+
+    slow, fast = forwards
+    backend = encoder._load()._backend
+    texts = _texts()[:800]
+    calls = [texts[i:i + 40] for i in range(0, len(texts), 40)]
+    monkeypatch.setattr(backend, "_encode_batch", slow)
+    want = [encoder.encode(c) for c in calls]
+    monkeypatch.setattr(backend, "_encode_batch", fast)
+    monkeypatch.setattr(fast, "MAX_IDS", 1500)
+    got: list[Any] = [None] * len(calls)
+
+    def run(k: int) -> None:
+        for i in range(k, len(calls), 4):
+            got[i] = encoder.encode(calls[i])
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(np.array_equal(a, b) for a, b in zip(want, got, strict=True))
+
+
 def test_fast_forward_refuses_what_it_was_not_written_for(forwards: tuple[Any, Any]) -> None:
     _slow, fast = forwards
     assert fast.agrees(encoder._PROBES)

@@ -236,6 +236,7 @@ class _FastForward:
         self._slot = np.full(len(backend.table), -1, dtype=np.int64)
         self._rows = np.empty((0, backend.proj_W.shape[1]), dtype=np.float32)
         self._used = 0
+        self._lock = threading.Lock()  # the id table is shared state: one micro-batch at a time per process
 
     @classmethod
     def wrap(cls, backend: Any) -> _FastForward | None:
@@ -309,6 +310,10 @@ class _FastForward:
         if n_tokens < self.MIN_ROWS:
             self._slow(group, n_tokens, out)
             return
+        with self._lock:
+            self._pass(group, n_tokens, out)
+
+    def _pass(self, group: list[list[int]], n_tokens: int, out: np.ndarray) -> None:
         b, m = self._b, self._m
         dim = m._CNN_DIM
         lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
