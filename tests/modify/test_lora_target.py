@@ -71,3 +71,4 @@ def test_cli_bad_adapter_is_one_line(files: tuple[Path, Path], tmp_path: Path) -
     assert proc.returncode == 2
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and "does not fit" in lines[0], proc.stderr
+    assert "n_embd ?" not in lines[0], lines[0]  # an adapter without weightwatch's metadata said "n_embd ? vs 64"

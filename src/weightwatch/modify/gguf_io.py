@@ -123,8 +123,10 @@ def check_adapter(adapter: Path, base: Path | GGUFHeader) -> GGUFHeader:
             raise UserError(f"the adapter '{adapter.name}' changes {stem}, which the base model "
                             f"'{base_head.path.name}' does not have", hint)
         if a[0][0] != w[0][0] or b[0][1] != w[0][1] or a[0][1] != b[0][0]:
+            made_for = head.fields.get("weightwatch.modify.n_embd")  # only in adapters weightwatch wrote
+            sizes = (f"n_embd {made_for} vs {base_head.n_embd}" if made_for is not None
+                     else f"the base model's n_embd is {base_head.n_embd}")
             raise UserError(f"the adapter '{adapter.name}' does not fit the base model '{base_head.path.name}': "
-                            f"{stem} is {w[0][:2]}, the adapter's A/B are {a[0][:2]} / {b[0][:2]} "
-                            f"(n_embd {head.fields.get('weightwatch.modify.n_embd', '?')} vs {base_head.n_embd})",
+                            f"{stem} is {w[0][:2]}, the adapter's A/B are {a[0][:2]} / {b[0][:2]} ({sizes})",
                             hint)
     return head
