@@ -357,7 +357,6 @@ class OpeningObjective:
     blocked: tuple[str, ...] = ("refused", "deflected")
     goal: float = 0.7  # a trial meets the goal when this share of the prompts' greedy answers is no longer blocked
     sources: dict[str, list[str]] = field(default_factory=dict)  # source -> openings it added (report)
-    chunk: int = 32  # forced sequences per run_many call (their logits are kept until the call returns)
 
     def add(self, language: str, tokens: Sequence[int], source: str, text: str = "", whole: bool = False) -> bool:
         """Add an opening: the first `opening_tokens` of `tokens` (all of them with `whole`); False when an
@@ -379,16 +378,12 @@ class OpeningObjective:
         return prune_openings(got)
 
     def score(self, session: Session, prompts: Sequence[Prompt]) -> OpeningScore:
-        """Opening log-odds and greedy answers (labelled) of `prompts` under the session's current adapter."""
-        jobs: list[tuple[int, Tokens]] = []  # (prompt index, forced path; () = the greedy answer)
-        per: list[list[Tokens]] = []
-        for i, p in enumerate(prompts):
-            ops = self.for_language(p.language)
-            per.append(ops)
-            jobs.append((i, ()))
-            jobs.extend((i, path) for path in opening_paths(ops))
+        """Opening log-odds and greedy answers (labelled) of `prompts` under the session's current adapter.
+        The greedy answers go through llama.cpp together; each prompt's forced branches in a call of their
+        own, so that the whole prompt is the call's shared start (decoded once, `Session.run_many`) and a
+        branch costs only its own few tokens."""
         logp: list[dict[Tokens, dict[int, float]]] = [{} for _ in prompts]
-        answers: list[list[int]] = [[] for _ in prompts]
+        per = [self.for_language(p.language) for p in prompts]
 
         def keep(i: int, prefix: Tokens, logits: np.ndarray) -> None:
             if prefix in logp[i]:
@@ -398,18 +393,18 @@ class OpeningObjective:
                 lp = log_softmax(logits)
                 logp[i][prefix] = {t: float(lp[t]) for t in need}
 
-        for k in range(0, len(jobs), self.chunk):
-            part = jobs[k:k + self.chunk]
-            got = session.run_many([prompts[i].text for i, _ in part],
-                                   max_tokens=[0 if path else self.greedy_tokens for _, path in part],
-                                   forced=[list(path) for _, path in part], keep_forced=True)
-            for (i, path), a in zip(part, got, strict=True):
-                if not path:
-                    answers[i] = list(a.tokens)
-                    keep(i, (), a.first)
-                for j, logits in enumerate(a.forced_logits):
+        greedy = session.run_many([p.text for p in prompts], max_tokens=self.greedy_tokens)
+        for i, (p, a) in enumerate(zip(prompts, greedy, strict=True)):
+            keep(i, (), a.first)
+            paths = opening_paths(per[i])
+            if not paths:
+                continue
+            got = session.run_many([p.text] * len(paths), forced=[list(x) for x in paths], keep_forced=True)
+            for path, b in zip(paths, got, strict=True):
+                for j, logits in enumerate(b.forced_logits[1:], start=1):  # [0]: the first token, kept above
                     keep(i, path[:j], logits)
         odds = [mass_logodds(opening_logmass(per[i], logp[i])) for i in range(len(prompts))]
+        answers = [list(a.tokens) for a in greedy]
         labels = [self.label(session.detokenize(a)) for a in answers]
         return OpeningScore(logodds=odds, labels=labels, answers=answers)
 
