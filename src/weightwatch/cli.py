@@ -278,7 +278,24 @@ def targets() -> None:
     from weightwatch.report.targets_table import print_targets
     from weightwatch.targets.embedded import list_embedded
 
-    print_targets(list_embedded(), load_config().get("targets", {}), config_path(), out)
+    config = load_config()
+    named = config.get("targets", {})
+    print_targets(list_embedded(), named, config_path(), out)
+    _check_named_targets(named, config)
+
+
+def _check_named_targets(named: dict[str, Any], config: dict[str, Any]) -> None:
+    """One warning line per [targets.NAME] that `run -t NAME` would refuse (a bad spec, an unknown key, a
+    missing key variable or model file): the table alone showed `spec = 5` as if it were fine."""
+    from weightwatch.targets.spec import parse_target
+
+    for name in named:
+        try:
+            parse_target(name, config)
+        except UserError as exc:
+            text = plain(exc.one_line())
+            where = "" if f"[targets.{name}]" in text else f"[targets.{name}]: "
+            err.print(f"warning: {where}{text}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
