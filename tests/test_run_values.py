@@ -4,6 +4,7 @@ wrong and what to do, exit code 2, before any request is made (never a hang, a t
 from __future__ import annotations
 
 from pathlib import Path
+
 import pytest
 
 from tests.test_cli_errors import assert_one_line_error, ww
