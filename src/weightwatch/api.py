@@ -144,6 +144,10 @@ class JudgeTally:
         return self.judged > 0 and self.labelled == 0
 
 
+MAX_SAMPLES = 1000  # extra samples per item (--samples)
+MAX_SEED = 2**31 - 1  # seed + sample index stays below llama.cpp's "random" seed 0xFFFFFFFF and fits every server
+
+
 async def run_async(
     probes: Sequence[str],
     targets: Sequence[str | Target],
@@ -175,6 +179,12 @@ async def run_async(
         raise UserError(f"unknown size '{size}'", "use quick, standard or full")
     if samples < 0:
         raise UserError("--samples must be 0 or more", "0 means one greedy pass only")
+    if samples > MAX_SAMPLES:  # every item's requests are planned before any is sent: 10**20 never started
+        raise UserError(f"--samples {samples} is more than {MAX_SAMPLES:,} extra samples per item",
+                        f"give at most --samples {MAX_SAMPLES} (pass@k and intervals need far fewer)")
+    if not 0 <= seed <= MAX_SEED:  # llama.cpp reads seed 0xFFFFFFFF (-1) as "random"; servers take 32-bit seeds
+        raise UserError(f"--seed must be between 0 and {MAX_SEED}, not {seed}",
+                        "a negative seed means 'random' to llama.cpp and its server: the run would not repeat")
     if max_concurrency is not None and max_concurrency < 1:
         raise UserError(f"--max-concurrency must be at least 1, not {max_concurrency}",
                         "omit it to let weightwatch adapt the number of requests in flight")

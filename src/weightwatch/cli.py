@@ -39,8 +39,8 @@ TargetOpt = Annotated[list[str] | None, typer.Option("--target", "-t", help="Tar
                       "gguf:PATH, openai:MODEL@URL, or a name from weightwatch.toml. Repeat for several.")]
 SizeOpt = Annotated[str, typer.Option("--size", help="quick | standard | full")]
 SamplesOpt = Annotated[int, typer.Option("--samples", help="Extra samples per item at the target's temperature, "
-                       "beside the greedy pass.")]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for sampling and for subsets.")]
+                       "beside the greedy pass (0 to 1000).")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for sampling and for subsets (0 to 2147483647).")]
 JudgeOpt = Annotated[str | None, typer.Option("--judge", help="An LLM judge target (never the audited one "
                      "unless --judge-self).")]
 FreshOpt = Annotated[bool, typer.Option("--fresh", help="Ignore journaled samples and ask again.")]
