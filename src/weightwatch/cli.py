@@ -320,7 +320,7 @@ def runs(limit: Annotated[int, typer.Option("--limit", help="Show the most recen
 
     j = Journal(journal_path())
     try:
-        rows = j.runs(limit)
+        rows = j.runs(min(limit, 2**62))  # --limit 10**30 means all of them (SQLite's integers stop at 2**63)
     finally:
         j.close()
     table = Table(title=str(journal_path()))
