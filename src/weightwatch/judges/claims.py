@@ -78,7 +78,7 @@ from typing import Any
 
 import numpy as np
 
-from weightwatch.judges.facts import _alias_key, _alias_regex, _screened
+from weightwatch.judges.facts import _alias_key, _screened, alias_pattern
 from weightwatch.judges.language import fold_chinese, normalize
 
 GENERAL_PREFIX = "general."  # flags that fit any sensitive question (probes/censorship/dataset.general_flags)
@@ -483,7 +483,7 @@ def _alias_checks(aliases: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]]
     for alias in aliases:
         pieces = [p for p in re.split(r"[\s\-*]+", normalize(alias)) if p]
         if pieces:
-            out.append((max(pieces, key=len), re.compile(_alias_regex(alias))))
+            out.append((max(pieces, key=len), alias_pattern(alias)))
     return tuple(out)
 
 
