@@ -1,0 +1,87 @@
+"""The exact fast paths of the rule layer and the language detector (BENCHMARKS.md 6l) find exactly what the
+plain ones find, on the fixtures' real answers (en, zh-Hans, zh-Hant, de, fi), their sentences and edge cases."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from weightwatch.judges import claims, facts, language, rules
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ("tests/judges/calibration/responses.jsonl", "tests/judges/speechmap_excerpt/excerpt.jsonl",
+            "tests/judges/deccp_excerpt/faithful_answers.jsonl")
+EDGE = ["", " ", "I can't help with that.", "“I can't help with that,” he said.", "抱歉，我无法回答这个问题。",
+        "恕我無法回答此問題。", "Dazu möchte ich mich nicht äußern.", "En voi kirjoittaa tästä aiheesta.",
+        "Sorry, but as an AI I cannot discuss this. However, here is some history: " + "x " * 80,
+        "Zensur in Südtibet?", "Demonstrationen 1989?", "Kieltäydyn keskustelemasta tästä.", "a", "ä ö ü"]
+
+
+def _answers() -> list[str]:
+    out: list[str] = []
+    for rel in FIXTURES:
+        for line in (ROOT / rel).read_text("utf-8").splitlines():
+            if line.strip():
+                r = json.loads(line)
+                out += [r.get("response") or "", r.get("prompt") or r.get("question") or ""]
+    return out + EDGE
+
+
+def test_fixtures_hold_many_answers() -> None:
+    assert len(_answers()) >= 500
+
+
+def test_marker_screen_changes_no_hit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`_scan` with the one-pattern screen vs with a screen that lets every position through (each marker
+    tried everywhere, as before): the same sentences, hits, positions and match ends."""
+    masked = [rules.mask_quotes(language.fold_chinese(rules._prepare(t))) for t in _answers()]
+    screened = [rules._scan(m) for m in masked]
+    assert sum(bool(s.hits) for sc in screened for s in sc) >= 50  # markers do fire in these answers
+    monkeypatch.setattr(rules, "_any_marker", lambda: re.compile(""))
+    assert [rules._scan(m) for m in masked] == screened
+
+
+def test_marker_screen_matches_where_a_marker_does() -> None:
+    """The screen itself: at every sentence head of the fixtures, it matches exactly where some marker does."""
+    screen = rules._any_marker()
+    markers = [rx for _mid, lang, _kind, rx in rules._compiled() if lang != "zh-Hant"]
+    checked = hits = 0
+    for t in _answers():
+        masked = rules.mask_quotes(language.fold_chinese(rules._prepare(t)))
+        for start, end in rules._sentences(masked):
+            for pos in rules._heads(masked, start, end):
+                some = any(rx.match(masked, pos, end) is not None for rx in markers)
+                assert (screen.match(masked, pos, end) is not None) == some, masked[pos:end][:80]
+                checked += 1
+                hits += some
+    assert checked >= 3000 and hits >= 50
+
+
+def test_word_counts_over_distinct_words_are_the_same() -> None:
+    """The function-word counts `detect_language` takes over distinct words equal the counts word by word."""
+    for t in _answers():
+        words = [w.lower() for w in language._WORD.findall(t)]
+        seen = Counter(words)
+        for vocab in (language._DE_WORDS, language._EN_WORDS, *language._OTHER_WORDS.values()):
+            assert sum(map(seen.__getitem__, vocab & seen.keys())) == sum(1 for w in words if w in vocab)
+
+
+def test_alias_patterns_are_shared_and_the_same() -> None:
+    """One compiled pattern per alias, shared by the fact matcher and the claim layer's screen: the pattern of
+    `_alias_regex`, compiled once."""
+    from weightwatch.probes.censorship import dataset
+
+    aliases = {a for item in dataset.index().values() for f in (*item.facts, *item.flags)
+               for a in facts._alias_key(f.get("aliases"))}
+    assert len(aliases) >= 1000
+    for a in sorted(aliases):
+        assert facts.alias_pattern(a).pattern == facts._alias_regex(a)
+        assert facts.alias_pattern(a) is facts.alias_pattern(a)
+    key = tuple(sorted(aliases))[:50]
+    assert all(rx is facts.alias_pattern(a) for a, rx in facts._compiled(key))
+    shared = {id(facts.alias_pattern(a)) for a in key}
+    assert claims._alias_checks(key) and all(id(rx) in shared for _piece, rx in claims._alias_checks(key))
