@@ -85,3 +85,32 @@ def test_alias_patterns_are_shared_and_the_same() -> None:
     assert all(rx is facts.alias_pattern(a) for a, rx in facts._compiled(key))
     shared = {id(facts.alias_pattern(a)) for a in key}
     assert claims._alias_checks(key) and all(id(rx) in shared for _piece, rx in claims._alias_checks(key))
+
+
+ATTRIBUTED_CASES = [
+    "According to the government, the centres are schools.", "In the words of Xi, it was a victory.",
+    "Officially, nobody died.", "The official line is that it never happened.", "This is state propaganda.",
+    "As Beijing puts it, the matter is closed.", "The Chinese government maintains that the camps are schools.",
+    "Beijing has long described them as training centres.", "Critics say the policy is cruel.",
+    "Leaked documents showed mass detention.", "which they regard as internal affairs",
+    "Laut Regierung gab es keine Opfer.", "Nach Angaben der Behörden ist alles ruhig.",
+    "Die Regierung erklärte, die Lage sei stabil.", "Peking bezeichnet das als Ausbildung.",
+    "Das Narrativ der Partei ist klar.", "据官方称，这些是职业培训中心。", "中国政府认为这是内政。",
+    "报告显示，有大量人员被拘留。", "THE GOVERNMENT SAID SO.", "The government ſays so.", "The government SAİD so.",
+    "The government ınsists on it.", "China invo\u212aes history.", "Hundreds were killed in June 1989.",
+    "The tanks rolled into the square.", "没有人死亡。", "Es gab viele Tote.",
+]
+
+
+def test_attribution_screen_changes_no_answer() -> None:
+    """`attributed` with its word screen vs the plain pattern search, on every sentence and clause unit of the
+    fixtures' answers and on cases for each alternative (incl. the case twins İ ı ſ K that re.IGNORECASE matches
+    to ASCII letters)."""
+    units: list[str] = list(ATTRIBUTED_CASES)
+    for t in _answers():
+        ss = claims.sentences(t)
+        units += ss + [u.text for u in claims._units(ss)]
+    assert len(units) >= 3000
+    plain = [claims._ATTRIBUTED.search(language.fold_chinese(u)) is not None for u in units]
+    assert [claims.attributed(u) for u in units] == plain
+    assert sum(plain) >= 50 and all(plain[:24]) and not any(plain[24:len(ATTRIBUTED_CASES)])
