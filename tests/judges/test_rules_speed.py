@@ -114,3 +114,60 @@ def test_attribution_screen_changes_no_answer() -> None:
     plain = [claims._ATTRIBUTED.search(language.fold_chinese(u)) is not None for u in units]
     assert [claims.attributed(u) for u in units] == plain
     assert sum(plain) >= 50 and all(plain[:24]) and not any(plain[24:len(ATTRIBUTED_CASES)])
+
+
+def _counts_by_slicing(text: str) -> Counter[str]:
+    """`ngrams.gram_counts` as it was: every n-gram sliced out, n = 1 to 4."""
+    words = text.split()
+    counts: Counter[str] = Counter()
+    if not words:
+        return counts
+    s = " " + "  ".join(words) + " "
+    for n in range(1, 5):
+        counts.update([s[i:i + n] for i in range(len(s) - n + 1)])
+    return counts
+
+
+def _matrix_before(model: object, texts: list[str]) -> object:
+    """`NgramModel.matrix` as it was (a Python filter over the counts), for the comparison below."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    from weightwatch.judges import ngrams
+
+    m: ngrams.NgramModel = model  # type: ignore[assignment]
+    indptr, indices, data = [0], [], []
+    for text in texts:
+        known = [(j, c) for g, c in _counts_by_slicing(ngrams.text_for_ngrams(text, m.max_chars)).items()
+                 if (j := m.index.get(g)) is not None]
+        if known:
+            cols = np.fromiter((j for j, _ in known), dtype=np.int64, count=len(known))
+            vals = (1.0 + np.log(np.fromiter((c for _, c in known), dtype=np.float64, count=len(known)))) \
+                * m.idf[cols]
+            vals /= np.linalg.norm(vals)
+            indices.extend(cols.tolist())
+            data.extend(vals.tolist())
+        indptr.append(len(indices))
+    return csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64),
+                       np.asarray(indptr, dtype=np.int64)), shape=(len(texts), len(m.vocab)))
+
+
+def test_ngram_rows_are_the_same_to_the_last_bit() -> None:
+    """The n-gram view's counts (same n-grams, same order) and TF-IDF rows (same columns in the same order, same
+    floats) as before the C-loop counting, on the fixtures' answers and short edge cases."""
+    import numpy as np
+
+    from weightwatch.judges import head as learned
+    from weightwatch.judges import ngrams
+
+    texts = [*_answers(), "a", "ab", "a b", "abc", " x  y ", "台", "台湾"]
+    for t in texts:
+        folded = ngrams.text_for_ngrams(t, 1500)
+        assert list(ngrams.gram_counts(folded).items()) == list(_counts_by_slicing(folded).items())
+    h = learned.shipped()
+    if h is None or h.ngram is None:
+        pytest.skip("no n-gram view in this build")
+    new, old = h.ngram.matrix(texts), _matrix_before(h.ngram, texts)
+    assert new.nnz >= 100_000
+    for part in ("data", "indices", "indptr"):
+        assert np.array_equal(getattr(new, part), getattr(old, part))  # type: ignore[attr-defined]
