@@ -186,14 +186,22 @@ def test_report_of_a_run_in_progress_or_stopped(tmp_path: Path) -> None:
     from weightwatch.engine.journal import Journal
 
     j = Journal(tmp_path / "journal.sqlite")
+    # a run is "running" while a process holds its plan lock (here this test's): without it, it was killed
+    running = j.run_lock({"probes": ["sanity"], "targets": ["mock:echo"]})
+    assert running.try_acquire()
     try:
-        j.start_run("20990101-000000-aaaaaa", "weightwatch run sanity -t mock:echo", {"probes": ["sanity"]})
+        j.start_run("20990101-000000-aaaaaa", "weightwatch run sanity -t mock:echo",
+                    {"probes": ["sanity"], "targets": ["mock:echo"]})
         j.start_run("20990101-000000-bbbbbb", "weightwatch run sanity -t mock:refuse", {"probes": ["sanity"]})
         j.finish_run("20990101-000000-bbbbbb", None, status="interrupted")
     finally:
         j.close()
     assert_one_line_error(ww("report", "20990101-000000-a", home=tmp_path), "still running",
-                          "wait for it to finish", "resume it with: weightwatch run sanity -t mock:echo")
+                          "wait for it to finish")
+    running.release()  # its process is gone: the run is interrupted, and resumable
+    assert_one_line_error(ww("report", "20990101-000000-a", home=tmp_path),
+                          "stopped before finishing (status: interrupted)",
+                          "resume it with: weightwatch run sanity -t mock:echo")
     assert_one_line_error(ww("report", "20990101-000000-b", "-f", "json", home=tmp_path),
                           "stopped before finishing (status: interrupted)",
                           "resume it with: weightwatch run sanity -t mock:refuse")
@@ -212,6 +220,8 @@ def test_report_latest_names_a_newer_run_in_progress_or_stopped(tmp_path: Path) 
     assert ww("run", "sanity", "-t", "mock:echo", home=tmp_path).returncode == 0
     [done] = _run_ids(tmp_path)
     j = Journal(tmp_path / "journal.sqlite")
+    running = j.run_lock({"probes": ["sanity"]})  # held by this test: the run's process is alive
+    assert running.try_acquire()
     try:
         j.start_run("20990101-000000-aaaaaa", "weightwatch run sanity -t mock:refuse", {"probes": ["sanity"]})
     finally:
@@ -221,15 +231,11 @@ def test_report_latest_names_a_newer_run_in_progress_or_stopped(tmp_path: Path) 
         assert proc.returncode == 0, proc.stderr
         [note] = [ln for ln in proc.stderr.splitlines() if ln.startswith("note:")]
         assert note.startswith(f"note: showing run {done}, the newest finished run; run 20990101-000000-aaaaaa, "
-                               "newer, is still running (or its process was killed) with 0 of 0 sample(s) done so far; "
+                               "newer, is still running with 0 of 0 sample(s) done so far; "
                                "resume it with: weightwatch run sanity -t mock:refuse"), note
     assert '"run_id"' in ww("report", "latest", "-f", "json", home=tmp_path).stdout  # stdout stays clean JSON
     assert_one_line_error(ww("compare", "latest", done, home=tmp_path), "both runs are")  # no note beside it
-    j = Journal(tmp_path / "journal.sqlite")
-    try:
-        j.finish_run("20990101-000000-aaaaaa", None, status="interrupted")
-    finally:
-        j.close()
+    running.release()  # the process is gone without saying so: shown as interrupted
     proc = ww("report", home=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "newer, stopped before finishing (status: interrupted)" in proc.stderr, proc.stderr

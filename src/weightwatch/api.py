@@ -90,28 +90,58 @@ def plan_keys(probe: Probe, info: TargetInfo, target_id: str, ctx: PlanContext,
 
 
 class _JudgeClient:
-    """Runs an LLM judge target for probes, through the runner and journal (cached, retried)."""
+    """Runs an LLM judge target for probes, through the runner and journal (cached, retried).
 
-    def __init__(self, runner: Runner, journal: Journal, run_id: str, target: Target, target_id: str) -> None:
+    Every answer is journaled as it lands, keyed by the judge's fingerprint and the request hash, so the
+    same request to the same judge is asked once: again in a resumed run, and across `weightwatch judge`
+    commands (`run_id` None: the answer belongs to no run). `fresh`: ask again, ignoring stored answers."""
+
+    def __init__(self, runner: Runner, journal: Journal, run_id: str | None, target: Target, target_id: str,
+                 fresh: bool = False) -> None:
         self.runner = runner
         self.journal = journal
         self.run_id = run_id
         self.target = target
         self.target_id = target_id
+        self.fresh = fresh
         self.limiter = AdaptiveLimiter.for_target(target.max_concurrency, in_process=target.in_process)
+        self.asked = 0  # requests sent to the judge (each with its retries)
+        self.reused = 0  # answers found in the journal
 
     async def __call__(self, request: ChatRequest) -> Completion:
         h = request.request_hash()
         key = SampleKey(target_id=self.target_id, probe="judge", item_id=h, variant="", sample_index=0,
                         params_hash=h)
         digest = key.digest()
-        cached = self.journal.completion(digest)
+        cached = None if self.fresh else self.journal.completion(digest)
         if cached is not None:
+            self.reused += 1
             return cached
+        self.asked += 1
         completion = await self.runner.call(self.target, request, self.limiter)
         self.journal.put_sample(self.run_id, key, self.target.label, PlannedRequest(item_id=h, request=request),
                                 completion)
         return completion
+
+
+@dataclass
+class JudgeTally:
+    """What an LLM judge did for `weightwatch judge censorship / calibrate` (filled in as records are labelled).
+
+    `records`: records labelled; `judged`: records whose answer went to the judge (empty answers do not);
+    `labelled`: of those, the ones the judge gave a label (its reply parsed); `asked`: requests sent;
+    `reused`: answers found in the journal from an earlier (or interrupted) command."""
+
+    records: int = 0
+    judged: int = 0
+    labelled: int = 0
+    asked: int = 0
+    reused: int = 0
+
+    @property
+    def nothing_labelled(self) -> bool:
+        """The judge was asked and labelled nothing: a wrong URL / model, a server in error, garbage replies."""
+        return self.judged > 0 and self.labelled == 0
 
 
 MAX_SAMPLES = 1000  # extra samples per item (--samples)
@@ -135,9 +165,14 @@ async def run_async(
     journal_file: Path | None = None,
     config: dict[str, Any] | None = None,
     allow_unsandboxed_code: bool = False,
+    on_wait: Callable[[str | None], None] | None = None,
 ) -> RunOutcome:
     """`allow_unsandboxed_code`: where no sandbox is possible (no bubblewrap / user namespaces), run
-    model-written code anyway, without isolation; otherwise such a run refuses to start."""
+    model-written code anyway, without isolation; otherwise such a run refuses to start.
+
+    One process at a time runs a given run plan (engine/runlock.py): when another process is running the
+    same parameters on the same journal, this call waits for it (`on_wait(its pid or None)` is called once
+    when the wait begins), then goes on, reusing every answer the other process journaled."""
     envvars.check_environment()  # a bad WEIGHTWATCH_* value stops here, not after generation
     size = size.strip().lower() if isinstance(size, str) else size  # type: ignore[assignment]  # --size QUICK
     if size not in SIZES:
@@ -182,7 +217,10 @@ async def run_async(
     resumed = False
     started: list[Target] = []
     unused_judge_note: str | None = None
+    lock = journal.run_lock(params)
     try:
+        # before any target starts (an embedded model is loaded once, not by both processes)
+        await lock.acquire(on_wait)
         # targets and plans first: a typo or an unreachable server must not leave a run behind
         made = [make_target(spec, cfg) for spec in targets]
         _check_distinct_labels(made, names)
@@ -274,6 +312,7 @@ async def run_async(
         for t in started:
             with contextlib.suppress(Exception):  # closing must never mask the real outcome
                 await t.aclose()
+        lock.release()  # after the run's status is written: a waiting process then sees it
         journal.close()
 
 
@@ -384,20 +423,33 @@ def load_summary(journal: Journal, run_ref: str) -> RunSummary:
 
 
 def judge_censorship_file(input: Path, output: Path, judge: str | None = None,
-                          timeout_s: float = 600.0) -> dict[str, int]:
+                          timeout_s: float = 600.0, *, fresh: bool = False,
+                          progress: Callable[[dict[str, int]], ProgressFn] | None = None,
+                          tally: JudgeTally | None = None) -> dict[str, int]:
     """`weightwatch judge censorship`: label every record of `input` with the censorship probe's rule judge
     (and, with `judge`, a target string, the LLM judge through the runner's retries, `timeout_s` per
-    request), write them to `output` and return the counts per label."""
+    request), write them to `output` and return the counts per label.
+
+    The judge's answers are kept in the journal as they land (see `_JudgeClient`): the same command after
+    an interruption asks only what it has not got yet (`fresh`: ask everything again). `progress` as for
+    `run_async` (one bar, records labelled); `tally` is filled in (see JudgeTally)."""
     _check_timeout(timeout_s)
     records = censorship_files.read_records(Path(input))
-    return censorship_files.write_labelled(Path(output), label_censorship_records(records, judge, timeout_s))
+    labelled = label_censorship_records(records, judge, timeout_s, fresh=fresh, progress=progress, tally=tally)
+    return censorship_files.write_labelled(Path(output), labelled)
 
 
 def label_censorship_records(records: list[dict[str, Any]], judge: str | None = None,
-                             timeout_s: float = 600.0) -> list[dict[str, Any]]:
+                             timeout_s: float = 600.0, *, fresh: bool = False,
+                             progress: Callable[[dict[str, int]], ProgressFn] | None = None,
+                             tally: JudgeTally | None = None) -> list[dict[str, Any]]:
     """The censorship judge's labels for records {id, prompt, response, language?, reasoning?}."""
-    return asyncio.run(_judge_records(records, judge, timeout_s) if judge else
-                       censorship_files.label_records(records, None, None))
+    tally = tally if tally is not None else JudgeTally()
+    if not judge:
+        out = asyncio.run(censorship_files.label_records(records, None, None))
+        tally.records += len(out)
+        return out
+    return asyncio.run(_judge_records(records, judge, timeout_s, fresh, progress, tally))
 
 
 def _check_distinct_labels(made: Sequence[Target], given: Sequence[str]) -> None:
@@ -419,31 +471,52 @@ def _check_timeout(timeout_s: float) -> None:
 def calibrate_censorship_judge(sets: list[str] | None, input: Path | None, data_dir: Path | None,
                                judge: str | None = None,
                                skipped: Callable[[str], None] | None = None,
-                               timeout_s: float = 600.0) -> list[dict[str, Any]]:
+                               timeout_s: float = 600.0, *, fresh: bool = False,
+                               progress: Callable[[dict[str, int]], ProgressFn] | None = None,
+                               tally: JudgeTally | None = None) -> list[dict[str, Any]]:
     """`weightwatch judge calibrate`: the judge measured on labelled sets (probes/censorship/calibrate.py);
-    with `sets` None, every set whose files are found (`skipped` hears which were not)."""
+    with `sets` None, every set whose files are found (`skipped` hears which were not). With `judge`, its
+    answers are journaled and reused as in `judge_censorship_file`; `tally` says what it labelled."""
     from weightwatch.probes.censorship.calibrate import calibrate
 
     _check_timeout(timeout_s)
     return calibrate(sets, input, data_dir, judge,
-                     lambda records: label_censorship_records(records, judge, timeout_s),
+                     lambda records: label_censorship_records(records, judge, timeout_s, fresh=fresh,
+                                                              progress=progress, tally=tally),
                      skipped)
 
 
-async def _judge_records(records: list[dict[str, Any]], judge: str, timeout_s: float) -> list[dict[str, Any]]:
+async def _judge_records(records: list[dict[str, Any]], judge: str, timeout_s: float, fresh: bool,
+                         progress: Callable[[dict[str, int]], ProgressFn] | None,
+                         tally: JudgeTally) -> list[dict[str, Any]]:
     target = make_target(judge, load_config())
-    with tempfile.TemporaryDirectory(prefix="weightwatch-judge-") as tmp:
-        journal = Journal(Path(tmp) / "judge.sqlite")  # caches repeated judge requests; nothing is kept
+    journal = Journal(journal_path())  # the judge's answers are kept: an interrupted command resumes
+    client: _JudgeClient | None = None
+    try:
+        fingerprint = await target.start()
+        client = _JudgeClient(Runner(journal, "judge-file", RunnerOptions(timeout_s=timeout_s)), journal,
+                              None, target, fingerprint.id(), fresh=fresh)
+        bar = f"judge {target.label}"
+        tick = progress({bar: len(records)}) if progress else None
+
+        def labelled(record: dict[str, Any]) -> None:
+            asked = record.get("judge", "").startswith("llm:")
+            ok = record.get("llm_label") is not None
+            tally.records += 1
+            tally.judged += asked
+            tally.labelled += asked and ok
+            if tick is not None:
+                tick(bar, 1, 1 if asked and not ok else 0, 0)
+
+        return await censorship_files.label_records(records, client, target.label, on_labelled=labelled)
+    finally:
+        if client is not None:
+            tally.asked += client.asked
+            tally.reused += client.reused
         try:
-            fingerprint = await target.start()
-            client = _JudgeClient(Runner(journal, "judge-file", RunnerOptions(timeout_s=timeout_s)), journal,
-                                  "judge-file", target, fingerprint.id())
-            return await censorship_files.label_records(records, client, target.label)
+            await target.aclose()
         finally:
-            try:
-                await target.aclose()
-            finally:
-                journal.close()
+            journal.close()
 
 
 def run(probes: Sequence[str], targets: Sequence[str | Target], **kwargs: Any) -> RunOutcome:

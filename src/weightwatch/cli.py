@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -49,6 +51,8 @@ UnsandboxedOpt = Annotated[bool, typer.Option(
 TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds per request before it is retried.")]
 JudgeTimeoutOpt = Annotated[float, typer.Option("--timeout", help="With --judge: seconds per judge request before "
                             "it is retried.")]
+JudgeFreshOpt = Annotated[bool, typer.Option("--fresh", help="With --judge: ask the judge again instead of reusing "
+                          "its answers kept in the journal.")]
 
 
 def _version(value: bool) -> None:
@@ -76,7 +80,7 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
                     options: dict[str, Any], judge: str | None, fresh: bool, max_concurrency: int | None,
                     timeout: float, html: Path | None, fmt: str, allow_unsandboxed_code: bool = False) -> None:
     from weightwatch.api import run_async
-    from weightwatch.engine.interrupt import run_interruptible
+    from weightwatch.engine.interrupt import Interrupted, run_interruptible
     from weightwatch.engine.progress import ProgressDisplay
 
     fmt = format_name(fmt, ("table", "json"), "--format")
@@ -86,19 +90,25 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
     command = _resume_command()
     display = ProgressDisplay(err)
 
+    def waiting(pid: str | None) -> None:
+        who = f" (pid {pid})" if pid else ""
+        err.print(f"waiting: another weightwatch process{who} is running this same run; this one goes on when it "
+                  "ends, reusing its answers (Ctrl-C to stop waiting)", markup=False, highlight=False, soft_wrap=True)
+
     try:
         with display:
             outcome = run_interruptible(run_async(
                 probes, targets, size=size, samples=samples, seed=seed, options=options,  # type: ignore[arg-type]
                 judge=judge, fresh=fresh, max_concurrency=max_concurrency, timeout_s=timeout, command=command,
-                progress=display.start, allow_unsandboxed_code=allow_unsandboxed_code,
-            ), on_first=lambda: _say("stopping: finished samples are kept in the journal (Ctrl-C again to quit "
-                                     "at once)"), on_second=lambda: _say(f"quit; resume with: {command}"))
-    except KeyboardInterrupt:
+                progress=display.start, allow_unsandboxed_code=allow_unsandboxed_code, on_wait=waiting,
+            ), on_first=lambda signum: _say(f"stopping{_signal_name(signum)}: finished samples are kept in the "
+                                            "journal (Ctrl-C again to quit at once)"),
+               on_second=lambda signum: _say(f"quit; resume with: {command}"))
+    except KeyboardInterrupt as exc:
         # typer would turn a KeyboardInterrupt into a silent exit code: say it here
         err.print(f"interrupted: the samples finished so far are in the journal; resume with: {command}",
                   markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(exc.exit_code if isinstance(exc, Interrupted) else 130) from None
     if outcome.resumed:
         err.print(f"resumed run {outcome.run_id}")
     if outcome.reused_samples:
@@ -154,6 +164,13 @@ def _say(text: str) -> None:
     """One line on stderr from a signal handler (plain write: no console lock to wait for)."""
     sys.stderr.write(f"\n{text}\n")
     sys.stderr.flush()
+
+
+def _signal_name(signum: int) -> str:
+    """' (SIGTERM)' for a stop that was not a Ctrl-C, so a log says what stopped the run; '' for Ctrl-C."""
+    import signal
+
+    return "" if signum == signal.SIGINT else f" ({signal.Signals(signum).name})"
 
 
 def _resume_command() -> str:
@@ -261,7 +278,24 @@ def targets() -> None:
     from weightwatch.report.targets_table import print_targets
     from weightwatch.targets.embedded import list_embedded
 
-    print_targets(list_embedded(), load_config().get("targets", {}), config_path(), out)
+    config = load_config()
+    named = config.get("targets", {})
+    print_targets(list_embedded(), named, config_path(), out)
+    _check_named_targets(named, config)
+
+
+def _check_named_targets(named: dict[str, Any], config: dict[str, Any]) -> None:
+    """One warning line per [targets.NAME] that `run -t NAME` would refuse (a bad spec, an unknown key, a
+    missing key variable or model file): the table alone showed `spec = 5` as if it were fine."""
+    from weightwatch.targets.spec import parse_target
+
+    for name in named:
+        try:
+            parse_target(name, config)
+        except UserError as exc:
+            text = plain(exc.one_line())
+            where = "" if f"[targets.{name}]" in text else f"[targets.{name}]: "
+            err.print(f"warning: {where}{text}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -286,7 +320,7 @@ def runs(limit: Annotated[int, typer.Option("--limit", help="Show the most recen
 
     j = Journal(journal_path())
     try:
-        rows = j.runs(limit)
+        rows = j.runs(min(limit, 2**62))  # --limit 10**30 means all of them (SQLite's integers stop at 2**63)
     finally:
         j.close()
     table = Table(title=str(journal_path()))
@@ -308,14 +342,24 @@ def judge_censorship(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the labelled JSONL.")],
     judge: JudgeOpt = None,
     timeout: JudgeTimeoutOpt = 600.0,
+    fresh: JudgeFreshOpt = False,
 ) -> None:
-    """Label responses (from any tool) as answered / refused / deflected / narrative / empty / unscored."""
-    from weightwatch.api import judge_censorship_file
+    """Label responses (from any tool) as answered / refused / deflected / narrative / empty / unscored.
+
+    With --judge, every judge answer is kept in the journal as it lands: after Ctrl-C (or a crash) the same
+    command asks the judge only for what it has not answered yet."""
+    from weightwatch.api import JudgeTally, judge_censorship_file
+    from weightwatch.engine.progress import ProgressDisplay
     from weightwatch.judges.language import SUPPORTED
     from weightwatch.probes.censorship.files import read_records, unknown_language_tags
 
-    counts = judge_censorship_file(input, output_file(output, "--output", input_file=input), judge=judge,
-                                   timeout_s=timeout)
+    _fresh_needs_judge(fresh, judge)
+    output = output_file(output, "--output", input_file=input)
+    tally = JudgeTally()
+    with _judge_interrupt(), ProgressDisplay(err) as display:
+        counts = judge_censorship_file(input, output, judge=judge, timeout_s=timeout, fresh=fresh,
+                                       progress=display.start, tally=tally)
+    _judge_reuse_note(tally)
     out.print(json.dumps(counts, sort_keys=True))
     tags = unknown_language_tags(read_records(input))
     if tags:
@@ -329,12 +373,9 @@ def judge_censorship(
                   "(e.g. Finnish), or an LLM judge reply that did not parse or whose request failed after retries "
                   "(see --timeout); they count in no rate",
                   markup=False, highlight=False, soft_wrap=True)
-    if judge and counts.get("unscored") and counts["unscored"] == sum(counts.values()):
+    if judge and tally.nothing_labelled:
         # as `run` does when every request to a target failed: a wrong judge URL or model must not exit 0
-        err.print(f"error: no answer got a label from --judge {judge}: its requests failed or its replies did not "
-                  f"parse; the unscored records are in {output}; check the judge target and run the command again",
-                  markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
+        _judge_labelled_nothing(judge, f"the unscored records are in {output}")
 
 
 @judge_app.command("calibrate")
@@ -348,9 +389,11 @@ def judge_calibrate(
     judge: JudgeOpt = None,
     as_json: Annotated[Path | None, typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
     timeout: JudgeTimeoutOpt = 600.0,
+    fresh: JudgeFreshOpt = False,
 ) -> None:
     """Measure the censorship judge on labelled answers: accuracy, recall, precision, confusion per language."""
-    from weightwatch.api import calibrate_censorship_judge
+    from weightwatch.api import JudgeTally, calibrate_censorship_judge
+    from weightwatch.engine.progress import ProgressDisplay
     from weightwatch.probes.censorship.calibrate import parse_sets, render
 
     names = parse_sets(sets)
@@ -359,13 +402,49 @@ def judge_calibrate(
     if input is not None and data_dir is not None:  # --data-dir would be silently ignored
         raise UserError("--input and --data-dir cannot be combined",
                         "--input measures your file alone; --data-dir is where the deccp / speechmap sets are read")
+    _fresh_needs_judge(fresh, judge)
     if as_json is not None:
         as_json = output_file(as_json, "--json")
-    results = calibrate_censorship_judge(names, input, data_dir, judge, skipped=lambda note: err.print(
-        note, markup=False, highlight=False, soft_wrap=True), timeout_s=timeout)
+    tally = JudgeTally()
+    with _judge_interrupt(), ProgressDisplay(err) as display:
+        results = calibrate_censorship_judge(names, input, data_dir, judge, skipped=lambda note: err.print(
+            note, markup=False, highlight=False, soft_wrap=True), timeout_s=timeout, fresh=fresh,
+            progress=display.start, tally=tally)
+    _judge_reuse_note(tally)
     out.print(render(results), markup=False, highlight=False, soft_wrap=True)
     if as_json is not None:
         as_json.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    if judge and tally.nothing_labelled:  # figures of a judge that labelled nothing are no measurement
+        _judge_labelled_nothing(judge, "every answer counts as unscored in the tables above")
+
+
+@contextlib.contextmanager
+def _judge_interrupt() -> Iterator[None]:
+    """Ctrl-C in `judge censorship / calibrate`: one line saying what was kept (click would make it 'Aborted!')."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        err.print(_interrupted_message(sys.argv[1:]), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
+
+
+def _fresh_needs_judge(fresh: bool, judge: str | None) -> None:
+    if fresh and not judge:  # it would be silently ignored: the rule judge keeps no answers
+        raise UserError("--fresh goes with --judge", "--fresh asks the LLM judge again instead of reusing its "
+                        "journaled answers; add --judge TARGET or drop --fresh")
+
+
+def _judge_reuse_note(tally: Any) -> None:
+    if tally.reused:
+        err.print(f"{tally.reused} judge answer(s) reused from the journal ({tally.asked} asked now; --fresh asks "
+                  "them all again)", markup=False, highlight=False, soft_wrap=True)
+
+
+def _judge_labelled_nothing(judge: str, where: str) -> None:
+    err.print(f"error: no answer got a label from --judge {judge}: its requests failed or its replies did not "
+              f"parse; {where}; check the judge target and run the command again",
+              markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
 
 
 @app.command()
@@ -394,6 +473,9 @@ def _interrupted_message(argv: list[str]) -> str:
         return f"interrupted: the samples finished so far are in the journal; resume with: {_resume_command()}"
     if words[:2] == ["adoption", "snapshot"]:
         return f"interrupted: the pages fetched so far are saved in the journal; resume with: {_resume_command()}"
+    if words[:1] == ["judge"] and any(a == "--judge" or a.startswith("--judge=") for a in argv):
+        return ("interrupted: the judge answers received so far are kept in the journal; the same command reuses "
+                f"them: {_resume_command()}")
     return "interrupted; run the command again to start over"
 
 

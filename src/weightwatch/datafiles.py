@@ -106,6 +106,10 @@ def output_file(path: Path, option: str, *, folder_ok: bool = False, input_file:
     import os
 
     path = Path(path).expanduser()
+    kept = _own_file(path)
+    if kept is not None:
+        raise UserError(f"{option} '{path}' is {kept}, which writing would destroy",
+                        "choose another file name")
     if input_file is not None and path.is_file() and Path(input_file).is_file() and path.samefile(input_file):
         raise UserError(f"{option} '{path}' is the --input file", "write to another file, so that the input "
                         f"is kept, e.g. {option} {path.with_name(path.stem + '.out' + path.suffix)}")
@@ -127,6 +131,28 @@ def output_file(path: Path, option: str, *, folder_ok: bool = False, input_file:
         raise UserError(f"{option} '{path}': the folder '{folder}' is not writable",
                         "choose a path in a folder you can write to")
     return path
+
+
+def _own_file(path: Path) -> str | None:
+    """What `path` is when it is one of weightwatch's own files (the journal, its SQLite side files, the
+    weightwatch.toml in use), else None: `export latest -o ~/.weightwatch/journal.sqlite` overwrote every run."""
+    from weightwatch.config import config_path, journal_path
+
+    try:
+        journal = journal_path().resolve()
+        config = config_path()
+    except UserError:  # a bad WEIGHTWATCH_HOME / WEIGHTWATCH_CONFIG is said by the command itself
+        return None
+    own = {journal: "the weightwatch journal"}
+    for side in ("-wal", "-shm", "-journal"):
+        own[journal.with_name(journal.name + side)] = "a file of the weightwatch journal"
+    if config is not None:
+        own[config.resolve()] = "the weightwatch configuration file"
+    try:
+        target = path.resolve()
+    except OSError:
+        return None
+    return own.get(target)
 
 
 def format_name(value: str, allowed: tuple[str, ...], what: str) -> str:

@@ -71,7 +71,17 @@ def test_judge_with_an_llm_judge_target(tmp_path: Path) -> None:
     row = json.loads(dst.read_text(encoding="utf-8"))
     assert row["judge"] == "llm:mock:echo" and row["rules_label"] == "refused"
     assert row["label"] == "unscored" and row["llm_label"] is None
-    assert not (tmp_path / "journal.sqlite").exists()  # judging a file leaves nothing in the user's journal
+    # the judge's answer is kept in the journal for the next same command (after Ctrl-C, say), in no run:
+    # `weightwatch runs` and `report` see nothing of it
+    import sqlite3
+
+    con = sqlite3.connect(tmp_path / "journal.sqlite")
+    try:
+        assert con.execute("SELECT probe, COUNT(*) FROM samples GROUP BY probe").fetchall() == [("judge", 1)]
+        assert con.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 0
+        assert con.execute("SELECT COUNT(*) FROM run_samples").fetchone()[0] == 0
+    finally:
+        con.close()
 
 
 @pytest.mark.slow

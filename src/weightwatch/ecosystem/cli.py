@@ -57,6 +57,24 @@ def weekly_schedule(options: list[str]) -> str:
     ])
 
 
+def check_authors(author: list[str] | None) -> list[str] | None:
+    """Each --author as the Hub writes an organisation or user name, checked before any request: an empty one
+    (`--author ""`, a shell variable that was not set) listed the whole Hub, and with --limit 0 walked all of it."""
+    import re
+
+    if author is None:
+        return None
+    names = [a.strip() for a in author]
+    for given, name in zip(author, names, strict=True):
+        if not name:
+            raise UserError("--author is empty", "give an organisation or user name, e.g. --author Qwen, or drop "
+                            "--author for the whole Hub")
+        if len(name) > 96 or not re.fullmatch(r"[A-Za-z0-9][\w.-]*", name):
+            raise UserError(f"--author '{given}' is not a Hugging Face organisation or user name",
+                            "write the name as in the model ids (ORG in ORG/NAME), e.g. --author Qwen")
+    return names
+
+
 def check_limit(limit: int | None, author: list[str] | None, since: str | None, sort: str) -> None:
     """--limit 0 (no limit) is bounded only by --author or by --since with --sort created_at; on the whole Hub
     it would page through ~2M models, so it must be asked for by name (--census). Checked before any request."""
@@ -110,6 +128,7 @@ def snapshot(
     else:
         limit, sort_by = (1000 if limit is None else limit), sort or "downloads"
         per_page = 100 if page_size is None else page_size
+        author = check_authors(author)
         check_limit(limit, author, since, sort_by)
     if not 0 <= pace < float("inf"):  # NaN too
         raise UserError(f"--pace must be 0 or more seconds, not {pace:g}", "e.g. --pace 0.6 (the default)")

@@ -1,4 +1,4 @@
-"""Ctrl-C for a run: the first one stops it cleanly, a second one quits at once.
+"""Ctrl-C (and SIGTERM) for a run: the first one stops it cleanly, a second one quits at once.
 
 The first SIGINT cancels the run's task: requests in flight are abandoned (an in-process model stops
 between two decode steps, or inside one through llama.cpp's abort callback; an HTTP request is
@@ -7,6 +7,10 @@ interrupted, so the same command resumes it. A second SIGINT ends the process im
 (`os._exit`): the journal is SQLite in WAL mode with a commit per sample, so nothing finished is lost.
 The handler is a plain `signal.signal` handler, so it runs even while the event loop is busy in
 synchronous code.
+
+SIGTERM (what `kill`, systemd, Docker and CI runners send) is handled like the first Ctrl-C: the run stops
+cleanly and is marked interrupted (`Interrupted.signum` says which signal; the CLI exits 128 + signum).
+Any second signal of either kind quits at once.
 """
 
 from __future__ import annotations
@@ -21,35 +25,49 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 EXIT_INTERRUPTED = 130
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def run_interruptible(coro: Coroutine[Any, Any, T], *, on_first: Callable[[], None] | None = None,
-                      on_second: Callable[[], None] | None = None) -> T:
-    """`asyncio.run(coro)`, with the two-step Ctrl-C above. Raises KeyboardInterrupt after a clean stop."""
+class Interrupted(KeyboardInterrupt):
+    """A run stopped cleanly by a signal; `signum` is the first signal received (SIGINT or SIGTERM)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+def run_interruptible(coro: Coroutine[Any, Any, T], *, on_first: Callable[[int], None] | None = None,
+                      on_second: Callable[[int], None] | None = None) -> T:
+    """`asyncio.run(coro)`, with the two-step stop above (SIGINT or SIGTERM; the callbacks get the signal
+    number). Raises `Interrupted` (a KeyboardInterrupt) after a clean stop."""
     loop = asyncio.new_event_loop()
     task = loop.create_task(coro)
-    presses = 0
+    first: int | None = None
 
     def handler(signum: int, frame: Any) -> None:
-        nonlocal presses
-        presses += 1
-        if presses == 1:
+        nonlocal first
+        if first is None:
+            first = signum
             if on_first is not None:
-                on_first()
+                on_first(signum)
             loop.call_soon_threadsafe(task.cancel)
             return
         if on_second is not None:
-            on_second()
+            on_second(signum)
         sys.stderr.flush()
-        os._exit(EXIT_INTERRUPTED)
+        os._exit(128 + first)
 
-    previous = signal.signal(signal.SIGINT, handler)
+    previous = {s: signal.signal(s, handler) for s in SIGNALS}
     try:
         try:
             return loop.run_until_complete(task)
         except asyncio.CancelledError:
-            if presses:
-                raise KeyboardInterrupt from None
+            if first is not None:
+                raise Interrupted(first) from None
             raise
         finally:
             pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
@@ -60,4 +78,5 @@ def run_interruptible(coro: Coroutine[Any, Any, T], *, on_first: Callable[[], No
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for s, h in previous.items():
+            signal.signal(s, h)

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from weightwatch.engine import runlock
 from weightwatch.errors import UserError
 from weightwatch.types import (
     Completion,
@@ -140,6 +141,7 @@ class Journal:
             self.db.executescript(SCHEMA)
             self.db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1')")
             self._migrate()
+            self.settle_stale_runs()
         except sqlite3.DatabaseError as exc:
             raise UserError(f"the journal {self.path} cannot be opened: {exc}",
                             "move it away or point WEIGHTWATCH_HOME elsewhere") from exc
@@ -173,10 +175,32 @@ class Journal:
         self.db.close()
 
     # -- runs -----------------------------------------------------------------------------------
+    @staticmethod
+    def params_json(params: dict[str, Any]) -> str:
+        """A run's parameters as `runs.params_json` stores them (what a resumed run must match exactly)."""
+        return json.dumps(params, default=str)
+
+    def run_lock(self, params: dict[str, Any]) -> runlock.RunLock:
+        """The lock of a run plan (runlock.py): held by the process running it, beside this journal."""
+        return runlock.RunLock(self.path.parent, runlock.plan_key(self.params_json(params)))
+
+    def settle_stale_runs(self) -> list[str]:
+        """Mark 'interrupted' every 'running' run whose plan lock no process holds: its process was killed
+        (SIGKILL, power loss) before it could say so. Such a run resumes like any interrupted one."""
+        rows = self.db.execute("SELECT run_id, params_json FROM runs WHERE status = 'running'").fetchall()
+        stale = [r[0] for r in rows if not runlock.is_held(self.path.parent, runlock.plan_key(r[1]))]
+        for run_id in stale:
+            try:
+                self.db.execute("UPDATE runs SET status = 'interrupted', finished_at = COALESCE(finished_at, ?) "
+                                "WHERE run_id = ? AND status = 'running'", (utcnow(), run_id))
+            except sqlite3.OperationalError:  # a read-only journal, or busy: shown as it is
+                return []
+        return stale
+
     def start_run(self, run_id: str, command: str, params: dict[str, Any]) -> None:
         self.db.execute(
             "INSERT INTO runs (run_id, created_at, status, command, params_json) VALUES (?, ?, 'running', ?, ?)",
-            (run_id, utcnow(), command, json.dumps(params, default=str)),
+            (run_id, utcnow(), command, self.params_json(params)),
         )
 
     def finish_run(self, run_id: str, summary: RunSummary | None, status: str = "finished") -> None:
@@ -190,7 +214,7 @@ class Journal:
         row = self.db.execute(
             "SELECT run_id FROM runs WHERE status IN ('running', 'interrupted', 'failed') AND params_json = ? "
             "ORDER BY created_at DESC LIMIT 1",
-            (json.dumps(params, default=str),),
+            (self.params_json(params),),
         ).fetchone()
         return row[0] if row else None
 
@@ -252,8 +276,7 @@ class Journal:
         if row[0] is None:
             resume = f"resume it with: {row[2]}" if row[2] else "re-run the same command to resume and finish it"
             if row[1] == "running":
-                raise UserError(f"run {run_id} has no summary yet: it is still running (or its process was killed)",
-                                f"wait for it to finish, or {resume}")
+                raise UserError(f"run {run_id} has no summary yet: it is still running", "wait for it to finish")
             raise UserError(f"run {run_id} has no summary: it stopped before finishing (status: {row[1]})", resume)
         try:
             return RunSummary.model_validate_json(row[0])
@@ -347,9 +370,10 @@ class Journal:
                             ((run_id, d) for d in digests))
         self.db.execute("COMMIT")
 
-    def put_sample(self, run_id: str, key: SampleKey, target_label: str, planned: PlannedRequest,
+    def put_sample(self, run_id: str | None, key: SampleKey, target_label: str, planned: PlannedRequest,
                    completion: Completion) -> str:
-        """Journal one finished (or finally failed) sample and commit at once."""
+        """Journal one finished (or finally failed) sample and commit at once (`run_id` None: a judge answer
+        outside any run, e.g. `weightwatch judge censorship --judge`, kept for the next same request)."""
         digest = key.digest()
         c = completion
         self.db.execute("BEGIN")
@@ -361,7 +385,8 @@ class Journal:
              target_label, planned.model_dump_json(), c.model_dump_json(), c.text, c.reasoning, c.error,
              c.prompt_tokens, c.completion_tokens, c.ttft_s, c.total_s, time.time()),
         )
-        self.db.execute("INSERT OR IGNORE INTO run_samples (run_id, digest) VALUES (?, ?)", (run_id, digest))
+        if run_id is not None:
+            self.db.execute("INSERT OR IGNORE INTO run_samples (run_id, digest) VALUES (?, ?)", (run_id, digest))
         # a re-answered sample invalidates its old scores
         self.db.execute("DELETE FROM score_marks WHERE digest = ?", (digest,))
         self.db.execute("DELETE FROM scores WHERE digest = ?", (digest,))
@@ -468,8 +493,7 @@ class Journal:
 def unfinished_text(runs: list[RunRow], newer: bool = False) -> str:
     """One clause on the newest of `runs` (runs without a summary): what state it is in and how to resume it."""
     r = runs[0]
-    state = ("is still running (or its process was killed)" if r.status == "running"
-             else f"stopped before finishing (status: {r.status})")
+    state = ("is still running" if r.status == "running" else f"stopped before finishing (status: {r.status})")
     more = f" ({len(runs) - 1} more unfinished run(s): 'weightwatch runs')" if len(runs) > 1 else ""
     resume = f"resume it with: {r.command}" if r.command else "re-run its command to resume it"
     done = f"{r.samples} of {r.planned} sample(s) done so far"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,8 @@ def unknown_language_tags(records: list[dict[str, Any]]) -> dict[str, int]:
 
 
 async def label_records(records: list[dict[str, Any]], ask: AskJudge | None, judge_label: str | None,
-                     ) -> list[dict[str, Any]]:
+                        on_labelled: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+    """Every record labelled (in order); `on_labelled(record)` hears each one as its label is known."""
     from weightwatch.targets.reasoning import split_reasoning
 
     splits = [split_reasoning(rec["response"], rec.get("reasoning")) for rec in records]
@@ -86,6 +88,8 @@ async def label_records(records: list[dict[str, Any]], ask: AskJudge | None, jud
         if found:
             out.update(dataset_item=found[0].id, dataset_arm=found[0].arm, facts_covered=v.facts_covered,
                        facts_total=len(facts[i]), flags_matched=v.flags_matched)
+        if on_labelled is not None:
+            on_labelled(out)
         return out
 
     return list(await asyncio.gather(*(one(i, r) for i, r in enumerate(records))))
