@@ -4,6 +4,7 @@ wrong and what to do, exit code 2, before any request is made (never a hang, a t
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -84,3 +85,31 @@ def test_humaneval_security_switch_reads_every_spelling(value: object, scans: bo
     from weightwatch.probes.base import switch_on
 
     assert switch_on(value, True) is scans
+
+
+def test_missing_semgrep_stops_codesec_before_any_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It used to generate every answer, then stop while scoring: 'semgrep is not installed'."""
+    import weightwatch.scanners.semgrep as semgrep
+
+    real_exists = Path.exists
+    monkeypatch.setattr(semgrep, "shutil", SimpleNamespace(which=lambda *a, **k: None))  # only semgrep's lookup
+    monkeypatch.setattr(Path, "exists", lambda self: False if self.name == "semgrep" else real_exists(self))
+    journal = tmp_path / "j.sqlite"
+    with pytest.raises(UserError) as info:
+        weightwatch.run(["codesec"], ["mock:coder"], options={"tasks": 1, "functional": False}, journal_file=journal,
+                        allow_unsandboxed_code=True)
+    assert "semgrep is not installed" in info.value.one_line()
+    assert not journal.exists() or not Journal(journal).runs(5)  # nothing was asked
+
+
+def test_missing_bandit_stops_codesec_before_any_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "bandit" else real(name, *a))
+    journal = tmp_path / "j.sqlite"
+    with pytest.raises(UserError) as info:
+        weightwatch.run(["codesec"], ["mock:coder"], options={"tasks": 1, "functional": False}, journal_file=journal,
+                        allow_unsandboxed_code=True)
+    assert "bandit is not installed" in info.value.one_line() and "pip install bandit" in info.value.one_line()
+    assert not journal.exists() or not Journal(journal).runs(5)

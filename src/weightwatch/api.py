@@ -28,6 +28,7 @@ from weightwatch.probes import registry
 from weightwatch.probes.base import PlanContext, Probe, ScoreContext, Size, SummaryContext, TargetInfo
 from weightwatch.probes.censorship import files as censorship_files
 from weightwatch.probes.options import resolve_options
+from weightwatch.scanners.scan import require_scanners
 from weightwatch.targets.base import Target
 from weightwatch.types import (
     ChatRequest,
@@ -212,6 +213,8 @@ async def run_async(
     needs_judge = any(p.uses_judge for p in probe_objs)
     if runs_code:  # refuse before any request is made, not after an hour of generation
         sandbox.require_isolation(allow_unsandboxed_code)
+    if any(getattr(p, "needs_scanners", False) for p in probe_objs):  # bandit / semgrep missing: say so now
+        require_scanners()
     cfg = config if config is not None else load_config()
     jpath = journal_file or journal_path()
     journal = Journal(jpath)
