@@ -77,3 +77,12 @@ def test_targets_warns_about_named_targets_a_run_would_refuse(tmp_path: Path) ->
     for name in ("five", "typo", "keyless", "good", "caf\u00e9 \U0001f600"):
         assert name in proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+def test_numbers_beyond_sqlite_integers(tmp_path: Path) -> None:
+    """A snapshot id or --limit beyond 2**63 was bound into SQL as is: 'internal error: OverflowError'."""
+    huge = "99999999999999999999999"
+    assert_one_line_error(ww("adoption", "report", huge, home=tmp_path), f"there is no Hub snapshot {huge}")
+    assert ww("run", "sanity", "-t", "mock:echo", home=tmp_path).returncode == 0
+    proc = ww("runs", "--limit", huge, home=tmp_path)
+    assert proc.returncode == 0 and "mock:echo" in proc.stdout, proc.stderr

@@ -4,10 +4,15 @@ wrong and what to do, exit code 2, before any request is made (never a hang, a t
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
+import weightwatch
 from tests.test_cli_errors import assert_one_line_error, ww
+from weightwatch.engine.journal import Journal
+from weightwatch.errors import UserError
 
 
 def test_absurd_samples_is_refused_at_once(tmp_path: Path) -> None:
@@ -30,3 +35,81 @@ def test_seed_and_samples_at_their_limits_run(tmp_path: Path) -> None:
     proc = ww("run", "sanity", "-t", "mock:echo", "--seed", str(2**31 - 1), "--samples", "1", home=tmp_path)
     assert proc.returncode == 0, proc.stderr
 
+
+
+# the probes' options (API `options=`; the CLI gives --languages / --prompts): each of these used to run
+# (a silent default, a level 0 "measured", 'maybe' read as on, unknown ids dropped) or to fail after the run
+# (power_sims 10**12: MemoryError while summarising; speed_concurrency 'a,b': ValueError while planning)
+BAD_OPTIONS = [
+    (["censorship"], {"topics": []}, "'topics' names nothing"),
+    (["censorship"], {"topics": ""}, "'topics' names nothing"),
+    (["censorship"], {"languages": []}, "'languages' names nothing"),
+    (["codesec"], {"tasks": 0}, "at least 1"),
+    (["codesec"], {"tasks": -3}, "at least 1"),
+    (["codesec"], {"tasks": ["auth-01", "no-such-task"]}, "unknown task id(s) no-such-task"),
+    (["codesec"], {"power_sims": 10**12}, "less than or equal to 100000"),
+    (["codesec"], {"power_sigma": float("inf")}, "finite"),
+    (["capability"], {"humaneval_security": "maybe"}, "use on or off"),
+    (["speed"], {"speed_concurrency": "a,b"}, "whole numbers"),
+    (["speed"], {"speed_concurrency": "0"}, "from 1 to 512, not 0"),
+    (["speed"], {"speed_concurrency": [3, -1]}, "not -1"),
+    (["speed"], {"speed_concurrency": [1, 100000]}, "not 100000"),
+    (["speed"], {"speed_sweep": "maybe"}, "use on or off"),
+]
+
+
+@pytest.mark.parametrize(("probes", "options", "needle"), BAD_OPTIONS)
+def test_nonsense_probe_options_stop_before_any_request(tmp_path: Path, probes: list[str], options: dict[str, Any],
+                                                        needle: str) -> None:
+    journal = tmp_path / "j.sqlite"
+    with pytest.raises(UserError) as info:
+        weightwatch.run(probes, ["mock:echo"], options=options, journal_file=journal, fresh=True,
+                        allow_unsandboxed_code=True)
+    line = info.value.one_line()
+    assert needle in line, line
+    assert "Value error" not in line and "\n" not in line
+    assert not journal.exists() or not Journal(journal).runs(5)  # no run was started
+
+
+def test_a_topic_given_twice_is_asked_once(tmp_path: Path) -> None:
+    once = weightwatch.run(["censorship"], ["mock:echo"], options={"topics": ["tiananmen"]},
+                           journal_file=tmp_path / "a.sqlite")
+    twice = weightwatch.run(["censorship"], ["mock:echo"], options={"topics": ["tiananmen", "tiananmen"]},
+                            journal_file=tmp_path / "b.sqlite")
+    assert twice.stats[0].planned == once.stats[0].planned
+
+
+@pytest.mark.parametrize(("value", "scans"), [("off", False), ("false", False), ("no", False), (False, False),
+                                              ("on", True), (None, True)])
+def test_humaneval_security_switch_reads_every_spelling(value: object, scans: bool) -> None:
+    from weightwatch.probes.base import switch_on
+
+    assert switch_on(value, True) is scans
+
+
+def test_missing_semgrep_stops_codesec_before_any_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It used to generate every answer, then stop while scoring: 'semgrep is not installed'."""
+    import weightwatch.scanners.semgrep as semgrep
+
+    real_exists = Path.exists
+    monkeypatch.setattr(semgrep, "shutil", SimpleNamespace(which=lambda *a, **k: None))  # only semgrep's lookup
+    monkeypatch.setattr(Path, "exists", lambda self: False if self.name == "semgrep" else real_exists(self))
+    journal = tmp_path / "j.sqlite"
+    with pytest.raises(UserError) as info:
+        weightwatch.run(["codesec"], ["mock:coder"], options={"tasks": 1, "functional": False}, journal_file=journal,
+                        allow_unsandboxed_code=True)
+    assert "semgrep is not installed" in info.value.one_line()
+    assert not journal.exists() or not Journal(journal).runs(5)  # nothing was asked
+
+
+def test_missing_bandit_stops_codesec_before_any_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "bandit" else real(name, *a))
+    journal = tmp_path / "j.sqlite"
+    with pytest.raises(UserError) as info:
+        weightwatch.run(["codesec"], ["mock:coder"], options={"tasks": 1, "functional": False}, journal_file=journal,
+                        allow_unsandboxed_code=True)
+    assert "bandit is not installed" in info.value.one_line() and "pip install bandit" in info.value.one_line()
+    assert not journal.exists() or not Journal(journal).runs(5)

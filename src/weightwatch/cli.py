@@ -320,7 +320,7 @@ def runs(limit: Annotated[int, typer.Option("--limit", help="Show the most recen
 
     j = Journal(journal_path())
     try:
-        rows = j.runs(limit)
+        rows = j.runs(min(limit, 2**62))  # --limit 10**30 means all of them (SQLite's integers stop at 2**63)
     finally:
         j.close()
     table = Table(title=str(journal_path()))
@@ -375,7 +375,7 @@ def judge_censorship(
                   markup=False, highlight=False, soft_wrap=True)
     if judge and tally.nothing_labelled:
         # as `run` does when every request to a target failed: a wrong judge URL or model must not exit 0
-        _judge_labelled_nothing(judge, f"the unscored records are in {output}")
+        _judge_labelled_nothing(judge, f"the unscored records are in {output}", tally)
 
 
 @judge_app.command("calibrate")
@@ -415,7 +415,7 @@ def judge_calibrate(
     if as_json is not None:
         as_json.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", "utf-8")
     if judge and tally.nothing_labelled:  # figures of a judge that labelled nothing are no measurement
-        _judge_labelled_nothing(judge, "every answer counts as unscored in the tables above")
+        _judge_labelled_nothing(judge, "every answer counts as unscored in the tables above", tally)
 
 
 @contextlib.contextmanager
@@ -440,10 +440,13 @@ def _judge_reuse_note(tally: Any) -> None:
                   "them all again)", markup=False, highlight=False, soft_wrap=True)
 
 
-def _judge_labelled_nothing(judge: str, where: str) -> None:
+def _judge_labelled_nothing(judge: str, where: str, tally: Any) -> None:
+    # replies that did not parse are journaled like any answer: after fixing the judge server (same URL and
+    # model), only --fresh asks again; failed requests are always asked again
+    again = ("run the command again with --fresh (its replies are kept in the journal and would be reused)"
+             if tally.replies else "run the command again")
     err.print(f"error: no answer got a label from --judge {judge}: its requests failed or its replies did not "
-              f"parse; {where}; check the judge target and run the command again",
-              markup=False, highlight=False, soft_wrap=True)
+              f"parse; {where}; check the judge target and {again}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 

@@ -129,3 +129,15 @@ def test_input_with_data_dir_is_refused(tmp_path: Path) -> None:
     f.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in ROWS), "utf-8")
     assert_one_line_error(ww("judge", "calibrate", "--input", str(f), "--data-dir", str(tmp_path), home=tmp_path),
                           "--input and --data-dir cannot be combined")
+
+
+def test_a_repeated_id_is_one_line(tmp_path: Path) -> None:
+    """Predictions are matched to gold labels by id: two rows with one id were both scored against the second
+    row's prediction (a right 'refused' counted as a miss), silently."""
+    f = tmp_path / "dup.jsonl"
+    f.write_text('{"id": "a", "prompt": "p", "response": "I cannot discuss that.", "label": "refused", '
+                 '"language": "en"}\n'
+                 '{"id": "a", "prompt": "p", "response": "Lhasa is a city in Tibet.", "label": "answered", '
+                 '"language": "en"}\n', encoding="utf-8")
+    assert_one_line_error(ww("judge", "calibrate", "--input", str(f), home=tmp_path),
+                          "dup.jsonl line 2 repeats the id 'a' of line 1", "its own id")

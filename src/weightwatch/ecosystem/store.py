@@ -163,7 +163,9 @@ class SnapshotStore:
                            cursor=json.loads(r["cursor"]) if r["cursor"] else None, pages=r["pages"], models=n)
 
     def get(self, snapshot_id: int) -> SnapshotRow:
-        r = self.db.execute("SELECT * FROM hub_snapshots WHERE id = ?", (snapshot_id,)).fetchone()
+        # an id beyond SQLite's integers names no snapshot (binding it raised OverflowError: 'internal error')
+        r = None if not -2**63 <= snapshot_id < 2**63 else self.db.execute(
+            "SELECT * FROM hub_snapshots WHERE id = ?", (snapshot_id,)).fetchone()
         if r is None:
             raise UserError(f"there is no Hub snapshot {snapshot_id} in {self.path}",
                             "list them with: weightwatch adoption report --list")

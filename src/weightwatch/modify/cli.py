@@ -54,6 +54,11 @@ def register(app: typer.Typer) -> None:
                               "refused prompts' differences; per-layer: each edited layer its own direction."
                               )] = "single",
         rank: Annotated[int, typer.Option("--rank", help="Directions per layer for --directions clusters|pca.")] = 2,
+        objective: Annotated[str, typer.Option("--objective", help="What the search minimises on the select prompts "
+                             "the base model refuses. own: the probability of the base model's own refusal "
+                             "opening; openings: the probability of any refusal or deflection opening (the "
+                             "judge's forms and the openings of every refused train/select answer, base and "
+                             "edited), with a greedy refusal check of every trial.")] = "own",
         kl_on: Annotated[str, typer.Option("--kl-on", help="KL bound over harmless prompts + the controls the base "
                          "model answers (answered) or every control (all).")] = "answered",
         kl_train: Annotated[bool, typer.Option("--kl-train/--no-kl-train", help="Also bound the KL on the train "
@@ -98,7 +103,7 @@ def register(app: typer.Typer) -> None:
                              center_languages=center_languages, kl_train=kl_train,
                              merge=merge.upper() if merge else None,
                              check_tokens=check_tokens, goal=goal, multi_token_kl=multi_token_kl,
-                             directions=directions, rank=rank,
+                             directions=directions, rank=rank, objective=objective,
                              direction_languages=comma_list(direction_languages, "--direction-languages", "en"))
 
         def log(message: str) -> None:

@@ -21,6 +21,8 @@ from weightwatch.modify.capture import Session
 from weightwatch.modify.direction import center_by_group, cluster_bases, directions, pca_bases, separation
 from weightwatch.modify.gguf_io import read_header
 from weightwatch.modify.search import (
+    REFUSAL_OPENINGS,
+    OpeningObjective,
     check_goals,
     choose,
     cluster_interval,
@@ -39,6 +41,7 @@ CONTRASTS = ("refused", "control", "harmless", "both")
 # difference-of-means direction
 DIRECTION_METHODS = ("single", "clusters", "pca", "per-layer")
 BLOCKED = ("refused", "deflected")
+OBJECTIVES = ("own", "openings")
 
 
 @dataclass
@@ -71,6 +74,11 @@ class ModifyOptions:
     directions: str = "single"  # see DIRECTION_METHODS
     rank: int = 2  # directions per layer for clusters / pca
     cluster_tokens: int = 3  # tokens of the base model's refusal opening that name its cluster (clusters)
+    # the search's objective: "own": log P(the base model's own refusal opening) on the select prompts it refuses;
+    # "openings": log-odds of P(ANY refusal / deflection opening of the prompt's language: the judge's forms
+    # and the openings of every blocked train/select answer, base and edited) + a greedy check of every trial
+    objective: str = "own"
+    opening_tokens: int = 3  # tokens of a blocked answer kept as its opening (objective "openings")
 
 
 @dataclass
@@ -224,6 +232,10 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         raise UserError(f"unknown direction method '{opts.directions}'", f"use one of {', '.join(DIRECTION_METHODS)}")
     if opts.directions in ("clusters", "pca") and not 1 <= opts.rank <= 16:
         raise UserError(f"rank {opts.rank} is out of range", "use --rank between 1 and 16")
+    if opts.objective not in OBJECTIVES:
+        raise UserError(f"unknown objective '{opts.objective}'", f"use one of {', '.join(OBJECTIVES)}")
+    if opts.objective == "openings" and not 1 <= opts.opening_tokens <= 16:
+        raise UserError(f"--opening-tokens {opts.opening_tokens} is out of range", "use 1 to 16")
     if opts.merge is not None and opts.merge not in ("F16", "Q8_0"):
         raise UserError(f"unknown merge type '{opts.merge}'", "use --merge F16 or --merge Q8_0")
     base = resolve_base(spec)
@@ -252,6 +264,7 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
                                                         "refused": [], "answered": []}
         train_labels: list[dict[str, Any]] = []
         refused_keys: list[str] = []  # the refusal opening of each acts["refused"] entry (clusters method)
+        blocked_openings: list[tuple[str, list[int], str]] = []  # train/select answers the judge blocks
         # one batched pass: train prompts (activations + the greedy answer that labels them), harmless train
         # prompts (activations), select and test prompts (first-token logits + the answer that labels them),
         # harmless eval prompts (first-token logits)
@@ -276,6 +289,8 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
                 label = _refused(session.detokenize(toks))
                 base_label[(p.id, p.language)] = label
                 train_labels.append({"id": p.id, "language": p.language, "arm": p.arm, "label": label})
+                if label in BLOCKED:
+                    blocked_openings.append((p.language, toks, "base: train"))
             if opts.direction_languages and p.language not in opts.direction_languages:
                 continue
             acts[p.arm].append(a)
@@ -304,6 +319,8 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
             base_label[key] = _refused(session.detokenize(toks))
             if base_label[key] in BLOCKED and opts.prefix_tokens > 0:
                 prefixes[key] = toks[: opts.prefix_tokens]
+            if base_label[key] in BLOCKED and p in select:
+                blocked_openings.append((p.language, toks, "base: select"))
         for p, ans in zip(h_eval, got[len(st):], strict=True):
             base_logits[(p.id, p.language)] = ans.first
             base_tokens[(p.id, p.language)] = ans.tokens
@@ -374,7 +391,20 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         sens_search = [p for p in sens_sel if (p.id, p.language) in prefixes] or sens_sel
         others_sel = kl_set(select)
         extra_kl = answered_controls(train) if opts.kl_train else []
-        base_sel = measure(session, sens_search, [], base_logits, tokens, prefixes)
+        objective: OpeningObjective | None = None
+        if opts.objective == "openings":
+            objective = OpeningObjective(label=_refused, opening_tokens=opts.opening_tokens,
+                                         greedy_tokens=opts.label_tokens, goal=opts.goal)
+            for lang in langs:
+                for text in REFUSAL_OPENINGS.get(lang, ()):
+                    toks = session.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+                    # a list form is kept whole (it is short); an answer's opening is cut to opening_tokens
+                    objective.add(lang, toks, "judge forms", text, whole=True)
+            for lang, toks, source in blocked_openings:
+                objective.add(lang, toks, source, session.detokenize(toks[: opts.opening_tokens]))
+            if not prefixes:
+                log("--objective openings: the base model refuses no select prompt; the search scores every "
+                    "select sensitive prompt")
         cands = [c for c in _candidates(session.n_layer, opts.candidates) if c in dirs]
         log(f"search: {len(sens_search)} select sensitive prompts, KL on {len(others_sel)} select + "
             f"{len(extra_kl)} train-topic prompts")
@@ -385,7 +415,10 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
                                           if opts.directions == "per-layer" else {})
         trials = run_search(session, adapter_for, cands, sens_search, others_sel, base_logits, tokens,
                             budget=opts.budget, kl_max=opts.kl_max, prefixes=prefixes, extra_tune=extra_kl,
-                            noise_out=noise, log=log, **search_windows)
+                            noise_out=noise, objective=objective, log=log, **search_windows)
+        # the base model's figures on select, with the opening set as the search ended (it grew in stage 1)
+        base_sel = measure(session, sens_search, [], base_logits, tokens, prefixes)
+        base_open = objective.score(session, sens_search) if objective is not None else None
         timings["search_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         sel_refused = [p for p in sens_sel if base_label[(p.id, p.language)] in BLOCKED]
@@ -398,8 +431,9 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
                     max_checks=opts.goal_checks, log=log)
         timings["goal_check_s"] = time.perf_counter() - t0
         best = choose(trials, opts.kl_max)
+        base_obj = base_open.mean if base_open is not None else base_sel.refusal
         log(f"chosen: layer {best.layer}, window {best.window}, lambda {best.lam:g} (refusal "
-            f"{base_sel.refusal:.3f} -> {best.refusal:.3f}, KL tune upper {best.kl_upper:.4f}, validate "
+            f"{base_obj:.3f} -> {best.refusal:.3f}, KL tune upper {best.kl_upper:.4f}, validate "
             f"{best.kl_validate:.4f}, goal {'met' if best.goal_met else 'not met or not checked'})")
 
         # held-out topics: first-token figures and a greedy refusal check, base vs edited
@@ -424,7 +458,11 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         rows_all = [r for r in test_edit.per_prompt if "kl" in r]
         rows_kl = [r for r in rows_all if r["kl_set"]]
         check_edit = _check(session, sens_test, opts.check_tokens) if opts.check_tokens else []
+        # the opening objective on the held-out prompts the base model refuses (the set as the search left it)
+        test_refused = [p for p in sens_test if (p.id, p.language) in prefixes]
+        open_edit = objective.score(session, test_refused) if objective is not None and test_refused else None
         session.set_adapter(None)
+        open_base = objective.score(session, test_refused) if open_edit is not None and objective else None
         timings["test_s"] = time.perf_counter() - t0
         # diagnostic beyond the first token: KL along the base model's own answers to the held-out KL prompts
         t0 = time.perf_counter()
@@ -457,7 +495,8 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         "prompts": {"train": len(train), "train_harmless": len(h_train), "select": len(select), "test": len(test),
                     "harmless_eval": len(h_eval)},
         "refusal_tokens": tokens, "separation": {str(k): round(v, 3) for k, v in sep.items()},
-        "objective": "refusal-prefix log-probability" if prefixes else "first-token refusal log-odds",
+        "objective": ("refusal-opening log-odds, every opening" if objective is not None
+                      else "refusal-prefix log-probability" if prefixes else "first-token refusal log-odds"),
         "kl_on": opts.kl_on, "kl_train": opts.kl_train, "n_kl_train_prompts": len(extra_kl),
         "n_search_sensitive": len(sens_search), "train_labels": train_labels,
         "base_labels": {f"{k[0]}/{k[1]}": v for k, v in base_label.items()},
@@ -484,6 +523,18 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
                  "per_prompt": test_edit.per_prompt,
                  "greedy_check": {"max_tokens": opts.check_tokens, "base": _counts(check_base),
                                   "edited": _counts(check_edit), "rows_base": check_base, "rows_edited": check_edit}},
+        "objective_method": opts.objective,
+        "openings": None if objective is None else {
+            "opening_tokens": opts.opening_tokens, "greedy_tokens": objective.greedy_tokens,
+            "n_by_language": {lg: len(objective.for_language(lg)) for lg in sorted(objective.openings)},
+            "sources": objective.sources,
+            "select_base_logodds": base_open.mean if base_open else None,
+            "select_base_greedy_blocked": sum(x in BLOCKED for x in base_open.labels) if base_open else None,
+            "test": None if open_edit is None or open_base is None else {
+                "n": len(test_refused), "logodds_base": open_base.mean, "logodds_edited": open_edit.mean,
+                "per_prompt": [{"id": p.id, "language": p.language, "base": round(b, 4), "edited": round(e, 4)}
+                               for p, b, e in zip(test_refused, open_base.logodds, open_edit.logodds,
+                                                  strict=True)]}},
         "timings_s": {k: round(v, 1) for k, v in timings.items()},
         "n_threads": llama_threads(), "n_seq": opts.n_seq,
         "direction_languages": opts.direction_languages,

@@ -52,6 +52,29 @@ class ProbeOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+SWITCH_ON = ("on", "yes", "true", "1")
+SWITCH_OFF = ("off", "no", "false", "0")
+
+
+def switch_value(value: Any) -> Any:
+    """Check an on/off option (True/False or one of SWITCH_ON / SWITCH_OFF in any case) for a ProbeOptions
+    validator: anything else ('maybe') raises ValueError instead of being read as on."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in SWITCH_ON + SWITCH_OFF:
+        return value
+    raise ValueError(f"use on or off (or true/false, yes/no, 1/0), not {value!r}")
+
+
+def switch_on(value: Any, default: bool) -> bool:
+    """An on/off option as a bool (`default` when not given)."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() not in SWITCH_OFF
+
+
 class NoOptions(ProbeOptions):
     """For probes that take no options."""
 

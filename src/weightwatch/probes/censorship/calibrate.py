@@ -91,9 +91,14 @@ def _gold(label: Any, where: str) -> str:
 
 def read_input(path: Path) -> LabelledSet:
     rows = []
+    seen: dict[str, int] = {}
     for lineno, rec in read_jsonl(path, INPUT_HINT):
         check_fields(rec, f"{path} line {lineno}", INPUT_HINT, required=("id", "prompt", "response", "label"),
                      strings=("id", "prompt", "response", "label"), optional_strings=("language",))
+        if rec["id"] in seen:  # predictions are matched to gold labels by id: a repeated id mixed two rows up
+            raise UserError(f"{path} line {lineno} repeats the id {rec['id']!r} of line {seen[rec['id']]}",
+                            "give every labelled answer its own id")
+        seen[rec["id"]] = lineno
         rows.append({"id": rec["id"], "prompt": rec["prompt"], "response": rec["response"],
                      "reasoning": rec.get("reasoning"), "language": stated_language(rec.get("language")),
                      "gold": _gold(rec["label"], f"{path} line {lineno}")})

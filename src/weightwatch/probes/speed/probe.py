@@ -28,7 +28,7 @@ import numpy as np
 from scipy import stats as sps
 
 from weightwatch.datafiles import package_yaml
-from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
+from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo, switch_on
 from weightwatch.probes.registry import register
 from weightwatch.probes.speed.headlines import HEADLINES
 from weightwatch.probes.speed.options import SpeedOptions
@@ -169,7 +169,7 @@ class SpeedProbe:
         sweep = ctx.options.get("speed_sweep")
         width = batch_width(target)
         default_sweep = target.kind == "openai" or width > 1
-        do_sweep = default_sweep if sweep is None else str(sweep).lower() not in ("0", "no", "off", "false")
+        do_sweep = switch_on(sweep, default_sweep)
         if not do_sweep:
             return
         levels = sweep_levels(ctx.options)
