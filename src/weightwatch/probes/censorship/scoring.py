@@ -213,7 +213,8 @@ def _fork_workers() -> bool:
     """Fork the workers (Linux; WEIGHTWATCH_FORK_WORKERS=0: spawn them, as on other systems). A forked worker
     shares what this process has loaded and starts without importing anything; the locks of the judges'
     modules are renewed in the child (os.register_at_fork), so a lock another thread held at the fork cannot
-    block it. Elsewhere fork is unsafe (macOS) or missing (Windows)."""
+    block it. Elsewhere fork is unsafe (macOS) or missing (Windows). Python 3.12+ warns about forking a process
+    with threads (a DeprecationWarning, hidden by default): the caller's event loop thread is one."""
     import multiprocessing
     import sys
 
