@@ -78,8 +78,8 @@ def test_parallel_prejudge_finds_the_same(monkeypatch: pytest.MonkeyPatch) -> No
 def test_forked_workers_find_exactly_what_spawned_ones_find(monkeypatch: pytest.MonkeyPatch) -> None:
     """Forked workers (the default on Linux, BENCHMARKS.md 6l) take the same shares of the batch as spawned
     ones and run the same code: every finding equal, scores to the last digit."""
-    records = _records()[::4]
-    assert len(records) >= 60
+    records = _records()[::8]
+    assert len(records) >= 30
     monkeypatch.setenv("WEIGHTWATCH_THREADS", "2")
     monkeypatch.setattr(scoring, "PARALLEL_MIN", 4)
     monkeypatch.setenv("WEIGHTWATCH_FORK_WORKERS", "0")
@@ -87,5 +87,5 @@ def test_forked_workers_find_exactly_what_spawned_ones_find(monkeypatch: pytest.
     monkeypatch.setenv("WEIGHTWATCH_FORK_WORKERS", "1")
     forked = _run(records)
     assert scoring._BATCH is None  # released after the pool
-    assert sum(p.claims is not None for p in forked) >= 30
+    assert sum(p.claims is not None for p in forked) >= 15
     assert forked == spawned
