@@ -113,3 +113,19 @@ def test_missing_bandit_stops_codesec_before_any_request(tmp_path: Path, monkeyp
                         allow_unsandboxed_code=True)
     assert "bandit is not installed" in info.value.one_line() and "pip install bandit" in info.value.one_line()
     assert not journal.exists() or not Journal(journal).runs(5)
+
+
+def test_audit_takes_judge_self_as_its_error_says(tmp_path: Path) -> None:
+    # the error named --judge-self, which audit did not accept ("No such option: --judge-self")
+    proc = ww("audit", "-t", "mock:echo", "--judge", "mock:echo", home=tmp_path)
+    assert_one_line_error(proc, "also an audited target", "--judge-self")
+    proc = ww("audit", "-t", "mock:echo", "--judge-self", home=tmp_path)
+    assert_one_line_error(proc, "--judge-self goes with --judge")
+    help_text = ww("audit", "--help", home=tmp_path).stdout
+    assert "--judge-self" in help_text
+
+
+def test_judge_commands_do_not_mention_an_audited_target(tmp_path: Path) -> None:
+    for cmd in (("judge", "censorship"), ("judge", "calibrate")):
+        text = " ".join(ww(*cmd, "--help", home=tmp_path).stdout.split())
+        assert "--judge" in text and "audited" not in text, text
