@@ -129,3 +129,17 @@ def test_judge_commands_do_not_mention_an_audited_target(tmp_path: Path) -> None
     for cmd in (("judge", "censorship"), ("judge", "calibrate")):
         text = " ".join(ww(*cmd, "--help", home=tmp_path).stdout.split())
         assert "--judge" in text and "audited" not in text, text
+
+
+def test_samples_with_a_target_at_temperature_zero(tmp_path: Path) -> None:
+    # temperature = 0 was read as 0.7 for the repeated samples ("0 or 0.7"), silently
+    (tmp_path / "weightwatch.toml").write_text('[targets.cold]\nspec = "mock:echo"\ntemperature = 0\n', "utf-8")
+    proc = ww("run", "sanity", "-t", "cold", "--samples", "2", home=tmp_path)
+    assert_one_line_error(proc, "temperature of target 'cold', which is 0", "drop --samples")
+    assert "progress" not in proc.stderr
+    assert ww("run", "sanity", "-t", "cold", home=tmp_path).returncode == 0  # greedy only: fine
+
+
+def test_a_negative_seed_in_weightwatch_toml(tmp_path: Path) -> None:
+    (tmp_path / "weightwatch.toml").write_text('[targets.m]\nspec = "mock:echo"\nseed = -1\n', "utf-8")
+    assert_one_line_error(ww("run", "sanity", "-t", "m", home=tmp_path), "seed must be between 0 and 2147483647")
