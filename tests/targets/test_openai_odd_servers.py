@@ -70,3 +70,13 @@ def test_speed_run_on_a_server_that_ignores_stream(tmp_path: Path) -> None:
         out = weightwatch.run(["speed"], [f"openai:fake-model@{srv.base_url}"], journal_file=tmp_path / "j.sqlite",
                               options={"speed_sweep": "off"})
     assert out.stats[0].errors == 0 and out.stats[0].done == out.stats[0].planned > 0
+
+
+def test_speed_run_on_a_server_without_usage_says_why_tokens_per_s_is_missing(tmp_path: Path) -> None:
+    with FakeOpenAI(usage=False) as srv:
+        out = weightwatch.run(["speed"], [f"openai:fake-model@{srv.base_url}"], journal_file=tmp_path / "j.sqlite",
+                              options={"speed_sweep": "off"})
+    names = {m.name for m in out.summary.metrics("speed")}
+    assert "ttft_s_p50" in names and "output_tokens_per_s" not in names
+    notes = [w for r in out.summary.results for w in r.warnings if "no output token counts" in w]
+    assert len(notes) == 1, out.summary.warnings
