@@ -143,3 +143,9 @@ def test_samples_with_a_target_at_temperature_zero(tmp_path: Path) -> None:
 def test_a_negative_seed_in_weightwatch_toml(tmp_path: Path) -> None:
     (tmp_path / "weightwatch.toml").write_text('[targets.m]\nspec = "mock:echo"\nseed = -1\n', "utf-8")
     assert_one_line_error(ww("run", "sanity", "-t", "m", home=tmp_path), "seed must be between 0 and 2147483647")
+
+
+def test_run_help_says_what_languages_and_html_take(tmp_path: Path) -> None:
+    text = " ".join(ww("run", "--help", home=tmp_path, extra_env={"COLUMNS": "300"}).stdout.split())
+    assert "Censorship languages" in text and "en,zh-Hans at quick" in text
+    assert "existing folder gets weightwatch-report-<run>.html" in text

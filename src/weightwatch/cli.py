@@ -213,12 +213,14 @@ def run(
     judge_self: JudgeSelfOpt = False,
     prompts: Annotated[Path | None, typer.Option("--prompts", help="Your own prompt set (censorship: CSV "
                        "subject,prompt or JSONL).")] = None,
-    languages: Annotated[str | None, typer.Option("--languages", help="Comma-separated, e.g. en,zh-Hans")] = None,
+    languages: Annotated[str | None, typer.Option("--languages", help="Censorship languages, comma-separated, e.g. "
+                         "en,zh-Hans (default: en,zh-Hans at quick, all four otherwise).")] = None,
     fresh: FreshOpt = False,
     max_concurrency: ConcOpt = None,
     timeout: TimeoutOpt = 600.0,
     fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
-    html: Annotated[Path | None, typer.Option("--html", help="Also write the HTML report here.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write the HTML report here (an existing folder "
+                    "gets weightwatch-report-<run>.html inside it).")] = None,
     allow_unsandboxed_code: UnsandboxedOpt = False,
 ) -> None:
     """Run one or more probes on one or more targets. Re-running the same command resumes."""
