@@ -149,3 +149,12 @@ def test_run_help_says_what_languages_and_html_take(tmp_path: Path) -> None:
     text = " ".join(ww("run", "--help", home=tmp_path, extra_env={"COLUMNS": "300"}).stdout.split())
     assert "Censorship languages" in text and "en,zh-Hans at quick" in text
     assert "existing folder gets weightwatch-report-<run>.html" in text
+
+
+def test_a_bwrap_that_never_answers_is_refused_with_a_reason(tmp_path: Path) -> None:
+    # detection waited for ever on `bwrap --version`, then said "cannot create its namespaces (...: exit None)"
+    hang = tmp_path / "hanging-bwrap"
+    hang.write_text("#!/bin/sh\nexec sleep 3600\n", "utf-8")
+    hang.chmod(0o755)
+    proc = ww("run", "capability", "-t", "mock:coder", home=tmp_path, extra_env={"WEIGHTWATCH_BWRAP": str(hang)})
+    assert_one_line_error(proc, "refusing to run model-written code without isolation", "did not answer within 10 s")
