@@ -158,3 +158,23 @@ def test_a_bwrap_that_never_answers_is_refused_with_a_reason(tmp_path: Path) -> 
     hang.chmod(0o755)
     proc = ww("run", "capability", "-t", "mock:coder", home=tmp_path, extra_env={"WEIGHTWATCH_BWRAP": str(hang)})
     assert_one_line_error(proc, "refusing to run model-written code without isolation", "did not answer within 10 s")
+
+
+def test_scan_says_semgrep_is_missing_before_scanning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import weightwatch.scanners.scan as scan
+    import weightwatch.scanners.semgrep as semgrep
+    from weightwatch.scanners.files import scan_jsonl
+
+    real_exists = Path.exists
+    monkeypatch.setattr(semgrep, "shutil", SimpleNamespace(which=lambda *a, **k: None))
+    monkeypatch.setattr(Path, "exists", lambda self: False if self.name == "semgrep" else real_exists(self))
+
+    def no_bandit(*a: object, **k: object) -> None:
+        raise AssertionError("bandit ran before the missing semgrep was noticed")
+
+    monkeypatch.setattr(scan, "run_bandit", no_bandit)
+    src = tmp_path / "code.jsonl"
+    src.write_text('{"id": "a", "response": "```python\\nimport os\\nos.system(input())\\n```"}\n', "utf-8")
+    with pytest.raises(UserError) as info:
+        scan_jsonl(src, tmp_path / "out.jsonl")
+    assert "semgrep is not installed" in info.value.one_line()
