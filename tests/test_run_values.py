@@ -113,3 +113,68 @@ def test_missing_bandit_stops_codesec_before_any_request(tmp_path: Path, monkeyp
                         allow_unsandboxed_code=True)
     assert "bandit is not installed" in info.value.one_line() and "pip install bandit" in info.value.one_line()
     assert not journal.exists() or not Journal(journal).runs(5)
+
+
+def test_audit_takes_judge_self_as_its_error_says(tmp_path: Path) -> None:
+    # the error named --judge-self, which audit did not accept ("No such option: --judge-self")
+    proc = ww("audit", "-t", "mock:echo", "--judge", "mock:echo", home=tmp_path)
+    assert_one_line_error(proc, "also an audited target", "--judge-self")
+    proc = ww("audit", "-t", "mock:echo", "--judge-self", home=tmp_path)
+    assert_one_line_error(proc, "--judge-self goes with --judge")
+    help_text = ww("audit", "--help", home=tmp_path).stdout
+    assert "--judge-self" in help_text
+
+
+def test_judge_commands_do_not_mention_an_audited_target(tmp_path: Path) -> None:
+    for cmd in (("judge", "censorship"), ("judge", "calibrate")):
+        text = " ".join(ww(*cmd, "--help", home=tmp_path).stdout.split())
+        assert "--judge" in text and "audited" not in text, text
+
+
+def test_samples_with_a_target_at_temperature_zero(tmp_path: Path) -> None:
+    # temperature = 0 was read as 0.7 for the repeated samples ("0 or 0.7"), silently
+    (tmp_path / "weightwatch.toml").write_text('[targets.cold]\nspec = "mock:echo"\ntemperature = 0\n', "utf-8")
+    proc = ww("run", "sanity", "-t", "cold", "--samples", "2", home=tmp_path)
+    assert_one_line_error(proc, "temperature of target 'cold', which is 0", "drop --samples")
+    assert "progress" not in proc.stderr
+    assert ww("run", "sanity", "-t", "cold", home=tmp_path).returncode == 0  # greedy only: fine
+
+
+def test_a_negative_seed_in_weightwatch_toml(tmp_path: Path) -> None:
+    (tmp_path / "weightwatch.toml").write_text('[targets.m]\nspec = "mock:echo"\nseed = -1\n', "utf-8")
+    assert_one_line_error(ww("run", "sanity", "-t", "m", home=tmp_path), "seed must be between 0 and 2147483647")
+
+
+def test_run_help_says_what_languages_and_html_take(tmp_path: Path) -> None:
+    text = " ".join(ww("run", "--help", home=tmp_path, extra_env={"COLUMNS": "300"}).stdout.split())
+    assert "Censorship languages" in text and "en,zh-Hans at quick" in text
+    assert "existing folder gets weightwatch-report-<run>.html" in text
+
+
+def test_a_bwrap_that_never_answers_is_refused_with_a_reason(tmp_path: Path) -> None:
+    # detection waited for ever on `bwrap --version`, then said "cannot create its namespaces (...: exit None)"
+    hang = tmp_path / "hanging-bwrap"
+    hang.write_text("#!/bin/sh\nexec sleep 3600\n", "utf-8")
+    hang.chmod(0o755)
+    proc = ww("run", "capability", "-t", "mock:coder", home=tmp_path, extra_env={"WEIGHTWATCH_BWRAP": str(hang)})
+    assert_one_line_error(proc, "refusing to run model-written code without isolation", "did not answer within 10 s")
+
+
+def test_scan_says_semgrep_is_missing_before_scanning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import weightwatch.scanners.scan as scan
+    import weightwatch.scanners.semgrep as semgrep
+    from weightwatch.scanners.files import scan_jsonl
+
+    real_exists = Path.exists
+    monkeypatch.setattr(semgrep, "shutil", SimpleNamespace(which=lambda *a, **k: None))
+    monkeypatch.setattr(Path, "exists", lambda self: False if self.name == "semgrep" else real_exists(self))
+
+    def no_bandit(*a: object, **k: object) -> None:
+        raise AssertionError("bandit ran before the missing semgrep was noticed")
+
+    monkeypatch.setattr(scan, "run_bandit", no_bandit)
+    src = tmp_path / "code.jsonl"
+    src.write_text('{"id": "a", "response": "```python\\nimport os\\nos.system(input())\\n```"}\n', "utf-8")
+    with pytest.raises(UserError) as info:
+        scan_jsonl(src, tmp_path / "out.jsonl")
+    assert "semgrep is not installed" in info.value.one_line()

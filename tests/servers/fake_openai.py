@@ -30,7 +30,7 @@ drop (connection closed; mid-stream when streaming), malformed (invalid JSON bod
 
 Odd servers: `content_parts=True` sends content as a list of text parts (message and stream deltas);
 `ignore_stream=True` answers whole JSON when a stream was asked; `finish_reason=X` sends X as the
-finish_reason of whole answers.
+finish_reason of whole answers; `usage=False` leaves out token counts.
 
 Log-probabilities: a request with "logprobs": true gets `choices[0].logprobs.content[0]` for the reply's
 first word (see `_fake_logprobs`), the OpenAI shape.
@@ -155,7 +155,7 @@ class FakeOpenAI:
                  reasoning_text: str = "Let me think about this step by step.",
                  reply: Callable[[str], str] | None = None, faults: list[Fault] | None = None,
                  retry_after: str = "1", hang_s: float = 3600.0, content_parts: bool = False,
-                 ignore_stream: bool = False, finish_reason: Any = None) -> None:
+                 ignore_stream: bool = False, finish_reason: Any = None, usage: bool = True) -> None:
         if reasoning not in (None, "think", "reasoning_content", "reasoning"):
             raise ValueError("reasoning must be None, 'think', 'reasoning_content' or 'reasoning'")
         self.port = port
@@ -173,6 +173,7 @@ class FakeOpenAI:
         self.content_parts = content_parts  # content as [{"type": "text", "text": ...}] (message and deltas)
         self.ignore_stream = ignore_stream  # answer whole JSON even when "stream": true was asked
         self.finish_reason = finish_reason  # sent instead of "stop"/"length" when set (e.g. an object)
+        self.usage = usage  # False: no "usage" in any answer (whole or streamed)
         self.state = _State()
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -377,6 +378,8 @@ class FakeOpenAI:
             await self._drop(request)
         payload = {"id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
                    "model": model, "choices": choices, "usage": usage, "system_fingerprint": "fp_fake"}
+        if not self.usage:
+            del payload["usage"]
         with self._lock:
             self.state.completed[prompt] += 1
         return web.json_response(payload, headers=self._headers())
@@ -441,7 +444,7 @@ class FakeOpenAI:
             await resp.write(f"data: {json.dumps({**base, 'choices': []})}\n\n".encode())
         else:
             await send({}, finish)
-        if (body.get("stream_options") or {}).get("include_usage"):
+        if (body.get("stream_options") or {}).get("include_usage") and self.usage:
             await resp.write(f"data: {json.dumps({**base, 'choices': [], 'usage': usage})}\n\n".encode())
         await resp.write(b"data: [DONE]\n\n")
         await resp.write_eof()

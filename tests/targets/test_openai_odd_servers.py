@@ -70,3 +70,34 @@ def test_speed_run_on_a_server_that_ignores_stream(tmp_path: Path) -> None:
         out = weightwatch.run(["speed"], [f"openai:fake-model@{srv.base_url}"], journal_file=tmp_path / "j.sqlite",
                               options={"speed_sweep": "off"})
     assert out.stats[0].errors == 0 and out.stats[0].done == out.stats[0].planned > 0
+
+
+def test_speed_run_on_a_server_without_usage_says_why_tokens_per_s_is_missing(tmp_path: Path) -> None:
+    with FakeOpenAI(usage=False) as srv:
+        out = weightwatch.run(["speed"], [f"openai:fake-model@{srv.base_url}"], journal_file=tmp_path / "j.sqlite",
+                              options={"speed_sweep": "off"})
+    names = {m.name for m in out.summary.metrics("speed")}
+    assert "ttft_s_p50" in names and "output_tokens_per_s" not in names
+    notes = [w for r in out.summary.results for w in r.warnings if "no output token counts" in w]
+    assert len(notes) == 1, out.summary.warnings
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_a_runaway_answer_is_one_failed_sample(stream: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server that ignores max_tokens and sends megabytes: the answer was read whole into memory (a few such
+    answers at concurrency 64 could kill the run); now it stops at MAX_ANSWER_BYTES with a fatal error."""
+    import weightwatch.targets.openai_http as oh
+    from weightwatch.errors import TargetError
+
+    monkeypatch.setattr(oh, "MAX_ANSWER_BYTES", 20_000)
+    with FakeOpenAI(reply=lambda prompt: "word " * 10_000) as srv:
+        t = _target(srv.base_url)
+        await t.start()
+        with pytest.raises(TargetError) as info:
+            await t.complete(ChatRequest(messages=[Message(role="user", content="go on")], max_tokens=100_000,
+                                         stream=stream))
+        small = await t.complete(ChatRequest(messages=[Message(role="user", content="go on")], max_tokens=10,
+                                             stream=stream))
+        await t.aclose()
+    assert info.value.kind == "fatal" and "max_tokens" in str(info.value)
+    assert small.text.split() == ["word"] * 10

@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from weightwatch.errors import UserError
 from weightwatch.types import (
     ChatRequest,
     Completion,
@@ -88,7 +89,13 @@ class PlanContext(BaseModel):
 
     def sample_plan(self, target: TargetInfo) -> list[tuple[int, float, int | None]]:
         """(sample_index, temperature, seed) for the greedy pass plus `samples` repeated samples."""
-        temp = float(target.defaults.get("temperature", 0.7) or 0.7)
+        raw = target.defaults.get("temperature")
+        temp = 0.7 if raw is None else float(raw)  # `or 0.7` turned a configured 0 into 0.7, silently
+        if self.samples and temp <= 0:
+            raise UserError(f"--samples {self.samples} asks for repeated samples at the temperature of target "
+                            f"'{target.label}', which is {raw:g}: they would all repeat the greedy answer",
+                            "set a temperature above 0 for that target in weightwatch.toml (e.g. temperature = "
+                            "0.7), or drop --samples")
         plan: list[tuple[int, float, int | None]] = [(0, 0.0, self.seed)]
         for i in range(1, self.samples + 1):
             plan.append((i, temp, self.seed + i))

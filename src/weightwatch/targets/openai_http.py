@@ -46,6 +46,7 @@ DEFAULT_MAX_CONCURRENCY = 64
 DEFAULT_TIMEOUT_S = 600.0
 REPLICA_COOLDOWN_S = 10.0
 SHARD_CONNECTIONS = 8
+MAX_ANSWER_BYTES = 64 * 2**20  # one answer's body (or streamed text): a runaway server must not eat the memory
 
 
 @dataclass
@@ -361,7 +362,7 @@ class OpenAITarget:
     async def _plain(self, session: aiohttp.ClientSession, rep: _Replica, url: str, body: dict[str, Any],
                      t0: float) -> Completion:
         async with session.post(URL(url, encoded=False), json=body, headers=self._headers(rep)) as resp:
-            text = await resp.text(errors="replace")
+            text = await _bounded_text(resp, rep.shown)
             status = resp.status
             self._raise_for_status(resp, rep, text)
         return self._from_json(text, status, rep, time.perf_counter() - t0)
@@ -411,13 +412,14 @@ class OpenAITarget:
         usage: dict[str, Any] = {}
         done = False
         chunks = 0
+        size = 0
         headers = {**self._headers(rep), "Accept": "text/event-stream"}
         async with session.post(URL(url, encoded=False), json=body, headers=headers) as resp:
             if resp.status >= 400:
                 text = await resp.text(errors="replace")
                 self._raise_for_status(resp, rep, text)
             if resp.content_type == "application/json":  # a server (or proxy) that ignores "stream": true answers
-                text = await resp.text(errors="replace")  # whole: read it as such (no token times, no TTFT)
+                text = await _bounded_text(resp, rep.shown)  # whole: read it as such (no token times, no TTFT)
                 completion = self._from_json(text, resp.status, rep, time.perf_counter() - t0)
                 completion.raw = {**(completion.raw or {}), "stream_ignored": True}
                 return completion
@@ -453,11 +455,13 @@ class OpenAITarget:
                         got = False
                         if isinstance(piece, str) and piece:
                             content.append(piece)
+                            size += len(piece)
                             got = True
                             if ttft_answer is None and "<think>" not in piece:
                                 ttft_answer = now
                         if think:
                             reasoning.append(think)
+                            size += len(think)
                             got = True
                         if got:
                             token_times.append(now)
@@ -465,6 +469,9 @@ class OpenAITarget:
                                 ttft = now
                     if choice.get("finish_reason"):
                         finish = _finish(choice["finish_reason"])
+                if size > MAX_ANSWER_BYTES:
+                    raise TargetError(f"the stream from {rep.shown} went on past {MAX_ANSWER_BYTES // 2**20} MB of "
+                                      "text; stopped reading (does the server honour max_tokens?)", kind="fatal")
         total = time.perf_counter() - t0
         if not done and finish is None:
             raise TargetError(f"the stream from {rep.shown} ended early (no finish_reason, no [DONE])",
@@ -481,6 +488,26 @@ class OpenAITarget:
                           prompt_tokens=_int(usage.get("prompt_tokens")),
                           completion_tokens=_int(usage.get("completion_tokens")),
                           ttft_s=ttft, total_s=total, token_times_s=token_times, raw=raw)
+
+
+async def _bounded_text(resp: aiohttp.ClientResponse, shown: str) -> str:
+    """The body as text (the charset it names, else UTF-8; bad bytes replaced), at most MAX_ANSWER_BYTES: a
+    bigger one is a failed sample, not the whole run killed for memory."""
+    if (resp.content_length or 0) > MAX_ANSWER_BYTES:
+        raise TargetError(f"the answer from {shown} is {resp.content_length:,} bytes, more than "
+                          f"{MAX_ANSWER_BYTES // 2**20} MB; not read (does the server honour max_tokens?)",
+                          kind="fatal")
+    body = bytearray()
+    async for chunk in resp.content.iter_chunked(2**16):
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            raise TargetError(f"the answer from {shown} went on past {MAX_ANSWER_BYTES // 2**20} MB; stopped reading "
+                              "(does the server honour max_tokens?)", kind="fatal")
+    try:
+        encoding = resp.get_encoding()
+        return body.decode(encoding, errors="replace")
+    except (LookupError, RuntimeError):  # a charset Python does not know
+        return body.decode("utf-8", errors="replace")
 
 
 def content_text(content: Any) -> str:

@@ -273,6 +273,11 @@ class SpeedProbe:
                                   note="prompt tokens / time to first token"))
         if not streamed:
             result.warnings.append(f"{label}: responses were not streamed, so TTFT, TPOT and ITL are missing")
+        answered = [c for c in comps if not c.error]
+        no_usage = (f"{label}: the target reported no output token counts (no 'usage' in its answers), so "
+                    "output tokens/s and TPOT are not measured")
+        if answered and not any(c.completion_tokens for c in answered) and no_usage not in result.warnings:
+            result.warnings.append(no_usage)  # they were simply missing from the table, without a word
         return out
 
     def _tokenizer_metrics(self, label: str, rows: list[ScoredSample], result: ProbeResult) -> list[Metric]:
