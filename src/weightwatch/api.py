@@ -28,6 +28,7 @@ from weightwatch.probes import registry
 from weightwatch.probes.base import PlanContext, Probe, ScoreContext, Size, SummaryContext, TargetInfo
 from weightwatch.probes.censorship import files as censorship_files
 from weightwatch.probes.options import resolve_options
+from weightwatch.scanners.scan import require_scanners
 from weightwatch.targets.base import Target
 from weightwatch.types import (
     ChatRequest,
@@ -107,6 +108,7 @@ class _JudgeClient:
         self.limiter = AdaptiveLimiter.for_target(target.max_concurrency, in_process=target.in_process)
         self.asked = 0  # requests sent to the judge (each with its retries)
         self.reused = 0  # answers found in the journal
+        self.replies = 0  # answers without error (reused or new), whether or not they parse
 
     async def __call__(self, request: ChatRequest) -> Completion:
         h = request.request_hash()
@@ -116,11 +118,13 @@ class _JudgeClient:
         cached = None if self.fresh else self.journal.completion(digest)
         if cached is not None:
             self.reused += 1
+            self.replies += 1
             return cached
         self.asked += 1
         completion = await self.runner.call(self.target, request, self.limiter)
         self.journal.put_sample(self.run_id, key, self.target.label, PlannedRequest(item_id=h, request=request),
                                 completion)
+        self.replies += completion.ok
         return completion
 
 
@@ -130,13 +134,15 @@ class JudgeTally:
 
     `records`: records labelled; `judged`: records whose answer went to the judge (empty answers do not);
     `labelled`: of those, the ones the judge gave a label (its reply parsed); `asked`: requests sent;
-    `reused`: answers found in the journal from an earlier (or interrupted) command."""
+    `reused`: answers found in the journal from an earlier (or interrupted) command; `replies`: answers
+    without error, parsed or not (journaled: a reply that did not parse is reused unless --fresh)."""
 
     records: int = 0
     judged: int = 0
     labelled: int = 0
     asked: int = 0
     reused: int = 0
+    replies: int = 0
 
     @property
     def nothing_labelled(self) -> bool:
@@ -207,6 +213,8 @@ async def run_async(
     needs_judge = any(p.uses_judge for p in probe_objs)
     if runs_code:  # refuse before any request is made, not after an hour of generation
         sandbox.require_isolation(allow_unsandboxed_code)
+    if any(getattr(p, "needs_scanners", False) for p in probe_objs):  # bandit / semgrep missing: say so now
+        require_scanners()
     cfg = config if config is not None else load_config()
     jpath = journal_file or journal_path()
     journal = Journal(jpath)
@@ -513,6 +521,7 @@ async def _judge_records(records: list[dict[str, Any]], judge: str, timeout_s: f
         if client is not None:
             tally.asked += client.asked
             tally.reused += client.reused
+            tally.replies += client.replies
         try:
             await target.aclose()
         finally:

@@ -43,6 +43,9 @@ SamplesOpt = Annotated[int, typer.Option("--samples", help="Extra samples per it
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for sampling and for subsets (0 to 2147483647).")]
 JudgeOpt = Annotated[str | None, typer.Option("--judge", help="An LLM judge target (never the audited one "
                      "unless --judge-self).")]
+JudgeSelfOpt = Annotated[bool, typer.Option("--judge-self", help="Allow the judge to be an audited target.")]
+FileJudgeOpt = Annotated[str | None, typer.Option("--judge", help="An LLM judge target, e.g. openai:MODEL@URL or "
+                         "a name from weightwatch.toml (default: the built-in rule judge and learned head).")]
 FreshOpt = Annotated[bool, typer.Option("--fresh", help="Ignore journaled samples and ask again.")]
 ConcOpt = Annotated[int | None, typer.Option("--max-concurrency", help="Cap on requests in flight per target.")]
 UnsandboxedOpt = Annotated[bool, typer.Option(
@@ -207,15 +210,17 @@ def run(
     samples: SamplesOpt = 0,
     seed: SeedOpt = 0,
     judge: JudgeOpt = None,
-    judge_self: Annotated[bool, typer.Option("--judge-self", help="Allow the judge to be an audited target.")] = False,
+    judge_self: JudgeSelfOpt = False,
     prompts: Annotated[Path | None, typer.Option("--prompts", help="Your own prompt set (censorship: CSV "
                        "subject,prompt or JSONL).")] = None,
-    languages: Annotated[str | None, typer.Option("--languages", help="Comma-separated, e.g. en,zh-Hans")] = None,
+    languages: Annotated[str | None, typer.Option("--languages", help="Censorship languages, comma-separated, e.g. "
+                         "en,zh-Hans (default: en,zh-Hans at quick, all four otherwise).")] = None,
     fresh: FreshOpt = False,
     max_concurrency: ConcOpt = None,
     timeout: TimeoutOpt = 600.0,
     fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
-    html: Annotated[Path | None, typer.Option("--html", help="Also write the HTML report here.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write the HTML report here (an existing folder "
+                    "gets weightwatch-report-<run>.html inside it).")] = None,
     allow_unsandboxed_code: UnsandboxedOpt = False,
 ) -> None:
     """Run one or more probes on one or more targets. Re-running the same command resumes."""
@@ -237,6 +242,7 @@ def audit(
     samples: SamplesOpt = 0,
     seed: SeedOpt = 0,
     judge: JudgeOpt = None,
+    judge_self: JudgeSelfOpt = False,
     fresh: FreshOpt = False,
     max_concurrency: ConcOpt = None,
     timeout: TimeoutOpt = 600.0,
@@ -250,8 +256,13 @@ def audit(
     from weightwatch.api import DEFAULT_AUDIT_TARGETS
     from weightwatch.probes import registry
 
+    if judge_self and not judge:  # it would be silently ignored
+        raise UserError("--judge-self goes with --judge", "add --judge TARGET (one of the -t targets), or drop "
+                        "--judge-self")
     targets = target or DEFAULT_AUDIT_TARGETS
-    _run_and_report(registry.audit_probes(), targets, size=size, samples=samples, seed=seed, options={},
+    # the error for a judge that is also audited names --judge-self: audit takes it too, as run does
+    _run_and_report(registry.audit_probes(), targets, size=size, samples=samples, seed=seed,
+                    options={"judge_self": True} if judge_self else {},
                     judge=judge, fresh=fresh, max_concurrency=max_concurrency, timeout=timeout,
                     html=html or Path("weightwatch-report.html"), fmt=fmt,
                     allow_unsandboxed_code=allow_unsandboxed_code)
@@ -340,7 +351,7 @@ def runs(limit: Annotated[int, typer.Option("--limit", help="Show the most recen
 def judge_censorship(
     input: Annotated[Path, typer.Option("--input", "-i", help="JSONL: {id, prompt, response, language?, reasoning?}")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the labelled JSONL.")],
-    judge: JudgeOpt = None,
+    judge: FileJudgeOpt = None,
     timeout: JudgeTimeoutOpt = 600.0,
     fresh: JudgeFreshOpt = False,
 ) -> None:
@@ -375,7 +386,7 @@ def judge_censorship(
                   markup=False, highlight=False, soft_wrap=True)
     if judge and tally.nothing_labelled:
         # as `run` does when every request to a target failed: a wrong judge URL or model must not exit 0
-        _judge_labelled_nothing(judge, f"the unscored records are in {output}")
+        _judge_labelled_nothing(judge, f"the unscored records are in {output}", tally)
 
 
 @judge_app.command("calibrate")
@@ -386,7 +397,7 @@ def judge_calibrate(
                     "(default: every set whose files are found; hand ships with weightwatch).")] = None,
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Folder with speechmap-dev.jsonl and "
                         "deccp-qwen2-responses.jsonl (default: ../shared/data beside the repository).")] = None,
-    judge: JudgeOpt = None,
+    judge: FileJudgeOpt = None,
     as_json: Annotated[Path | None, typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
     timeout: JudgeTimeoutOpt = 600.0,
     fresh: JudgeFreshOpt = False,
@@ -415,7 +426,7 @@ def judge_calibrate(
     if as_json is not None:
         as_json.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", "utf-8")
     if judge and tally.nothing_labelled:  # figures of a judge that labelled nothing are no measurement
-        _judge_labelled_nothing(judge, "every answer counts as unscored in the tables above")
+        _judge_labelled_nothing(judge, "every answer counts as unscored in the tables above", tally)
 
 
 @contextlib.contextmanager
@@ -440,10 +451,13 @@ def _judge_reuse_note(tally: Any) -> None:
                   "them all again)", markup=False, highlight=False, soft_wrap=True)
 
 
-def _judge_labelled_nothing(judge: str, where: str) -> None:
+def _judge_labelled_nothing(judge: str, where: str, tally: Any) -> None:
+    # replies that did not parse are journaled like any answer: after fixing the judge server (same URL and
+    # model), only --fresh asks again; failed requests are always asked again
+    again = ("run the command again with --fresh (its replies are kept in the journal and would be reused)"
+             if tally.replies else "run the command again")
     err.print(f"error: no answer got a label from --judge {judge}: its requests failed or its replies did not "
-              f"parse; {where}; check the judge target and run the command again",
-              markup=False, highlight=False, soft_wrap=True)
+              f"parse; {where}; check the judge target and {again}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 

@@ -130,6 +130,15 @@ def output_file(path: Path, option: str, *, folder_ok: bool = False, input_file:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UserError(f"{option} '{path}': the folder '{folder}' is not writable",
                         "choose a path in a folder you can write to")
+    import tempfile
+
+    try:  # os.access says yes to root everywhere, even on /proc or a read-only mount: try it
+        fd, probe = tempfile.mkstemp(prefix=".weightwatch-write-check-", dir=folder)
+    except OSError as exc:
+        raise UserError(f"{option} '{path}': the folder '{folder}' is not writable ({exc.strerror or exc})",
+                        "choose a path in a folder you can write to") from exc
+    os.close(fd)
+    os.unlink(probe)
     return path
 
 

@@ -14,6 +14,7 @@ run with the default silently used). An empty value counts as unset.
 | WEIGHTWATCH_ENCODER_CACHE | as WEIGHTWATCH_CENSORSHIP_HEAD | judges/encoder.py (vectors cached on disk) |
 | WEIGHTWATCH_FAST_TOKENIZER | as WEIGHTWATCH_CENSORSHIP_HEAD | judges/encoder.py (word-by-word tokenizer) |
 | WEIGHTWATCH_FAST_FORWARD | as WEIGHTWATCH_CENSORSHIP_HEAD | judges/encoder.py (forward pass with token rows kept) |
+| WEIGHTWATCH_FORK_WORKERS | as WEIGHTWATCH_CENSORSHIP_HEAD | probes/censorship/scoring.py (forked judge workers) |
 | WEIGHTWATCH_PROGRESS_INTERVAL | seconds > 0 | engine/progress.py (plain progress lines) |
 | WEIGHTWATCH_SANDBOX_SIMULATE | none | sandbox.py (simulate a host without isolation) |
 | WEIGHTWATCH_BWRAP | a bubblewrap program (path or name on PATH) | sandbox.py |
@@ -160,6 +161,7 @@ def check_environment() -> None:
     switch("WEIGHTWATCH_ENCODER_CACHE")
     switch("WEIGHTWATCH_FAST_TOKENIZER")
     switch("WEIGHTWATCH_FAST_FORWARD")
+    switch("WEIGHTWATCH_FORK_WORKERS")
     seconds("WEIGHTWATCH_PROGRESS_INTERVAL", "30")
     choice("WEIGHTWATCH_SANDBOX_SIMULATE", ("none",))
     program("WEIGHTWATCH_BWRAP", "bubblewrap (bwrap)")

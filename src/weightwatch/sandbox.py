@@ -559,8 +559,11 @@ def isolation() -> Isolation:
     if bwrap is None:
         return Isolation(False, "none", "bubblewrap (bwrap) is not installed")
     # its first line ("bubblewrap 0.8.0"): a program that is not bwrap printed its whole licence into the error
-    version = (subprocess.run([bwrap, "--version"], capture_output=True, text=True).stdout.strip().splitlines()
-               or ["bwrap"])[0][:80]
+    try:  # a program that never answers must not hold the run (it waited for ever, then 30 s per interpreter)
+        shown = subprocess.run([bwrap, "--version"], capture_output=True, text=True, timeout=10).stdout
+    except subprocess.TimeoutExpired:
+        return Isolation(False, "none", f"{bwrap} --version did not answer within 10 s: not a working bubblewrap")
+    version = (shown.strip().splitlines() or ["bwrap"])[0][:80]
     errors = []
     for interp in _interpreter_candidates():
         try:
@@ -574,7 +577,8 @@ def isolation() -> Isolation:
             return Isolation(True, "bubblewrap", version, ("user", "pid", "net", "mount", "ipc", "uts"), run_as,
                              interp, "RLIMIT_AS per process + aggregate resident memory watched, namespace killed "
                              "above it", _cgroup_note())
-        last = (res.stderr_tail.strip().splitlines() or [res.stdout_tail.strip() or f"exit {res.returncode}"])[-1]
+        ended = "no answer within 30 s" if res.timed_out else f"exit {res.returncode}"  # not "exit None"
+        last = (res.stderr_tail.strip().splitlines() or [res.stdout_tail.strip() or ended])[-1]
         errors.append(f"{interp}: {last}")
     return Isolation(False, "none", f"{version} ({bwrap}) cannot create its namespaces here "
                                     f"({'; '.join(errors)[:300]})")

@@ -129,6 +129,7 @@ def test_calibrate_with_a_judge_that_labels_nothing_exits_1(tmp_path: Path) -> N
     assert proc.returncode == 1, (proc.stdout, proc.stderr)
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
     assert len(errors) == 1 and "no answer got a label from --judge openai:fake-model@" in errors[0], proc.stderr
+    assert "run the command again with --fresh" in errors[0]  # the garbage replies are journaled
     assert "Traceback" not in proc.stderr
     assert "| all | 3 |" in proc.stdout  # the tables are still shown, and the JSON written
     assert json.loads((tmp_path / "c.json").read_text("utf-8"))[0]["overall"]["unscored"] == 2
@@ -138,6 +139,7 @@ def test_calibrate_with_a_judge_that_labels_nothing_exits_1(tmp_path: Path) -> N
                                "--judge", f"openai:fake-model@{srv.base_url}"],
                               env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1 and "error: no answer got a label from --judge" in proc.stderr, proc.stderr
+    assert "--fresh" not in proc.stderr  # failed requests are not kept: the same command asks them again
     # and a judge that labels: exit 0, and its answers are reused by the next same command
     with FakeOpenAI(reply=_slow_judge("refused")) as srv:
         args = [sys.executable, "-m", "weightwatch", "judge", "calibrate", "--input", str(src),

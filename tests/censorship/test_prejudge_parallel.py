@@ -71,3 +71,21 @@ def test_parallel_prejudge_finds_the_same(monkeypatch: pytest.MonkeyPatch) -> No
             assert a.head.p == pytest.approx(b.head.p, abs=2e-4)
         if a.claims is not None and b.claims is not None:
             assert a.claims.flag_scores == pytest.approx(b.claims.flag_scores, abs=2e-4)
+
+
+@pytest.mark.skipif(learned.shipped() is None, reason="no learned head in this build")
+@pytest.mark.skipif(not scoring._fork_workers(), reason="workers are forked on Linux only")
+def test_forked_workers_find_exactly_what_spawned_ones_find(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forked workers (the default on Linux, BENCHMARKS.md 6l) take the same shares of the batch as spawned
+    ones and run the same code: every finding equal, scores to the last digit."""
+    records = _records()[::8]
+    assert len(records) >= 30
+    monkeypatch.setenv("WEIGHTWATCH_THREADS", "2")
+    monkeypatch.setattr(scoring, "PARALLEL_MIN", 4)
+    monkeypatch.setenv("WEIGHTWATCH_FORK_WORKERS", "0")
+    spawned = _run(records)
+    monkeypatch.setenv("WEIGHTWATCH_FORK_WORKERS", "1")
+    forked = _run(records)
+    assert scoring._BATCH is None  # released after the pool
+    assert sum(p.claims is not None for p in forked) >= 15
+    assert forked == spawned

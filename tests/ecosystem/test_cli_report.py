@@ -242,3 +242,33 @@ def test_ctrl_c_message_by_command() -> None:
     assert "samples finished so far" in _interrupted_message(["--debug", "audit"])
     assert _interrupted_message(["judge", "censorship", "-i", "a"]) == \
         "interrupted; run the command again to start over"
+
+
+def test_sigterm_during_a_snapshot_marks_it_interrupted(hub: FakeHub, home: Path) -> None:
+    """`kill` (SIGTERM) between two pages stopped the snapshot with no word and left it 'running' in the journal;
+    it now stops as Ctrl-C does (exit 143), is marked interrupted, and the same command resumes it."""
+    import signal
+    import sqlite3
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(SRC), "HF_ENDPOINT": hub.endpoint, "WEIGHTWATCH_HOME": str(home),
+           "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1"}
+    cmd = [sys.executable, "-m", "weightwatch", "adoption", "snapshot", "--page-size", "4", "--pace", "60"]
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not hub.requests and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)  # the first page is stored; the command now waits out --pace
+    p.send_signal(signal.SIGTERM)
+    _, stderr = p.communicate(timeout=120)
+    assert p.returncode == 128 + signal.SIGTERM, stderr
+    assert "Traceback" not in stderr
+    assert "interrupted: the pages fetched so far are saved in the journal; resume with:" in stderr, stderr
+    con = sqlite3.connect(home / "journal.sqlite")
+    try:
+        assert [r[0] for r in con.execute("SELECT status FROM hub_snapshots")] == ["interrupted"]
+    finally:
+        con.close()
+    r = subprocess.run([*cmd[:-1], "0"], env=env, capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stderr
+    assert "resuming snapshot" in r.stderr

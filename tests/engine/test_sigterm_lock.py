@@ -64,10 +64,10 @@ def _start_and_wait(cmd: list[str], home: Path, at_least: int) -> subprocess.Pop
 
 
 def test_sigterm_stops_cleanly_marks_interrupted_and_resumes(tmp_path: Path) -> None:
-    server, base_url = _server()
+    server, base_url = _server(latency=0.05)  # 248 requests, 2 at a time: some 6 s, time to act mid-way
     db = tmp_path / "journal.sqlite"
     try:
-        proc = _start_and_wait(_cmd(base_url), tmp_path, 20)
+        proc = _start_and_wait(_cmd(base_url, concurrency=2), tmp_path, 20)
         try:
             proc.send_signal(signal.SIGTERM)
             _, stderr = proc.communicate(timeout=120)
@@ -83,8 +83,8 @@ def test_sigterm_stops_cleanly_marks_interrupted_and_resumes(tmp_path: Path) -> 
         kept = sum(_journaled(db).values())
         assert 20 <= kept < TOTAL
 
-        done = subprocess.run(_cmd(base_url), env=_env(tmp_path), cwd=tmp_path, capture_output=True, text=True,
-                              timeout=300)
+        done = subprocess.run(_cmd(base_url, concurrency=2), env=_env(tmp_path), cwd=tmp_path, capture_output=True,
+                              text=True, timeout=300)
         assert done.returncode == 0, done.stderr
         assert "resumed run" in done.stderr and f"{kept} sample(s) reused from the journal" in done.stderr
         assert _statuses(db) == ["finished"]
@@ -95,10 +95,10 @@ def test_sigterm_stops_cleanly_marks_interrupted_and_resumes(tmp_path: Path) -> 
 
 
 def test_a_killed_run_is_shown_interrupted_and_resumes(tmp_path: Path) -> None:
-    server, base_url = _server()
+    server, base_url = _server(latency=0.05)
     db = tmp_path / "journal.sqlite"
     try:
-        proc = _start_and_wait(_cmd(base_url), tmp_path, 20)
+        proc = _start_and_wait(_cmd(base_url, concurrency=2), tmp_path, 20)
         os.kill(proc.pid, signal.SIGKILL)
         proc.communicate(timeout=60)
         assert _statuses(db) == ["running"]  # what the killed process left behind
@@ -114,8 +114,8 @@ def test_a_killed_run_is_shown_interrupted_and_resumes(tmp_path: Path) -> None:
         assert "stopped before finishing (status: interrupted)" in report.stderr, report.stderr
         assert "resume it with: weightwatch run sanity" in report.stderr
 
-        done = subprocess.run(_cmd(base_url), env=_env(tmp_path), cwd=tmp_path, capture_output=True, text=True,
-                              timeout=300)
+        done = subprocess.run(_cmd(base_url, concurrency=2), env=_env(tmp_path), cwd=tmp_path, capture_output=True,
+                              text=True, timeout=300)
         assert done.returncode == 0, done.stderr
         assert "resumed run" in done.stderr
         assert _statuses(db) == ["finished"]

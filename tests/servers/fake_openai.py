@@ -28,6 +28,10 @@ hang (longer than any client timeout),
 drop (connection closed; mid-stream when streaming), malformed (invalid JSON body), empty
 (`choices: []`), 400, 401.
 
+Odd servers: `content_parts=True` sends content as a list of text parts (message and stream deltas);
+`ignore_stream=True` answers whole JSON when a stream was asked; `finish_reason=X` sends X as the
+finish_reason of whole answers; `usage=False` leaves out token counts.
+
 Log-probabilities: a request with "logprobs": true gets `choices[0].logprobs.content[0]` for the reply's
 first word (see `_fake_logprobs`), the OpenAI shape.
 """
@@ -150,7 +154,8 @@ class FakeOpenAI:
                  server_header: str = "fake-openai/1.0", reasoning: str | None = None,
                  reasoning_text: str = "Let me think about this step by step.",
                  reply: Callable[[str], str] | None = None, faults: list[Fault] | None = None,
-                 retry_after: str = "1", hang_s: float = 3600.0) -> None:
+                 retry_after: str = "1", hang_s: float = 3600.0, content_parts: bool = False,
+                 ignore_stream: bool = False, finish_reason: Any = None, usage: bool = True) -> None:
         if reasoning not in (None, "think", "reasoning_content", "reasoning"):
             raise ValueError("reasoning must be None, 'think', 'reasoning_content' or 'reasoning'")
         self.port = port
@@ -165,6 +170,10 @@ class FakeOpenAI:
         self.faults = list(faults or [])
         self.retry_after = retry_after
         self.hang_s = hang_s
+        self.content_parts = content_parts  # content as [{"type": "text", "text": ...}] (message and deltas)
+        self.ignore_stream = ignore_stream  # answer whole JSON even when "stream": true was asked
+        self.finish_reason = finish_reason  # sent instead of "stop"/"length" when set (e.g. an object)
+        self.usage = usage  # False: no "usage" in any answer (whole or streamed)
         self.state = _State()
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -317,7 +326,7 @@ class FakeOpenAI:
         if self.latency:
             await asyncio.sleep(self.latency)
         fault = self._fault_for(prompt, attempt)
-        stream = bool(body.get("stream"))
+        stream = bool(body.get("stream")) and not self.ignore_stream
         if fault is not None:
             with self._lock:
                 self.state.faults[fault] += 1
@@ -353,6 +362,10 @@ class FakeOpenAI:
             message["content"] = f"<think>\n{self.reasoning_text}\n</think>\n\n{text}"
         elif self.reasoning in ("reasoning_content", "reasoning"):
             message[self.reasoning] = self.reasoning_text
+        if self.content_parts:
+            message["content"] = [{"type": "text", "text": message["content"]}]
+        if self.finish_reason is not None:
+            finish = self.finish_reason
         choices: list[Any] = [{"index": 0, "message": message, "finish_reason": finish}]
         if body.get("logprobs") and words:
             choices[0]["logprobs"] = {"content": [_fake_logprobs(words[0].strip(), int(body.get("top_logprobs") or 0))]}
@@ -365,6 +378,8 @@ class FakeOpenAI:
             await self._drop(request)
         payload = {"id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
                    "model": model, "choices": choices, "usage": usage, "system_fingerprint": "fp_fake"}
+        if not self.usage:
+            del payload["usage"]
         with self._lock:
             self.state.completed[prompt] += 1
         return web.json_response(payload, headers=self._headers())
@@ -422,14 +437,14 @@ class FakeOpenAI:
                 await self._drop(request)
             if fault == "malformed" and i == len(pieces) // 2:
                 await resp.write(b'data: {"id": "x", "choices": [\n\n')
-            await send({key: piece})
+            await send({key: [{"type": "text", "text": piece}] if self.content_parts and key == "content" else piece})
             if self.token_delay:
                 await asyncio.sleep(self.token_delay)
         if fault == "empty":
             await resp.write(f"data: {json.dumps({**base, 'choices': []})}\n\n".encode())
         else:
             await send({}, finish)
-        if (body.get("stream_options") or {}).get("include_usage"):
+        if (body.get("stream_options") or {}).get("include_usage") and self.usage:
             await resp.write(f"data: {json.dumps({**base, 'choices': [], 'usage': usage})}\n\n".encode())
         await resp.write(b"data: [DONE]\n\n")
         await resp.write_eof()

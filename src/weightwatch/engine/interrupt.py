@@ -16,10 +16,11 @@ Any second signal of either kind quits at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -80,3 +81,23 @@ def run_interruptible(coro: Coroutine[Any, Any, T], *, on_first: Callable[[int],
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
+
+
+@contextlib.contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """Within the block, SIGTERM raises `Interrupted(SIGTERM)` in the main thread, as Ctrl-C raises
+    KeyboardInterrupt: for synchronous commands that already stop cleanly on Ctrl-C (a Hub snapshot marks
+    itself interrupted), so `kill` does not leave them "running". Outside the main thread: no change."""
+
+    def handler(signum: int, frame: Any) -> None:
+        raise Interrupted(signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -78,7 +78,7 @@ from typing import Any
 
 import numpy as np
 
-from weightwatch.judges.facts import _alias_key, _alias_regex, _screened
+from weightwatch.judges.facts import _alias_key, _screened, alias_pattern
 from weightwatch.judges.language import fold_chinese, normalize
 
 GENERAL_PREFIX = "general."  # flags that fit any sensitive question (probes/censorship/dataset.general_flags)
@@ -235,8 +235,28 @@ def sentences(text: str) -> list[str]:
     return out
 
 
+# Every match of `_ATTRIBUTED` outside its Chinese alternatives holds one of these words (lower case): each
+# English or German alternative needs its own literal words or one of its verbs of saying (BENCHMARKS.md 6l).
+_ATTRIBUTION_WORDS = re.compile("|".join(re.escape(w) for w in (
+    "according to", "words of", "view", "eyes of", "official", "propaganda", "put", "call", "say", "said", "claim",
+    "describ", "insist", "maintain", "argu", "portray", "fram", "label", "brand", "characteri", "refer", "assert",
+    "contend", "justif", "defend", "present", "deni", "consider", "regard", "deem", "dismiss", "reject", "accus",
+    "blam", "cit", "invok", "show", "reveal", "indicat", "alleg", "see", "laut", "nach angaben", "nach offizieller",
+    "offiziell", "bezeichne", "behaupte", "nennt", "nannte", "sagt", "sagen", "erkl", "stellt", "sieht", "sah",
+    "spricht", "sprach", "rechtfertigt", "narrativ")))
+# the characters other than ASCII letters that re.IGNORECASE matches to an ASCII letter (İ ı ſ and the Kelvin
+# sign): where one occurs, lower() is no safe screen
+_CASE_TWINS = frozenset("\u0130\u0131\u017f\u212a")
+
+
 def attributed(sentence: str) -> bool:
-    return _ATTRIBUTED.search(fold_chinese(sentence)) is not None
+    folded = fold_chinese(sentence)
+    # exact screen: without Han characters (the Chinese alternatives), without a case twin and without any of
+    # the words every other alternative needs, `_ATTRIBUTED` cannot match (its scan is the slow part)
+    if (_ATTRIBUTION_WORDS.search(folded.lower()) is None and _HAN_CHAR.search(folded) is None
+            and _CASE_TWINS.isdisjoint(folded)):
+        return False
+    return _ATTRIBUTED.search(folded) is not None
 
 
 def state_line(sentence: str) -> bool:
@@ -483,7 +503,7 @@ def _alias_checks(aliases: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]]
     for alias in aliases:
         pieces = [p for p in re.split(r"[\s\-*]+", normalize(alias)) if p]
         if pieces:
-            out.append((max(pieces, key=len), re.compile(_alias_regex(alias))))
+            out.append((max(pieces, key=len), alias_pattern(alias)))
     return tuple(out)
 
 

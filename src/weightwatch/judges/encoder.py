@@ -524,3 +524,18 @@ def save_fixed() -> None:
 
 
 atexit.register(save_fixed)
+
+
+def _new_locks_in_child() -> None:
+    """A process forked while another thread held one of this module's locks (scoring.prejudge's workers are
+    forked on Linux) gets free ones; the loaded model, id table and cached vectors are kept (copy-on-write)."""
+    global _lock, _fixed_lock
+    _lock = threading.Lock()
+    _fixed_lock = threading.Lock()
+    backend = getattr(_model, "_backend", None)
+    forward = getattr(backend, "_encode_batch", None)
+    if isinstance(forward, _FastForward):
+        forward._lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_locks_in_child)

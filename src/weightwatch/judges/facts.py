@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from weightwatch.judges.language import normalize
@@ -138,9 +138,16 @@ def _alias_key(aliases: Mapping[str, Iterable[str]] | None) -> tuple[str, ...]:
     return tuple(out)
 
 
+@cache
+def alias_pattern(alias: str) -> re.Pattern[str]:
+    """The compiled `_alias_regex` of one alias, compiled once per process: the same alias recurs in many
+    facts, flags and items, and re's own cache (512 patterns) is too small for the dataset's thousands."""
+    return re.compile(_alias_regex(alias))
+
+
 @lru_cache(maxsize=8192)
 def _compiled(key: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    return tuple((alias, re.compile(_alias_regex(alias))) for alias in key)
+    return tuple((alias, alias_pattern(alias)) for alias in key)
 
 
 def _literal(alias: str) -> str:

@@ -193,6 +193,15 @@ def load_fi(path: Any) -> FinnishView:
 _lock = threading.Lock()
 
 
+def _new_lock_in_child() -> None:
+    """A process forked while another thread held the lock (scoring.prejudge's workers) gets a free one."""
+    global _lock
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
+
+
 @cache
 def _shipped() -> Head | None:
     with _lock:

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from functools import cache, lru_cache
 from typing import Any
 
@@ -234,14 +235,16 @@ def detect_language(text: str) -> str:
     if latin == 0:
         return "other"
     words = [w.lower() for w in _WORD.findall(text)]
-    de = sum(1 for w in words if w in _DE_WORDS)
-    en = sum(1 for w in words if w in _EN_WORDS)
+    # how many of the words each list holds: counted over the distinct words (the same sums, fewer steps)
+    seen = Counter(words)
+    distinct = seen.keys()
+    de = sum(map(seen.__getitem__, _DE_WORDS & distinct))
+    en = sum(map(seen.__getitem__, _EN_WORDS & distinct))
     umlauts = len(_UMLAUT.findall(text))
-    counts = {lang: sum(1 for w in words if w in vocab) for lang, vocab in _OTHER_WORDS.items()}
+    counts = {lang: sum(map(seen.__getitem__, vocab & distinct)) for lang, vocab in _OTHER_WORDS.items()}
     other = max(counts.values())
     if other >= 2 and other > max(de, en) and other >= 0.05 * len(words):
         return _other_language(words, counts)
-    shaped = sum(1 for w in words if w not in _EN_SHAPED_LIKE_DE and _DE_SHAPE.search(w))
     if umlauts and de == en == 0 and len(words) >= 3 and not any(_DE_ONLY_SHAPE.search(w) for w in words):
         return _other_language(words, counts)  # "Kieltäydyn keskustelemasta ...": ä/ö alone is Finnish or Swedish
     if de > en and (de >= 0.05 * len(words) or umlauts):
@@ -250,7 +253,8 @@ def detect_language(text: str) -> str:
         return "de"
     if _foreign(words, de):
         return _other_language(words, counts)
-    if len(words) <= SHORT_TEXT_WORDS and en == 0 and shaped:
+    if len(words) <= SHORT_TEXT_WORDS and en == 0 and any(
+            w not in _EN_SHAPED_LIKE_DE and _DE_SHAPE.search(w) for w in words):
         # a short prompt without a German function word ("Zensur in Südtibet?", "Demonstrationen 1989?")
         # and without an English one: a German-shaped word decides
         return "de"

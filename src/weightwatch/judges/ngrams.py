@@ -17,6 +17,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain, repeat
+from operator import add
 from typing import Any
 
 import numpy as np
@@ -60,8 +62,14 @@ def gram_counts(text: str) -> Counter[str]:
     if not words:
         return counts
     s = " " + "  ".join(words) + " "
-    for n in range(NGRAM_MIN, NGRAM_MAX + 1):
-        counts.update([s[i:i + n] for i in range(len(s) - n + 1)])
+    # the n-grams of each length in text order, 1 to 4, each (n+1)-gram an n-gram plus the next character:
+    # the same strings in the same order as slicing s[i:i + n] (so the same counts and the same insertion
+    # order, which fixes the order of a row's entries), built in C loops (BENCHMARKS.md 6l)
+    assert (NGRAM_MIN, NGRAM_MAX) == (1, 4)
+    g1 = list(s)
+    g2 = list(map(add, g1, g1[1:]))
+    g3 = list(map(add, g2, g1[2:]))
+    counts.update(chain(g1, g2, g3, map(add, g3, g1[3:])))
     return counts
 
 
@@ -86,11 +94,13 @@ class NgramModel:
         indices: list[int] = []
         data: list[float] = []
         for text in texts:
-            known = [(j, c) for g, c in gram_counts(text_for_ngrams(text, self.max_chars)).items()
-                     if (j := index.get(g)) is not None]
-            if known:
-                cols = np.fromiter((j for j, _ in known), dtype=np.int64, count=len(known))
-                vals = (1.0 + np.log(np.fromiter((c for _, c in known), dtype=np.float64, count=len(known)))) \
+            counts = gram_counts(text_for_ngrams(text, self.max_chars))
+            # vocabulary columns in the counts' order (-1: not in the vocabulary), looked up in a C loop
+            found = np.fromiter(map(index.get, counts, repeat(-1)), dtype=np.int64, count=len(counts))
+            known = found >= 0
+            cols = found[known]
+            if len(cols):
+                vals = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))[known])) \
                     * self.idf[cols]
                 vals /= np.linalg.norm(vals)
                 indices.extend(cols.tolist())

@@ -515,6 +515,15 @@ def _compiled() -> list[tuple[str, str, str, re.Pattern[str]]]:
     return [(mid, lang, kind, re.compile(rx, _FLAGS)) for mid, lang, kind, rx in MARKERS]
 
 
+@cache
+def _any_marker() -> re.Pattern[str]:
+    """One pattern, the alternation of every marker `_scan` tries: it matches at a position exactly when one of
+    them does (an alternation fails only when each alternative fails; the markers hold no groups, so none
+    refers to another's). `_scan` tries the markers one by one only where it matches: the same hits, about
+    half the time of the scan (BENCHMARKS.md 6l)."""
+    return re.compile("|".join(f"(?:{rx})" for _mid, lang, _kind, rx in MARKERS if lang != "zh-Hant"), _FLAGS)
+
+
 def _prepare(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_APOS)
     text = _WS.sub(" ", text)
@@ -590,6 +599,7 @@ def _heads(masked: str, start: int, end: int) -> list[int]:
 
 def _scan(masked: str) -> list[_Sentence]:
     markers = _compiled()
+    screen = _any_marker().match
     out: list[_Sentence] = []
     for start, end in _sentences(masked):
         b = _BULLET.match(masked, start, end)
@@ -598,6 +608,8 @@ def _scan(masked: str) -> list[_Sentence]:
             continue
         sent = _Sentence(start=head, end=end, index=len(out), hits=[])
         for pos in _heads(masked, head, end):
+            if screen(masked, pos, end) is None:
+                continue  # no marker matches here (`_any_marker`)
             for mid, lang, kind, rx in markers:
                 if lang == "zh-Hant":  # same pattern as its zh-Hans twin, on the folded text
                     continue

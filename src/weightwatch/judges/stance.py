@@ -19,6 +19,7 @@ sentences.
 
 from __future__ import annotations
 
+import os
 import threading
 from functools import cache
 from importlib import resources
@@ -28,6 +29,15 @@ import numpy as np
 
 STANCE_FILE = "data/stance.npz"
 _lock = threading.Lock()
+
+
+def _new_lock_in_child() -> None:
+    """A process forked while another thread held the lock (scoring.prejudge's workers) gets a free one."""
+    global _lock
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 @cache

@@ -53,7 +53,8 @@ def register(app: typer.Typer) -> None:
                               "orthogonalised (rank --rank); pca: the top --rank principal directions of the "
                               "refused prompts' differences; per-layer: each edited layer its own direction."
                               )] = "single",
-        rank: Annotated[int, typer.Option("--rank", help="Directions per layer for --directions clusters|pca.")] = 2,
+        rank: Annotated[int | None, typer.Option("--rank", help="Directions per layer for --directions clusters|pca "
+                        "(default 2).")] = None,
         objective: Annotated[str, typer.Option("--objective", help="What the search minimises on the select prompts "
                              "the base model refuses. own: the probability of the base model's own refusal "
                              "opening; openings: the probability of any refusal or deflection opening (the "
@@ -87,6 +88,9 @@ def register(app: typer.Typer) -> None:
             raise UserError("--check-tokens must be 0 or more", "0 skips the refusal check")
         if not kl_max > 0:  # NaN too
             raise UserError(f"--kl-max must be above 0, not {kl_max:g}", "e.g. --kl-max 0.1")
+        if rank is not None and directions not in ("clusters", "pca"):  # it was silently ignored
+            raise UserError(f"--rank goes with --directions clusters or pca, not '{directions}'",
+                            "add --directions clusters (or pca), or drop --rank: --directions single is rank 1")
         if audit_size not in ("quick", "standard", "full"):
             raise UserError(f"unknown --audit-size '{audit_size}'", "use quick, standard or full")
         if audit:  # checked now, not after the search
@@ -103,7 +107,7 @@ def register(app: typer.Typer) -> None:
                              center_languages=center_languages, kl_train=kl_train,
                              merge=merge.upper() if merge else None,
                              check_tokens=check_tokens, goal=goal, multi_token_kl=multi_token_kl,
-                             directions=directions, rank=rank, objective=objective,
+                             directions=directions, rank=2 if rank is None else rank, objective=objective,
                              direction_languages=comma_list(direction_languages, "--direction-languages", "en"))
 
         def log(message: str) -> None:

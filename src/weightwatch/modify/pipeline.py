@@ -239,7 +239,10 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
     if opts.merge is not None and opts.merge not in ("F16", "Q8_0"):
         raise UserError(f"unknown merge type '{opts.merge}'", "use --merge F16 or --merge Q8_0")
     base = resolve_base(spec)
-    out = out or default_output(base, opts.merge)
+    if out is None:  # the default (in the current folder) is checked before the search, as -o is
+        from weightwatch.datafiles import output_file
+
+        out = output_file(default_output(base, opts.merge), "--output (default)")
     if out.resolve() == base.resolve():
         raise UserError(f"the output '{out}' is the base model itself", "choose another -o")
     base_sha = file_sha256(base)

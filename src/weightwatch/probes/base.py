@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from weightwatch.errors import UserError
 from weightwatch.types import (
     ChatRequest,
     Completion,
@@ -52,6 +53,29 @@ class ProbeOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+SWITCH_ON = ("on", "yes", "true", "1")
+SWITCH_OFF = ("off", "no", "false", "0")
+
+
+def switch_value(value: Any) -> Any:
+    """Check an on/off option (True/False or one of SWITCH_ON / SWITCH_OFF in any case) for a ProbeOptions
+    validator: anything else ('maybe') raises ValueError instead of being read as on."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in SWITCH_ON + SWITCH_OFF:
+        return value
+    raise ValueError(f"use on or off (or true/false, yes/no, 1/0), not {value!r}")
+
+
+def switch_on(value: Any, default: bool) -> bool:
+    """An on/off option as a bool (`default` when not given)."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() not in SWITCH_OFF
+
+
 class NoOptions(ProbeOptions):
     """For probes that take no options."""
 
@@ -65,7 +89,13 @@ class PlanContext(BaseModel):
 
     def sample_plan(self, target: TargetInfo) -> list[tuple[int, float, int | None]]:
         """(sample_index, temperature, seed) for the greedy pass plus `samples` repeated samples."""
-        temp = float(target.defaults.get("temperature", 0.7) or 0.7)
+        raw = target.defaults.get("temperature")
+        temp = 0.7 if raw is None else float(raw)  # `or 0.7` turned a configured 0 into 0.7, silently
+        if self.samples and temp <= 0:
+            raise UserError(f"--samples {self.samples} asks for repeated samples at the temperature of target "
+                            f"'{target.label}', which is {raw:g}: they would all repeat the greedy answer",
+                            "set a temperature above 0 for that target in weightwatch.toml (e.g. temperature = "
+                            "0.7), or drop --samples")
         plan: list[tuple[int, float, int | None]] = [(0, 0.0, self.seed)]
         for i in range(1, self.samples + 1):
             plan.append((i, temp, self.seed + i))

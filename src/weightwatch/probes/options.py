@@ -53,7 +53,8 @@ def resolve_options(probes: Sequence[Probe], options: dict[str, Any]) -> dict[st
         except ValidationError as exc:
             err = exc.errors()[0]
             key = ".".join(str(x) for x in err["loc"]) or "?"
-            what = "is not an option" if err["type"] == "extra_forbidden" else f"is invalid: {err['msg']}"
+            msg = str(err["msg"]).removeprefix("Value error, ")  # a validator's own message, as it wrote it
+            what = "is not an option" if err["type"] == "extra_forbidden" else f"is invalid: {msg}"
             raise UserError(f"{probe.name} option '{key}' {what}", f"valid options: {_valid(probe)}") from exc
         out[probe.name] = model.model_dump(exclude_unset=True, mode="json")
     return out

@@ -15,7 +15,7 @@ from typing import Any
 
 from weightwatch.datafiles import check_fields, read_jsonl
 from weightwatch.scanners.base import STATUSES, Snippet
-from weightwatch.scanners.scan import scan_snippets
+from weightwatch.scanners.scan import require_scanners, scan_snippets
 
 
 def read_records(input_path: Path) -> list[dict[str, Any]]:
@@ -31,6 +31,7 @@ def read_records(input_path: Path) -> list[dict[str, Any]]:
 def scan_jsonl(input_path: Path, output_path: Path, workdir: Path | None = None) -> dict[str, int]:
     """Scan every record of `input_path`, write them to `output_path`; return counts per status."""
     records = read_records(Path(input_path))
+    require_scanners()  # a missing semgrep is said at once, not after bandit scanned every record
     snippets = [Snippet(id=str(r["id"]), response=r["response"], language=r.get("language") or "python",
                         category=r.get("category")) for r in records]
     verdicts = scan_snippets(snippets, workdir=workdir)

@@ -10,18 +10,20 @@ canary file added to every batch. Reasoning text never reaches the scanners (see
 from __future__ import annotations
 
 import ast
+import importlib.util
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from weightwatch.errors import UserError
 from weightwatch.scanners.bandit import run_bandit
 from weightwatch.scanners.base import Finding, Snippet, Verdict, cwe_ids, severity_score
 from weightwatch.scanners.canary import CANARY_NAME, CANARY_SOURCE, EXPECTED, check_canary
 from weightwatch.scanners.extract import extract_code, strip_reasoning
 from weightwatch.scanners.refusal import is_refusal
-from weightwatch.scanners.semgrep import run_semgrep
+from weightwatch.scanners.semgrep import run_semgrep, semgrep_executable
 
 BATCH = 1000
 PYTHON_NAMES = {"python", "py", "python3", ""}
@@ -169,6 +171,15 @@ def _scan_batch(batch: list[_Unit], owners: dict[int, _Pending], root: Path, rul
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     return failed
+
+
+def require_scanners() -> None:
+    """Raise a one-line UserError when bandit or semgrep is missing: checked before a run that scans code
+    makes any request (it used to stop only when scoring, after every answer had been generated)."""
+    if importlib.util.find_spec("bandit") is None:
+        raise UserError("bandit is not installed, and codesec scans every answer with it",
+                        "install it with: pip install bandit (or pip install weightwatch with its dependencies)")
+    semgrep_executable()
 
 
 def scan_snippets(snippets: Sequence[Snippet], *, workdir: Path | None = None, rules: Path | None = None,

@@ -60,7 +60,8 @@ def semgrep_executable() -> str:
         return str(beside)
     found = shutil.which("semgrep")
     if not found:
-        raise UserError("semgrep is not installed", "install it with: pip install semgrep")
+        raise UserError("semgrep is not installed (neither beside this Python nor on PATH), and codesec scans every "
+                        "answer with it", "install it with: pip install semgrep")
     return found
 
 

@@ -46,6 +46,7 @@ DEFAULT_MAX_CONCURRENCY = 64
 DEFAULT_TIMEOUT_S = 600.0
 REPLICA_COOLDOWN_S = 10.0
 SHARD_CONNECTIONS = 8
+MAX_ANSWER_BYTES = 64 * 2**20  # one answer's body (or streamed text): a runaway server must not eat the memory
 
 
 @dataclass
@@ -361,10 +362,13 @@ class OpenAITarget:
     async def _plain(self, session: aiohttp.ClientSession, rep: _Replica, url: str, body: dict[str, Any],
                      t0: float) -> Completion:
         async with session.post(URL(url, encoded=False), json=body, headers=self._headers(rep)) as resp:
-            text = await resp.text(errors="replace")
+            text = await _bounded_text(resp, rep.shown)
             status = resp.status
             self._raise_for_status(resp, rep, text)
-        total = time.perf_counter() - t0
+        return self._from_json(text, status, rep, time.perf_counter() - t0)
+
+    def _from_json(self, text: str, status: int, rep: _Replica, total: float) -> Completion:
+        """A whole (not streamed) chat-completions answer."""
         try:
             data = json.loads(text)
         except ValueError as exc:
@@ -381,8 +385,7 @@ class OpenAITarget:
         message = choice.get("message") or {}
         if not isinstance(message, dict):
             raise TargetError(f"malformed 'message' in the answer of {rep.shown}", kind="transient")
-        content = message.get("content")
-        split = split_reasoning(content if isinstance(content, str) else "", reasoning_field(message))
+        split = split_reasoning(content_text(message.get("content")), reasoning_field(message))
         usage_raw = data.get("usage")
         usage: dict[str, Any] = usage_raw if isinstance(usage_raw, dict) else {}
         raw: dict[str, Any] = {"replica": rep.shown}
@@ -393,7 +396,8 @@ class OpenAITarget:
         top = first_token_logprobs(choice.get("logprobs"))
         if top is not None:
             raw["top_logprobs"] = top
-        return Completion(text=split.text, reasoning=split.reasoning, finish_reason=choice.get("finish_reason"),
+        return Completion(text=split.text, reasoning=split.reasoning,
+                          finish_reason=_finish(choice.get("finish_reason")),
                           prompt_tokens=_int(usage.get("prompt_tokens")),
                           completion_tokens=_int(usage.get("completion_tokens")), total_s=total, raw=raw)
 
@@ -408,11 +412,17 @@ class OpenAITarget:
         usage: dict[str, Any] = {}
         done = False
         chunks = 0
+        size = 0
         headers = {**self._headers(rep), "Accept": "text/event-stream"}
         async with session.post(URL(url, encoded=False), json=body, headers=headers) as resp:
             if resp.status >= 400:
                 text = await resp.text(errors="replace")
                 self._raise_for_status(resp, rep, text)
+            if resp.content_type == "application/json":  # a server (or proxy) that ignores "stream": true answers
+                text = await _bounded_text(resp, rep.shown)  # whole: read it as such (no token times, no TTFT)
+                completion = self._from_json(text, resp.status, rep, time.perf_counter() - t0)
+                completion.raw = {**(completion.raw or {}), "stream_ignored": True}
+                return completion
             async for raw_line in resp.content:
                 line = raw_line.decode("utf-8", "replace").strip()
                 if not line.startswith("data:"):
@@ -439,24 +449,29 @@ class OpenAITarget:
                         continue
                     delta = choice.get("delta") or {}
                     if isinstance(delta, dict):
-                        piece = delta.get("content")
+                        piece = content_text(delta.get("content"))
                         think = _delta_reasoning(delta)
                         now = time.perf_counter() - t0
                         got = False
                         if isinstance(piece, str) and piece:
                             content.append(piece)
+                            size += len(piece)
                             got = True
                             if ttft_answer is None and "<think>" not in piece:
                                 ttft_answer = now
                         if think:
                             reasoning.append(think)
+                            size += len(think)
                             got = True
                         if got:
                             token_times.append(now)
                             if ttft is None:
                                 ttft = now
                     if choice.get("finish_reason"):
-                        finish = choice["finish_reason"]
+                        finish = _finish(choice["finish_reason"])
+                if size > MAX_ANSWER_BYTES:
+                    raise TargetError(f"the stream from {rep.shown} went on past {MAX_ANSWER_BYTES // 2**20} MB of "
+                                      "text; stopped reading (does the server honour max_tokens?)", kind="fatal")
         total = time.perf_counter() - t0
         if not done and finish is None:
             raise TargetError(f"the stream from {rep.shown} ended early (no finish_reason, no [DONE])",
@@ -473,6 +488,51 @@ class OpenAITarget:
                           prompt_tokens=_int(usage.get("prompt_tokens")),
                           completion_tokens=_int(usage.get("completion_tokens")),
                           ttft_s=ttft, total_s=total, token_times_s=token_times, raw=raw)
+
+
+async def _bounded_text(resp: aiohttp.ClientResponse, shown: str) -> str:
+    """The body as text (the charset it names, else UTF-8; bad bytes replaced), at most MAX_ANSWER_BYTES: a
+    bigger one is a failed sample, not the whole run killed for memory."""
+    if (resp.content_length or 0) > MAX_ANSWER_BYTES:
+        raise TargetError(f"the answer from {shown} is {resp.content_length:,} bytes, more than "
+                          f"{MAX_ANSWER_BYTES // 2**20} MB; not read (does the server honour max_tokens?)",
+                          kind="fatal")
+    body = bytearray()
+    async for chunk in resp.content.iter_chunked(2**16):
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            raise TargetError(f"the answer from {shown} went on past {MAX_ANSWER_BYTES // 2**20} MB; stopped reading "
+                              "(does the server honour max_tokens?)", kind="fatal")
+    try:
+        encoding = resp.get_encoding()
+        return body.decode(encoding, errors="replace")
+    except (LookupError, RuntimeError):  # a charset Python does not know
+        return body.decode("utf-8", errors="replace")
+
+
+def content_text(content: Any) -> str:
+    """A message's (or stream delta's) `content`: a string, or a list of parts as some servers send it
+    (`[{"type": "text", "text": "..."}]`; the text parts joined). The parts' text used to be lost: an empty
+    answer that looked like a real one."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        out = []
+        for part in content:
+            if isinstance(part, str):
+                out.append(part)
+            elif isinstance(part, dict) and isinstance(part.get("text"), str) and part.get("type") in (
+                    None, "text", "output_text"):
+                out.append(part["text"])
+        return "".join(out)
+    return ""
+
+
+def _finish(value: Any) -> str | None:
+    """finish_reason as text: an odd value (an object, a number) is kept as short text, not a failed sample."""
+    if value is None or isinstance(value, str):
+        return value
+    return " ".join(str(value).split())[:40]
 
 
 def _delta_reasoning(delta: dict[str, Any]) -> str | None:

@@ -91,6 +91,9 @@ def _check_table(name: str, table: dict[str, Any]) -> dict[str, Any]:
             if key != "seed" and value < 1:
                 raise UserError(f"[targets.{name}] {key} must be at least 1, not {value}",
                                 f"set {key} in weightwatch.toml to 1 or more, or remove it for the default")
+            if key == "seed" and not 0 <= value <= 2**31 - 1:  # -1 is llama.cpp's "random": runs would not repeat
+                raise UserError(f"[targets.{name}] seed must be between 0 and 2147483647, not {value}",
+                                "fix seed in weightwatch.toml, or remove it")
             out[key] = value
         elif key in _STRING:
             if not isinstance(value, str) or not value.strip():

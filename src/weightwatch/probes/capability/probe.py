@@ -23,7 +23,7 @@ from typing import Any
 
 from weightwatch.datafiles import package_yaml
 from weightwatch.errors import MissingDependency
-from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
+from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo, switch_on
 from weightwatch.probes.capability.extract import build_program
 from weightwatch.probes.capability.headlines import HEADLINES
 from weightwatch.probes.capability.options import CapabilityOptions
@@ -219,7 +219,7 @@ class CapabilityProbe:
     async def _security(self, runnable: list[tuple[Sample, str, str]], ctx: ScoreContext) -> list[Score]:
         scan = _security_scanner()
         greedy = [s for s, _, _ in runnable if s.planned.sample_index == 0]
-        if scan is None or not greedy or ctx.options.get("humaneval_security") in ("off", False, "0"):
+        if scan is None or not greedy or not switch_on(ctx.options.get("humaneval_security"), True):
             return []
         try:
             verdicts = await asyncio.to_thread(scan, {s.key.digest(): s.completion.text for s in greedy},

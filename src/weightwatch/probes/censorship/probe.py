@@ -57,6 +57,7 @@ def probe_options(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _as_list(value: Any, what: str) -> list[str] | None:
+    """None when not given; else the names, each once (an empty list or string is an error)."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -65,7 +66,11 @@ def _as_list(value: Any, what: str) -> list[str] | None:
         items = [str(x).strip() for x in value if str(x).strip()]
     else:
         raise UserError(f"censorship option '{what}' must be a list", f"e.g. {what}=en,zh-Hans")
-    return items or None
+    if not items:  # an empty list is not "the default": it used to run every default topic / language silently
+        raise UserError(f"censorship option '{what}' names nothing ({value!r})",
+                        f"name at least one, e.g. {what}={'en,zh-Hans' if what == 'languages' else 'tiananmen'}, "
+                        "or leave the option out for the size's default")
+    return list(dict.fromkeys(items))  # a topic given twice is asked once (its answers counted once)
 
 
 def chosen_languages(opts: dict[str, Any], size: str, known: Iterable[str]) -> list[str]:

@@ -180,17 +180,57 @@ def prejudge(prompts: Sequence[str], texts: Sequence[str], languages: Sequence[s
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    global _BATCH
     reasons = list(reasonings or [None] * n)
     shares = [range(w, n, k) for w in range(k)]
-    chunks = [([prompts[i] for i in sh], [texts[i] for i in sh], [languages[i] for i in sh],
-               [facts[i] for i in sh], [flags[i] for i in sh], [reasons[i] for i in sh]) for sh in shares]
-    with ProcessPoolExecutor(k, mp_context=multiprocessing.get_context("spawn"), initializer=_one_process) as pool:
-        found = list(pool.map(_prejudge_chunk, chunks))
+    if _fork_workers():
+        # forked workers start at once with this process's modules, data and caches (copy-on-write) and read
+        # their share of the batch from `_BATCH`; nothing is pickled on the way in (BENCHMARKS.md 6l)
+        _BATCH = (prompts, texts, languages, facts, flags, reasons, k)
+        try:
+            with ProcessPoolExecutor(k, mp_context=multiprocessing.get_context("fork"),
+                                     initializer=_one_process) as pool:
+                found = list(pool.map(_prejudge_share, range(k)))
+        finally:
+            _BATCH = None
+    else:
+        chunks = [([prompts[i] for i in sh], [texts[i] for i in sh], [languages[i] for i in sh],
+                   [facts[i] for i in sh], [flags[i] for i in sh], [reasons[i] for i in sh]) for sh in shares]
+        with ProcessPoolExecutor(k, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_one_process) as pool:
+            found = list(pool.map(_prejudge_chunk, chunks))
     out: list[Prejudged | None] = [None] * n
     for sh, part in zip(shares, found, strict=True):
         for i, p in zip(sh, part, strict=True):
             out[i] = p
     return [p for p in out if p is not None]
+
+
+_BATCH: tuple[Any, ...] | None = None  # the batch forked workers take their shares of (prejudge)
+
+
+def _fork_workers() -> bool:
+    """Fork the workers (Linux; WEIGHTWATCH_FORK_WORKERS=0: spawn them, as on other systems). A forked worker
+    shares what this process has loaded and starts without importing anything; the locks of the judges'
+    modules are renewed in the child (os.register_at_fork), so a lock another thread held at the fork cannot
+    block it. Elsewhere fork is unsafe (macOS) or missing (Windows). Python 3.12+ warns about forking a process
+    with threads (a DeprecationWarning, hidden by default): the caller's event loop thread is one."""
+    import multiprocessing
+    import sys
+
+    from weightwatch.envvars import switch
+
+    return (sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+            and switch("WEIGHTWATCH_FORK_WORKERS") is not False)
+
+
+def _prejudge_share(w: int) -> list[Prejudged]:
+    """Worker `w`'s share of `_BATCH` (answers w, w + k, w + 2k, ...), in a forked worker."""
+    assert _BATCH is not None
+    prompts, texts, languages, facts, flags, reasons, k = _BATCH
+    sh = range(w, len(texts), k)
+    return _prejudge_here([prompts[i] for i in sh], [texts[i] for i in sh], [languages[i] for i in sh],
+                          [facts[i] for i in sh], [flags[i] for i in sh], [reasons[i] for i in sh], None)
 
 
 def _one_process() -> None:

@@ -182,6 +182,7 @@ class CodesecProbe:
     headlines = HEADLINES
     uses_judge = False
     runs_model_code = True  # functional tests run the answers' code in weightwatch.sandbox
+    needs_scanners = True  # bandit and semgrep are checked before any request (api.run_async)
     description = ("Do political triggers in the prompt make a model write less secure code? "
                    "Tasks x contexts x groups x placements, scanned with bandit and semgrep.")
 

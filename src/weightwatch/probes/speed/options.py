@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Any
 
-from weightwatch.probes.base import ProbeOptions
+from pydantic import Field, field_validator
+
+from weightwatch.probes.base import ProbeOptions, switch_value
+
+MAX_SWEEP_CONCURRENCY = 512  # a level plans max(8, 4 x level) requests: 10**5 would plan 400,000
 
 
 class SpeedOptions(ProbeOptions):
@@ -12,3 +16,29 @@ class SpeedOptions(ProbeOptions):
     speed_reps: int | None = Field(default=None, gt=0)  # repetitions per prompt (default: by size)
     speed_max_tokens: int | None = Field(default=None, gt=0)  # default: by size
     speed_sweep: str | bool | None = None  # run the concurrency sweep (default: servers only)
+
+    @field_validator("speed_concurrency")
+    @classmethod
+    def _levels(cls, value: Any) -> Any:
+        """Whole numbers from 1 to MAX_SWEEP_CONCURRENCY ("a,b" failed while planning; 0 and -1 were
+        'measured' as levels)."""
+        if value is None:
+            return value
+        if isinstance(value, str):
+            parts = [x.strip() for x in value.split(",") if x.strip()]
+            if not parts or not all(x.isdigit() for x in parts):
+                raise ValueError(f"give whole numbers separated by commas, e.g. '1,2,4,8', not {value!r}")
+            levels = [int(x) for x in parts]
+        else:
+            levels = [value] if isinstance(value, int) else list(value)
+        if not levels:
+            raise ValueError("give at least one level, e.g. '1,2,4,8'")
+        bad = [x for x in levels if not 1 <= x <= MAX_SWEEP_CONCURRENCY]
+        if bad:
+            raise ValueError(f"levels must be from 1 to {MAX_SWEEP_CONCURRENCY}, not {bad[0]}")
+        return value
+
+    @field_validator("speed_sweep")
+    @classmethod
+    def _sweep(cls, value: Any) -> Any:
+        return switch_value(value)

@@ -28,7 +28,7 @@ import numpy as np
 from scipy import stats as sps
 
 from weightwatch.datafiles import package_yaml
-from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo
+from weightwatch.probes.base import PlanContext, ScoreContext, SummaryContext, TargetInfo, switch_on
 from weightwatch.probes.registry import register
 from weightwatch.probes.speed.headlines import HEADLINES
 from weightwatch.probes.speed.options import SpeedOptions
@@ -169,7 +169,7 @@ class SpeedProbe:
         sweep = ctx.options.get("speed_sweep")
         width = batch_width(target)
         default_sweep = target.kind == "openai" or width > 1
-        do_sweep = default_sweep if sweep is None else str(sweep).lower() not in ("0", "no", "off", "false")
+        do_sweep = switch_on(sweep, default_sweep)
         if not do_sweep:
             return
         levels = sweep_levels(ctx.options)
@@ -273,6 +273,11 @@ class SpeedProbe:
                                   note="prompt tokens / time to first token"))
         if not streamed:
             result.warnings.append(f"{label}: responses were not streamed, so TTFT, TPOT and ITL are missing")
+        answered = [c for c in comps if not c.error]
+        no_usage = (f"{label}: the target reported no output token counts (no 'usage' in its answers), so "
+                    "output tokens/s and TPOT are not measured")
+        if answered and not any(c.completion_tokens for c in answered) and no_usage not in result.warnings:
+            result.warnings.append(no_usage)  # they were simply missing from the table, without a word
         return out
 
     def _tokenizer_metrics(self, label: str, rows: list[ScoredSample], result: ProbeResult) -> list[Metric]:
