@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (data strings and a one-line program kept whole)
 """Check that a built wheel carries every data file of the source tree's package.
 
 Run: python scripts/check_wheel.py dist/weightwatch-*.whl
