@@ -105,6 +105,11 @@ _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
 _UMLAUT = re.compile(r"[äöüÄÖÜß]")
+# runs of the classes above: `detect_language` counts characters as the summed lengths of runs (the same counts as
+# one match per character, with far fewer match objects; BENCHMARKS.md 6m)
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_KANA_RUN = re.compile(r"[\u3040-\u30ff]+")
+_HANGUL_RUN = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]+")
 
 _DE_TEXT = (
     "der die das und ist nicht ich sie ein eine einen einem einer eines zu mit auf für von dem den des sich "
@@ -215,32 +220,48 @@ _WS = re.compile(r"\s+")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'", "`": "'"})
 
 
+def _letter_counts(text: str) -> tuple[list[str], int, int, int, int]:
+    """(the Latin words of `text` (`_WORD`), its Han, kana, hangul and Latin letter counts): the counts of
+    `_HAN`, `_KANA`, `_HANGUL` and `_LATIN` matches, taken as summed lengths of runs (far fewer match objects than
+    one per character; BENCHMARKS.md 6m). ASCII text holds no Han, kana or hangul, and its Latin letters are
+    the letters of its words (`_WORD` is `_LATIN` repeated)."""
+    found = _WORD.findall(text)
+    latin = sum(map(len, found))
+    if text.isascii():
+        return found, 0, 0, 0, latin
+    han, kana, hangul = (sum(map(len, rx.findall(text))) for rx in (_HAN_RUN, _KANA_RUN, _HANGUL_RUN))
+    return found, han, kana, hangul, latin
+
+
+def _lower_words(found: list[str]) -> list[str]:
+    """`[w.lower() for w in found]` in one call: no letter of `_WORD` lower-cases to a space or depends on its
+    neighbours (str.lower's one context-dependent mapping, Greek final sigma, is outside `_WORD`)."""
+    return " ".join(found).lower().split(" ") if found else []
+
+
 def detect_language(text: str) -> str:
     """The language of `text`: en, zh-Hans, zh-Hant, de, fi, or other (see the module docstring)."""
     if not text:
         return "other"
-    han = len(_HAN.findall(text))
-    kana = len(_KANA.findall(text))
-    hangul = len(_HANGUL.findall(text))
-    latin = len(_LATIN.findall(text))
+    found, han, kana, hangul, latin = _letter_counts(text)
     letters = han + kana + hangul + latin
     if letters == 0:
         return "other"
     if kana + hangul > han and (kana + hangul) / letters >= 0.3:
         return "other"
     if han / letters >= 0.3:
-        simp = sum(1 for ch in text if ch in SIMPLIFIED_ONLY)
-        trad = sum(1 for ch in text if ch in TRADITIONAL_ONLY)
+        simp = sum(map(SIMPLIFIED_ONLY.__contains__, text))
+        trad = sum(map(TRADITIONAL_ONLY.__contains__, text))
         return "zh-Hant" if trad > simp else "zh-Hans"
     if latin == 0:
         return "other"
-    words = [w.lower() for w in _WORD.findall(text)]
+    words = _lower_words(found)
     # how many of the words each list holds: counted over the distinct words (the same sums, fewer steps)
     seen = Counter(words)
     distinct = seen.keys()
     de = sum(map(seen.__getitem__, _DE_WORDS & distinct))
     en = sum(map(seen.__getitem__, _EN_WORDS & distinct))
-    umlauts = len(_UMLAUT.findall(text))
+    umlauts = 0 if text.isascii() else len(_UMLAUT.findall(text))
     counts = {lang: sum(map(seen.__getitem__, vocab & distinct)) for lang, vocab in _OTHER_WORDS.items()}
     other = max(counts.values())
     if other >= 2 and other > max(de, en) and other >= 0.05 * len(words):
