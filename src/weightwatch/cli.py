@@ -151,6 +151,12 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
         err.print(f"error: every request to {', '.join(dead)} failed (see the warning above); check the target, "
                   f"then run the same command again to retry them", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1)
+    broken = [f"{r.probe} ({r.error})" for r in summary.results if r.error]
+    if broken:  # the other probes' results are shown and stored; an incomplete audit must not exit 0
+        err.print(f"error: no results for {', '.join(broken)}: its summary failed (a bug in the probe); the other "
+                  "results are complete and the samples are in the journal", markup=False, highlight=False,
+                  soft_wrap=True)
+        raise typer.Exit(1)
 
 
 def _no_comma_lists(probes: list[str], targets: list[str]) -> None:
