@@ -28,7 +28,7 @@ from weightwatch.probes import registry
 from weightwatch.probes.base import PlanContext, Probe, ScoreContext, Size, SummaryContext, TargetInfo
 from weightwatch.probes.censorship import files as censorship_files
 from weightwatch.probes.guard import score_guarded, summarize_guarded
-from weightwatch.probes.options import resolve_options
+from weightwatch.probes.options import options_identity, resolve_options
 from weightwatch.scanners.scan import require_scanners
 from weightwatch.targets.base import Target
 from weightwatch.types import (
@@ -222,7 +222,7 @@ async def run_async(
     jpath = journal_file or journal_path()
     journal = Journal(jpath)
     params = {"probes": list(probes), "targets": names, "size": size, "samples": samples, "seed": seed,
-              "options": {k: str(v) for k, v in sorted(options.items())}, "judge": judge if needs_judge else None,
+              "options": options_identity(probe_opts, options), "judge": judge if needs_judge else None,
               "version": __version__}
     run_id: str | None = None
     resumed = False

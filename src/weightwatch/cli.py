@@ -54,6 +54,13 @@ UnsandboxedOpt = Annotated[bool, typer.Option(
 TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds per request before it is retried.")]
 JudgeTimeoutOpt = Annotated[float, typer.Option("--timeout", help="With --judge: seconds per judge request before "
                             "it is retried.")]
+ProbeOptionOpt = Annotated[list[str] | None, typer.Option(
+    "--option", "-O", metavar="PROBE.KEY=VALUE", help="A probe option, e.g. -O censorship.max_tokens=96 or "
+    "-O censorship.topics=tiananmen,tibet (lists comma-separated; on/off for switches). Repeat for several; "
+    "'weightwatch probes' lists every option with its type and default.")]
+OptionsFileOpt = Annotated[Path | None, typer.Option(
+    "--options", metavar="FILE.toml", help="Probe options from a TOML file, one table per probe (e.g. [censorship] "
+    "max_tokens = 96); -O wins over it.")]
 JudgeFreshOpt = Annotated[bool, typer.Option("--fresh", help="With --judge: ask the judge again instead of reusing "
                           "its answers kept in the journal.")]
 
@@ -193,8 +200,20 @@ def _print_summary(summary: Any) -> None:
     print_scorecard(summary, out)
 
 
-def _options(prompts: Path | None, languages: str | None, judge_self: bool) -> dict[str, Any]:
+def _options(probes: list[str], prompts: Path | None, languages: str | None, judge_self: bool,
+             pairs: list[str] | None = None, options_file: Path | None = None) -> dict[str, Any]:
+    """The run's options: --options FILE and -O pairs by probe (probes/cli_options.py), --languages, --prompts
+    and --judge-self flat, as the API takes them."""
+    from weightwatch.probes import registry
+    from weightwatch.probes.cli_options import cli_options
+
     opts: dict[str, Any] = {}
+    if pairs or options_file is not None:
+        opts = cli_options(pairs or [], [registry.get(p) for p in probes], options_file)
+        for flag, key, value in (("--languages", "languages", languages), ("--prompts", "prompts", prompts)):
+            if value is not None and key in (opts.get("censorship") or {}):  # the by-probe one would win silently
+                raise UserError(f"{flag} and the censorship option {key} are both given",
+                                f"give the {key} once: {flag} or -O censorship.{key}=... / --options")
     if prompts is not None:
         if prompts.is_dir():
             raise UserError(f"--prompts '{prompts}' is a folder", "give a CSV (subject,prompt) or JSONL file")
@@ -221,6 +240,8 @@ def run(
                        "subject,prompt or JSONL).")] = None,
     languages: Annotated[str | None, typer.Option("--languages", help="Censorship languages, comma-separated, e.g. "
                          "en,zh-Hans (default: en,zh-Hans at quick, all four otherwise).")] = None,
+    option: ProbeOptionOpt = None,
+    options_file: OptionsFileOpt = None,
     fresh: FreshOpt = False,
     max_concurrency: ConcOpt = None,
     timeout: TimeoutOpt = 600.0,
@@ -235,8 +256,10 @@ def run(
     if judge_self and not judge:  # it would be silently ignored
         raise UserError("--judge-self goes with --judge", "add --judge TARGET (one of the -t targets), or drop "
                         "--judge-self")
+    _no_comma_lists(probes, target)
     _run_and_report(probes, target, size=size, samples=samples, seed=seed,
-                    options=_options(prompts, languages, judge_self), judge=judge, fresh=fresh,
+                    options=_options(probes, prompts, languages, judge_self, option, options_file), judge=judge,
+                    fresh=fresh,
                     max_concurrency=max_concurrency, timeout=timeout, html=html, fmt=fmt,
                     allow_unsandboxed_code=allow_unsandboxed_code)
 
@@ -249,6 +272,8 @@ def audit(
     seed: SeedOpt = 0,
     judge: JudgeOpt = None,
     judge_self: JudgeSelfOpt = False,
+    option: ProbeOptionOpt = None,
+    options_file: OptionsFileOpt = None,
     fresh: FreshOpt = False,
     max_concurrency: ConcOpt = None,
     timeout: TimeoutOpt = 600.0,
@@ -266,26 +291,47 @@ def audit(
         raise UserError("--judge-self goes with --judge", "add --judge TARGET (one of the -t targets), or drop "
                         "--judge-self")
     targets = target or DEFAULT_AUDIT_TARGETS
+    probes = registry.audit_probes()
     # the error for a judge that is also audited names --judge-self: audit takes it too, as run does
-    _run_and_report(registry.audit_probes(), targets, size=size, samples=samples, seed=seed,
-                    options={"judge_self": True} if judge_self else {},
+    _run_and_report(probes, targets, size=size, samples=samples, seed=seed,
+                    options=_options(probes, None, None, judge_self, option, options_file),
                     judge=judge, fresh=fresh, max_concurrency=max_concurrency, timeout=timeout,
                     html=html or Path("weightwatch-report.html"), fmt=fmt,
                     allow_unsandboxed_code=allow_unsandboxed_code)
 
 
 @app.command()
-def probes() -> None:
-    """List the probes."""
+def probes(
+    names: Annotated[list[str] | None, typer.Argument(metavar="[PROBE]...", help="Show only these probes' "
+                     "options (default: every probe).")] = None,
+) -> None:
+    """List the probes and the options each takes (-O PROBE.KEY=VALUE in run and audit)."""
     from rich.table import Table
 
     from weightwatch.probes import registry
+    from weightwatch.probes.cli_options import option_rows
 
-    table = Table("probe", "version", "what it measures")
-    for name in registry.available():
-        p = registry.get(name)
-        table.add_row(name, p.version, p.description)
-    out.print(table)
+    shown = [registry.get(n) for n in dict.fromkeys(names)] if names else \
+        [registry.get(n) for n in registry.available()]
+    if not names:
+        table = Table("probe", "version", "what it measures")
+        for p in shown:  # the censorship probe's version also names its judge: whole in `probes censorship`
+            short = p.version if len(p.version) <= 12 else p.version.split(".")[0] + "…"
+            table.add_row(p.name, short, p.description)
+        out.print(table)
+    for p in shown:
+        if names:
+            out.print(f"{p.name} (version {p.version}): {p.description}", markup=False, highlight=False)
+        rows = option_rows(p)
+        if not rows:
+            if names:
+                out.print(f"{p.name} takes no options")
+            continue
+        table = Table("option", "type", "default", "meaning", title=f"{p.name} options: -O {p.name}.OPTION=VALUE",
+                      title_justify="left")
+        for r in rows:
+            table.add_row(r.name, r.type, r.default, r.meaning)
+        out.print(table)
 
 
 @app.command()
