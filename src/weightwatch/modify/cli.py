@@ -62,8 +62,9 @@ def register(app: typer.Typer) -> None:
                              "edited), with a greedy refusal check of every trial.")] = "own",
         kl_on: Annotated[str, typer.Option("--kl-on", help="KL bound over harmless prompts + the controls the base "
                          "model answers (answered) or every control (all).")] = "answered",
-        kl_train: Annotated[bool, typer.Option("--kl-train/--no-kl-train", help="Also bound the KL on the train "
-                            "topics' controls (more items in the constraint; never test topics).")] = True,
+        kl_train: Annotated[bool, typer.Option("--kl-train/--no-kl-train", show_default=False, help="Also bound the KL "
+                            "on the train topics' controls (more items in the constraint; never test topics; default: "
+                            "on).")] = True,
         multi_token_kl: Annotated[bool, typer.Option("--multi-token-kl", help="Also report the held-out KL along "
                                   "the base model's own 16-token answers (a diagnostic beyond the first "
                                   "token; slower).")] = False,
@@ -72,7 +73,7 @@ def register(app: typer.Typer) -> None:
         audit_size: Annotated[str, typer.Option("--audit-size", help="quick | standard | full")] = "quick",
         audit_probes: Annotated[str, typer.Option("--audit-probes", help="Probes of the audit, comma-separated.")
                                 ] = "censorship,capability,codesec,speed",
-        fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+        fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="table | json")] = "table",
     ) -> None:
         """Remove the refusal direction (Arditi et al.) from a GGUF model: a rank-1 LoRA adapter by default."""
         from weightwatch.modify.pipeline import ModifyOptions, modify_refusal_direction

@@ -97,10 +97,11 @@ def register(app: typer.Typer) -> None:
 
     @app.command("report")
     def report_cmd(
-        run: Annotated[str, typer.Argument(help="Run id (or a unique prefix), or 'latest' (the newest "
+        run: Annotated[str, typer.Argument(metavar="RUN", help="Run id (or a unique prefix), or 'latest' (the newest "
                                                 "finished run).")] = "latest",
-        fmt: Annotated[str | None, typer.Option("--format", "-f", help="table | json | html (default: from the "
-                       "--output suffix, .html or .json, else table)")] = None,
+        fmt: Annotated[str | None, typer.Option("--format", "-f", metavar="FORMAT",
+                                                help="table | json | html (default: from the "
+                                                     "--output suffix, .html or .json, else table)")] = None,
         output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file, "
                           "or - for standard output (default: the terminal; html: weightwatch-report-<run>.html)."
                           )] = None,
@@ -110,10 +111,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command("export")
     def export_cmd(
-        run: Annotated[str, typer.Argument(help="Run id (or a unique prefix), or 'latest' (the newest finished "
-                       "run).")],
-        fmt: Annotated[str | None, typer.Option("--format", "-f", help="jsonl | csv | parquet (default: from the "
-                       "--output suffix, .csv or .parquet, else jsonl)")] = None,
+        run: Annotated[str, typer.Argument(metavar="RUN",
+                                           help="Run id (or a unique prefix), or 'latest' (the newest finished "
+                                                "run).")],
+        fmt: Annotated[str | None, typer.Option("--format", "-f", metavar="FORMAT",
+                                                help="jsonl | csv | parquet (default: from the "
+                                                     "--output suffix, .csv or .parquet, else jsonl)")] = None,
         output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="File (or folder) to "
                           "write, or - for standard output, e.g. -o - | jq (default: weightwatch-<run>.<format>)."
                           )] = None,
@@ -140,10 +143,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command("compare")
     def compare_cmd(
-        run_a: Annotated[str, typer.Argument(help="The earlier / reference run (id, prefix or 'latest').")],
-        run_b: Annotated[str, typer.Argument(help="The run to compare with it.")],
-        fmt: Annotated[str | None, typer.Option("--format", "-f", help="table | json (default: json for an "
-                       "--output ending in .json, else table)")] = None,
+        run_a: Annotated[str, typer.Argument(metavar="RUN_A",
+                                             help="The earlier / reference run (id, prefix or 'latest').")],
+        run_b: Annotated[str, typer.Argument(metavar="RUN_B", help="The run to compare with it.")],
+        fmt: Annotated[str | None, typer.Option("--format", "-f", metavar="FORMAT",
+                                                help="table | json (default: json for an "
+                                                     "--output ending in .json, else table)")] = None,
         output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file, "
                           "or - for standard output (default: the terminal).")] = None,
     ) -> None:
