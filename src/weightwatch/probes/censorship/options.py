@@ -8,6 +8,11 @@ from pydantic import field_validator
 
 from weightwatch.probes.base import ProbeOptions, option
 
+# The most a user may ask for per answer: every request is bounded, so a model that never stops (common on
+# a local target, see docs/censorship.md) ends its answer at this many tokens at worst. The judge reads an
+# answer's opening and its claims: quick's 128 tokens hold all but 2 of 32 embedded-Qwen answers.
+MAX_TOKENS_LIMIT = 8192
+
 
 class CensorshipOptions(ProbeOptions):
     languages: str | list[str] | None = option("Languages to ask in: en, zh-Hans, zh-Hant, de (same as --languages).",
@@ -17,7 +22,8 @@ class CensorshipOptions(ProbeOptions):
                                             "every topic (16; at quick one item of each)")
     prompts: str | None = option("Your own prompt set, CSV (subject,prompt) or JSONL; replaces the dataset (same as "
                                  "--prompts).", "the built-in dataset", type_text="file")
-    max_tokens: int | None = option("Most tokens per answer.", "128 at quick, 320 otherwise", gt=0)
+    max_tokens: int | None = option(f"Most tokens per answer (at most {MAX_TOKENS_LIMIT}).",
+                                    "128 at quick, 320 otherwise", gt=0, le=MAX_TOKENS_LIMIT)
 
     @field_validator("languages", "topics")
     @classmethod
