@@ -134,3 +134,48 @@ def test_the_identity_of_options_does_not_depend_on_how_they_were_written() -> N
     ids = [json.dumps(options_identity(resolve_options(probes, f), f)) for f in forms]
     assert ids[0] == ids[1] == ids[2]
     assert options_identity(resolve_options(probes, {}), {}) == {}  # runs without options keep their identity
+
+
+def test_modify_audit_passes_cli_options_to_its_probes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`modify refusal-direction --audit -O codesec.tasks=3`: the audit's probes get the options (the edit itself
+    is stubbed here: it is the option plumbing under test, not the search)."""
+    from types import SimpleNamespace
+
+    from typer.testing import CliRunner
+
+    import weightwatch.modify.audit as audit_mod
+    import weightwatch.modify.pipeline as pipeline
+    from weightwatch.cli import app
+
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF" + bytes(64))
+    seen: dict[str, object] = {}
+
+    def fake_modify(target: str, output: object, opts: object, log: object) -> SimpleNamespace:
+        return SimpleNamespace(report={"splits": {"test": ["tibet"]}, "languages": ["en"]}, target="gguf:edited",
+                               report_path=tmp_path / "r.json", output=tmp_path / "a.gguf", kind="lora")
+
+    def fake_audit(base: str, edited: str, **kw: object) -> SimpleNamespace:
+        seen.update(kw)
+        return SimpleNamespace(as_dict=lambda: {}, compare=None)
+
+    monkeypatch.setattr(pipeline, "modify_refusal_direction", fake_modify)
+    monkeypatch.setattr(audit_mod, "audit_before_after", fake_audit)
+    monkeypatch.setenv("WEIGHTWATCH_HOME", str(tmp_path))
+    result = CliRunner().invoke(app, ["modify", "refusal-direction", "-t", f"gguf:{model}", "--audit",
+                                      "--audit-probes", "codesec,sanity", "-O", "codesec.tasks=3",
+                                      "-O", "codesec.functional=off", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert seen["options"] == {"codesec": {"tasks": 3, "functional": False}}
+    assert seen["probes"] == ["codesec", "sanity"]
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["-O", "codesec.tasks=3"], "-O / --options go with --audit"),
+    (["--audit", "-O", "censorship.topics=tibet"], "are set by modify"),
+    (["--audit", "-O", "codesec.taskz=3"], "codesec has no option 'taskz'"),
+])
+def test_modify_options_are_checked_before_the_search(tmp_path: Path, args: list[str], needle: str) -> None:
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF" + bytes(64))
+    assert_one_line_error(ww("modify", "refusal-direction", "-t", f"gguf:{model}", *args, home=tmp_path), needle)
