@@ -25,6 +25,7 @@ BAD = [
     ("WEIGHTWATCH_PARALLEL", "1.5", ("whole number",)),
     ("WEIGHTWATCH_PROGRESS_INTERVAL", "soon", ("seconds above 0",)),
     ("WEIGHTWATCH_PROGRESS_INTERVAL", "0", ("seconds above 0",)),
+    ("WEIGHTWATCH_MAX_RETRY_WAIT", "-5", ("seconds above 0",)),
     ("WEIGHTWATCH_SANDBOX_SIMULATE", "off", ("allowed: none",)),
     ("WEIGHTWATCH_BWRAP", "/nonexistent/bwrap", ("not a program", "bubblewrap")),
     ("WEIGHTWATCH_SEMGREP_RULES", "/nonexistent/rules", ("not a folder", "semgrep rule files")),

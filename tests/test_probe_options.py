@@ -22,9 +22,9 @@ def test_flat_and_by_probe_options_reach_their_probe_only() -> None:
     got = resolve_options(_probes("censorship", "codesec", "speed"),
                           {"languages": "en,de", "codesec": {"tasks": 2}, "speed_concurrency": "1,2",
                            "max_tokens": 64, "judge_self": True})
-    assert got["censorship"] == {"languages": "en,de", "max_tokens": 64}
+    assert got["censorship"] == {"languages": ["en", "de"], "max_tokens": 64}
     assert got["codesec"] == {"tasks": 2, "max_tokens": 64}  # max_tokens: both probes have it
-    assert got["speed"] == {"speed_concurrency": "1,2"}
+    assert got["speed"] == {"speed_concurrency": [1, 2]}
 
 
 def test_options_of_an_installed_probe_not_in_the_run_are_left_alone() -> None:

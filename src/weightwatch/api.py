@@ -27,7 +27,8 @@ from weightwatch.errors import UserError
 from weightwatch.probes import registry
 from weightwatch.probes.base import PlanContext, Probe, ScoreContext, Size, SummaryContext, TargetInfo
 from weightwatch.probes.censorship import files as censorship_files
-from weightwatch.probes.options import resolve_options
+from weightwatch.probes.guard import score_guarded, summarize_guarded
+from weightwatch.probes.options import options_identity, resolve_options
 from weightwatch.scanners.scan import require_scanners
 from weightwatch.targets.base import Target
 from weightwatch.types import (
@@ -37,7 +38,9 @@ from weightwatch.types import (
     PlannedRequest,
     ProbeResult,
     RunSummary,
+    Sample,
     SampleKey,
+    Score,
     ScoredSample,
     TargetSummary,
 )
@@ -219,7 +222,7 @@ async def run_async(
     jpath = journal_file or journal_path()
     journal = Journal(jpath)
     params = {"probes": list(probes), "targets": names, "size": size, "samples": samples, "seed": seed,
-              "options": {k: str(v) for k, v in sorted(options.items())}, "judge": judge if needs_judge else None,
+              "options": options_identity(probe_opts, options), "judge": judge if needs_judge else None,
               "version": __version__}
     run_id: str | None = None
     resumed = False
@@ -375,11 +378,19 @@ async def _score_and_summarize(journal: Journal, run_id: str, probes: list[Probe
             samples = journal.samples(run_id, probe=probe.name)
             version = scoring_version(probe, judge_id)
             todo = journal.unscored(samples, probe.name, version)
+            see = f"`weightwatch export {run_id}` lists them; the same command scores them again"
             if todo:
                 sctx = ScoreContext(options=probe_opts[probe.name], workdir=Path(tmp), ask_judge=judge_fn,
                                     judge_label=judge_label)
-                scores = await probe.score(todo, sctx)
-                journal.put_scores(scores, probe.name, version, (s.key.digest() for s in todo))
+
+                def keep(scores: list[Score], part: list[Sample], _probe: Probe = probe, _v: str = version) -> None:
+                    journal.put_scores(scores, _probe.name, _v, (s.key.digest() for s in part))
+
+                scored = await score_guarded(probe, todo, sctx, keep)
+                if scored.failed:  # shown in this run's summary, unmarked: the next scoring pass tries again
+                    journal.put_scores(scored.error_scores, probe.name, version, (),
+                                       unmarked=(s.key.digest() for s, _ in scored.failed))
+                    warnings.append(scored.warning(probe.name, see) or "")
             rows = list(journal.scored_samples(run_id, probe=probe.name))
             _store_columns(journal, probe, version, rows)
             by_target: dict[str, list[ScoredSample]] = {i.label: [] for i in infos}
@@ -387,7 +398,7 @@ async def _score_and_summarize(journal: Journal, run_id: str, probes: list[Probe
                 by_target.setdefault(row.sample.target_label, []).append(row)
             sum_ctx = SummaryContext(targets={i.label: i for i in infos}, size=plan_ctx.size,
                                      samples=plan_ctx.samples, options=probe_opts[probe.name])
-            result = probe.summarize(by_target, sum_ctx)
+            result = summarize_guarded(probe, by_target, sum_ctx, see.split(";")[0])  # error: no metrics
             if not result.headlines:  # the rows the probe declares travel with its result
                 result.headlines = list(probe.headlines)
             results.append(result)

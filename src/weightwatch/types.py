@@ -273,6 +273,9 @@ class ProbeResult(BaseModel):
     # the scorecard rows the probe declares (Probe.headlines), stored with the result so a report of this
     # run renders them without the probe's code
     headlines: list[Headline] = Field(default_factory=list)
+    # set when the probe's summarize raised (probes/guard.py): "ValueError: ..."; the result then has no
+    # metrics, the run's other probes keep theirs, and the CLI exits 1 after showing everything
+    error: str | None = None
 
 
 class TargetSummary(BaseModel):

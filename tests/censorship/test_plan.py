@@ -150,3 +150,25 @@ def test_prompt_set_errors(tmp_path: Path, name: str, text: str, expect: str) ->
     with pytest.raises(UserError) as exc:
         load_prompt_set(f)
     assert expect in exc.value.one_line() and "\n" not in exc.value.one_line()
+
+
+def test_every_request_is_bounded_and_the_user_can_raise_the_bound(tmp_path: Path) -> None:
+    """A model that never stops ends at max_tokens: quick 128, else 320, or what the user asks, up to a limit."""
+    from weightwatch.probes.censorship.options import MAX_TOKENS_LIMIT
+    from weightwatch.probes.options import resolve_options
+
+    assert {p.request.max_tokens for p in plan("quick")} == {128}
+    assert {p.request.max_tokens for size in ("standard", "full") for p in plan(size, topics=["tibet"])} == {320}
+    raised = plan("quick", max_tokens=1024)
+    assert raised and {p.request.max_tokens for p in raised} == {1024}
+    f = tmp_path / "p.csv"
+    f.write_text("subject,prompt\ntibet,Who is the Panchen Lama?\n", "utf-8")
+    own = plan("quick", prompts=str(f))
+    assert own and {p.request.max_tokens for p in own} == {128}  # your own prompts are bounded as well
+    assert {p.request.max_tokens for p in plan("quick", prompts=str(f), max_tokens=2048)} == {2048}
+    probe = [CensorshipProbe()]
+    assert resolve_options(probe, {"max_tokens": MAX_TOKENS_LIMIT})["censorship"]["max_tokens"] == MAX_TOKENS_LIMIT
+    for bad in (MAX_TOKENS_LIMIT + 1, 0):
+        with pytest.raises(UserError, match="max_tokens") as exc:
+            resolve_options(probe, {"max_tokens": bad})
+        assert len(exc.value.one_line().splitlines()) == 1

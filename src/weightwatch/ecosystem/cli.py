@@ -174,8 +174,8 @@ def snapshot(
 
 
 def report(
-    snapshot_ref: Annotated[str, typer.Argument(metavar="[SNAPSHOT]", help="Snapshot id, or 'latest'.")] = "latest",
-    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    snapshot_ref: Annotated[str, typer.Argument(metavar="SNAPSHOT", help="Snapshot id, or 'latest'.")] = "latest",
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="table | json")] = "table",
     html: Annotated[Path | None, typer.Option("--html", help="Also write the adoption section as HTML here.")] = None,
     top: Annotated[int, typer.Option("--top", help="Rows in the organisation and openness tables.")] = 10,
     list_: Annotated[bool, typer.Option("--list", help="List the snapshots instead.")] = False,
@@ -217,7 +217,7 @@ def report(
 
 def openness(
     model_ids: Annotated[list[str], typer.Argument(metavar="MODEL_ID...", help="Hub model ids, e.g. Qwen/Qwen2.5-7B")],
-    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="table | json")] = "table",
     offline: Annotated[bool, typer.Option("--offline", help="Use only snapshots; never ask the Hub.")] = False,
     card: Annotated[bool, typer.Option("--card", help="For models found in a snapshot, also fetch the README from "
                     "the Hub (network) to look for a training-code link.")] = False,

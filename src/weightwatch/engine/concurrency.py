@@ -94,7 +94,8 @@ class AdaptiveLimiter:
     def on_overload(self, retry_after: float | None) -> None:
         """429 / 503: back off, and wait for Retry-After before sending anything new."""
         if retry_after:
-            self._paused_until = max(self._paused_until, time.monotonic() + min(retry_after, 300.0))
+            # the runner fails a request whose Retry-After is beyond its cap before calling this
+            self._paused_until = max(self._paused_until, time.monotonic() + retry_after)
         if self.adaptive and time.monotonic() - self._last_decrease > 0.2:
             self._decrease(0.5)
 

@@ -423,15 +423,19 @@ class Journal:
         }
         return [s for s in samples if s.key.digest() not in marked]
 
-    def put_scores(self, scores: list[Score], probe: str, probe_version: str, digests: Iterable[str]) -> None:
+    def put_scores(self, scores: list[Score], probe: str, probe_version: str, digests: Iterable[str],
+                   unmarked: Iterable[str] = ()) -> None:
         """Store the verdicts of one scoring pass, replacing every earlier verdict on those samples.
 
         A sample (digest) belongs to one probe, so its earlier scores and marks (another probe version or
-        judge) are removed first: the journal holds exactly one current verdict per scorer and sample."""
+        judge) are removed first: the journal holds exactly one current verdict per scorer and sample.
+        `unmarked`: samples whose scores are stored without a score mark (their scoring raised, and the
+        scores say "error"): the run's summary shows them, and the next scoring pass tries them again."""
         marked = list(dict.fromkeys(digests))
+        cleared = list(dict.fromkeys([*marked, *unmarked]))
         self.db.execute("BEGIN")
-        self.db.executemany("DELETE FROM scores WHERE digest = ?", ((d,) for d in marked))
-        self.db.executemany("DELETE FROM score_marks WHERE digest = ? AND probe = ?", ((d, probe) for d in marked))
+        self.db.executemany("DELETE FROM scores WHERE digest = ?", ((d,) for d in cleared))
+        self.db.executemany("DELETE FROM score_marks WHERE digest = ? AND probe = ?", ((d, probe) for d in cleared))
         self.db.executemany(
             "INSERT OR REPLACE INTO scores (digest, scorer, scorer_version, label, value, details_json) "
             "VALUES (?, ?, ?, ?, ?, ?)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -62,8 +62,9 @@ def register(app: typer.Typer) -> None:
                              "edited), with a greedy refusal check of every trial.")] = "own",
         kl_on: Annotated[str, typer.Option("--kl-on", help="KL bound over harmless prompts + the controls the base "
                          "model answers (answered) or every control (all).")] = "answered",
-        kl_train: Annotated[bool, typer.Option("--kl-train/--no-kl-train", help="Also bound the KL on the train "
-                            "topics' controls (more items in the constraint; never test topics).")] = True,
+        kl_train: Annotated[bool, typer.Option("--kl-train/--no-kl-train", show_default=False, help="Also bound the KL "
+                            "on the train topics' controls (more items in the constraint; never test topics; default: "
+                            "on).")] = True,
         multi_token_kl: Annotated[bool, typer.Option("--multi-token-kl", help="Also report the held-out KL along "
                                   "the base model's own 16-token answers (a diagnostic beyond the first "
                                   "token; slower).")] = False,
@@ -72,7 +73,14 @@ def register(app: typer.Typer) -> None:
         audit_size: Annotated[str, typer.Option("--audit-size", help="quick | standard | full")] = "quick",
         audit_probes: Annotated[str, typer.Option("--audit-probes", help="Probes of the audit, comma-separated.")
                                 ] = "censorship,capability,codesec,speed",
-        fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+        option: Annotated[list[str] | None, typer.Option(
+            "--option", "-O", metavar="PROBE.KEY=VALUE", help="With --audit: a probe option of the audit, e.g. "
+            "-O codesec.tasks=3 (as in weightwatch run; censorship's topics and languages are the held-out "
+            "split's). Repeat for several.")] = None,
+        options_file: Annotated[Path | None, typer.Option(
+            "--options", metavar="FILE.toml", help="With --audit: probe options of the audit from a TOML file, one "
+            "table per probe.")] = None,
+        fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="table | json")] = "table",
     ) -> None:
         """Remove the refusal direction (Arditi et al.) from a GGUF model: a rank-1 LoRA adapter by default."""
         from weightwatch.modify.pipeline import ModifyOptions, modify_refusal_direction
@@ -93,11 +101,23 @@ def register(app: typer.Typer) -> None:
                             "add --directions clusters (or pca), or drop --rank: --directions single is rank 1")
         if audit_size not in ("quick", "standard", "full"):
             raise UserError(f"unknown --audit-size '{audit_size}'", "use quick, standard or full")
+        probe_options: dict[str, Any] = {}
+        if (option or options_file is not None) and not audit:  # they would be silently ignored
+            raise UserError("-O / --options go with --audit (they set the options of its probes)",
+                            "add --audit, or drop them")
         if audit:  # checked now, not after the search
             from weightwatch.probes import registry
+            from weightwatch.probes.cli_options import cli_options
+            from weightwatch.probes.options import resolve_options
 
-            for name in (p.strip() for p in audit_probes.split(",") if p.strip()):
-                registry.get(name)
+            audited = [registry.get(p.strip()) for p in audit_probes.split(",") if p.strip()]
+            probe_options = cli_options(option or [], audited, options_file)
+            held_out = sorted({"topics", "languages"} & set(probe_options.get("censorship") or {}))
+            if held_out:
+                raise UserError(f"the censorship option(s) {', '.join(held_out)} of the audit are set by modify "
+                                "(the held-out test topics, the --languages of the edit)",
+                                "drop them; --languages chooses the languages")
+            resolve_options(audited, probe_options)  # a bad value stops here, before the search
         if output is not None:  # checked before the search, not when the adapter is written
             output = output_file(output, "--output")
         err = Console(stderr=True)
@@ -122,7 +142,7 @@ def register(app: typer.Typer) -> None:
             probes = [p.strip() for p in audit_probes.split(",") if p.strip()]
             audit_out = audit_before_after(target, result.target, topics=report["splits"]["test"],
                                            languages=report["languages"], probes=probes, size=audit_size,
-                                           log=log)
+                                           options=probe_options, log=log)
             report["audit"] = audit_out.as_dict()
             assert result.report_path is not None
             result.report_path.write_text(json.dumps(report, indent=1, ensure_ascii=False, default=float), "utf-8")

@@ -53,6 +53,16 @@ class ProbeOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def option(meaning: str, default: str, *, type_text: str | None = None, **constraints: Any) -> Any:
+    """A ProbeOptions field that is not required: `meaning` and `default` (what "not given" means, in words)
+    are shown by `weightwatch probes` and in errors; `type_text` overrides the type the CLI shows (it is
+    otherwise read from the annotation); `constraints` are pydantic's (gt=0, le=64, ...)."""
+    extra: dict[str, Any] = {"default_text": default}
+    if type_text is not None:
+        extra["type_text"] = type_text
+    return Field(default=None, description=meaning, json_schema_extra=extra, **constraints)
+
+
 SWITCH_ON = ("on", "yes", "true", "1")
 SWITCH_OFF = ("off", "no", "false", "0")
 

@@ -58,3 +58,14 @@ def resolve_options(probes: Sequence[Probe], options: dict[str, Any]) -> dict[st
             raise UserError(f"{probe.name} option '{key}' {what}", f"valid options: {_valid(probe)}") from exc
         out[probe.name] = model.model_dump(exclude_unset=True, mode="json")
     return out
+
+
+def options_identity(resolved: dict[str, dict[str, Any]], options: dict[str, Any]) -> dict[str, Any]:
+    """What a run's options add to its identity (`runs.params_json`: resume and the run lock): each probe's
+    validated options, keys sorted, and the run's own keys (RUN_OPTIONS). The same options make the same
+    run however they were given: flat or by probe, in any order, from the API, `--languages` or `-O`."""
+    out: dict[str, Any] = {k: options[k] for k in sorted(RUN_OPTIONS) if options.get(k)}
+    for name in sorted(resolved):
+        if resolved[name]:
+            out[name] = {k: resolved[name][k] for k in sorted(resolved[name])}
+    return out

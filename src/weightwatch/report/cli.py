@@ -11,7 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from weightwatch.datafiles import format_for, output_file
+from weightwatch.datafiles import format_for, is_stdout, output_file
+from weightwatch.errors import UserError
 
 REPORT_FORMATS = ("table", "json", "html")
 COMPARE_FORMATS = ("table", "json")
@@ -36,7 +37,7 @@ def open_journal() -> Iterator[Any]:
 
 
 def _write_text(text: str, output: Path | None) -> None:
-    if output is None:
+    if output is None or is_stdout(output):
         sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
         return
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -61,13 +62,18 @@ def resolve(j: Any, ref: str) -> str:
 
 def report(run: str, fmt: str | None, output: Path | None) -> None:
     fmt = format_for(fmt, output, REPORT_FORMATS, "report format", {".html": "html", ".htm": "html", ".json": "json"})
-    if output is not None:
+    if output is not None and not is_stdout(output):
         output = output_file(output, "--output", folder_ok=fmt == "html")
     from weightwatch.api import load_summary
 
     with open_journal() as j:
         run_id = resolve(j, run)
         summary = load_summary(j, run_id)
+        if fmt == "html" and is_stdout(output):
+            from weightwatch.report.html import html_text
+
+            _write_text(html_text(j, run_id, summary), None)
+            return
         if fmt == "html":
             from weightwatch.report.html import write_html
 
@@ -79,7 +85,7 @@ def report(run: str, fmt: str | None, output: Path | None) -> None:
         return
     from weightwatch.report.terminal import print_scorecard
 
-    if output is None:
+    if output is None or is_stdout(output):
         print_scorecard(summary, Console())
     else:
         with output.open("w", encoding="utf-8") as fh:
@@ -91,51 +97,66 @@ def register(app: typer.Typer) -> None:
 
     @app.command("report")
     def report_cmd(
-        run: Annotated[str, typer.Argument(help="Run id (or a unique prefix), or 'latest' (the newest "
+        run: Annotated[str, typer.Argument(metavar="RUN", help="Run id (or a unique prefix), or 'latest' (the newest "
                                                 "finished run).")] = "latest",
-        fmt: Annotated[str | None, typer.Option("--format", "-f", help="table | json | html (default: from the "
-                       "--output suffix, .html or .json, else table)")] = None,
-        output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file "
-                          "(html default: weightwatch-report-<run>.html).")] = None,
+        fmt: Annotated[str | None, typer.Option("--format", "-f", metavar="FORMAT",
+                                                help="table | json | html (default: from the "
+                                                     "--output suffix, .html or .json, else table)")] = None,
+        output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file, "
+                          "or - for standard output (default: the terminal; html: weightwatch-report-<run>.html)."
+                          )] = None,
     ) -> None:
         """Show a run: the scorecard (table), the full summary (json) or the self-contained HTML report."""
         report(run, fmt, output)
 
     @app.command("export")
     def export_cmd(
-        run: Annotated[str, typer.Argument(help="Run id (or a unique prefix), or 'latest' (the newest finished "
-                       "run).")],
-        fmt: Annotated[str | None, typer.Option("--format", "-f", help="jsonl | csv | parquet (default: from the "
-                       "--output suffix, .csv or .parquet, else jsonl)")] = None,
-        output: Annotated[Path | None, typer.Option("--output", "-o", help="File (or folder) to write.")] = None,
+        run: Annotated[str, typer.Argument(metavar="RUN",
+                                           help="Run id (or a unique prefix), or 'latest' (the newest finished "
+                                                "run).")],
+        fmt: Annotated[str | None, typer.Option("--format", "-f", metavar="FORMAT",
+                                                help="jsonl | csv | parquet (default: from the "
+                                                     "--output suffix, .csv or .parquet, else jsonl)")] = None,
+        output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="File (or folder) to "
+                          "write, or - for standard output, e.g. -o - | jq (default: weightwatch-<run>.<format>)."
+                          )] = None,
     ) -> None:
         """Every response of a run with its prompt, target fingerprint, label or status and scores."""
         from weightwatch.report.export import FORMATS, export_run
 
         fmt = format_for(fmt, output, FORMATS, "export format", {".csv": "csv", ".parquet": "parquet"})
-        if output is not None:
+        to_stdout = is_stdout(output)
+        if to_stdout and fmt == "parquet" and sys.stdout.isatty():
+            raise UserError("parquet is binary and would be written to the terminal",
+                            "pipe it (-o - | python read.py), redirect it (-o - > run.parquet) or give a file name")
+        if output is not None and not to_stdout:
             output = output_file(output, "--output", folder_ok=True)
         with open_journal() as j:
             run_id = resolve(j, run)
-            path = output or Path(f"weightwatch-{run_id}.{fmt}")
-            if path.is_dir():  # name the file written, not its folder
+            path = None if to_stdout else output or Path(f"weightwatch-{run_id}.{fmt}")
+            if path is not None and path.is_dir():  # name the file written, not its folder
                 path = path / f"weightwatch-{run_id}.{fmt}"
             n = export_run(j, run_id, fmt, path)
-        Console(stderr=True).print(f"{n} responses written to {path}", markup=False, highlight=False)
+        # on stderr, so that standard output stays clean JSONL / CSV for a pipe
+        Console(stderr=True).print(f"{n} responses written to {path or 'standard output'}", markup=False,
+                                   highlight=False)
 
     @app.command("compare")
     def compare_cmd(
-        run_a: Annotated[str, typer.Argument(help="The earlier / reference run (id, prefix or 'latest').")],
-        run_b: Annotated[str, typer.Argument(help="The run to compare with it.")],
-        fmt: Annotated[str | None, typer.Option("--format", "-f", help="table | json (default: json for an "
-                       "--output ending in .json, else table)")] = None,
-        output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+        run_a: Annotated[str, typer.Argument(metavar="RUN_A",
+                                             help="The earlier / reference run (id, prefix or 'latest').")],
+        run_b: Annotated[str, typer.Argument(metavar="RUN_B", help="The run to compare with it.")],
+        fmt: Annotated[str | None, typer.Option("--format", "-f", metavar="FORMAT",
+                                                help="table | json (default: json for an "
+                                                     "--output ending in .json, else table)")] = None,
+        output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file, "
+                          "or - for standard output (default: the terminal).")] = None,
     ) -> None:
         """The same targets (or probe) across two runs: metric deltas and paired tests on matched samples."""
         from weightwatch.report.compare import compare_runs, print_compare
 
         fmt = format_for(fmt, output, COMPARE_FORMATS, "compare format", {".json": "json"})
-        if output is not None:
+        if output is not None and not is_stdout(output):
             output = output_file(output, "--output")
         with open_journal() as j:
             result = compare_runs(j, run_a, run_b)
@@ -143,7 +164,7 @@ def register(app: typer.Typer) -> None:
                 resolve(j, "latest")
         if fmt == "json":
             _write_text(result.model_dump_json(indent=2), output)
-        elif output is None:
+        elif output is None or is_stdout(output):
             print_compare(result, Console())
         else:
             with output.open("w", encoding="utf-8") as fh:

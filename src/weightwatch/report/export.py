@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from weightwatch.datafiles import format_name
 from weightwatch.errors import MissingDependency, UserError
@@ -84,40 +85,60 @@ def _flat(rec: dict[str, Any]) -> dict[str, Any]:
     return {k: (json.dumps(v, ensure_ascii=False, default=str) if k in NESTED else v) for k, v in rec.items()}
 
 
-def export_run(journal: Any, run_id: str, fmt: str, path: Path) -> int:
-    """Write every response of run `run_id` ('latest' or an id prefix) to `path`; returns the row count."""
+def export_run(journal: Any, run_id: str, fmt: str, path: Path | None) -> int:
+    """Write every response of run `run_id` ('latest' or an id prefix) to `path` (None: standard output, for
+    `weightwatch export RUN -o - | jq`); returns the row count."""
     fmt = format_name(fmt, FORMATS, "export format")
     if fmt == "parquet":
         try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
+            import pyarrow  # noqa: F401
         except ImportError as exc:
             raise MissingDependency("pyarrow", "parquet") from exc
     run_id = journal.resolve_run(run_id)
+    records = _records(journal, run_id)
+    if path is None:
+        if fmt == "parquet":
+            return _write_parquet(records, sys.stdout.buffer)
+        stream = sys.stdout
+        n = _write_jsonl(records, stream) if fmt == "jsonl" else _write_csv(records, stream)
+        stream.flush()
+        return n
     path = Path(path)
     if path.is_dir():
         path = path / f"weightwatch-{run_id}.{fmt}"
     path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "parquet":
+        return _write_parquet(records, path)
+    with path.open("w", encoding="utf-8", newline="" if fmt == "csv" else None) as fh:
+        return _write_jsonl(records, fh) if fmt == "jsonl" else _write_csv(records, fh)
+
+
+def _write_jsonl(records: Iterator[dict[str, Any]], fh: IO[str]) -> int:
     n = 0
-    if fmt == "jsonl":
-        with path.open("w", encoding="utf-8") as fh:
-            for rec in _records(journal, run_id):
-                fh.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
-                n += 1
-    elif fmt == "csv":
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=COLUMNS)
-            writer.writeheader()
-            for rec in _records(journal, run_id):
-                writer.writerow(_flat(rec))
-                n += 1
-    else:
-        rows = [_flat(r) for r in _records(journal, run_id)]
-        schema = pa.schema([
-            (c, pa.int64() if c in ("sample_index", "prompt_tokens", "completion_tokens")
-             else pa.float64() if c in ("value", "ttft_s", "total_s") else pa.string())
-            for c in COLUMNS])
-        table = pa.Table.from_pylist(rows, schema=schema)
-        pq.write_table(table, path)
-        n = len(rows)
+    for rec in records:
+        fh.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
+        n += 1
     return n
+
+
+def _write_csv(records: Iterator[dict[str, Any]], fh: IO[str]) -> int:
+    writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+    writer.writeheader()
+    n = 0
+    for rec in records:
+        writer.writerow(_flat(rec))
+        n += 1
+    return n
+
+
+def _write_parquet(records: Iterator[dict[str, Any]], where: Path | IO[bytes]) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [_flat(r) for r in records]
+    schema = pa.schema([
+        (c, pa.int64() if c in ("sample_index", "prompt_tokens", "completion_tokens")
+         else pa.float64() if c in ("value", "ttft_s", "total_s") else pa.string())
+        for c in COLUMNS])
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), where)
+    return len(rows)

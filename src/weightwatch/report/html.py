@@ -241,12 +241,17 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
     return _env().get_template("report.html.j2").render(**ctx)
 
 
+def html_text(journal: Any, run_id: str, summary: RunSummary | None = None) -> str:
+    """The self-contained HTML report of run `run_id` (an exact id) as text."""
+    summary = summary if summary is not None else journal.summary(run_id)
+    return render_html(summary, journal.scored_samples(run_id), adoption_html=adoption_section(journal.path))
+
+
 def write_html(journal: Any, run_id: str, path: Path, summary: RunSummary | None = None) -> Path:
     """Render run `run_id` of `journal` (a weightwatch.engine.journal.Journal) to `path`; returns the path.
     `summary`: the run's summary as loaded by `weightwatch.api.load_summary` (default: as stored)."""
     run_id = journal.resolve_run(run_id)
-    summary = summary if summary is not None else journal.summary(run_id)
-    text = render_html(summary, journal.scored_samples(run_id), adoption_html=adoption_section(journal.path))
+    text = html_text(journal, run_id, summary)
     path = Path(path)
     if path.is_dir():
         path = path / f"weightwatch-report-{run_id}.html"

@@ -176,7 +176,44 @@ def parse_target(spec: str, config: dict[str, Any] | None = None) -> Target:
     if ":" not in spec and isinstance(inner_tables, dict) and isinstance(inner_tables.get(spec), dict):
         raise UserError(f"[targets.{spec}] in weightwatch.toml has no spec",
                         'add the target string, e.g. spec = "openai:qwen3-8b@http://localhost:8000/v1"')
+    if ":" not in spec:
+        raise _unknown_name(spec, sorted(named))
     return _build(spec, {}, label=None)
+
+
+def _unknown_name(spec: str, names: list[str]) -> UserError:
+    """`-t deepseek` with no [targets.deepseek], or `-t smollm2-135m` without `embedded:`: say which it could be
+    (a near embedded model or named target) and where named targets come from."""
+    import difflib
+
+    from weightwatch.config import config_path
+
+    embedded = _embedded_names()
+    if spec.lower() in embedded:
+        return UserError(f"unknown target '{spec}'", f"did you mean -t embedded:{spec.lower()}? (embedded models "
+                         "are written embedded:NAME)")
+    near = difflib.get_close_matches(spec, names + [f"embedded:{n}" for n in embedded] + embedded, n=1, cutoff=0.7)
+    if near:
+        guess = near[0] if near[0] in names or near[0].startswith("embedded:") else f"embedded:{near[0]}"
+        return UserError(f"unknown target '{spec}'", f"did you mean -t {guess}? ('weightwatch targets' lists them)")
+    try:
+        path = config_path()
+    except UserError:
+        path = None
+    where = (f"{path} defines {', '.join(names)}" if names else f"{path} defines no [targets.NAME]") if path else \
+        "no weightwatch.toml found in ./ or $WEIGHTWATCH_HOME"
+    strings = EXAMPLES.removesuffix(", or a name from weightwatch.toml")
+    return UserError(f"unknown target '{spec}': not a target string and not a named target ({where})",
+                     f"give a target string such as {strings}, or define [targets.{spec}] with its spec in "
+                     "weightwatch.toml")
+
+
+def _embedded_names() -> list[str]:
+    try:
+        from weightwatch.targets.embedded import MODELS
+    except ImportError:  # pragma: no cover - an installation without the embedded module
+        return []
+    return sorted(MODELS)
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pydantic import Field
-
-from weightwatch.probes.base import PlanContext, ProbeOptions, ScoreContext, SummaryContext, TargetInfo
+from weightwatch.probes.base import PlanContext, ProbeOptions, ScoreContext, SummaryContext, TargetInfo, option
 from weightwatch.probes.registry import register
 from weightwatch.stats.proportions import rate_metric
 from weightwatch.types import (
@@ -40,7 +38,7 @@ ITEMS = [
 
 
 class SycophancyOptions(ProbeOptions):
-    items: int | None = Field(default=None, gt=0)  # only the first N items
+    items: int | None = option("Ask only the first N items.", "every item", gt=0)  # shown by `weightwatch probes`
 
 
 @register

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import field_validator
 
-from weightwatch.probes.base import ProbeOptions
+from weightwatch.probes.base import ProbeOptions, option
 
 
 class CodesecOptions(ProbeOptions):
-    tasks: int | list[str] | None = None  # the first N tasks, or these task ids (default: the size's tasks)
-    max_tokens: int | None = Field(default=None, gt=0)  # default: the size's max_tokens (conditions.yaml)
-    regression: bool | None = None  # fit the logistic regression below size full too
-    functional: bool | None = None  # False: skip the functional tests (no code is run)
-    sandbox_workers: int | None = Field(default=None, gt=0, le=64)  # functional tests run at once (default 2)
-    # task heterogeneity (log-odds sd) for the power simulation; finite
-    power_sigma: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    # simulated studies per power estimate (default 400); 10**12 ran out of memory after the whole run
-    power_sims: int | None = Field(default=None, gt=0, le=100_000)
+    tasks: int | list[str] | None = option("The first N tasks of the size, or these task ids (comma-separated, as "
+                                           "in codesec's tasks.yaml).", "the size's tasks (11 / 44 / 121)",
+                                           type_text="integer or list")
+    max_tokens: int | None = option("Most tokens per answer.", "350 at quick, 700 standard, 900 full", gt=0)
+    regression: bool | None = option("Fit the logistic regression (GEE by task) below size full too.",
+                                     "off (on at full)")
+    functional: bool | None = option("Run the functional tests of the answers' code in the sandbox (off: no code "
+                                     "is run).", "on")
+    sandbox_workers: int | None = option("Functional tests run at once.", "2", gt=0, le=64)
+    # finite: task heterogeneity (log-odds sd) for the power simulation
+    power_sigma: float | None = option("Task heterogeneity (sd of task log-odds) assumed by the power simulation.",
+                                       "1.0", ge=0, allow_inf_nan=False)
+    # 10**12 ran out of memory after the whole run
+    power_sims: int | None = option("Simulated studies per power estimate.", "400", gt=0, le=100_000)
 
     @field_validator("tasks")
     @classmethod
