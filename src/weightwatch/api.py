@@ -444,16 +444,20 @@ def load_summary(journal: Journal, run_ref: str) -> RunSummary:
 def judge_censorship_file(input: Path, output: Path, judge: str | None = None,
                           timeout_s: float = 600.0, *, fresh: bool = False,
                           progress: Callable[[dict[str, int]], ProgressFn] | None = None,
-                          tally: JudgeTally | None = None) -> dict[str, int]:
+                          tally: JudgeTally | None = None,
+                          read: list[dict[str, Any]] | None = None) -> dict[str, int]:
     """`weightwatch judge censorship`: label every record of `input` with the censorship probe's rule judge
     (and, with `judge`, a target string, the LLM judge through the runner's retries, `timeout_s` per
     request), write them to `output` and return the counts per label.
 
     The judge's answers are kept in the journal as they land (see `_JudgeClient`): the same command after
     an interruption asks only what it has not got yet (`fresh`: ask everything again). `progress` as for
-    `run_async` (one bar, records labelled); `tally` is filled in (see JudgeTally)."""
+    `run_async` (one bar, records labelled); `tally` is filled in (see JudgeTally); `read`, when given, receives
+    the records read from `input` (the CLI checks their language tags without reading the file again)."""
     _check_timeout(timeout_s)
     records = censorship_files.read_records(Path(input))
+    if read is not None:
+        read.extend(records)
     labelled = label_censorship_records(records, judge, timeout_s, fresh=fresh, progress=progress, tally=tally)
     return censorship_files.write_labelled(Path(output), labelled)
 

@@ -105,6 +105,52 @@ def test_fast_forward_gives_the_same_vectors_bit_for_bit(forwards: tuple[Any, An
     assert fast._used > 0
 
 
+def test_merged_sentence_layers_give_the_same_vectors_bit_for_bit(forwards: tuple[Any, Any],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The call-level loop (`encode_texts`: per-sentence layers of micro-batches with `MERGE_MIN`+ texts merged,
+    BENCHMARKS.md 6m) vs the package's loop and pass: every fixture text, in calls of 7, 64 and 256 texts, with
+    merged blocks of at most 40 rows (several per call) and of 1,024; merging does happen."""
+    slow, fast = forwards
+    backend = encoder._load()._backend
+    assert backend.__dict__.get("_encode") == fast.encode_texts, "the call-level loop is not in use"
+    texts = _texts()
+    merged_rows: list[int] = []
+    finish = fast._finish
+
+    def counting(waiting: Any, out: np.ndarray) -> None:
+        merged_rows.append(sum(len(w[2]) for w in waiting))
+        finish(waiting, out)
+
+    monkeypatch.setattr(fast, "_finish", counting)
+    for size, rows in ((7, 1024), (64, 40), (encoder._BATCH, 1024), (encoder._BATCH, 40)):
+        calls = [texts[i:i + size] for i in range(0, len(texts), size)]
+        monkeypatch.setattr(fast, "MERGE_ROWS", rows)
+        monkeypatch.setattr(backend, "_encode_batch", slow)  # the package's pass: encode_texts runs its loop
+        want = [encoder.encode(c) for c in calls]
+        monkeypatch.setattr(backend, "_encode_batch", fast)
+        got = [encoder.encode(c) for c in calls]
+        assert all(np.array_equal(a, b) for a, b in zip(want, got, strict=True)), (size, rows)
+    assert max(merged_rows) >= 40 and sum(r >= 2 * fast.MERGE_MIN for r in merged_rows) >= 10
+
+
+def test_package_loop_where_the_pass_was_swapped(forwards: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """With another micro-batch pass in the backend, `encode_texts` runs the package's loop with that pass."""
+    slow, fast = forwards
+    backend = encoder._load()._backend
+    seen: list[int] = []
+
+    def other(group: Any, n_tokens: int, out: np.ndarray) -> None:
+        seen.append(len(group))
+        slow(group, n_tokens, out)
+
+    monkeypatch.setattr(backend, "_encode_batch", other)
+    texts = _texts()[:50]
+    got = encoder.encode(texts)
+    assert sum(seen) == len(texts)
+    monkeypatch.setattr(backend, "_encode_batch", slow)
+    assert np.array_equal(got, encoder.encode(texts))
+
+
 def test_fast_forward_from_several_threads(forwards: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     """The id table is shared: encoding from 4 threads at once, with the table emptied often, gives the same
     vectors as the package's pass."""

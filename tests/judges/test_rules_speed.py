@@ -171,3 +171,33 @@ def test_ngram_rows_are_the_same_to_the_last_bit() -> None:
     assert new.nnz >= 100_000
     for part in ("data", "indices", "indptr"):
         assert np.array_equal(getattr(new, part), getattr(old, part))  # type: ignore[attr-defined]
+
+
+LETTER_EDGE = ["İstanbul ΣΑΣ Straße ÆØÅ ǅ ǈ ﬁ", "カタカナ ひらがな 한국어 ᄀᄁ 漢字 abc", "ＡＢＣ ａｂｃ", "x" * 5000,
+               "Kieltäydyn keskustelemasta tästä. Öljy", "台灣 與 中國 的 關係 é è ñ ç",
+               "\u3400\u4dbf\uf900 \uac00\ud7af",
+               "ŉ ǰ ẞ ß ǅ", "mixed-Case WORDS and İİ ıı", "\t\n", "123 456", ""]
+
+
+def test_letter_counts_are_the_match_counts() -> None:
+    """`detect_language`'s counts as run lengths (BENCHMARKS.md 6m) equal the counts of one match per character,
+    and its words lower-cased in one call equal the words lower-cased one by one."""
+    texts = _answers() + LETTER_EDGE
+    assert any(not t.isascii() for t in texts) and any(t.isascii() and t.strip() for t in texts)
+    for t in texts:
+        found, han, kana, hangul, latin = language._letter_counts(t)
+        assert found == language._WORD.findall(t)
+        assert (han, kana, hangul, latin) == (len(language._HAN.findall(t)), len(language._KANA.findall(t)),
+                                              len(language._HANGUL.findall(t)), len(language._LATIN.findall(t))), t[:60]
+        assert language._lower_words(found) == [w.lower() for w in found], t[:60]
+
+
+def test_detect_language_unchanged_on_edge_cases() -> None:
+    """The languages of the edge cases as the plain counts would decide them (a spot check of the whole path)."""
+    assert language.detect_language("カタカナ ひらがな カタカナ") == "other"
+    assert language.detect_language("한국어 한국어 한국어") == "other"
+    assert language.detect_language("台灣與中國的關係") == "zh-Hant"
+    assert language.detect_language("台湾与中国的关系") == "zh-Hans"
+    assert language.detect_language("Dazu möchte ich mich nicht äußern.") == "de"
+    assert language.detect_language("I can't help with that.") == "en"
+    assert language.detect_language("123 456") == "other"

@@ -447,7 +447,12 @@ _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
 
 def _tokens(text: str) -> set[str]:
     """Content tokens: the first five letters of Latin words of five letters or more, and Han bigrams."""
-    t = fold_chinese(normalize(text))
+    return _tokens_of(normalize(text))
+
+
+def _tokens_of(norm: str) -> set[str]:
+    """`_tokens` of an already normalised text."""
+    t = fold_chinese(norm)
     out = {w[:5] for w in _LATIN_WORD.findall(t)}
     for run in _HAN_RUN.findall(t):
         out.update(run[i:i + 2] for i in range(len(run) - 1))
@@ -487,9 +492,9 @@ def _worth_encoding(texts: list[str], facts: Sequence[Mapping[str, Any]],
     alias_checks = _alias_checks(tuple(sorted({a for al in aliases for a in _alias_key(al)})))
     out = []
     for t in texts:
-        keep = bool(_tokens(t) & vocab) or (general and state_line(t))
+        norm = normalize(t)  # once for both checks
+        keep = bool(_tokens_of(norm) & vocab) or (general and state_line(t))
         if not keep and alias_checks:
-            norm = normalize(t)
             keep = any(piece in norm and rx.search(norm) is not None for piece, rx in alias_checks)
         out.append(keep)
     return out

