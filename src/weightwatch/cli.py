@@ -520,6 +520,9 @@ def _judge_reuse_note(tally: Any) -> None:
     if tally.reused:
         err.print(f"{tally.reused} judge answer(s) reused from the journal ({tally.asked} asked now; --fresh asks "
                   "them all again)", markup=False, highlight=False, soft_wrap=True)
+    if tally.shared:  # identical records: one question to the judge, its answer given to each
+        err.print(f"{tally.shared} record(s) asked the judge a question another record had asked: sent once",
+                  markup=False, highlight=False, soft_wrap=True)
 
 
 def _judge_labelled_nothing(judge: str, where: str, tally: Any) -> None:
