@@ -509,9 +509,8 @@ def _judge_interrupt() -> Iterator[None]:
     """Ctrl-C in `judge censorship / calibrate`: one line saying what was kept (click would make it 'Aborted!')."""
     try:
         yield
-    except KeyboardInterrupt:
-        err.print(_interrupted_message(sys.argv[1:]), markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as exc:
+        raise typer.Exit(_say_interrupted(exc)) from None
 
 
 def _fresh_needs_judge(fresh: bool, judge: str | None) -> None:
@@ -574,18 +573,32 @@ ecosystem_cli.register(app)
 modify_cli.register(app)
 
 
-def _interrupted_message(argv: list[str]) -> str:
-    """What Ctrl-C kept, by command: run/audit keep finished samples and adoption snapshot its saved pages (the
-    same command resumes both); anything else (judge, scan, modify, ...) starts over."""
+def _interrupted_message(argv: list[str], signum: int | None = None) -> str:
+    """What Ctrl-C (or SIGTERM: `signum`) kept, by command: run/audit keep finished samples and adoption
+    snapshot its saved pages (the same command resumes both), judge --judge its judge's answers; anything else
+    (scan, modify, ...) starts over."""
+    import signal
+
+    head = "interrupted" + (f" ({signal.Signals(signum).name})" if signum not in (None, signal.SIGINT) else "")
     words = [a for a in argv if not a.startswith("-")]
     if words[:1] in (["run"], ["audit"]):
-        return f"interrupted: the samples finished so far are in the journal; resume with: {_resume_command()}"
+        return f"{head}: the samples finished so far are in the journal; resume with: {_resume_command()}"
     if words[:2] == ["adoption", "snapshot"]:
-        return f"interrupted: the pages fetched so far are saved in the journal; resume with: {_resume_command()}"
+        return f"{head}: the pages fetched so far are saved in the journal; resume with: {_resume_command()}"
     if words[:1] == ["judge"] and any(a == "--judge" or a.startswith("--judge=") for a in argv):
-        return ("interrupted: the judge answers received so far are kept in the journal; the same command reuses "
+        return (f"{head}: the judge answers received so far are kept in the journal; the same command reuses "
                 f"them: {_resume_command()}")
-    return "interrupted; run the command again to start over"
+    return f"{head}; run the command again to start over"
+
+
+def _say_interrupted(exc: BaseException) -> int:
+    """One line for a command stopped by Ctrl-C or SIGTERM (engine.interrupt.Interrupted); its exit code
+    (130, or 128 + the signal: 143 for SIGTERM)."""
+    from weightwatch.engine.interrupt import Interrupted
+
+    signum = exc.signum if isinstance(exc, Interrupted) else None
+    err.print(_interrupted_message(sys.argv[1:], signum), markup=False, highlight=False, soft_wrap=True)
+    return exc.exit_code if isinstance(exc, Interrupted) else 130
 
 
 def _help_command(exc: Exception) -> str:
@@ -602,8 +615,15 @@ def main() -> None:
     debug = "--debug" in sys.argv[1:]
     if debug:  # anywhere on the line, as "re-run with --debug" invites (after the command it was "No such option")
         sys.argv[1:] = ["--debug", *[a for a in sys.argv[1:] if a != "--debug"]]
+    from weightwatch.engine.interrupt import RECEIVED, Interrupted, sigterm_interrupts
+
     try:
-        code = app(standalone_mode=False)
+        # SIGTERM (kill, CI timeouts) stops every command as Ctrl-C does: one line, exit 143 (run / audit
+        # install their own two-step handler while they run, and say it themselves)
+        with sigterm_interrupts():
+            code = app(standalone_mode=False)
+        if code == 130 and RECEIVED:  # typer made the Interrupted of a command that did not catch it exit 130
+            sys.exit(_say_interrupted(Interrupted(RECEIVED[0])))
         if isinstance(code, int) and code:  # typer.Exit(n) comes back as a return value
             sys.exit(code)
     except UserError as exc:
@@ -611,9 +631,8 @@ def main() -> None:
             raise
         err.print(f"error: {exc.one_line()}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err.print(_interrupted_message(sys.argv[1:]), markup=False, highlight=False, soft_wrap=True)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        sys.exit(_say_interrupted(exc))
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

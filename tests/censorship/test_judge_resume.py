@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.servers.fake_openai import FakeOpenAI, Fault
 
 N = 60
@@ -65,7 +67,12 @@ def _settled_requests(srv: FakeOpenAI) -> int:
     return last
 
 
-def test_ctrl_c_keeps_the_judge_labels_and_the_same_command_reuses_them(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("signum", "code", "said"), [
+    (signal.SIGINT, 130, "interrupted: "),
+    (signal.SIGTERM, 143, "interrupted (SIGTERM): "),  # kill, CI timeouts: the same clean stop, exit 128 + 15
+], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_keeps_the_judge_labels_and_the_same_command_reuses_them(tmp_path: Path, signum: int, code: int,
+                                                                       said: str) -> None:
     src = _records(tmp_path / "answers.jsonl")
     dst = tmp_path / "labelled.jsonl"
     db = tmp_path / "journal.sqlite"
@@ -79,15 +86,16 @@ def test_ctrl_c_keeps_the_judge_labels_and_the_same_command_reuses_them(tmp_path
             while time.monotonic() < deadline and proc.poll() is None and _judged(db) < 10:
                 time.sleep(0.02)
             assert proc.poll() is None, "the command ended before it could be interrupted"
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(signum)
             _, stderr = proc.communicate(timeout=120)
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-        assert proc.returncode == 130, stderr
+        assert proc.returncode == code, stderr
         assert "Traceback" not in stderr
-        assert "interrupted: the judge answers received so far are kept in the journal" in stderr, stderr
+        assert said + "the judge answers received so far are kept in the journal" in stderr, stderr
+        assert stderr.count("interrupted") == 1, stderr  # one line
         kept = _judged(db)
         assert 10 <= kept < N
         asked_first = _settled_requests(srv)  # requests of the killed connections may still be in the queue

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -48,3 +50,37 @@ def test_scan_command_with_broken_rules_fails_loudly(tmp_path: Path) -> None:
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     assert "SCAN INVALID" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "out.jsonl").exists()  # nothing written, certainly nothing "clean"
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(x) for x in task.read_text().split()]
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from /proc")
+def test_sigterm_stops_scan_with_one_line_and_exit_143(tmp_path: Path) -> None:
+    """`kill` during a scan (here: while a scanner runs): one line, exit 128 + SIGTERM, no half-written output."""
+    recs = [{"id": str(i), "response": f"```python\nimport os\nos.system(input())\nx = {i}\n```"} for i in range(300)]
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    env = dict(os.environ, WEIGHTWATCH_HOME=str(tmp_path), NO_COLOR="1", PYTHONPATH=src)
+    proc = subprocess.Popen([sys.executable, "-m", "weightwatch", "scan", "-i", str(tmp_path / "in.jsonl"), "-o",
+                             str(tmp_path / "out.jsonl")], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None and not _children(proc.pid):
+            time.sleep(0.01)
+        assert proc.poll() is None, "the scan ended before it could be stopped"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 143, err
+    assert err.strip().splitlines() == ["interrupted (SIGTERM); run the command again to start over"], err
+    assert "Traceback" not in err and out == ""
+    assert not (tmp_path / "out.jsonl").exists()

@@ -83,13 +83,19 @@ def run_interruptible(coro: Coroutine[Any, Any, T], *, on_first: Callable[[int],
             signal.signal(s, h)
 
 
+RECEIVED: list[int] = []  # the signals `sigterm_interrupts` turned into Interrupted, in this process
+
+
 @contextlib.contextmanager
 def sigterm_interrupts() -> Iterator[None]:
     """Within the block, SIGTERM raises `Interrupted(SIGTERM)` in the main thread, as Ctrl-C raises
     KeyboardInterrupt: for synchronous commands that already stop cleanly on Ctrl-C (a Hub snapshot marks
-    itself interrupted), so `kill` does not leave them "running". Outside the main thread: no change."""
+    itself interrupted), so `kill` does not leave them "running". Outside the main thread: no change.
+    The signal is also recorded in `RECEIVED` (typer turns the exception into a bare exit code 130; the CLI
+    reads it there to say what stopped the command and exit 143)."""
 
     def handler(signum: int, frame: Any) -> None:
+        RECEIVED.append(signum)
         raise Interrupted(signum)
 
     try:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -369,6 +371,9 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
             return answered_controls(prompts) + h_eval
 
         tmpdir = Path(tempfile.mkdtemp(prefix="weightwatch-modify-"))
+        # the trial adapters are removed below; the folder, with whatever a Ctrl-C or SIGTERM (both end the
+        # command through an exception, engine/interrupt.py) left in it, when the process exits
+        atexit.register(shutil.rmtree, tmpdir, True)
         cache: dict[tuple[int, str], Path] = {}
 
         def make_edit(layer: int, window: str, lam: float) -> Edit:
