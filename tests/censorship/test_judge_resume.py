@@ -208,3 +208,30 @@ def test_identical_questions_are_sent_to_the_judge_once(tmp_path: Path, monkeypa
         assert cli.returncode == 0, cli.stderr
         assert srv.stats()["requests"] == 3 * len(pairs)
     assert "6 record(s) asked the judge a question another record had asked: sent once" in cli.stderr
+
+
+def test_a_run_asks_the_judge_each_question_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run censorship --judge`: two targets giving the same answers to the same prompts ask the judge the
+    same questions; each is sent once, and both targets' samples get its label."""
+    from weightwatch import api
+    from weightwatch.engine.journal import Journal
+    from weightwatch.probes.censorship.labels import LLM_SCORER
+    from weightwatch.targets.mock import REFUSAL
+
+    monkeypatch.setenv("WEIGHTWATCH_CENSORSHIP_HEAD", "0")
+    with FakeOpenAI(reply=lambda p: REFUSAL) as target, FakeOpenAI(reply=_slow_judge("refused")) as judge:
+        out = api.run(["censorship"], ["mock:refuse", f"openai:fake-model@{target.base_url}"],
+                      options={"topics": ["tibet"], "languages": ["en"]}, judge=f"openai:fake-model@{judge.base_url}",
+                      journal_file=tmp_path / "j.sqlite", config={})
+        asked = judge.stats()
+    j = Journal(tmp_path / "j.sqlite")
+    try:
+        rows = list(j.scored_samples(out.run_id, probe="censorship"))
+    finally:
+        j.close()
+    per_target = len(rows) // 2
+    assert per_target > 0 and len(rows) == 2 * per_target
+    assert all((s := r.score(LLM_SCORER)) is not None and s.label == "refused" for r in rows)
+    distinct = {(r.sample.planned.request.messages[-1].content, r.sample.completion.text) for r in rows}
+    assert len(distinct) == per_target  # the two targets' questions are the same ones
+    assert asked["requests"] == per_target and set(asked["by_prompt"].values()) == {1}
