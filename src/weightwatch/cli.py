@@ -620,6 +620,7 @@ def main() -> None:
         sys.argv[1:] = ["--debug", *[a for a in sys.argv[1:] if a != "--debug"]]
     from weightwatch.engine.interrupt import RECEIVED, Interrupted, sigterm_interrupts
 
+    RECEIVED.clear()  # main() called again in one process (tests) reads only this command's signals
     try:
         # SIGTERM (kill, CI timeouts) stops every command as Ctrl-C does: one line, exit 143 (run / audit
         # install their own two-step handler while they run, and say it themselves)
