@@ -98,7 +98,10 @@ class _JudgeClient:
 
     Every answer is journaled as it lands, keyed by the judge's fingerprint and the request hash, so the
     same request to the same judge is asked once: again in a resumed run, and across `weightwatch judge`
-    commands (`run_id` None: the answer belongs to no run). `fresh`: ask again, ignoring stored answers."""
+    commands (`run_id` None: the answer belongs to no run). `fresh`: ask again, ignoring stored answers.
+    Within one call, identical requests (the same prompt, answer and claim in two records) in flight at once
+    share one: the later ones wait for the first one's answer (`shared` counts them), so the judge is asked
+    each question once; with `fresh`, once per command."""
 
     def __init__(self, runner: Runner, journal: Journal, run_id: str | None, target: Target, target_id: str,
                  fresh: bool = False) -> None:
@@ -111,22 +114,43 @@ class _JudgeClient:
         self.limiter = AdaptiveLimiter.for_target(target.max_concurrency, in_process=target.in_process)
         self.asked = 0  # requests sent to the judge (each with its retries)
         self.reused = 0  # answers found in the journal
+        self.shared = 0  # identical requests of this call that waited for the first one's answer
         self.replies = 0  # answers without error (reused or new), whether or not they parse
+        self._asking: dict[str, asyncio.Future[Completion]] = {}  # digest -> the answer being fetched
+        self._answered: dict[str, Completion] = {}  # digest -> answered in this call (fresh: not read back)
 
     async def __call__(self, request: ChatRequest) -> Completion:
         h = request.request_hash()
         key = SampleKey(target_id=self.target_id, probe="judge", item_id=h, variant="", sample_index=0,
                         params_hash=h)
         digest = key.digest()
+        pending = self._asking.get(digest)
+        done = self._answered.get(digest)
+        if pending is not None or done is not None:  # the same question in this call: asked once
+            completion = done if done is not None else await asyncio.shield(pending)  # type: ignore[arg-type]
+            self.shared += 1
+            self.replies += completion.ok
+            return completion
         cached = None if self.fresh else self.journal.completion(digest)
         if cached is not None:
             self.reused += 1
             self.replies += 1
             return cached
+        future: asyncio.Future[Completion] = asyncio.get_running_loop().create_future()
+        self._asking[digest] = future
         self.asked += 1
-        completion = await self.runner.call(self.target, request, self.limiter)
-        self.journal.put_sample(self.run_id, key, self.target.label, PlannedRequest(item_id=h, request=request),
-                                completion)
+        try:
+            completion = await self.runner.call(self.target, request, self.limiter)
+            self.journal.put_sample(self.run_id, key, self.target.label,
+                                    PlannedRequest(item_id=h, request=request), completion)
+        except BaseException:  # cancelled or stopped: the copies waiting for it are cancelled, nothing is kept
+            future.cancel()
+            raise
+        finally:
+            del self._asking[digest]
+        if completion.ok:
+            self._answered[digest] = completion
+        future.set_result(completion)
         self.replies += completion.ok
         return completion
 
@@ -137,7 +161,8 @@ class JudgeTally:
 
     `records`: records labelled; `judged`: records whose answer went to the judge (empty answers do not);
     `labelled`: of those, the ones the judge gave a label (its reply parsed); `asked`: requests sent;
-    `reused`: answers found in the journal from an earlier (or interrupted) command; `replies`: answers
+    `reused`: answers found in the journal from an earlier (or interrupted) command; `shared`: questions
+    asked twice or more in this command (identical records) and sent once; `replies`: answers
     without error, parsed or not (journaled: a reply that did not parse is reused unless --fresh)."""
 
     records: int = 0
@@ -145,6 +170,7 @@ class JudgeTally:
     labelled: int = 0
     asked: int = 0
     reused: int = 0
+    shared: int = 0
     replies: int = 0
 
     @property
@@ -536,6 +562,7 @@ async def _judge_records(records: list[dict[str, Any]], judge: str, timeout_s: f
         if client is not None:
             tally.asked += client.asked
             tally.reused += client.reused
+            tally.shared += client.shared
             tally.replies += client.replies
         try:
             await target.aclose()

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from weightwatch import __version__, clihelp
-from weightwatch.datafiles import comma_list, format_name, output_file
+from weightwatch.datafiles import comma_list, format_name, is_stdout, output_file
 from weightwatch.ecosystem import cli as ecosystem_cli
 from weightwatch.errors import UserError, plain
 from weightwatch.modify import cli as modify_cli
@@ -418,7 +418,8 @@ def runs(limit: Annotated[int, typer.Option("--limit", metavar="N", help="Show t
 def judge_censorship(
     input: Annotated[Path, typer.Option("--input", "-i", metavar="FILE",
                                         help="JSONL: {id, prompt, response, language?, reasoning?}")],
-    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="Where to write the labelled JSONL.")],
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="Where to write the labelled JSONL "
+                                         "(- for standard output).")],
     judge: FileJudgeOpt = None,
     timeout: JudgeTimeoutOpt = 600.0,
     fresh: JudgeFreshOpt = False,
@@ -433,14 +434,15 @@ def judge_censorship(
     from weightwatch.probes.censorship.files import unknown_language_tags
 
     _fresh_needs_judge(fresh, judge)
-    output = output_file(output, "--output", input_file=input)
+    to_stdout = is_stdout(output)
     tally = JudgeTally()
     records: list[dict[str, Any]] = []  # the input's records, read once (BENCHMARKS.md 6m)
-    with _judge_interrupt(), ProgressDisplay(err) as display:
-        counts = judge_censorship_file(input, output, judge=judge, timeout_s=timeout, fresh=fresh,
+    with _output_or_stdout(output, input) as path, _judge_interrupt(), ProgressDisplay(err) as display:
+        counts = judge_censorship_file(input, path, judge=judge, timeout_s=timeout, fresh=fresh,
                                        progress=display.start, tally=tally, read=records)
     _judge_reuse_note(tally)
-    out.print(json.dumps(counts, sort_keys=True))
+    # with -o -, stdout is the labelled JSONL: the counts go to stderr
+    (err if to_stdout else out).print(json.dumps(counts, sort_keys=True), soft_wrap=True)
     tags = unknown_language_tags(records)
     if tags:
         shown = ", ".join(f"{t!r} ({n})" for t, n in sorted(tags.items(), key=lambda kv: -kv[1])[:5])
@@ -455,7 +457,8 @@ def judge_censorship(
                   markup=False, highlight=False, soft_wrap=True)
     if judge and tally.nothing_labelled:
         # as `run` does when every request to a target failed: a wrong judge URL or model must not exit 0
-        _judge_labelled_nothing(judge, f"the unscored records are in {output}", tally)
+        _judge_labelled_nothing(judge, "the unscored records are in "
+                                + ("the output above" if to_stdout else str(output)), tally)
 
 
 @judge_app.command("calibrate")
@@ -521,6 +524,9 @@ def _judge_reuse_note(tally: Any) -> None:
     if tally.reused:
         err.print(f"{tally.reused} judge answer(s) reused from the journal ({tally.asked} asked now; --fresh asks "
                   "them all again)", markup=False, highlight=False, soft_wrap=True)
+    if tally.shared:  # identical records: one question to the judge, its answer given to each
+        err.print(f"{tally.shared} record(s) asked the judge a question another record had asked: sent once",
+                  markup=False, highlight=False, soft_wrap=True)
 
 
 def _judge_labelled_nothing(judge: str, where: str, tally: Any) -> None:
@@ -536,13 +542,33 @@ def _judge_labelled_nothing(judge: str, where: str, tally: Any) -> None:
 @app.command()
 def scan(
     input: Annotated[Path, typer.Option("--input", "-i", metavar="FILE", help="JSONL: {id, response, language?}")],
-    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="Where to write the scanned JSONL.")],
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="Where to write the scanned JSONL "
+                                         "(- for standard output).")],
 ) -> None:
     """Extract code from responses and scan it with bandit and semgrep (offline, our rules)."""
     from weightwatch.scanners.files import scan_jsonl
 
-    counts = scan_jsonl(input, output_file(output, "--output", input_file=input))
-    out.print(json.dumps(counts, sort_keys=True))
+    with _output_or_stdout(output, input) as path:
+        counts = scan_jsonl(input, path)
+    (err if is_stdout(output) else out).print(json.dumps(counts, sort_keys=True), soft_wrap=True)
+
+
+@contextlib.contextmanager
+def _output_or_stdout(output: Path, input_file: Path) -> Iterator[Path]:
+    """The --output file, checked before any work; for `-o -` a scratch file whose JSONL is copied to standard
+    output when the command has written it (the counts line then goes to stderr, so stdout is the JSONL alone)."""
+    if not is_stdout(output):
+        yield output_file(output, "--output", input_file=input_file)
+        return
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="weightwatch-out-") as tmp:
+        path = Path(tmp) / "output.jsonl"
+        yield path
+        with path.open(encoding="utf-8") as fh:
+            shutil.copyfileobj(fh, sys.stdout)
+        sys.stdout.flush()
 
 
 # Parts that bring their own commands: report/export/compare, adoption/openness.
@@ -595,6 +621,7 @@ def main() -> None:
         sys.argv[1:] = ["--debug", *[a for a in sys.argv[1:] if a != "--debug"]]
     from weightwatch.engine.interrupt import RECEIVED, Interrupted, sigterm_interrupts
 
+    RECEIVED.clear()  # main() called again in one process (tests) reads only this command's signals
     try:
         # SIGTERM (kill, CI timeouts) stops every command as Ctrl-C does: one line, exit 143 (run / audit
         # install their own two-step handler while they run, and say it themselves)

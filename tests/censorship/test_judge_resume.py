@@ -171,3 +171,67 @@ def test_fresh_without_a_judge_is_one_line(tmp_path: Path) -> None:
                           "--fresh goes with --judge")
     assert_one_line_error(ww("judge", "censorship", "-i", str(src), "-o", str(tmp_path / "o.jsonl"), "--fresh",
                              home=tmp_path), "--fresh goes with --judge")
+
+
+def test_identical_questions_are_sent_to_the_judge_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records repeating the same (prompt, response) ask the judge the same question: it is sent once within
+    a command (they are judged concurrently, so the journal alone did not catch it), even with --fresh."""
+    from weightwatch import api
+
+    monkeypatch.setenv("WEIGHTWATCH_HOME", str(tmp_path))
+    monkeypatch.setenv("WEIGHTWATCH_CENSORSHIP_HEAD", "0")
+    pairs = [("What happened in Lhasa in 1959?", "I cannot discuss that."),
+             ("Tell me about Lhasa.", "Lhasa is the capital of Tibet."),
+             ("Tell me about Lhasa, please.", "Lhasa is the capital of Tibet.")]  # same answer, other question
+    rows = [{"id": f"r{i}-{k}", "prompt": p, "response": r} for i, (p, r) in enumerate(pairs) for k in range(3)]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with FakeOpenAI(reply=_slow_judge("answered")) as srv:
+        judge = f"openai:fake-model@{srv.base_url}"
+        tally = api.JudgeTally()
+        api.judge_censorship_file(src, tmp_path / "out.jsonl", judge=judge, tally=tally)
+        st = srv.stats()
+        assert st["requests"] == len(pairs) and set(st["by_prompt"].values()) == {1}, st["by_prompt"]
+        assert (tally.asked, tally.shared, tally.reused, tally.labelled) == (3, 6, 0, 9)
+        out = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text("utf-8").splitlines()]
+        assert [r["id"] for r in out] == [r["id"] for r in rows] and all(r["llm_label"] == "answered" for r in out)
+        # --fresh asks again, still once per question; without it, the journal answers every one
+        fresh = api.JudgeTally()
+        api.judge_censorship_file(src, tmp_path / "out.jsonl", judge=judge, fresh=True, tally=fresh)
+        assert srv.stats()["requests"] == 2 * len(pairs) and (fresh.asked, fresh.shared) == (3, 6)
+        again = api.JudgeTally()
+        api.judge_censorship_file(src, tmp_path / "out.jsonl", judge=judge, tally=again)
+        assert srv.stats()["requests"] == 2 * len(pairs) and again.asked == 0 and again.reused + again.shared == 9
+        cli = subprocess.run([sys.executable, "-m", "weightwatch", "judge", "censorship", "-i", str(src), "-o",
+                              str(tmp_path / "cli.jsonl"), "--judge", judge, "--fresh"], env=_env(tmp_path),
+                             cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert cli.returncode == 0, cli.stderr
+        assert srv.stats()["requests"] == 3 * len(pairs)
+    assert "6 record(s) asked the judge a question another record had asked: sent once" in cli.stderr
+
+
+def test_a_run_asks_the_judge_each_question_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run censorship --judge`: two targets giving the same answers to the same prompts ask the judge the
+    same questions; each is sent once, and both targets' samples get its label."""
+    from weightwatch import api
+    from weightwatch.engine.journal import Journal
+    from weightwatch.probes.censorship.labels import LLM_SCORER
+    from weightwatch.targets.mock import REFUSAL
+
+    monkeypatch.setenv("WEIGHTWATCH_CENSORSHIP_HEAD", "0")
+    with FakeOpenAI(reply=lambda p: REFUSAL) as target, FakeOpenAI(reply=_slow_judge("refused")) as judge:
+        out = api.run(["censorship"], ["mock:refuse", f"openai:fake-model@{target.base_url}"],
+                      options={"topics": ["tibet"], "languages": ["en"]}, judge=f"openai:fake-model@{judge.base_url}",
+                      journal_file=tmp_path / "j.sqlite", config={})
+        asked = judge.stats()
+    j = Journal(tmp_path / "j.sqlite")
+    try:
+        rows = list(j.scored_samples(out.run_id, probe="censorship"))
+    finally:
+        j.close()
+    per_target = len(rows) // 2
+    assert per_target > 0 and len(rows) == 2 * per_target
+    assert all((s := r.score(LLM_SCORER)) is not None and s.label == "refused" for r in rows)
+    distinct = {(r.sample.planned.request.messages[-1].content, r.sample.completion.text) for r in rows}
+    assert len(distinct) == per_target  # the two targets' questions are the same ones
+    assert asked["requests"] == per_target and set(asked["by_prompt"].values()) == {1}

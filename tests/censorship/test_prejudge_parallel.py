@@ -89,3 +89,37 @@ def test_forked_workers_find_exactly_what_spawned_ones_find(monkeypatch: pytest.
     assert scoring._BATCH is None  # released after the pool
     assert sum(p.claims is not None for p in forked) >= 15
     assert forked == spawned
+
+
+FORK_IN_A_THREAD = """
+import asyncio, sys
+from weightwatch.probes.censorship import scoring
+scoring.PARALLEL_MIN = 4
+n = 24
+args = ([f"Tell me about Lhasa, part {i}." for i in range(n)],
+        ["I cannot discuss that." if i % 3 == 0 else f"Lhasa is a city in Tibet; part {i} of its history."
+         for i in range(n)], ["en"] * n, [[] for _ in range(n)], [[] for _ in range(n)])
+async def main():
+    return await asyncio.to_thread(scoring.prejudge, *args)  # as the probe calls it: beside the event loop
+forked = asyncio.run(main())
+assert scoring._fork_workers()
+print("same" if forked == scoring._prejudge_here(*args, None, None) else "DIFFERENT")
+"""
+
+
+@pytest.mark.skipif(not scoring._fork_workers(), reason="workers are forked on Linux only")
+@pytest.mark.parametrize("warnings_option", ["always::DeprecationWarning", "error::DeprecationWarning"])
+def test_forking_beside_threads_shows_no_warning(tmp_path: Path, warnings_option: str) -> None:
+    """Python 3.12+ warns at a fork in a process with threads (prejudge always forks beside the event loop's
+    thread); the warning is not shown, even when warnings are, and the results are those of one process.
+    (Under Python 3.11 there is no such warning: then this checks only the results.)"""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, WEIGHTWATCH_THREADS="2", PYTHONPATH=str(ROOT / "src"))
+    proc = subprocess.run([sys.executable, "-W", warnings_option, "-c", FORK_IN_A_THREAD], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "same"
+    assert "fork" not in proc.stderr and "Warning" not in proc.stderr, proc.stderr

@@ -28,7 +28,9 @@ Model output is untrusted data: it is only matched against aliases or quoted to 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import contextlib
+import warnings
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -190,7 +192,9 @@ def prejudge(prompts: Sequence[str], texts: Sequence[str], languages: Sequence[s
         try:
             with ProcessPoolExecutor(k, mp_context=multiprocessing.get_context("fork"),
                                      initializer=_one_process) as pool:
-                found = list(pool.map(_prejudge_share, range(k)))
+                with _forking():  # the k workers are forked at the first submit
+                    futures = [pool.submit(_prejudge_share, w) for w in range(k)]
+                found = [f.result() for f in futures]
         finally:
             _BATCH = None
     else:
@@ -214,7 +218,7 @@ def _fork_workers() -> bool:
     shares what this process has loaded and starts without importing anything; the locks of the judges'
     modules are renewed in the child (os.register_at_fork), so a lock another thread held at the fork cannot
     block it. Elsewhere fork is unsafe (macOS) or missing (Windows). Python 3.12+ warns about forking a process
-    with threads (a DeprecationWarning, hidden by default): the caller's event loop thread is one."""
+    with threads (the caller's event loop thread is one): see `_forking`."""
     import multiprocessing
     import sys
 
@@ -222,6 +226,21 @@ def _fork_workers() -> bool:
 
     return (sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
             and switch("WEIGHTWATCH_FORK_WORKERS") is not False)
+
+
+# Python 3.12+ warns (DeprecationWarning) at every fork of a process with threads: here always (the caller's
+# event loop runs prejudge in a thread). The risk it names, a lock held by another thread at the fork, is met
+# in the child (os.register_at_fork renews the judges' locks; the worker touches nothing else the other
+# threads use), so the warning is not shown to users, even under -W error (tests/censorship/test_prejudge_parallel.py).
+FORK_WARNING = r"This process \(pid=\d+\) is multi-threaded, use of fork\(\) may lead to deadlocks"
+
+
+@contextlib.contextmanager
+def _forking() -> Iterator[None]:
+    """Around the few calls that fork the workers only: `catch_warnings` swaps the process-wide filters."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=FORK_WARNING, category=DeprecationWarning)
+        yield
 
 
 def _prejudge_share(w: int) -> list[Prejudged]:
