@@ -197,7 +197,8 @@ def test_http_status_to_error_kind() -> None:
     from weightwatch.targets.http import kind_for_status, status_error
 
     table = {401: "auth", 403: "auth", 429: "rate_limit", 503: "overloaded", 529: "overloaded", 500: "transient",
-             502: "transient", 408: "transient", 400: "fatal", 404: "fatal", 422: "fatal"}
+             502: "transient", 408: "transient", 400: "fatal", 404: "fatal", 422: "fatal",
+             501: "fatal", 505: "fatal"}  # 501: e.g. python -m http.server answering a POST
     assert {s: kind_for_status(s) for s in table} == table
     err = status_error(529, "HTTP 529 from x", retry_after=3.0)
     assert err.kind == "overloaded" and err.retryable and err.retry_after == 3.0 and err.status == 529

@@ -91,14 +91,14 @@ def check_limit(limit: int | None, author: list[str] | None, since: str | None, 
 def snapshot(
     limit: Annotated[int | None, typer.Option("--limit", help="Models to keep per listing (the whole Hub, or "
                      "each --author), most downloaded first; 0 = no limit, only with --author (or --since with "
-                     "--sort created_at); the whole Hub (~2M models) is --census. Default 1000.")] = None,
+                     "--sort created_at); the whole Hub (~2M models) is --census (default: 1000).")] = None,
     author: Annotated[list[str] | None, typer.Option("--author", help="Only this organisation; repeat for "
                       "several.")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Keep models created on or after YYYY-MM-DD.")] = None,
-    sort: Annotated[str | None, typer.Option("--sort", help="downloads | likes | created_at | trending (default "
+    sort: Annotated[str | None, typer.Option("--sort", help="downloads | likes | created_at | trending (default: "
                     "downloads).")] = None,
     page_size: Annotated[int | None, typer.Option("--page-size", help="Models per Hub page (at most 1000; "
-                         "default 100).")] = None,
+                         "default: 100).")] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Start a new snapshot even if an interrupted one with "
                      "the same options exists.")] = False,
     pace: Annotated[float, typer.Option("--pace", help="Least seconds between two page requests (0.6 stays "
@@ -110,7 +110,7 @@ def snapshot(
     cards: Annotated[bool, typer.Option("--cards", help="Also read the README of the most downloaded models "
                      "(see --cards-top), so openness knows whether training code is linked.")] = False,
     cards_top: Annotated[int | None, typer.Option("--cards-top", help="How many models' READMEs --cards reads "
-                         "(most downloaded first; one request each; default 100).")] = None,
+                         "(most downloaded first; one request each; default: 100).")] = None,
     weekly: Annotated[bool, typer.Option("--weekly", help="Print a crontab entry that takes this snapshot "
                       "weekly (a time series of download windows), and take no snapshot now.")] = False,
 ) -> None:

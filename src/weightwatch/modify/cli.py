@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
                               "refused prompts' differences; per-layer: each edited layer its own direction."
                               )] = "single",
         rank: Annotated[int | None, typer.Option("--rank", help="Directions per layer for --directions clusters|pca "
-                        "(default 2).")] = None,
+                        "(default: 2).")] = None,
         objective: Annotated[str, typer.Option("--objective", help="What the search minimises on the select prompts "
                              "the base model refuses. own: the probability of the base model's own refusal "
                              "opening; openings: the probability of any refusal or deflection opening (the "

@@ -5,6 +5,7 @@ the one mapping from an HTTP status to a `TargetError` kind (the engine reads ki
     429                      -> rate_limit  (retry after Retry-After, send less)
     503, 529                 -> overloaded  (the same; 529 is Anthropic's "overloaded")
     408, 409, 425, other 5xx -> transient   (retry)
+    501, 505                 -> fatal       (not a chat-completions server: a static file server, say)
     other 4xx                -> fatal       (the request itself is wrong)
 """
 
@@ -84,6 +85,8 @@ def kind_for_status(status: int) -> ErrorKind:
         return "rate_limit"
     if status in (503, 529):
         return "overloaded"
+    if status in (501, 505):  # Not Implemented / HTTP version: not a chat server; asking again cannot help
+        return "fatal"
     if status in (408, 409, 425) or status >= 500:
         return "transient"
     return "fatal"
