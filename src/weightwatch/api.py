@@ -11,11 +11,12 @@ import asyncio
 import contextlib
 import secrets
 import tempfile
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from weightwatch import __version__, cost, envvars, sandbox
 from weightwatch.config import journal_path, load_config
@@ -44,6 +45,8 @@ from weightwatch.types import (
     ScoredSample,
     TargetSummary,
 )
+
+T = TypeVar("T")
 
 DEFAULT_AUDIT_TARGETS = ["embedded:qwen2.5-coder-0.5b", "embedded:smollm2-135m"]
 SIZES = ("quick", "standard", "full")
@@ -495,10 +498,22 @@ def label_censorship_records(records: list[dict[str, Any]], judge: str | None = 
     """The censorship judge's labels for records {id, prompt, response, language?, reasoning?}."""
     tally = tally if tally is not None else JudgeTally()
     if not judge:
-        out = asyncio.run(censorship_files.label_records(records, None, None))
+        out = _run_stoppable(censorship_files.label_records(records, None, None))
         tally.records += len(out)
         return out
-    return asyncio.run(_judge_records(records, judge, timeout_s, fresh, progress, tally))
+    return _run_stoppable(_judge_records(records, judge, timeout_s, fresh, progress, tally))
+
+
+def _run_stoppable(coro: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run`, except that in the main thread SIGTERM stops it as Ctrl-C does: the task is cancelled and
+    the loop shut down cleanly, then `Interrupted` is raised. (A SIGTERM raised as an exception inside the
+    running loop, as the CLI's process-wide handler does, could leave the judge's shared questions waiting
+    and hang the shutdown.)"""
+    if threading.current_thread() is not threading.main_thread():
+        return asyncio.run(coro)
+    from weightwatch.engine.interrupt import run_interruptible
+
+    return run_interruptible(coro)
 
 
 def _check_distinct_labels(made: Sequence[Target], given: Sequence[str]) -> None:
