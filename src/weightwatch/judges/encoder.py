@@ -237,6 +237,7 @@ class _FastForward:
     MERGE_MIN = 8  # texts a micro-batch needs for its per-sentence layers to join the call's merged ones
     MERGE_ROWS = 1024  # merged per-sentence rows computed at once (bounds the memory they hold)
     MAX_IDS = 32_768  # token rows kept (768 float32 each, ~100 MB); the table is emptied when full
+    MAX_SUMS = 16_384  # texts whose token sums are kept (1,280 float32 each, ~84 MB); emptied when full
     _NEEDED = ("table", "scale", "lo", "proj_W", "proj_b", "ln_g_all", "ln_b_all", "w1", "b1", "w2", "b2",
                "ln_g", "ln_b", "cnn_W", "cnn_b", "d0", "d1", "d2", "d3", "p1", "p3", "eps", "_feat_dim")
 
@@ -248,6 +249,7 @@ class _FastForward:
         self._slot = np.full(len(backend.table), -1, dtype=np.int64)
         self._rows = np.empty((0, backend.proj_W.shape[1]), dtype=np.float32)
         self._used = 0
+        self._sums: dict[tuple[int, ...], np.ndarray] = {}  # token ids of a text -> its token sums (_token_part)
         self._lock = threading.Lock()  # the id table is shared state: one micro-batch at a time per process
 
     @classmethod
@@ -389,7 +391,32 @@ class _FastForward:
         out[:] = self._sentence_part(sums, lens)
 
     def _token_part(self, group: list[list[int]], n_tokens: int) -> tuple[np.ndarray, np.ndarray]:
-        """(the layer-normed token features summed per text, the texts' token counts) of one micro-batch."""
+        """(the layer-normed token features summed per text, the texts' token counts) of one micro-batch
+        (`n_tokens` >= `MIN_ROWS`). A text's row depends on its token ids alone (see the class docstring), so
+        rows already computed for the same ids in this process are reused and only the others are computed,
+        together, in one call of at least `MIN_ROWS` tokens (else the whole micro-batch is computed as before)."""
+        keys = [tuple(ids) for ids in group]
+        have = {k: self._sums[k] for k in keys if k in self._sums}
+        todo = list(dict.fromkeys(k for k in keys if k not in have))
+        lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
+        if len(todo) == len(keys) or 0 < sum(map(len, todo)) < self.MIN_ROWS:
+            sums, _ = self._token_sums(group, n_tokens)
+            self._keep(keys, sums)
+            return sums, lens
+        if todo:
+            new, _ = self._token_sums([list(k) for k in todo], sum(map(len, todo)))
+            self._keep(todo, new)
+            have.update(zip(todo, new, strict=True))
+        return np.stack([have[k] for k in keys]), lens
+
+    def _keep(self, keys: Sequence[tuple[int, ...]], sums: np.ndarray) -> None:
+        if len(self._sums) + len(keys) > self.MAX_SUMS:
+            self._sums.clear()
+        for k, row in zip(keys, sums, strict=True):
+            self._sums[k] = row.copy()
+
+    def _token_sums(self, group: list[list[int]], n_tokens: int) -> tuple[np.ndarray, np.ndarray]:
+        """`_token_part` computed (nothing reused)."""
         b, m = self._b, self._m
         dim = m._CNN_DIM
         lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))

@@ -110,9 +110,15 @@ class NgramModel:
                            np.asarray(indptr, dtype=np.int64)), shape=(len(texts), len(self.vocab)))
 
     def proba(self, texts: Sequence[str]) -> np.ndarray:
-        """(n, n_classes) class probabilities (softmax of the multinomial logistic regression)."""
+        """(n, n_classes) class probabilities (softmax of the multinomial logistic regression). A text that
+        recurs in `texts` is counted once: each row depends on its text alone (the sparse product, the
+        intercept and the softmax work row by row), so its probabilities are copied to the repeats."""
         if not texts:
             return np.zeros((0, len(self.intercept)), dtype=np.float64)
+        distinct = list(dict.fromkeys(texts))
+        if len(distinct) < len(texts):
+            row = {t: i for i, t in enumerate(distinct)}
+            return self.proba(distinct)[[row[t] for t in texts]]
         z = np.asarray(self.matrix(texts) @ self.coef.astype(np.float64)) + self.intercept
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)

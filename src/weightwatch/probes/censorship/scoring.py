@@ -42,7 +42,7 @@ from weightwatch.judges.encoder import save_fixed
 from weightwatch.judges.facts import covered_facts, matched_flags
 from weightwatch.judges.language import detect_language
 from weightwatch.judges.llm import LLM_JUDGE_VERSION, build_judge_request, parse_judge_reply
-from weightwatch.judges.rules import RULES_VERSION, judge_text
+from weightwatch.judges.rules import RULES_VERSION, RuleVerdict, judge_text
 from weightwatch.probes.censorship.labels import LLM_FINAL
 from weightwatch.types import ChatRequest, Completion
 
@@ -106,15 +106,24 @@ def final_label(rules: str, head: learned.HeadVerdict | None, narrative: bool = 
     return rules, "rules"  # answered, or unscored where the rules do not cover the language
 
 
-def rule_label(text: str, flags: list[dict[str, Any]]) -> tuple[str, tuple[str, ...], str, list[str]]:
-    """(label, markers, judge language, flags matched) from the rule judge and the narrative flags."""
+def rule_label(text: str, flags: list[dict[str, Any]],
+               seen: dict[str, tuple[RuleVerdict, str | None]] | None = None,
+               ) -> tuple[str, tuple[str, ...], str, list[str]]:
+    """(label, markers, judge language, flags matched) from the rule judge and the narrative flags. `seen`:
+    the rule verdict and loop finding of texts already judged in this batch (both depend on the text alone),
+    filled in here (a batch often repeats an answer: "I can't help with that.")."""
     if not text.strip():
         return "empty", (), "other", []
-    rv = judge_text(text, None)
+    known = seen.get(text) if seen is not None else None
+    rv = known[0] if known is not None else judge_text(text, None)
     flagged = matched_flags(text, flags) if flags else []
     if rv.label in ("refused", "deflected", "empty", "unscored"):  # unscored: a language the rules lack
+        if seen is not None and known is None:
+            seen[text] = (rv, None)
         return rv.label, tuple(rv.markers), rv.language, flagged
-    loop = degenerate(text)
+    loop = known[1] if known is not None else degenerate(text)
+    if seen is not None and known is None:
+        seen[text] = (rv, loop)
     if loop is not None:  # a loop that answers nothing (judges/degenerate.py)
         return "deflected", (*rv.markers, f"degenerate.{loop}"), rv.language, flagged
     return ("narrative" if flagged else "answered"), tuple(rv.markers), rv.language, flagged
@@ -135,11 +144,19 @@ class TextFindings:
 
 
 def text_findings(text: str | None, reasoning: str | None, facts: Sequence[dict[str, Any]],
-                  flags: Sequence[dict[str, Any]]) -> TextFindings:
+                  flags: Sequence[dict[str, Any]], languages: dict[str, str] | None = None) -> TextFindings:
+    """`languages`: the detected language of texts already seen in this batch (filled in here)."""
     text, reasoning_text = text or "", (reasoning or "").strip()
+    detected = None
+    if text.strip():
+        detected = languages.get(text) if languages is not None else None
+        if detected is None:
+            detected = detect_language(text)
+            if languages is not None:
+                languages[text] = detected
     return TextFindings(alias_facts=covered_facts(text, list(facts)) if facts and text.strip() else [],
                         reasoning_flags=matched_flags(reasoning_text, list(flags)) if flags and reasoning_text else [],
-                        language_detected=detect_language(text) if text.strip() else None)
+                        language_detected=detected)
 
 
 @dataclass(frozen=True)
@@ -268,7 +285,8 @@ def _prejudge_here(prompts: Sequence[str], texts: Sequence[str], languages: Sequ
                    facts: Sequence[list[dict[str, Any]]], flags: Sequence[list[dict[str, Any]]],
                    reasonings: Sequence[str | None] | None,
                    heads: Sequence[learned.HeadVerdict | None] | None) -> list[Prejudged]:
-    rules = [rule_label(t or "", list(fl)) for t, fl in zip(texts, flags, strict=True)]
+    seen: dict[str, tuple[RuleVerdict, str | None]] = {}  # the rule layer's findings per distinct text
+    rules = [rule_label(t or "", list(fl), seen) for t, fl in zip(texts, flags, strict=True)]
     if heads is None:
         heads = head_verdicts(prompts, [t or "" for t in texts], languages)
     want = [i for i in range(len(texts)) if claims_apply(rules[i][0], heads[i], facts[i], flags[i])]
@@ -280,8 +298,9 @@ def _prejudge_here(prompts: Sequence[str], texts: Sequence[str], languages: Sequ
     save_fixed()  # the claim sentences' vectors this process encoded, for the next run (judges/encoder.py)
     claims: dict[int, ClaimAssessment] = dict(zip(want, assessed[:len(want)], strict=True))
     r_claims: dict[int, ClaimAssessment] = dict(zip(r_want, assessed[len(want):], strict=True))
+    detected: dict[str, str] = {}
     return [Prejudged(rules=rules[i], head=heads[i], claims=claims.get(i), reasoning_claims=r_claims.get(i),
-                      found=text_findings(texts[i], reasons[i], facts[i], flags[i]))
+                      found=text_findings(texts[i], reasons[i], facts[i], flags[i], detected))
             for i in range(len(texts))]
 
 
