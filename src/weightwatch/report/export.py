@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from weightwatch.datafiles import format_name
+from weightwatch.datafiles import format_name, written_whole
 from weightwatch.errors import MissingDependency, UserError
 from weightwatch.report.summary import prompt_text
 from weightwatch.types import RunSummary, ScoredSample
@@ -106,11 +106,11 @@ def export_run(journal: Any, run_id: str, fmt: str, path: Path | None) -> int:
     path = Path(path)
     if path.is_dir():
         path = path / f"weightwatch-{run_id}.{fmt}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "parquet":
-        return _write_parquet(records, path)
-    with path.open("w", encoding="utf-8", newline="" if fmt == "csv" else None) as fh:
-        return _write_jsonl(records, fh) if fmt == "jsonl" else _write_csv(records, fh)
+    with written_whole(path) as tmp:  # stopped half-way, it leaves no half export under the user's name
+        if fmt == "parquet":
+            return _write_parquet(records, tmp)
+        with tmp.open("w", encoding="utf-8", newline="" if fmt == "csv" else None) as fh:
+            return _write_jsonl(records, fh) if fmt == "jsonl" else _write_csv(records, fh)
 
 
 def _write_jsonl(records: Iterator[dict[str, Any]], fh: IO[str]) -> int:

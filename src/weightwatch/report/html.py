@@ -255,6 +255,8 @@ def write_html(journal: Any, run_id: str, path: Path, summary: RunSummary | None
     path = Path(path)
     if path.is_dir():
         path = path / f"weightwatch-report-{run_id}.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    from weightwatch.datafiles import written_whole
+
+    with written_whole(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return path.resolve()
