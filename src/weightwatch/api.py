@@ -402,6 +402,7 @@ async def _score_and_summarize(journal: Journal, run_id: str, probes: list[Probe
     # what a target's start found wrong (e.g. a model name the server does not list) reaches the user
     warnings = [f"{i.label}: {i.fingerprint.extra['warning']}" for i in infos
                 if isinstance(i.fingerprint.extra.get("warning"), str)]
+    scoring_errors: dict[str, int] = {}  # target label -> answered samples whose scoring raised
     with tempfile.TemporaryDirectory(prefix="weightwatch-score-") as tmp:
         for probe in probes:
             samples = journal.samples(run_id, probe=probe.name)
@@ -425,6 +426,8 @@ async def _score_and_summarize(journal: Journal, run_id: str, probes: list[Probe
             by_target: dict[str, list[ScoredSample]] = {i.label: [] for i in infos}
             for row in rows:
                 by_target.setdefault(row.sample.target_label, []).append(row)
+                if row.scoring_error and not row.sample.completion.error:
+                    scoring_errors[row.sample.target_label] = scoring_errors.get(row.sample.target_label, 0) + 1
             sum_ctx = SummaryContext(targets={i.label: i for i in infos}, size=plan_ctx.size,
                                      samples=plan_ctx.samples, options=probe_opts[probe.name])
             result = summarize_guarded(probe, by_target, sum_ctx, see.split(";")[0])  # error: no metrics
@@ -437,6 +440,7 @@ async def _score_and_summarize(journal: Journal, run_id: str, probes: list[Probe
         n, errors, tokens_in, tokens_out = journal.target_totals(run_id, info.label)
         target_summaries.append(TargetSummary(label=info.label, kind=info.kind, fingerprint=info.fingerprint,
                                               defaults=info.defaults, price=info.price, samples=n, errors=errors,
+                                              scoring_errors=scoring_errors.get(info.label, 0),
                                               prompt_tokens=tokens_in, completion_tokens=tokens_out))
     for st in stats:
         if st.errors:

@@ -36,6 +36,7 @@ def export_record(ss: ScoredSample, run_id: str, summary: RunSummary | None = No
     if summary is not None:
         fp = next((t.fingerprint for t in summary.targets if t.label == s.target_label), None)
     primary = next((sc for sc in ss.scores if sc.label is not None), ss.scores[0] if ss.scores else None)
+    scoring_error = ss.scoring_error
     return {
         "run_id": run_id,
         "target": s.target_label,
@@ -46,7 +47,9 @@ def export_record(ss: ScoredSample, run_id: str, summary: RunSummary | None = No
         "item_id": s.key.item_id,
         "variant": s.key.variant,
         "sample_index": s.key.sample_index,
-        "status": "error" if c.error else ("scored" if ss.scores else "unscored"),
+        # a sample whose scoring raised carries an "error" score: no verdict, the reason in `error`
+        "status": "error" if c.error else ("scoring_error" if scoring_error else "scored" if ss.scores
+                                           else "unscored"),
         "label": primary.label if primary else None,
         "value": primary.value if primary else None,
         "scorer": primary.scorer if primary else None,
@@ -56,7 +59,7 @@ def export_record(ss: ScoredSample, run_id: str, summary: RunSummary | None = No
         "prompt": prompt_text(ss),
         "response": c.text,
         "reasoning": c.reasoning,
-        "error": c.error,
+        "error": c.error or (f"scoring failed: {scoring_error}" if scoring_error else None),
         "finish_reason": c.finish_reason,
         "prompt_tokens": c.prompt_tokens,
         "completion_tokens": c.completion_tokens,

@@ -192,6 +192,7 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
         fp.update({f"extra.{k}": v for k, v in extra.items()})
         fp["id"] = ts.fingerprint.id()
         fingerprints.append({"label": ts.label, "kind": ts.kind, "samples": ts.samples, "errors": ts.errors,
+                             "scoring_errors": ts.scoring_errors,
                              "tokens": f"{ts.prompt_tokens} in / {ts.completion_tokens} out",
                              "price": ", ".join(f"{k}={v:g}" for k, v in ts.price.items()),
                              "defaults": ", ".join(f"{k}={v}" for k, v in ts.defaults.items()),
