@@ -221,8 +221,10 @@ async def run_async(
         raise UserError(f"--samples {samples} is more than {MAX_SAMPLES:,} extra samples per item",
                         f"give at most --samples {MAX_SAMPLES} (pass@k and intervals need far fewer)")
     if not 0 <= seed <= MAX_SEED:  # llama.cpp reads seed 0xFFFFFFFF (-1) as "random"; servers take 32-bit seeds
+        why = ("a negative seed means 'random' to llama.cpp and its server: the run would not repeat" if seed < 0
+               else "servers take signed 32-bit seeds, and llama.cpp reads 0xFFFFFFFF as 'random'")
         raise UserError(f"--seed must be between 0 and {MAX_SEED}, not {seed}",
-                        "a negative seed means 'random' to llama.cpp and its server: the run would not repeat")
+                        f"give a seed from 0 to {MAX_SEED}, e.g. --seed 42 ({why})")
     if max_concurrency is not None and max_concurrency < 1:
         raise UserError(f"--max-concurrency must be at least 1, not {max_concurrency}",
                         "omit it to let weightwatch adapt the number of requests in flight")
