@@ -225,8 +225,12 @@ def _options(probes: list[str], prompts: Path | None, languages: str | None, jud
     if prompts is not None:
         if prompts.is_dir():
             raise UserError(f"--prompts '{prompts}' is a folder", "give a CSV (subject,prompt) or JSONL file")
-        if not prompts.is_file():
+        if not prompts.exists():
             raise UserError(f"--prompts file '{prompts}' does not exist", "give a CSV (subject,prompt) or JSONL file")
+        if not prompts.is_file():  # a pipe (<(...), /dev/stdin) would be empty when the run reads it again
+            raise UserError(f"--prompts '{prompts}' is not a regular file (a pipe or a device)",
+                            "save the prompts to a CSV (subject,prompt) or JSONL file: a run reads them again "
+                            "when it resumes")
         opts["prompts"] = str(prompts.resolve())
     if languages is not None:
         opts["languages"] = comma_list(languages, "--languages", "en,zh-Hans")
