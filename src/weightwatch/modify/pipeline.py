@@ -45,6 +45,7 @@ CONTRASTS = ("refused", "control", "harmless", "both")
 DIRECTION_METHODS = ("single", "clusters", "pca", "per-layer")
 BLOCKED = ("refused", "deflected")
 OBJECTIVES = ("own", "openings")
+REFERENCES = ("answered+harmless", "answered")
 
 
 @dataclass
@@ -85,6 +86,10 @@ class ModifyOptions:
     # "ablation": the writes lose their component along the direction(s) (Arditi et al.); "affine": they keep
     # its mean over the answered + harmless train prompts and lose only the deviation from it (modify/affine.py)
     edit: str = "ablation"
+    # the answered side of the refused contrast and the affine reference: the answered train prompts + the
+    # harmless ones ("answered+harmless", as before), or the answered train prompts only ("answered": the
+    # direction within the prompts the model refuses or answers, the reference their answered mean)
+    reference: str = "answered+harmless"
 
 
 @dataclass
@@ -246,6 +251,8 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         raise UserError(f"unknown merge type '{opts.merge}'", "use --merge F16 or --merge Q8_0")
     if opts.edit not in EDITS:
         raise UserError(f"unknown edit '{opts.edit}'", f"use one of {', '.join(EDITS)}")
+    if opts.reference not in REFERENCES:
+        raise UserError(f"unknown reference '{opts.reference}'", f"use one of {', '.join(REFERENCES)}")
     if opts.edit == "affine" and opts.merge is not None:
         raise UserError("--merge cannot hold the affine edit's per-layer constants",
                         "write a LoRA adapter (drop --merge) or use --edit ablation")
@@ -329,7 +336,8 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         for p, a in zip(h_train, h_raw, strict=True):
             raw_groups.setdefault("harmless", []).append(a)
             raw_groups.setdefault(f"harmless {p.language}", []).append(a)
-            if not opts.direction_languages or p.language in opts.direction_languages:
+            if (not opts.direction_languages or p.language in opts.direction_languages) \
+                    and opts.reference == "answered+harmless":
                 raw_groups.setdefault("reference", []).append(a)
                 ref_last.append(session.chat_tokens(p.text)[-1])
         # base model on select and test prompts: first-token logits, and whether it refuses (its opening)
@@ -360,10 +368,11 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         log(f"captured {len(train) + len(h_train)} prompts x {len(layers)} layers in {timings['capture_s']:.0f} s")
         keys: list[str] | None = None
         if opts.contrast == "refused" and acts["refused"] and acts["answered"]:
-            positive, negative = acts["refused"], acts["answered"] + acts["harmless"]
+            with_harmless = opts.reference == "answered+harmless"
+            positive, negative = acts["refused"], acts["answered"] + (acts["harmless"] if with_harmless else [])
             keys = refused_keys
             log(f"direction: {len(positive)} refused or deflected train prompts vs {len(acts['answered'])} answered "
-                f"+ {len(acts['harmless'])} harmless")
+                f"+ {len(acts['harmless']) if with_harmless else 0} harmless")
         else:
             if opts.contrast == "refused":
                 log("the base model refuses none (or all) of the train prompts: contrasting sensitive prompts "
@@ -538,7 +547,8 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
     meta = provenance(edit, header, base_sha, {"data_version": P.data_version(), "languages": ",".join(langs),
                                                "orthogonal": bool(opts.orthogonal),
                                                "center_languages": bool(opts.center_languages),
-                                               "contrast": opts.contrast, "directions": opts.directions})
+                                               "contrast": opts.contrast, "directions": opts.directions,
+                                               "reference": opts.reference})
     t0 = time.perf_counter()
     if opts.merge:
         write_merged(header, edit, out, meta, qtype=opts.merge)
@@ -610,7 +620,7 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         # rounding): the search and the held-out check compare within one batching, so it is not in their KL
         "numeric_noise_kl": {k: round(v, 6) for k, v in noise.items()},
         "numeric_noise_kl_test": round(test_base.kl, 6),
-        "edit": opts.edit,
+        "edit": opts.edit, "reference": opts.reference,
         # per candidate layer c: [mean, sd, n] of x_L . v_c for every layer L and group of train prompts
         # (arm, base label, language; "reference": the affine edit's answered + harmless prompts)
         "projections": projections,
