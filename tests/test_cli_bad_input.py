@@ -730,3 +730,20 @@ def test_the_output_suffix_picks_the_format(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["run_id"]
     assert isinstance(json.loads((tmp_path / "d.json").read_text(encoding="utf-8")), dict)  # JSON, not a table
     assert (tmp_path / "forced.csv").read_text(encoding="utf-8").startswith('{"run_id"')  # -f wins
+
+
+def test_a_wrong_base_url_is_refused_before_the_run(tmp_path: Path) -> None:
+    """/models 404 and chat 404 at the given base URL: every request failed, then one error line and exit 1
+    at the end. Refused at the start now, naming the base URL to give; a server that merely serves no
+    /models (chat answers) runs as before."""
+    from tests.servers.fake_openai import FakeOpenAI
+
+    with FakeOpenAI(models_endpoint=False) as srv:
+        base = srv.base_url.removesuffix("/v1")
+        wrong = ww("run", "sanity", "-t", f"openai:fake-model@{base}/api", home=tmp_path)
+        asked = srv.stats()["requests"]
+        right = ww("run", "sanity", "-t", f"openai:fake-model@{srv.base_url}", home=tmp_path)
+    assert_one_line_error(wrong, f"{base}/api/models and {base}/api/chat/completions both answered HTTP 404",
+                          f"give the base URL {base}/v1: openai:fake-model@{base}/v1")
+    assert asked == 1  # the one-token check that found /v1; no sample was asked
+    assert right.returncode == 0, right.stderr

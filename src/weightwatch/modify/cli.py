@@ -143,6 +143,11 @@ def register(app: typer.Typer) -> None:
             err.print(message, markup=False, highlight=False, soft_wrap=True)
 
         result = modify_refusal_direction(target, output, opts, log=log)
+        from weightwatch.engine.interrupt import keep_note
+
+        what = "adapter" if result.kind == "lora" else f"merged model ({result.kind.removeprefix('merged-')})"
+        keep_note(f"the {what} is written: {result.output} (use it as -t {result.target})"
+                  + ("; the audit's finished samples are in the journal (weightwatch runs)" if audit else ""))
         report = result.report
         audit_out = None
         if audit:

@@ -19,10 +19,8 @@ import asyncio
 import contextlib
 import hashlib
 import importlib.util
-import os
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ import numpy as np
 
 from weightwatch import __version__
 from weightwatch.errors import MissingDependency, TargetError, UserError
+from weightwatch.stderr import quiet_stderr as _quiet_stderr
 from weightwatch.targets._files import check_gguf, file_sha256
 from weightwatch.targets.batched import BatchEngine, Cancelled, Job
 from weightwatch.targets.cpu import (
@@ -59,25 +58,6 @@ FILE_TYPES: dict[int, str] = {
 def require_llama_cpp() -> None:
     if importlib.util.find_spec("llama_cpp") is None:
         raise MissingDependency("llama-cpp-python", "embedded")
-
-
-@contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """Silence C-level writes to fd 2 (llama.cpp/ggml log noise) while loading."""
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            try:
-                yield
-            finally:
-                os.dup2(saved, 2)
-    finally:
-        os.close(saved)
 
 
 def quantization_name(metadata: dict[str, str], desc: str = "") -> str | None:
