@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from weightwatch.errors import UserError
+from weightwatch.modify.affine import apply_cvec, read_constants
 
 
 @contextlib.contextmanager
@@ -158,6 +159,8 @@ class Session:
             raise UserError("llama.cpp could not create a context for activation capture", "lower n_ctx")
         self.n_ctx = n_ctx
         self._adapters: dict[str, Any] = {}
+        self._constants: dict[str, dict[int, np.ndarray] | None] = {}  # adapter -> affine constants
+        self._cvec: Any = None
         self._kv: list[int] = []  # tokens now in the KV cache (sequence 0)
         self._prefix: list[int] | None = None  # tokens in the shared-prefix sequence (n_seq) for run_many
         self._batch = llama_cpp.llama_batch_init(params.n_batch, 0, 1)
@@ -476,10 +479,16 @@ class Session:
         lc.llama_memory_seq_rm(lc.llama_get_memory(self.ctx), self.n_seq, -1, -1)
         if path is None:
             lc.llama_set_adapters_lora(self.ctx, None, 0, None)
+            self._cvec = apply_cvec(lc, self.ctx, None, self.n_embd, self.n_layer)
             return
         key = str(path)
         adapter = self._adapters.get(key)
         if adapter is None:
+            from weightwatch.modify.gguf_io import read_header
+
+            # the affine edit's constants (metadata of the same file), checked before llama.cpp loads it
+            self._constants[key] = read_constants(read_header(path, what="adapter").fields, self.n_embd,
+                                                  self.n_layer, path.name)
             adapter = lc.llama_adapter_lora_init(self.model, key.encode("utf-8"))
             if not adapter:
                 raise UserError(f"llama.cpp could not load the adapter '{path}'", "check that it fits the model")
@@ -488,6 +497,8 @@ class Session:
         scales = (ctypes.c_float * 1)(float(scale))
         if lc.llama_set_adapters_lora(self.ctx, arr, 1, scales) != 0:
             raise UserError(f"llama.cpp could not apply the adapter '{path}'", "check that it fits the model")
+        # the constants scale with the LoRA pair (both are lambda-linear); none: the control vector is cleared
+        self._cvec = apply_cvec(lc, self.ctx, self._constants.get(key), self.n_embd, self.n_layer, float(scale))
 
     def close(self) -> None:
         lc = self._lc

@@ -60,6 +60,14 @@ def register(app: typer.Typer) -> None:
                              "opening; openings: the probability of any refusal or deflection opening (the "
                              "judge's forms and the openings of every refused train/select answer, base and "
                              "edited), with a greedy refusal check of every trial.")] = "own",
+        edit: Annotated[str, typer.Option("--edit", help="ablation: the residual writes lose their component along "
+                        "the direction(s); affine: they keep its mean over the prompts the base model answers and "
+                        "lose only the deviation from it (a LoRA adapter with per-layer constants; no --merge).")
+                        ] = "ablation",
+        reference: Annotated[str, typer.Option("--reference", help="The answered side of the refused contrast and "
+                             "the affine edit's reference mean: answered+harmless (the train prompts the base "
+                             "model answers and the harmless set) or answered (without the harmless set).")
+                             ] = "answered+harmless",
         kl_on: Annotated[str, typer.Option("--kl-on", help="KL bound over harmless prompts + the controls the base "
                          "model answers (answered) or every control (all).")] = "answered",
         kl_train: Annotated[bool, typer.Option("--kl-train/--no-kl-train", show_default=False, help="Also bound the KL "
@@ -128,6 +136,7 @@ def register(app: typer.Typer) -> None:
                              merge=merge.upper() if merge else None,
                              check_tokens=check_tokens, goal=goal, multi_token_kl=multi_token_kl,
                              directions=directions, rank=2 if rank is None else rank, objective=objective,
+                             edit=edit, reference=reference,
                              direction_languages=comma_list(direction_languages, "--direction-languages", "en"))
 
         def log(message: str) -> None:
