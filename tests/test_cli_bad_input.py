@@ -775,3 +775,13 @@ def test_pipes_as_inputs(tmp_path: Path) -> None:
     assert_one_line_error(ww_stdin("run", "censorship", "-t", "mock:echo", "--prompts", "/dev/stdin"),
                           "--prompts '/dev/stdin' is not a regular file (a pipe or a device)",
                           "a run reads them again when it resumes")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a device that is always full)")
+def test_a_full_disk_is_one_line_not_an_internal_error(tmp_path: Path) -> None:
+    """ENOSPC while writing an output was 'internal error: OSError: [Errno 28] ...', as for a bug."""
+    (tmp_path / "in.jsonl").write_text(json.dumps({"id": "1", "prompt": "p", "response": "I cannot."}) + "\n")
+    for args in (["judge", "censorship", "-i", "in.jsonl", "-o", "/dev/full"],
+                 ["scan", "-i", "in.jsonl", "-o", "/dev/full"]):
+        assert_one_line_error(ww(*args, home=tmp_path), "error: No space left on device while writing",
+                              "free some space or write the output elsewhere")

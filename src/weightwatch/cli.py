@@ -687,6 +687,14 @@ def main() -> None:
             err.print(f"error: {exc.strerror or exc}: '{exc.filename}'; check the path and its permissions "
                       "(--debug shows where it happened)", markup=False, highlight=False, soft_wrap=True)
             sys.exit(2)
+        import errno
+
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            # a full disk (or quota) while writing an output: the machine's state, not a bug of weightwatch
+            err.print(f"error: {exc.strerror} while writing; free some space or write the output elsewhere "
+                      "(--debug shows where it happened)",
+                      markup=False, highlight=False, soft_wrap=True)
+            sys.exit(2)
         text = str(exc).strip().splitlines() or [""]
         more = f" ({len(text) - 1} more line(s))" if len(text) > 1 else ""
         err.print(f"internal error: {type(exc).__name__}: {text[0]}{more} (re-run with --debug for the traceback)",
