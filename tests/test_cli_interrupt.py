@@ -148,15 +148,17 @@ def _tiny(tmp_path: Path) -> Path:
     return build_tiny(tmp_path / "tiny.gguf")
 
 
-def test_ctrl_c_in_modify_search(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("signum", "code", "head"), [(signal.SIGINT, 130, "interrupted"),
+                                                     (signal.SIGTERM, 143, "interrupted (SIGTERM)")])
+def test_ctrl_c_in_modify_search(tmp_path: Path, signum: int, code: int, head: str) -> None:
     """Ctrl-C in the search of `modify refusal-direction` (a tiny random model): exit 130 and one line saying
-    nothing was written (it was a silent 130)."""
+    nothing was written (it was a silent 130); SIGTERM the same with exit 143."""
     base = _tiny(tmp_path)
-    code, _, stderr = _interrupt_when(["modify", "refusal-direction", "-t", f"gguf:{base}", "-o", "a.gguf",
-                                       "--languages", "en", "--trials", "16", "--check-tokens", "2"], tmp_path,
-                                      lambda _, e: "search:" in e or "captured" in e)
-    assert code == 130, stderr
-    assert _last_line(stderr) == ("interrupted: nothing is kept (no adapter or model was written); run the command "
+    got, _, stderr = _interrupt_when(["modify", "refusal-direction", "-t", f"gguf:{base}", "-o", "a.gguf",
+                                      "--languages", "en", "--trials", "16", "--check-tokens", "2"], tmp_path,
+                                     lambda _, e: "search:" in e or "captured" in e, signum)
+    assert got == code, stderr
+    assert _last_line(stderr) == (f"{head}: nothing is kept (no adapter or model was written); run the command "
                                   "again to start over")
     assert not (tmp_path / "a.gguf").exists()
 
