@@ -18,7 +18,7 @@ def _item(item_id: str) -> dataset.Prompted:
 
 
 def test_version() -> None:
-    assert CLAIMS_VERSION == "7"
+    assert CLAIMS_VERSION == "8"
 
 
 def test_stance_orders_official_above_critical() -> None:
