@@ -21,7 +21,15 @@ from weightwatch.modify import prompts as P
 from weightwatch.modify.adapter import Edit, provenance, write_adapter, write_merged
 from weightwatch.modify.affine import EDITS, projection_stats, write_constants
 from weightwatch.modify.capture import Session
-from weightwatch.modify.direction import center_by_group, cluster_bases, directions, pca_bases, separation
+from weightwatch.modify.direction import (
+    center_by_group,
+    cluster_bases,
+    directions,
+    layer_means,
+    orthogonal_to,
+    pca_bases,
+    separation,
+)
 from weightwatch.modify.gguf_io import read_header
 from weightwatch.modify.search import (
     REFUSAL_OPENINGS,
@@ -64,6 +72,10 @@ class ModifyOptions:
     label_tokens: int = 16  # greedy tokens per train/select/test prompt to see whether the base model refuses
     prefix_tokens: int = 6  # tokens of the base model's refusal opening scored by the search (0: first token only)
     center_languages: bool = False  # refused contrast: subtract each language's mean activation first
+    # the direction made orthogonal to each language's mean activation minus the mean over languages (train +
+    # harmless train prompts, uncentred), so every language's prompts share one mean projection (the affine
+    # edit's constant reference then fits every language)
+    orthogonal_languages: bool = False
     kl_on: str = "answered"  # KL over harmless prompts + the controls the base answers ("answered") or all ("all")
     kl_train: bool = True  # the train topics' controls join the KL tune prompts (more items; never test topics)
     merge: str | None = None  # None: LoRA adapter; "F16" | "Q8_0": merged model
@@ -382,6 +394,14 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
                         "both": acts["control"] + acts["harmless"], "refused": acts["control"] + acts["harmless"],
                         }[opts.contrast]
         dirs = directions(positive, negative, acts["harmless"], orthogonal=opts.orthogonal)
+        if opts.orthogonal_languages:
+            plangs = [p.language for p in [*train, *h_train]]
+            uncentred = [a for _, a, _ in raw] + h_raw
+            lang_means = {lg: layer_means([a for a, q in zip(uncentred, plangs, strict=True) if q == lg])
+                          for lg in sorted(set(plangs))}
+            overall = {i: np.mean([m[i] for m in lang_means.values()], axis=0) for i in layers}
+            dirs = orthogonal_to(dirs, {i: [m[i] - overall[i] for m in lang_means.values()] for i in layers})
+            log(f"direction made orthogonal to {len(lang_means)} languages' mean offsets")
         sep = separation(positive, negative, dirs)
         bases: dict[int, np.ndarray] = dict(dirs)  # layer -> (n_embd,) or (n_embd, k): what a trial projects out
         cluster_sizes: dict[str, int] = {}
@@ -548,7 +568,8 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
                                                "orthogonal": bool(opts.orthogonal),
                                                "center_languages": bool(opts.center_languages),
                                                "contrast": opts.contrast, "directions": opts.directions,
-                                               "reference": opts.reference})
+                                               "reference": opts.reference,
+                                               "orthogonal_languages": bool(opts.orthogonal_languages)})
     t0 = time.perf_counter()
     if opts.merge:
         write_merged(header, edit, out, meta, qtype=opts.merge)
