@@ -80,10 +80,12 @@ def test_affine_edit_writes_its_constants(tiny: Path, tmp_path: Path) -> None:
 
     out = tmp_path / "affine.lora.gguf"
     proc = _ww("-t", f"gguf:{tiny}", "-o", str(out), "--max-items", "1", "--trials", "2", "--check-tokens", "0",
-               "--languages", "en", "--edit", "affine", "--orthogonal-languages", cwd=tmp_path, home=tmp_path)
+               "--languages", "en", "--edit", "affine", "--orthogonal-languages", "--orthogonal-harmless",
+               cwd=tmp_path, home=tmp_path)
     assert proc.returncode == 0, proc.stderr
     head = check_adapter(out, tiny)
     assert head.fields["weightwatch.modify.edit"] == "affine"
     assert head.fields["weightwatch.modify.orthogonal_languages"] is True
+    assert head.fields["weightwatch.modify.orthogonal_harmless"] is True
     layers = head.fields[KEY_LAYERS]
     assert layers and 0 not in layers and len(head.fields[KEY_DATA]) == 64 * len(layers)
