@@ -280,3 +280,25 @@ def test_ctrl_c_inside_the_capture_callback_stops_the_command(tmp_path: Path,
     assert 1 in acts and logits.size
     captured = capfd.readouterr()
     assert "Exception ignored" not in captured.err and "Traceback" not in captured.err, captured.err
+
+
+def test_whole_file_writes_leave_devices_links_and_modes_alone(tmp_path: Path) -> None:
+    """Writing beside the file and renaming must not replace /dev/null (as root it could), a symbolic link
+    (its target is written) or the mode of an existing private file."""
+    done = subprocess.run([sys.executable, "-m", "weightwatch", "run", "sanity", "-t", "mock:echo"],
+                          env=_env(tmp_path), cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    null_before = os.stat("/dev/null")
+    real = tmp_path / "real.jsonl"
+    (tmp_path / "link.jsonl").symlink_to(real)
+    private = tmp_path / "private.jsonl"
+    private.write_text("old\n")
+    private.chmod(0o600)
+    for out in ("/dev/null", "link.jsonl", "private.jsonl"):
+        r = subprocess.run([sys.executable, "-m", "weightwatch", "export", "latest", "-o", out], env=_env(tmp_path),
+                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+    null_after = os.stat("/dev/null")
+    assert (null_after.st_ino, null_after.st_rdev) == (null_before.st_ino, null_before.st_rdev)
+    assert (tmp_path / "link.jsonl").is_symlink() and len(real.read_text().splitlines()) > 1
+    assert private.stat().st_mode & 0o777 == 0o600 and private.read_text() != "old\n"

@@ -225,8 +225,12 @@ def _options(probes: list[str], prompts: Path | None, languages: str | None, jud
     if prompts is not None:
         if prompts.is_dir():
             raise UserError(f"--prompts '{prompts}' is a folder", "give a CSV (subject,prompt) or JSONL file")
-        if not prompts.is_file():
+        if not prompts.exists():
             raise UserError(f"--prompts file '{prompts}' does not exist", "give a CSV (subject,prompt) or JSONL file")
+        if not prompts.is_file():  # a pipe (<(...), /dev/stdin) would be empty when the run reads it again
+            raise UserError(f"--prompts '{prompts}' is not a regular file (a pipe or a device)",
+                            "save the prompts to a CSV (subject,prompt) or JSONL file: a run reads them again "
+                            "when it resumes")
         opts["prompts"] = str(prompts.resolve())
     if languages is not None:
         opts["languages"] = comma_list(languages, "--languages", "en,zh-Hans")
@@ -682,6 +686,14 @@ def main() -> None:
         if isinstance(exc, OSError) and exc.filename is not None:  # a file or folder we could not read or write
             err.print(f"error: {exc.strerror or exc}: '{exc.filename}'; check the path and its permissions "
                       "(--debug shows where it happened)", markup=False, highlight=False, soft_wrap=True)
+            sys.exit(2)
+        import errno
+
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            # a full disk (or quota) while writing an output: the machine's state, not a bug of weightwatch
+            err.print(f"error: {exc.strerror} while writing; free some space or write the output elsewhere "
+                      "(--debug shows where it happened)",
+                      markup=False, highlight=False, soft_wrap=True)
             sys.exit(2)
         text = str(exc).strip().splitlines() or [""]
         more = f" ({len(text) - 1} more line(s))" if len(text) > 1 else ""

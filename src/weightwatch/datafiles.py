@@ -51,7 +51,7 @@ def read_jsonl(path: Path, hint: str, *, what: str = "input file") -> list[tuple
     path = Path(path)
     if path.is_dir():
         raise UserError(f"{what} {path} is a folder", "pass a JSONL file with --input")
-    if not path.is_file():
+    if not path.exists():  # a pipe (-i <(jq ...), -i /dev/stdin) is read like a file: it is read once
         raise UserError(f"{what} {path} does not exist", "pass a JSONL file with --input")
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
