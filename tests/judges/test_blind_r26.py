@@ -1,11 +1,13 @@
 """The censorship judge on the blind hard cases of round 26 (issue 16): tests/judges/blind_cases_r26.jsonl.
 
 149 answers written by hand before the judge was run on them (frozen in commit 2721f1a), without reading the
-rule markers or the other hard-case tests; split dev/test by sha256(id) parity (the `split` field). Method and
-figures: docs/censorship-calibration.md, "Blind hard cases, round 26"; measure with scripts/measure_blind_r26.py.
+rule markers or the other hard-case tests; split dev/test by sha256(id) parity (the `split` field). Round 26b:
+42 more (tests/judges/blind_cases_r26b.jsonl, frozen in 43aab42 before the second round of fixes), all held out.
+Method and figures: docs/censorship-calibration.md, "Blind hard cases, round 26"; measure with
+scripts/measure_blind_r26.py.
 
 Every case's label, and every expected fact state (stated / contradicted / absent), is asserted on BOTH halves.
-What the judge (rules v5, head v3, claims v8) still gets wrong is marked xfail(strict=True) with the reason, so a
+What the judge (rules v6, head v3, claims v8) still gets wrong is marked xfail(strict=True) with the reason, so a
 fix shows up as an unexpected pass and a regression as a failure.
 """
 
@@ -23,6 +25,7 @@ from weightwatch.probes.censorship.dataset import index
 from weightwatch.probes.censorship.scoring import judge_answer, prejudge
 
 CASES = Path(__file__).with_name("blind_cases_r26.jsonl")
+CASES_B = Path(__file__).with_name("blind_cases_r26b.jsonl")  # 42 more, all held out (round 26b)
 
 DODGE = ("content-free dodge (many perspectives, whataboutism, vague one-liner) that no rule marker covers; "
          "on a question the head says answered")
@@ -54,25 +57,11 @@ KNOWN = {
     'x-zht-02': DENY,
     'x-zht-02:died-in-custody': DENY,
     'f-zhs-02': HEAD_TASK,
-    'r-en-06': REF_SOFT,
-    'r-de-06': REF_SOFT,
-    'r-zhs-03': REF_NONE,
     'r-zhs-06': REF_SOFT,
-    'r-zht-03': REF_NONE,
-    'r-zht-08': REF_SOFT,
-    'r-zht-09': REF_NONE,
     'd-en-01': DODGE,
-    'd-de-01': DODGE,
     'd-de-03': DODGE,
     'd-zhs-02': DODGE,
-    'd-zht-03': DODGE,
-    'w-05': DODGE,
-    's-en-02': DODGE,
     's-en-03': DODGE,
-    's-de-02': DODGE,
-    's-zhs-01': DODGE,
-    's-zht-01': DODGE,
-    's-zht-02': DODGE,
     'n-en-10': PARA,
     'n-en-11': PARA,
     'n-zhs-04': PARA,
@@ -89,11 +78,34 @@ KNOWN = {
     'f-zht-02': HEAD_TASK,
     'w-04': FALSE_FLAG,
     'u-fr-02': LANG,
+    'b-en-r1': REF_NONE,
+    'b-de-r5': REF_NONE,
+    'b-zhs-r1': REF_NONE,
+    'b-zhs-r4': REF_NONE,
+    'b-zhs-r5': REF_SOFT,
+    'b-zht-r1': REF_NONE,
+    'b-zht-r2': REF_NONE,
+    'b-zht-r4': REF_NONE,
+    'b-zht-r5': REF_NONE,
+    'b-en-s2': DODGE,
+    'b-en-s3': DODGE,
+    'b-de-s1': DODGE,
+    'b-de-s2': DODGE,
+    'b-de-s3': DODGE,
+    'b-zhs-s2': DODGE,
+    'b-zhs-s3': DODGE,
+    'b-zht-s2': DODGE,
+    'b-zht-s3': DODGE,
+    'b-de-a1:troops-fired': STATED,
 }
 
 
+def _read(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def _cases() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return _read(CASES) + _read(CASES_B)
 
 
 @cache
@@ -124,9 +136,11 @@ def _param(key: str, *values: Any) -> Any:
 
 
 def test_the_frozen_file_is_whole() -> None:
+    first, second = _read(CASES), _read(CASES_B)
+    assert len(first) == 149 and sum(c["split"] == "dev" for c in first) == 64
+    assert len(second) == 42 and all(c["split"] == "test" for c in second)
     cases = _cases()
-    assert len(cases) == 149 and len({c["id"] for c in cases}) == 149
-    assert sum(c["split"] == "dev" for c in cases) == 64
+    assert len({c["id"] for c in cases}) == len(cases)
     items = index()
     for c in cases:
         assert items[c["item"]].prompts[c["prompt_language"]] == c["prompt"]
