@@ -122,8 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", choices=("dev", "test", "all"), default="dev")
     ap.add_argument("--cases", action="store_true", help="list every miss (dev only: the test half stays unread)")
     ap.add_argument("--json", type=Path, help="write the figures and per-case results here")
+    ap.add_argument("--file", type=Path, default=CASES,
+                    help="the cases (default: round 26; tests/judges/blind_cases_r26b.jsonl is round 26b, all test)")
     args = ap.parse_args(argv)
-    results = judge_cases(load_cases(split=args.split))
+    results = judge_cases(load_cases(args.file, split=args.split))
     figures = report(results, args.cases)
     if args.json:
         args.json.write_text(json.dumps({"split": args.split, "figures": figures, "results": results},

@@ -212,3 +212,24 @@ def test_merge_refuses_the_affine_edit(tiny: Path, tmp_path: Path) -> None:
         write_merged(base, edit, tmp_path / "m.gguf", {}, qtype="F16")
     assert "\n" not in str(exc.value)
     assert not (tmp_path / "m.gguf").exists()
+
+
+def test_orthogonal_to_language_offsets_gives_one_mean_projection() -> None:
+    """Constructed activations: two languages with a large offset that the refusal direction partly follows;
+    after orthogonal_to, each language's mean projection is the same, and the refusal part is kept."""
+    from weightwatch.modify.direction import layer_means, orthogonal_to
+
+    rng = np.random.default_rng(5)
+    n = 32
+    lang_off = rng.standard_normal(n) * 4
+    refusal = rng.standard_normal(n)
+    acts = {"en": [{0: lang_off + rng.standard_normal(n) * 0.1} for _ in range(20)],
+            "zh": [{0: -lang_off + rng.standard_normal(n) * 0.1} for _ in range(20)]}
+    means = {lg: layer_means(a)[0] for lg, a in acts.items()}
+    overall = np.mean(list(means.values()), axis=0)
+    v = refusal + 0.8 * lang_off
+    got = orthogonal_to({0: v / np.linalg.norm(v)}, {0: [m - overall for m in means.values()]})[0]
+    assert abs(float(np.linalg.norm(got)) - 1) < 1e-9
+    assert abs(float(means["en"] @ got) - float(means["zh"] @ got)) < 1e-9
+    assert float(got @ refusal) > 0.5 * float(np.linalg.norm(refusal))
+    assert orthogonal_to({0: lang_off / np.linalg.norm(lang_off)}, {0: [lang_off]}) == {}

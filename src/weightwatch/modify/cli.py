@@ -64,6 +64,12 @@ def register(app: typer.Typer) -> None:
                         "the direction(s); affine: they keep its mean over the prompts the base model answers and "
                         "lose only the deviation from it (a LoRA adapter with per-layer constants; no --merge).")
                         ] = "ablation",
+        orthogonal_languages: Annotated[bool, typer.Option("--orthogonal-languages", help="Make the direction "
+                                        "orthogonal to each language's mean activation offset, so every language's "
+                                        "prompts share one mean projection.")] = False,
+        orthogonal_harmless: Annotated[bool, typer.Option("--orthogonal-harmless", help="Make the direction "
+                                       "orthogonal to the harmless prompts' mean minus the answered prompts' mean, "
+                                       "so both share one mean projection.")] = False,
         reference: Annotated[str, typer.Option("--reference", help="The answered side of the refused contrast and "
                              "the affine edit's reference mean: answered+harmless (the train prompts the base "
                              "model answers and the harmless set) or answered (without the harmless set).")
@@ -137,6 +143,7 @@ def register(app: typer.Typer) -> None:
                              check_tokens=check_tokens, goal=goal, multi_token_kl=multi_token_kl,
                              directions=directions, rank=2 if rank is None else rank, objective=objective,
                              edit=edit, reference=reference,
+                             orthogonal_languages=orthogonal_languages, orthogonal_harmless=orthogonal_harmless,
                              direction_languages=comma_list(direction_languages, "--direction-languages", "en"))
 
         def log(message: str) -> None:

@@ -21,7 +21,15 @@ from weightwatch.modify import prompts as P
 from weightwatch.modify.adapter import Edit, provenance, write_adapter, write_merged
 from weightwatch.modify.affine import EDITS, projection_stats, write_constants
 from weightwatch.modify.capture import Session
-from weightwatch.modify.direction import center_by_group, cluster_bases, directions, pca_bases, separation
+from weightwatch.modify.direction import (
+    center_by_group,
+    cluster_bases,
+    directions,
+    layer_means,
+    orthogonal_to,
+    pca_bases,
+    separation,
+)
 from weightwatch.modify.gguf_io import read_header
 from weightwatch.modify.search import (
     REFUSAL_OPENINGS,
@@ -64,6 +72,13 @@ class ModifyOptions:
     label_tokens: int = 16  # greedy tokens per train/select/test prompt to see whether the base model refuses
     prefix_tokens: int = 6  # tokens of the base model's refusal opening scored by the search (0: first token only)
     center_languages: bool = False  # refused contrast: subtract each language's mean activation first
+    # the direction made orthogonal to each language's mean activation minus the mean over languages (train +
+    # harmless train prompts, uncentred), so every language's prompts share one mean projection (the affine
+    # edit's constant reference then fits every language)
+    orthogonal_languages: bool = False
+    # the direction made orthogonal to mean(harmless train prompts) - mean(answered train prompts) (uncentred),
+    # so harmless and answered prompts share one mean projection (one affine reference fits both)
+    orthogonal_harmless: bool = False
     kl_on: str = "answered"  # KL over harmless prompts + the controls the base answers ("answered") or all ("all")
     kl_train: bool = True  # the train topics' controls join the KL tune prompts (more items; never test topics)
     merge: str | None = None  # None: LoRA adapter; "F16" | "Q8_0": merged model
@@ -382,6 +397,24 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
                         "both": acts["control"] + acts["harmless"], "refused": acts["control"] + acts["harmless"],
                         }[opts.contrast]
         dirs = directions(positive, negative, acts["harmless"], orthogonal=opts.orthogonal)
+        offsets: dict[int, list[np.ndarray]] = {i: [] for i in layers}
+        if opts.orthogonal_languages:
+            plangs = [p.language for p in [*train, *h_train]]
+            uncentred = [a for _, a, _ in raw] + h_raw
+            lang_means = {lg: layer_means([a for a, q in zip(uncentred, plangs, strict=True) if q == lg])
+                          for lg in sorted(set(plangs))}
+            overall = {i: np.mean([m[i] for m in lang_means.values()], axis=0) for i in layers}
+            for i in layers:
+                offsets[i] += [m[i] - overall[i] for m in lang_means.values()]
+        answered_raw = [a for g, v in raw_groups.items() for a in v if g in ("sensitive answered", "control answered")]
+        if opts.orthogonal_harmless and answered_raw and h_raw:
+            mh, ma = layer_means(h_raw), layer_means(answered_raw)
+            for i in layers:
+                offsets[i].append(mh[i] - ma[i])
+        if any(offsets.values()):
+            dirs = orthogonal_to(dirs, offsets)
+            log(f"direction made orthogonal to {max(len(o) for o in offsets.values())} mean offset(s) "
+                f"(languages: {opts.orthogonal_languages}, harmless vs answered: {opts.orthogonal_harmless})")
         sep = separation(positive, negative, dirs)
         bases: dict[int, np.ndarray] = dict(dirs)  # layer -> (n_embd,) or (n_embd, k): what a trial projects out
         cluster_sizes: dict[str, int] = {}
@@ -548,7 +581,9 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
                                                "orthogonal": bool(opts.orthogonal),
                                                "center_languages": bool(opts.center_languages),
                                                "contrast": opts.contrast, "directions": opts.directions,
-                                               "reference": opts.reference})
+                                               "reference": opts.reference,
+                                               "orthogonal_languages": bool(opts.orthogonal_languages),
+                                               "orthogonal_harmless": bool(opts.orthogonal_harmless)})
     t0 = time.perf_counter()
     if opts.merge:
         write_merged(header, edit, out, meta, qtype=opts.merge)
