@@ -38,6 +38,10 @@ def main() -> int:
     ap.add_argument("--directions", default="single", help="single | clusters | pca | per-layer")
     ap.add_argument("--rank", type=int, default=2, help="directions per layer (clusters, pca)")
     ap.add_argument("--objective", default="own", help="own | openings (the search objective)")
+    ap.add_argument("--edit", default="ablation", help="ablation | affine (modify/affine.py)")
+    ap.add_argument("--reference", default="answered+harmless", help="answered+harmless | answered")
+    ap.add_argument("--orthogonal-languages", action="store_true", help="direction orthogonal to language offsets")
+    ap.add_argument("--orthogonal-harmless", action="store_true", help="direction orthogonal to harmless - answered")
     ap.add_argument("--n-seq", type=int, default=16, help="prompts decoded together (Session.run_many)")
     ap.add_argument("--multi-token-kl", action="store_true", help="held-out KL along the base model's answers")
     ap.add_argument("--no-kl-train", action="store_true", help="KL bound on select-topic controls only (before 8f)")
@@ -63,6 +67,9 @@ def main() -> int:
                              center_languages=args.center_languages, kl_train=not args.no_kl_train,
                              kl_max=args.kl_max, n_seq=args.n_seq, multi_token_kl=args.multi_token_kl,
                              directions=args.directions, rank=args.rank, objective=args.objective,
+                             edit=args.edit, reference=args.reference,
+                             orthogonal_languages=args.orthogonal_languages,
+                             orthogonal_harmless=args.orthogonal_harmless,
                              direction_languages=[x for x in args.direction_languages.split(",") if x] or None)
         t_wall = time.perf_counter()
         result = modify_refusal_direction(args.target, out / "qwen-rd.lora.gguf", opts, log=log)

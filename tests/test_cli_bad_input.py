@@ -730,3 +730,58 @@ def test_the_output_suffix_picks_the_format(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["run_id"]
     assert isinstance(json.loads((tmp_path / "d.json").read_text(encoding="utf-8")), dict)  # JSON, not a table
     assert (tmp_path / "forced.csv").read_text(encoding="utf-8").startswith('{"run_id"')  # -f wins
+
+
+def test_a_wrong_base_url_is_refused_before_the_run(tmp_path: Path) -> None:
+    """/models 404 and chat 404 at the given base URL: every request failed, then one error line and exit 1
+    at the end. Refused at the start now, naming the base URL to give; a server that merely serves no
+    /models (chat answers) runs as before."""
+    from tests.servers.fake_openai import FakeOpenAI
+
+    with FakeOpenAI(models_endpoint=False) as srv:
+        base = srv.base_url.removesuffix("/v1")
+        wrong = ww("run", "sanity", "-t", f"openai:fake-model@{base}/api", home=tmp_path)
+        asked = srv.stats()["requests"]
+        right = ww("run", "sanity", "-t", f"openai:fake-model@{srv.base_url}", home=tmp_path)
+    assert_one_line_error(wrong, f"{base}/api/models and {base}/api/chat/completions both answered HTTP 404",
+                          f"give the base URL {base}/v1: openai:fake-model@{base}/v1")
+    assert asked == 1  # the one-token check that found /v1; no sample was asked
+    assert right.returncode == 0, right.stderr
+
+
+def test_pipes_as_inputs(tmp_path: Path) -> None:
+    """`-i <(jq ...)` or `-i /dev/stdin` (a pipe) was refused as 'does not exist'; judge and scan read their
+    input once, so a pipe now works like a file. /dev/null is an empty input. --prompts, which a resumed run
+    reads again, refuses a pipe with a line saying why (it too said 'does not exist')."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, WEIGHTWATCH_HOME=str(tmp_path), NO_COLOR="1")
+    record = json.dumps({"id": "1", "prompt": "p", "response": "I cannot help with that."}) + "\n"
+
+    def ww_stdin(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "weightwatch", *args], input=record, capture_output=True,
+                              text=True, env=env, cwd=tmp_path, timeout=300)
+
+    judged = ww_stdin("judge", "censorship", "-i", "/dev/stdin", "-o", "out.jsonl")
+    assert judged.returncode == 0, judged.stderr
+    assert json.loads((tmp_path / "out.jsonl").read_text())["label"] == "refused"
+    scanned = ww_stdin("scan", "-i", "/dev/stdin", "-o", "scan.jsonl")
+    assert scanned.returncode == 0, scanned.stderr
+    assert json.loads((tmp_path / "scan.jsonl").read_text())["status"] == "refused"
+    assert_one_line_error(ww("judge", "censorship", "-i", "/dev/null", "-o", "x.jsonl", home=tmp_path),
+                          "input file /dev/null holds no records (it is empty)")
+    assert_one_line_error(ww_stdin("run", "censorship", "-t", "mock:echo", "--prompts", "/dev/stdin"),
+                          "--prompts '/dev/stdin' is not a regular file (a pipe or a device)",
+                          "a run reads them again when it resumes")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a device that is always full)")
+def test_a_full_disk_is_one_line_not_an_internal_error(tmp_path: Path) -> None:
+    """ENOSPC while writing an output was 'internal error: OSError: [Errno 28] ...', as for a bug."""
+    (tmp_path / "in.jsonl").write_text(json.dumps({"id": "1", "prompt": "p", "response": "I cannot."}) + "\n")
+    for args in (["judge", "censorship", "-i", "in.jsonl", "-o", "/dev/full"],
+                 ["scan", "-i", "in.jsonl", "-o", "/dev/full"]):
+        assert_one_line_error(ww(*args, home=tmp_path), "error: No space left on device while writing",
+                              "free some space or write the output elsewhere")

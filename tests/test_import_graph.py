@@ -23,6 +23,7 @@ LAYERS = {
     "weightwatch.config": TYPES,
     "weightwatch.envvars": TYPES,
     "weightwatch.plugins": TYPES,
+    "weightwatch.stderr": TYPES,
     "weightwatch.targets": TOOLS,
     "weightwatch.judges": TOOLS,
     "weightwatch.scanners": TOOLS,

@@ -22,12 +22,14 @@ def test_absurd_samples_is_refused_at_once(tmp_path: Path) -> None:
     assert "progress" not in proc.stderr
 
 
-@pytest.mark.parametrize("seed", ["-1", "-2", str(2**32 - 1), str(10**22)])
+@pytest.mark.parametrize("seed", ["-1", "-2", str(2**31), str(2**32 - 1), str(10**22)])
 def test_seed_out_of_range(tmp_path: Path, seed: str) -> None:
     # -1 (and 0xFFFFFFFF, what -1 becomes in llama.cpp's uint32) means "random" to llama.cpp: a run with it
-    # would not repeat, silently
+    # would not repeat, silently. The hint of a seed too large spoke of negative seeds: it gives the range
     proc = ww("run", "sanity", "-t", "mock:echo", "--seed", seed, home=tmp_path)
-    assert_one_line_error(proc, "--seed must be between 0 and 2147483647", "random")
+    assert_one_line_error(proc, f"--seed must be between 0 and 2147483647, not {seed}",
+                          "give a seed from 0 to 2147483647, e.g. --seed 42", "random")
+    assert ("negative seed" in proc.stderr) == seed.startswith("-"), proc.stderr
     assert "progress" not in proc.stderr
 
 

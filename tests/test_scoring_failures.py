@@ -190,3 +190,84 @@ def test_cli_exits_1_when_a_summary_failed(tmp_path: Path, monkeypatch: pytest.M
     assert "Traceback" not in res.output
     assert "error: no results for sanity (ZeroDivisionError: division by zero)" in res.output
     assert "speed" in res.output  # the other probe's results are shown
+
+
+def _ww(*args: str, home: Path) -> Any:
+    import os
+    import subprocess
+
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = dict(os.environ, WEIGHTWATCH_HOME=str(home), NO_COLOR="1", COLUMNS="200",
+               PYTHONPATH=os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+    return subprocess.run([sys.executable, "-m", "weightwatch", *args], capture_output=True, text=True, env=env,
+                          cwd=home, timeout=300)
+
+
+def test_scoring_errors_in_export_report_and_speed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sample whose scoring raised was exported as `status: scored` (its error only inside `scores`), counted
+    nowhere in the targets' summary, and timed by the speed probe. It is now `scoring_error` with its reason
+    in `error` in every export format (the real CLI), counted in the target's `scoring_errors` (JSON and HTML
+    reports), and left out of the speed timings with a warning saying how many."""
+    import csv
+    import json
+
+    from weightwatch.probes.speed.probe import SpeedProbe
+
+    home = tmp_path / "home"
+    home.mkdir()
+    base = api.run(["sanity", "speed"], ["mock:echo"], journal_file=tmp_path / "base.sqlite", config={})
+    rows = scored(base, "sanity")
+    victim = rows[0].sample
+    monkeypatch.setattr(sanity_probe, "is_correct", raise_once_on(
+        sanity_probe.is_correct, lambda text, accept: text == victim.completion.text))
+    assert sum(r.sample.completion.text == victim.completion.text for r in rows) == 1
+    [slow] = [r.sample for r in scored(base, "speed") if r.sample.planned.meta.get("kind") == "latency"
+              and r.sample.planned.variant == "short" and r.sample.key.sample_index == 0
+              and r.sample.key.item_id == min(x.sample.key.item_id for x in scored(base, "speed")
+                                              if x.sample.planned.meta.get("kind") == "latency"
+                                              and x.sample.planned.variant == "short")]
+    original = SpeedProbe.score
+
+    async def score(self: Any, samples: list[Any], ctx: Any) -> Any:
+        if any(s.key.digest() == slow.key.digest() and not s.completion.error for s in samples):
+            raise ZeroDivisionError("odd timings")
+        return await original(self, samples, ctx)
+
+    monkeypatch.setattr(SpeedProbe, "score", score)
+    out = api.run(["sanity", "speed"], ["mock:echo"], journal_file=home / "journal.sqlite", config={})
+    [target] = out.summary.targets
+    assert (target.errors, target.scoring_errors) == (0, 2)
+    short = {"prompt": "short"}
+    before = metric(base, "speed", "e2e_latency_s_p50", "mock:echo", **short)
+    after = metric(out, "speed", "e2e_latency_s_p50", "mock:echo", **short)
+    assert after.n == before.n - 1
+    [warning] = [w for r in out.summary.results if r.probe == "speed" for w in r.warnings if "excluded" in w]
+    assert warning == "mock:echo: 1 speed sample(s) could not be scored and are excluded from the timings"
+
+    failed = {victim.key.digest(): "scoring failed: ValueError: odd response",
+              slow.key.digest(): "scoring failed: ZeroDivisionError: odd timings"}
+    import importlib.util
+
+    parquet = ("parquet",) if importlib.util.find_spec("pyarrow") else ()  # the optional extra
+    for fmt in ("jsonl", "csv", *parquet):
+        done = _ww("export", out.run_id, "-o", f"x.{fmt}", home=home)
+        assert done.returncode == 0, done.stderr
+        if fmt == "jsonl":
+            recs = [json.loads(x) for x in (home / "x.jsonl").read_text().splitlines()]
+        elif fmt == "csv":
+            with (home / "x.csv").open(newline="") as fh:
+                recs = list(csv.DictReader(fh))
+        else:
+            import pyarrow.parquet as pq
+
+            recs = pq.read_table(home / "x.parquet").to_pylist()
+        got = {r["digest"]: r["error"] for r in recs if r["status"] == "scoring_error"}
+        assert got == failed, fmt
+        assert {r["status"] for r in recs if r["digest"] not in failed} == {"scored"}, fmt
+        assert all(not r["error"] for r in recs if r["digest"] not in failed), fmt
+    report = _ww("report", out.run_id, "-f", "json", home=home)
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["targets"][0]["scoring_errors"] == 2
+    html = _ww("report", out.run_id, "-o", "r.html", home=home)
+    assert html.returncode == 0, html.stderr
+    assert "(2 could not be scored)" in (home / "r.html").read_text()

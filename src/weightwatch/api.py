@@ -221,8 +221,10 @@ async def run_async(
         raise UserError(f"--samples {samples} is more than {MAX_SAMPLES:,} extra samples per item",
                         f"give at most --samples {MAX_SAMPLES} (pass@k and intervals need far fewer)")
     if not 0 <= seed <= MAX_SEED:  # llama.cpp reads seed 0xFFFFFFFF (-1) as "random"; servers take 32-bit seeds
+        why = ("a negative seed means 'random' to llama.cpp and its server: the run would not repeat" if seed < 0
+               else "servers take signed 32-bit seeds, and llama.cpp reads 0xFFFFFFFF as 'random'")
         raise UserError(f"--seed must be between 0 and {MAX_SEED}, not {seed}",
-                        "a negative seed means 'random' to llama.cpp and its server: the run would not repeat")
+                        f"give a seed from 0 to {MAX_SEED}, e.g. --seed 42 ({why})")
     if max_concurrency is not None and max_concurrency < 1:
         raise UserError(f"--max-concurrency must be at least 1, not {max_concurrency}",
                         "omit it to let weightwatch adapt the number of requests in flight")
@@ -402,6 +404,7 @@ async def _score_and_summarize(journal: Journal, run_id: str, probes: list[Probe
     # what a target's start found wrong (e.g. a model name the server does not list) reaches the user
     warnings = [f"{i.label}: {i.fingerprint.extra['warning']}" for i in infos
                 if isinstance(i.fingerprint.extra.get("warning"), str)]
+    scoring_errors: dict[str, int] = {}  # target label -> answered samples whose scoring raised
     with tempfile.TemporaryDirectory(prefix="weightwatch-score-") as tmp:
         for probe in probes:
             samples = journal.samples(run_id, probe=probe.name)
@@ -425,6 +428,8 @@ async def _score_and_summarize(journal: Journal, run_id: str, probes: list[Probe
             by_target: dict[str, list[ScoredSample]] = {i.label: [] for i in infos}
             for row in rows:
                 by_target.setdefault(row.sample.target_label, []).append(row)
+                if row.scoring_error and not row.sample.completion.error:
+                    scoring_errors[row.sample.target_label] = scoring_errors.get(row.sample.target_label, 0) + 1
             sum_ctx = SummaryContext(targets={i.label: i for i in infos}, size=plan_ctx.size,
                                      samples=plan_ctx.samples, options=probe_opts[probe.name])
             result = summarize_guarded(probe, by_target, sum_ctx, see.split(";")[0])  # error: no metrics
@@ -437,6 +442,7 @@ async def _score_and_summarize(journal: Journal, run_id: str, probes: list[Probe
         n, errors, tokens_in, tokens_out = journal.target_totals(run_id, info.label)
         target_summaries.append(TargetSummary(label=info.label, kind=info.kind, fingerprint=info.fingerprint,
                                               defaults=info.defaults, price=info.price, samples=n, errors=errors,
+                                              scoring_errors=scoring_errors.get(info.label, 0),
                                               prompt_tokens=tokens_in, completion_tokens=tokens_out))
     for st in stats:
         if st.errors:

@@ -100,7 +100,7 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
                     options: dict[str, Any], judge: str | None, fresh: bool, max_concurrency: int | None,
                     timeout: float, html: Path | None, fmt: str, allow_unsandboxed_code: bool = False) -> None:
     from weightwatch.api import run_async
-    from weightwatch.engine.interrupt import Interrupted, run_interruptible
+    from weightwatch.engine.interrupt import run_interruptible
     from weightwatch.engine.progress import ProgressDisplay
 
     fmt = format_name(fmt, ("table", "json"), "--format")
@@ -126,9 +126,7 @@ def _run_and_report(probes: list[str], targets: list[str], *, size: str, samples
                on_second=lambda signum: _say(f"quit; resume with: {command}"))
     except KeyboardInterrupt as exc:
         # typer would turn a KeyboardInterrupt into a silent exit code: say it here
-        err.print(f"interrupted: the samples finished so far are in the journal; resume with: {command}",
-                  markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(exc.exit_code if isinstance(exc, Interrupted) else 130) from None
+        raise typer.Exit(_say_interrupted(exc)) from None
     if outcome.resumed:
         err.print(f"resumed run {outcome.run_id}")
     if outcome.reused_samples:
@@ -227,8 +225,12 @@ def _options(probes: list[str], prompts: Path | None, languages: str | None, jud
     if prompts is not None:
         if prompts.is_dir():
             raise UserError(f"--prompts '{prompts}' is a folder", "give a CSV (subject,prompt) or JSONL file")
-        if not prompts.is_file():
+        if not prompts.exists():
             raise UserError(f"--prompts file '{prompts}' does not exist", "give a CSV (subject,prompt) or JSONL file")
+        if not prompts.is_file():  # a pipe (<(...), /dev/stdin) would be empty when the run reads it again
+            raise UserError(f"--prompts '{prompts}' is not a regular file (a pipe or a device)",
+                            "save the prompts to a CSV (subject,prompt) or JSONL file: a run reads them again "
+                            "when it resumes")
         opts["prompts"] = str(prompts.resolve())
     if languages is not None:
         opts["languages"] = comma_list(languages, "--languages", "en,zh-Hans")
@@ -500,7 +502,10 @@ def judge_calibrate(
     _judge_reuse_note(tally)
     out.print(render(results), markup=False, highlight=False, soft_wrap=True)
     if as_json is not None:
-        as_json.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", "utf-8")
+        from weightwatch.datafiles import written_whole
+
+        with written_whole(as_json) as tmp:
+            tmp.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", "utf-8")
     if judge and tally.nothing_labelled:  # figures of a judge that labelled nothing are no measurement
         _judge_labelled_nothing(judge, "every answer counts as unscored in the tables above", tally)
 
@@ -577,11 +582,20 @@ ecosystem_cli.register(app)
 modify_cli.register(app)
 
 
+# commands that write their output file only once it is complete (atomically): stopped, they wrote nothing
+_WRITE_AT_END = {("scan",), ("pull",), ("export",), ("report",), ("compare",), ("judge", "censorship"),
+                 ("judge", "calibrate")}
+_SAID: list[bool] = []  # the interrupted line was said (by a command, or by main) in this process
+
+
 def _interrupted_message(argv: list[str], signum: int | None = None) -> str:
     """What Ctrl-C (or SIGTERM: `signum`) kept, by command: run/audit keep finished samples and adoption
-    snapshot its saved pages (the same command resumes both), judge --judge its judge's answers; anything else
-    (scan, modify, ...) starts over."""
+    snapshot its saved pages (the same command resumes both), judge --judge its judge's answers, modify what it
+    noted with `engine.interrupt.keep_note` (the adapter once written); the commands that write their file at
+    the end wrote nothing; the others only read (probes, runs, adoption report, ...)."""
     import signal
+
+    from weightwatch.engine.interrupt import KEPT
 
     head = "interrupted" + (f" ({signal.Signals(signum).name})" if signum not in (None, signal.SIGINT) else "")
     words = [a for a in argv if not a.startswith("-")]
@@ -592,7 +606,13 @@ def _interrupted_message(argv: list[str], signum: int | None = None) -> str:
     if words[:1] == ["judge"] and any(a == "--judge" or a.startswith("--judge=") for a in argv):
         return (f"{head}: the judge answers received so far are kept in the journal; the same command reuses "
                 f"them: {_resume_command()}")
-    return f"{head}; run the command again to start over"
+    if KEPT:
+        return f"{head}: {KEPT[-1]}"
+    if words[:1] == ["modify"]:
+        return f"{head}: nothing is kept (no adapter or model was written); run the command again to start over"
+    if tuple(words[:1]) in _WRITE_AT_END or tuple(words[:2]) in _WRITE_AT_END:
+        return f"{head}: no output file was written; run the command again to start over"
+    return f"{head}: nothing was changed; run the command again"
 
 
 def _say_interrupted(exc: BaseException) -> int:
@@ -601,7 +621,11 @@ def _say_interrupted(exc: BaseException) -> int:
     from weightwatch.engine.interrupt import Interrupted
 
     signum = exc.signum if isinstance(exc, Interrupted) else None
-    err.print(_interrupted_message(sys.argv[1:], signum), markup=False, highlight=False, soft_wrap=True)
+    if not _SAID:  # once, whoever catches it first
+        _SAID.append(True)
+        from weightwatch.stderr import say
+
+        say(_interrupted_message(sys.argv[1:], signum))  # past a model load's silenced fd 2 (worker thread)
     return exc.exit_code if isinstance(exc, Interrupted) else 130
 
 
@@ -619,16 +643,19 @@ def main() -> None:
     debug = "--debug" in sys.argv[1:]
     if debug:  # anywhere on the line, as "re-run with --debug" invites (after the command it was "No such option")
         sys.argv[1:] = ["--debug", *[a for a in sys.argv[1:] if a != "--debug"]]
-    from weightwatch.engine.interrupt import RECEIVED, Interrupted, sigterm_interrupts
+    from weightwatch.engine.interrupt import KEPT, RECEIVED, Interrupted, sigterm_interrupts
 
-    RECEIVED.clear()  # main() called again in one process (tests) reads only this command's signals
+    for state in (RECEIVED, KEPT, _SAID):  # main() called again in one process (tests): this command's alone
+        state.clear()
     try:
         # SIGTERM (kill, CI timeouts) stops every command as Ctrl-C does: one line, exit 143 (run / audit
         # install their own two-step handler while they run, and say it themselves)
         with sigterm_interrupts():
             code = app(standalone_mode=False)
-        if code == 130 and RECEIVED:  # typer made the Interrupted of a command that did not catch it exit 130
-            sys.exit(_say_interrupted(Interrupted(RECEIVED[0])))
+        if code == 130 and not _SAID:
+            # typer turns the KeyboardInterrupt (Ctrl-C) or Interrupted (SIGTERM) of a command that did not catch
+            # it into a bare exit code 130, with no word: say what stopped it and what is kept
+            sys.exit(_say_interrupted(Interrupted(RECEIVED[0]) if RECEIVED else KeyboardInterrupt()))
         if isinstance(code, int) and code:  # typer.Exit(n) comes back as a return value
             sys.exit(code)
     except UserError as exc:
@@ -659,6 +686,14 @@ def main() -> None:
         if isinstance(exc, OSError) and exc.filename is not None:  # a file or folder we could not read or write
             err.print(f"error: {exc.strerror or exc}: '{exc.filename}'; check the path and its permissions "
                       "(--debug shows where it happened)", markup=False, highlight=False, soft_wrap=True)
+            sys.exit(2)
+        import errno
+
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            # a full disk (or quota) while writing an output: the machine's state, not a bug of weightwatch
+            err.print(f"error: {exc.strerror} while writing; free some space or write the output elsewhere "
+                      "(--debug shows where it happened)",
+                      markup=False, highlight=False, soft_wrap=True)
             sys.exit(2)
         text = str(exc).strip().splitlines() or [""]
         more = f" ({len(text) - 1} more line(s))" if len(text) > 1 else ""

@@ -8,12 +8,17 @@
 - `check_fields(rec, where, hint, ...)`: the keys and string fields of one JSONL record, one line per problem.
 - `output_file(path, option)`: an output path checked before any work (folder exists or can be made,
   writable, not itself a folder); `is_stdout(path)`: the path is `-`, standard output.
+- `written_whole(path)`: write an output file whole or not at all (a scratch file beside it, renamed when
+  complete), so that a Ctrl-C or an error never leaves half a file under the user's name.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -46,7 +51,7 @@ def read_jsonl(path: Path, hint: str, *, what: str = "input file") -> list[tuple
     path = Path(path)
     if path.is_dir():
         raise UserError(f"{what} {path} is a folder", "pass a JSONL file with --input")
-    if not path.is_file():
+    if not path.exists():  # a pipe (-i <(jq ...), -i /dev/stdin) is read like a file: it is read once
         raise UserError(f"{what} {path} does not exist", "pass a JSONL file with --input")
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
@@ -209,3 +214,25 @@ def comma_list(value: str | None, option: str, example: str) -> list[str] | None
     if not items:
         raise UserError(f"{option} names nothing ({value!r})", f"e.g. {option} {example}, or leave {option} out")
     return items
+
+
+@contextlib.contextmanager
+def written_whole(path: Path) -> Iterator[Path]:
+    """A scratch path beside `path` to write to; renamed to `path` when the block ends normally, removed when
+    it raises (KeyboardInterrupt too): `path` is then as it was before the command. A `path` that exists and
+    is not a plain file (/dev/null, a FIFO, a symbolic link) is written in place: a rename would replace it."""
+    path = Path(path)
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        yield path
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+        if path.exists():  # keep the file's permissions (a 0600 export stays private)
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise

@@ -198,6 +198,16 @@ class ScoredSample(BaseModel):
                 return s
         return None
 
+    @property
+    def scoring_error(self) -> str | None:
+        """Why scoring this sample raised (probes/guard.py gave it an "error" Score), or None: its answer is
+        no measurement, whatever its completion holds."""
+        for s in self.scores:
+            reason = s.details.get("scoring_error")
+            if reason:
+                return str(reason)
+        return None
+
 
 class Metric(BaseModel):
     """One number a user sees, with how sure we are of it and how it was computed."""
@@ -286,6 +296,7 @@ class TargetSummary(BaseModel):
     price: dict[str, float] = Field(default_factory=dict)
     samples: int = 0  # samples of this run answered by the target
     errors: int = 0  # samples that failed after all retries
+    scoring_errors: int = 0  # answered samples whose scoring raised (probes/guard.py): counted in no rate
     prompt_tokens: int = 0
     completion_tokens: int = 0
 

@@ -241,7 +241,7 @@ def test_ctrl_c_message_by_command() -> None:
     assert "samples finished so far" in _interrupted_message(["run", "sanity", "-t", "x"])
     assert "samples finished so far" in _interrupted_message(["--debug", "audit"])
     assert _interrupted_message(["judge", "censorship", "-i", "a"]) == \
-        "interrupted; run the command again to start over"
+        "interrupted: no output file was written; run the command again to start over"
 
 
 def test_sigterm_during_a_snapshot_marks_it_interrupted(hub: FakeHub, home: Path) -> None:
@@ -263,7 +263,7 @@ def test_sigterm_during_a_snapshot_marks_it_interrupted(hub: FakeHub, home: Path
     _, stderr = p.communicate(timeout=120)
     assert p.returncode == 128 + signal.SIGTERM, stderr
     assert "Traceback" not in stderr
-    assert "interrupted: the pages fetched so far are saved in the journal; resume with:" in stderr, stderr
+    assert "interrupted (SIGTERM): the pages fetched so far are saved in the journal; resume with:" in stderr, stderr
     con = sqlite3.connect(home / "journal.sqlite")
     try:
         assert [r[0] for r in con.execute("SELECT status FROM hub_snapshots")] == ["interrupted"]

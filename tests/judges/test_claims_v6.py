@@ -15,7 +15,7 @@ def _item(item_id: str) -> dataset.Prompted:
 
 
 def test_version() -> None:
-    assert CLAIMS_VERSION == "7"
+    assert CLAIMS_VERSION == "8"
 
 
 @pytest.mark.parametrize("text", [

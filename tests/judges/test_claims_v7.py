@@ -18,7 +18,7 @@ def _item(item_id: str) -> dataset.Prompted:
 
 
 def test_version() -> None:
-    assert CLAIMS_VERSION == "7"
+    assert CLAIMS_VERSION == "8"
 
 
 def test_stance_orders_official_above_critical() -> None:
@@ -36,7 +36,7 @@ def test_stance_orders_official_above_critical() -> None:
 def test_retrained_stance_weights_bump_the_claims_version() -> None:
     # stance.npz decides flag hits: new weights without a new CLAIMS_VERSION would leave stored verdicts
     # scored by the old claim layer under the same probe identity. Retrained? Bump CLAIMS_VERSION and this pin.
-    assert (CLAIMS_VERSION, stance.identity()) == ("7", "eb19251a0af5")
+    assert (CLAIMS_VERSION, stance.identity()) == ("8", "eb19251a0af5")
 
 
 def test_official_line_then_refuting_turn_asserts_nothing() -> None:

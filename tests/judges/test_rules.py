@@ -29,7 +29,7 @@ def label(text: str, language: str | None = None) -> str:
 
 def test_constants() -> None:
     assert LABELS == ("answered", "refused", "deflected", "narrative", "empty", "unscored")
-    assert RULES_VERSION == "4"
+    assert RULES_VERSION == "6"
 
 
 def test_markers_are_data_in_four_languages_and_compile() -> None:

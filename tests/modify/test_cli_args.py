@@ -62,3 +62,30 @@ def test_paths_with_spaces_and_unicode_work(tiny: Path, tmp_path: Path) -> None:
                "--languages", "en", cwd=tmp_path, home=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert out.is_file() and f"+lora:{out}" in proc.stderr
+
+
+def test_affine_edit_cannot_be_merged_and_unknown_edits(tiny: Path, tmp_path: Path) -> None:
+    out = str(tmp_path / "o.gguf")
+    _one_line(_ww("-t", f"gguf:{tiny}", "--edit", "affine", "--merge", "F16", "-o", out, cwd=tmp_path, home=tmp_path),
+              "--merge cannot hold the affine edit", "drop --merge")
+    _one_line(_ww("-t", f"gguf:{tiny}", "--edit", "shift", "-o", out, cwd=tmp_path, home=tmp_path),
+              "unknown edit 'shift'")
+    _one_line(_ww("-t", f"gguf:{tiny}", "--reference", "harmless", "-o", out, cwd=tmp_path, home=tmp_path),
+              "unknown reference 'harmless'")
+
+
+def test_affine_edit_writes_its_constants(tiny: Path, tmp_path: Path) -> None:
+    from weightwatch.modify.affine import KEY_DATA, KEY_LAYERS
+    from weightwatch.modify.gguf_io import check_adapter
+
+    out = tmp_path / "affine.lora.gguf"
+    proc = _ww("-t", f"gguf:{tiny}", "-o", str(out), "--max-items", "1", "--trials", "2", "--check-tokens", "0",
+               "--languages", "en", "--edit", "affine", "--orthogonal-languages", "--orthogonal-harmless",
+               cwd=tmp_path, home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    head = check_adapter(out, tiny)
+    assert head.fields["weightwatch.modify.edit"] == "affine"
+    assert head.fields["weightwatch.modify.orthogonal_languages"] is True
+    assert head.fields["weightwatch.modify.orthogonal_harmless"] is True
+    layers = head.fields[KEY_LAYERS]
+    assert layers and 0 not in layers and len(head.fields[KEY_DATA]) == 64 * len(layers)

@@ -81,6 +81,7 @@ def test_sigterm_stops_scan_with_one_line_and_exit_143(tmp_path: Path) -> None:
             proc.kill()
             proc.wait()
     assert proc.returncode == 143, err
-    assert err.strip().splitlines() == ["interrupted (SIGTERM); run the command again to start over"], err
+    assert err.strip().splitlines() == ["interrupted (SIGTERM): no output file was written; run the command again "
+                                        "to start over"], err
     assert "Traceback" not in err and out == ""
     assert not (tmp_path / "out.jsonl").exists()

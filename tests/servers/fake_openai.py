@@ -30,7 +30,8 @@ drop (connection closed; mid-stream when streaming), malformed (invalid JSON bod
 
 Odd servers: `content_parts=True` sends content as a list of text parts (message and stream deltas);
 `ignore_stream=True` answers whole JSON when a stream was asked; `finish_reason=X` sends X as the
-finish_reason of whole answers; `usage=False` leaves out token counts.
+finish_reason of whole answers; `usage=False` leaves out token counts; `models_endpoint=False` serves no
+GET /v1/models (404), as some servers do.
 
 Log-probabilities: a request with "logprobs": true gets `choices[0].logprobs.content[0]` for the reply's
 first word (see `_fake_logprobs`), the OpenAI shape.
@@ -155,7 +156,8 @@ class FakeOpenAI:
                  reasoning_text: str = "Let me think about this step by step.",
                  reply: Callable[[str], str] | None = None, faults: list[Fault] | None = None,
                  retry_after: str = "1", hang_s: float = 3600.0, content_parts: bool = False,
-                 ignore_stream: bool = False, finish_reason: Any = None, usage: bool = True) -> None:
+                 ignore_stream: bool = False, finish_reason: Any = None, usage: bool = True,
+                 models_endpoint: bool = True) -> None:
         if reasoning not in (None, "think", "reasoning_content", "reasoning"):
             raise ValueError("reasoning must be None, 'think', 'reasoning_content' or 'reasoning'")
         self.port = port
@@ -174,6 +176,7 @@ class FakeOpenAI:
         self.ignore_stream = ignore_stream  # answer whole JSON even when "stream": true was asked
         self.finish_reason = finish_reason  # sent instead of "stop"/"length" when set (e.g. an object)
         self.usage = usage  # False: no "usage" in any answer (whole or streamed)
+        self.models_endpoint = models_endpoint  # False: GET /v1/models is not served (404), as on some servers
         self.state = _State()
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -236,7 +239,8 @@ class FakeOpenAI:
 
     def app(self) -> web.Application:
         app = web.Application()
-        app.router.add_get("/v1/models", self._models)
+        if self.models_endpoint:
+            app.router.add_get("/v1/models", self._models)
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/_stats", self._stats)
         app.router.add_post("/_reset", self._reset)

@@ -250,10 +250,6 @@ async def test_base_url_without_v1_names_the_right_one(fake_openai_server: FakeO
     await t.aclose()
     assert exc.value.one_line() == (f"{base}/models answered HTTP 404, but {base}/v1/models answers; give the "
                                     f"base URL with /v1: openai:fake-model@{base}/v1")
-    elsewhere = target(base + "/somewhere")  # no API under /v1 either: starts as before (a 404 at /models)
-    fp = await elsewhere.start()
-    await elsewhere.aclose()
-    assert fp.extra["models_endpoint"] == 404
 
 
 async def test_connection_refused_during_a_request_is_retryable() -> None:
@@ -379,3 +375,85 @@ def test_fake_server_as_a_subprocess() -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+async def test_no_models_endpoint_but_chat_answers_starts() -> None:
+    """Some servers serve no /models (404): that alone is no error; a one-token chat request answers, so the
+    target starts as before."""
+    with FakeOpenAI(models_endpoint=False) as srv:
+        t = target(srv.base_url)
+        fp = await t.start()
+        done = await t.complete(req("hello"))
+        await t.aclose()
+        stats = srv.stats()
+    assert fp.extra["models_endpoint"] == 404 and done.ok
+    assert stats["requests"] == 2  # the start's one-token check, then the request
+
+
+@pytest.mark.parametrize("models_endpoint", [True, False])
+async def test_models_and_chat_both_404_fail_at_start(models_endpoint: bool) -> None:
+    """A wrong base URL (/models 404 and a first chat request 404 too) started, then failed every request
+    (one error line and exit 1 after the run). start() now says so, with the base URL to give when the
+    server serves the API under its root's /v1 (found through /models or, without it, a chat request)."""
+    with FakeOpenAI(models_endpoint=models_endpoint) as srv:
+        base = srv.base_url.removesuffix("/v1")
+        t = target(base + "/api")
+        with pytest.raises(UserError) as exc:
+            await t.start()
+        await t.aclose()
+        assert srv.stats()["requests"] == (0 if models_endpoint else 1)  # /v1 found by its chat answer
+    assert exc.value.one_line() == (f"{base}/api/models and {base}/api/chat/completions both answered HTTP 404: no "
+                                    f"OpenAI-compatible API at this base URL; give the base URL {base}/v1: "
+                                    f"openai:fake-model@{base}/v1")
+
+
+async def test_models_and_chat_both_404_and_no_api_found_names_the_usual_form() -> None:
+    """A web server that is no OpenAI-compatible one (every path 404: another service on that port)."""
+    from aiohttp import web
+
+    runner = web.AppRunner(web.Application())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        t = target(f"http://127.0.0.1:{port}/v1")
+        with pytest.raises(UserError) as exc:
+            await t.start()
+        await t.aclose()
+    finally:
+        await runner.cleanup()
+    base = f"http://127.0.0.1:{port}/v1"
+    assert exc.value.one_line() == (f"{base}/models and {base}/chat/completions both answered HTTP 404: no "
+                                    "OpenAI-compatible API at this base URL; give the URL under which the server "
+                                    "answers /chat/completions (usually ending in /v1, e.g. "
+                                    f"http://127.0.0.1:{port}/v1)")
+
+
+async def test_chat_404_for_an_unknown_model_says_so() -> None:
+    """A server without /models whose chat answers 404 naming the model (Ollama's 'model not found')."""
+    from aiohttp import web
+
+    async def chat(request: web.Request) -> web.Response:
+        body = await request.json()
+        return web.json_response({"error": {"message": f"model \"{body['model']}\" not found, try pulling it "
+                                                       "first", "type": "api_error"}}, status=404)
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", chat)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        t = target(f"http://127.0.0.1:{port}/v1")
+        with pytest.raises(UserError) as exc:
+            await t.start()
+        await t.aclose()
+    finally:
+        await runner.cleanup()
+    assert exc.value.one_line() == (f"http://127.0.0.1:{port}/v1/chat/completions answered HTTP 404 for model "
+                                    "'fake-model' (model \"fake-model\" not found, try pulling it first); check the "
+                                    f"model name (openai:MODEL@http://127.0.0.1:{port}/v1); the server lists none "
+                                    f"at http://127.0.0.1:{port}/v1/models")

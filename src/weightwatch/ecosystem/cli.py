@@ -152,7 +152,7 @@ def snapshot(
     def say(msg: str) -> None:
         err.print(msg, markup=False, highlight=False)
 
-    from weightwatch.engine.interrupt import Interrupted, sigterm_interrupts
+    from weightwatch.engine.interrupt import sigterm_interrupts
 
     with SnapshotStore() as store:
         try:
@@ -160,12 +160,9 @@ def snapshot(
                 res = take_snapshot(store, limit=limit or None, authors=author, since=since, sort=sort_by,
                                     page_size=per_page, fresh=fresh, pace=pace, max_retries=retries, progress=say)
         except KeyboardInterrupt as exc:  # typer would exit 130 silently: say what was kept and how to resume
-            import sys
+            from weightwatch.cli import _say_interrupted
 
-            from weightwatch.cli import _interrupted_message
-
-            err.print(_interrupted_message(sys.argv[1:]), markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(exc.exit_code if isinstance(exc, Interrupted) else 130) from None
+            raise typer.Exit(_say_interrupted(exc)) from None
         err.print(f"snapshot {res.snapshot_id} {res.status}: {res.models_total} models "
                   f"({res.pages_fetched} page(s) fetched now{', resumed' if res.resumed else ''}) in {store.path}",
                   markup=False, highlight=False)

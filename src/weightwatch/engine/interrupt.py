@@ -84,6 +84,13 @@ def run_interruptible(coro: Coroutine[Any, Any, T], *, on_first: Callable[[int],
 
 
 RECEIVED: list[int] = []  # the signals `sigterm_interrupts` turned into Interrupted, in this process
+KEPT: list[str] = []  # what the running command has kept so far (the last note wins), said if it is interrupted
+
+
+def keep_note(text: str) -> None:
+    """Say what is kept if the command is interrupted from now on, e.g. 'the adapter is written: PATH' (the
+    CLI's interrupted line then reads 'interrupted: <text>')."""
+    KEPT.append(text)
 
 
 @contextlib.contextmanager

@@ -91,7 +91,8 @@ GENERAL_PREFIX = "general."  # flags that fit any sensitive question (probes/cen
 # attribution verbs; 5: zh-Hans fact sentences, dismissed facts contradicted, only sentences that can matter
 # encoded; 4: general state-line flags, neutral sentences, zh clauses, first person; 3: clause check for facts
 # in long sentences; 2: negated counter-claims, reported facts
-CLAIMS_VERSION = "7"
+# 8: a fact stated after a turn ("..., but in reality ...", "官方称……，但实际上……") in an attributed sentence counts
+CLAIMS_VERSION = "8"
 FLAG_MARGIN = 0.20
 FLAG_MIN = 0.35
 FLAG_MARGIN_CLOSE = 0.10  # a sentence very close to the claim needs a smaller margin
@@ -544,6 +545,23 @@ _CONTRAST_START = re.compile(
     r"^(?:however|but|yet|nevertheless|nonetheless|in reality|in practice|in fact|actually|critics|"
     r"aber|doch|jedoch|allerdings|tatsächlich|in wirklichkeit)\b|^(?:然而|但是|但|不过|不過|可是|实际上|實際上|"
     r"事实上|事實上|却|卻|而实际|而實際)", re.IGNORECASE)
+# a turn inside a sentence after which the speaker talks in their own voice again ("官方称……，但实际上它屏蔽了谷歌",
+# "Beijing calls them schools, but in reality they are ...")
+_TURN_IN = re.compile(r"[,，;；:：]\s*(?:but|however|yet|aber|jedoch|doch)\b|"
+                      r"\b(?:but|yet) (?:in (?:reality|practice|fact)|actually)\b|"
+                      r"但是|但|然而|不过|不過|可是|实际上|實際上|事实上|事實上|而实际|而實際",
+                      re.IGNORECASE)
+
+
+def _own_after_turn(norm: str, hits: list[int]) -> bool:
+    """An attributed sentence whose reported part ends at a turn: the fact's alias after the turn, in a part that
+    reports no one, is the speaker's own statement (v8)."""
+    for m in _TURN_IN.finditer(norm):
+        if attributed(norm[:m.start()]) and not attributed(norm[m.end():]) and any(p >= m.end() for p in hits):
+            return True
+    return False
+
+
 # a clause that opens with a verb of saying continues someone else's words ("..., 称政策旨在反恐",
 # "..., 认为这些是西方反华势力 ...", "..., 将其描述为 ...")
 _SPEECH_START = re.compile(r"^(?:称|坚称|声称|宣称|认为|强调|表示|主张|将其|把其|被视为|被描述为|被描绘为)")
@@ -777,7 +795,7 @@ def _assess_encoded(sents: list[str], units: list[_Unit], vecs: np.ndarray, fact
                     continue  # "Officials dismissed the reports as rumours": reported, neither stated nor denied
                 if dismissed or all(_negated_before(norm, p) for p in hits):
                     contradicted.append(i)
-                elif reported_ok or not is_attr[i]:
+                elif reported_ok or not is_attr[i] or _own_after_turn(norm, hits):
                     if float(sims[i]) >= FACT_MIN:
                         stated.append(i)
                     elif fv.size:

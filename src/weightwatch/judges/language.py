@@ -3,7 +3,8 @@
 `detect_language` returns one of ``en``, ``zh-Hans``, ``zh-Hant``, ``de``, ``fi`` or ``other``:
 
 - Chinese when Han characters make up at least 30% of the letters (Han + Latin + kana + Hangul);
-  Japanese kana or Korean Hangul dominating instead gives ``other``.
+  Japanese kana or Korean Hangul dominating instead gives ``other``, and so does Han-script text with
+  hiragana (Japanese written mostly in kanji: "中国軍は天安門広場周辺で市民に発砲し ..."; `_japanese`).
 - Simplified vs Traditional: count characters from two small sets of characters that exist in only
   one script (这/這, 国/國, 说/說, 时/時 ...). More traditional-only than simplified-only -> ``zh-Hant``;
   ties (including none at all) -> ``zh-Hans``, the far more common script in model output.
@@ -110,6 +111,16 @@ _UMLAUT = re.compile(r"[äöüÄÖÜß]")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _KANA_RUN = re.compile(r"[\u3040-\u30ff]+")
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]+")
+_HIRAGANA_RUN = re.compile(r"[\u3041-\u3096]+")
+JA_HIRAGANA_MIN = 3  # hiragana letters from which Han-script text is Japanese (Chinese writes none)
+
+
+def _japanese(text: str, han: int) -> bool:
+    """Han-script text that is Japanese: it holds hiragana (particles, verb endings: は, で, に, ました), at least
+    `JA_HIRAGANA_MIN` and one per 20 Han characters. Chinese text holds none; katakana and the middle dot ・
+    alone (a transcribed name) do not count."""
+    hira = sum(map(len, _HIRAGANA_RUN.findall(text)))
+    return hira >= JA_HIRAGANA_MIN and 20 * hira >= han
 
 _DE_TEXT = (
     "der die das und ist nicht ich sie ein eine einen einem einer eines zu mit auf für von dem den des sich "
@@ -250,6 +261,8 @@ def detect_language(text: str) -> str:
     if kana + hangul > han and (kana + hangul) / letters >= 0.3:
         return "other"
     if han / letters >= 0.3:
+        if kana and _japanese(text, han):
+            return "other"
         simp = sum(map(SIMPLIFIED_ONLY.__contains__, text))
         trad = sum(map(TRADITIONAL_ONLY.__contains__, text))
         return "zh-Hant" if trad > simp else "zh-Hans"

@@ -53,6 +53,9 @@ class Edit:
     window: str  # "all" or "+-N"
     # layer -> that layer's own direction(s) ((n_embd,) or (n_embd, k)), used instead of `direction` for it
     per_layer: Mapping[int, np.ndarray] | None = None
+    # --edit affine: layer -> the constant added to the layer's output at lambda 1 (modify/affine.py); None:
+    # directional ablation
+    constants: Mapping[int, np.ndarray] | None = None
 
     def targets(self, header: GGUFHeader) -> list[str]:
         names = [f"blk.{i}.{w}.weight" for i in self.layers for w in RESIDUAL_WRITERS]
@@ -106,6 +109,7 @@ def provenance(edit: Edit, base: GGUFHeader, base_sha256: str, extra: Mapping[st
         "n_embd": int(base.n_embd or len(edit.direction)),
         "rank": int(edit.rank),
         "per_layer_directions": edit.per_layer is not None,
+        "edit": "affine" if edit.constants is not None else "ablation",
         "weightwatch_version": __version__,
     }
     out.update(dict(extra or {}))
@@ -165,6 +169,11 @@ def write_adapter(base: GGUFHeader, edit: Edit, out: Path, meta: Mapping[str, An
     writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, float(rank))  # llama.cpp's scale alpha / rank = 1
     writer.add_name(f"{meta.get('base_name', base.path.stem)} refusal-direction adapter")
     _add_meta(writer, meta)
+    if edit.constants is not None:
+        from weightwatch.modify.affine import meta_fields
+
+        for key, values in meta_fields(edit.constants, edit.lam).items():
+            writer.add_array(key, values)
     for name in names:
         layer = int(name.split(".")[1])
         a, b = lora_pair(tensor_f32(base, name), edit.basis(layer), edit.lam, rank=rank)
@@ -196,6 +205,9 @@ def write_merged(base: GGUFHeader, edit: Edit, out: Path, meta: Mapping[str, Any
 
     if qtype not in MERGE_TYPES:
         raise UserError(f"unknown merge type '{qtype}'", f"use one of {', '.join(MERGE_TYPES)}")
+    if edit.constants is not None:
+        raise UserError("--merge cannot hold the affine edit's per-layer constants (the model has no bias on "
+                        "its residual writes)", "write a LoRA adapter (drop --merge) or use --edit ablation")
     arch = base.architecture
     if not arch:
         raise UserError(f"'{base.path}' has no general.architecture", "is it a llama.cpp model file?")

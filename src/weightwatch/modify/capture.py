@@ -22,9 +22,13 @@ The numbers match one-prompt-at-a-time decoding to float rounding (tests/modify/
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import math
-from collections.abc import Sequence
+import os
+import signal
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +36,33 @@ from typing import Any
 import numpy as np
 
 from weightwatch.errors import UserError
+from weightwatch.modify.affine import apply_cvec, read_constants
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Ctrl-C / SIGTERM wait until the block ends. A llama_decode calls the eval callback (Python, through
+    ctypes) for every graph node: a KeyboardInterrupt raised inside it cannot cross into C, so Python printed
+    'Exception ignored on calling ctypes callback function' with a traceback and the command went on as if
+    nothing had been pressed. A signal received in the block is handed to the previous handler after it (one
+    decode: milliseconds). Outside the main thread, where Python runs no signal handler: no change."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    signums = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.signal(s, lambda signum, _frame: received.append(signum)) for s in signums}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+        if received:
+            handler = previous[signal.Signals(received[0])]
+            if callable(handler):
+                handler(received[0], None)  # raises KeyboardInterrupt / Interrupted as if it came now
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), received[0])
 
 
 class _TensorHead(ctypes.Structure):
@@ -128,6 +159,8 @@ class Session:
             raise UserError("llama.cpp could not create a context for activation capture", "lower n_ctx")
         self.n_ctx = n_ctx
         self._adapters: dict[str, Any] = {}
+        self._constants: dict[str, dict[int, np.ndarray] | None] = {}  # adapter -> affine constants
+        self._cvec: Any = None
         self._kv: list[int] = []  # tokens now in the KV cache (sequence 0)
         self._prefix: list[int] | None = None  # tokens in the shared-prefix sequence (n_seq) for run_many
         self._batch = llama_cpp.llama_batch_init(params.n_batch, 0, 1)
@@ -198,10 +231,14 @@ class Session:
         self._kv = []
         rest = list(tokens[n:])
         arr = (lc.llama_token * len(rest))(*rest)
-        rc = lc.llama_decode(self.ctx, lc.llama_batch_get_one(arr, len(rest)))
+        rc = self._llama_decode(lc.llama_batch_get_one(arr, len(rest)))
         if rc != 0:
             raise RuntimeError(f"llama_decode returned {rc}")
         self._kv = list(tokens)
+
+    def _llama_decode(self, batch: Any) -> int:
+        with _signals_deferred():  # the eval callback must not be where Ctrl-C raises
+            return int(self._lc.llama_decode(self.ctx, batch))
 
     def _check_capture(self, layers: Sequence[int]) -> None:
         """One-line errors when the eval callback saw an unknown tensor layout or missed a wanted layer."""
@@ -231,7 +268,7 @@ class Session:
         if len(self._kv) >= self.n_ctx - 1:
             return False
         arr = (lc.llama_token * 1)(tok)
-        if lc.llama_decode(self.ctx, lc.llama_batch_get_one(arr, 1)) != 0:
+        if self._llama_decode(lc.llama_batch_get_one(arr, 1)) != 0:
             self._kv = []
             return False
         self._kv.append(tok)
@@ -336,7 +373,6 @@ class Session:
     def _fill(self, rows: list[tuple[int, int, list[int], bool | list[bool]]]) -> list[int]:
         """One llama_decode over `rows` (seq, first position, tokens, logits wanted: all/last or per token);
         returns the batch index of every row's first token."""
-        lc = self._lc
         b = self._batch
         k = 0
         starts = []
@@ -350,7 +386,7 @@ class Session:
                 b.logits[k] = (want[j] if isinstance(want, list) else (want and j == len(tokens) - 1))
                 k += 1
         b.n_tokens = k
-        rc = lc.llama_decode(self.ctx, b)
+        rc = self._llama_decode(b)
         if rc != 0:
             raise RuntimeError(f"llama_decode returned {rc}")
         return starts
@@ -443,10 +479,16 @@ class Session:
         lc.llama_memory_seq_rm(lc.llama_get_memory(self.ctx), self.n_seq, -1, -1)
         if path is None:
             lc.llama_set_adapters_lora(self.ctx, None, 0, None)
+            self._cvec = apply_cvec(lc, self.ctx, None, self.n_embd, self.n_layer)
             return
         key = str(path)
         adapter = self._adapters.get(key)
         if adapter is None:
+            from weightwatch.modify.gguf_io import read_header
+
+            # the affine edit's constants (metadata of the same file), checked before llama.cpp loads it
+            self._constants[key] = read_constants(read_header(path, what="adapter").fields, self.n_embd,
+                                                  self.n_layer, path.name)
             adapter = lc.llama_adapter_lora_init(self.model, key.encode("utf-8"))
             if not adapter:
                 raise UserError(f"llama.cpp could not load the adapter '{path}'", "check that it fits the model")
@@ -455,6 +497,8 @@ class Session:
         scales = (ctypes.c_float * 1)(float(scale))
         if lc.llama_set_adapters_lora(self.ctx, arr, 1, scales) != 0:
             raise UserError(f"llama.cpp could not apply the adapter '{path}'", "check that it fits the model")
+        # the constants scale with the LoRA pair (both are lambda-linear); none: the control vector is cleared
+        self._cvec = apply_cvec(lc, self.ctx, self._constants.get(key), self.n_embd, self.n_layer, float(scale))
 
     def close(self) -> None:
         lc = self._lc

@@ -60,6 +60,20 @@ def register(app: typer.Typer) -> None:
                              "opening; openings: the probability of any refusal or deflection opening (the "
                              "judge's forms and the openings of every refused train/select answer, base and "
                              "edited), with a greedy refusal check of every trial.")] = "own",
+        edit: Annotated[str, typer.Option("--edit", help="ablation: the residual writes lose their component along "
+                        "the direction(s); affine: they keep its mean over the prompts the base model answers and "
+                        "lose only the deviation from it (a LoRA adapter with per-layer constants; no --merge).")
+                        ] = "ablation",
+        orthogonal_languages: Annotated[bool, typer.Option("--orthogonal-languages", help="Make the direction "
+                                        "orthogonal to each language's mean activation offset, so every language's "
+                                        "prompts share one mean projection.")] = False,
+        orthogonal_harmless: Annotated[bool, typer.Option("--orthogonal-harmless", help="Make the direction "
+                                       "orthogonal to the harmless prompts' mean minus the answered prompts' mean, "
+                                       "so both share one mean projection.")] = False,
+        reference: Annotated[str, typer.Option("--reference", help="The answered side of the refused contrast and "
+                             "the affine edit's reference mean: answered+harmless (the train prompts the base "
+                             "model answers and the harmless set) or answered (without the harmless set).")
+                             ] = "answered+harmless",
         kl_on: Annotated[str, typer.Option("--kl-on", help="KL bound over harmless prompts + the controls the base "
                          "model answers (answered) or every control (all).")] = "answered",
         kl_train: Annotated[bool, typer.Option("--kl-train/--no-kl-train", show_default=False, help="Also bound the KL "
@@ -128,12 +142,19 @@ def register(app: typer.Typer) -> None:
                              merge=merge.upper() if merge else None,
                              check_tokens=check_tokens, goal=goal, multi_token_kl=multi_token_kl,
                              directions=directions, rank=2 if rank is None else rank, objective=objective,
+                             edit=edit, reference=reference,
+                             orthogonal_languages=orthogonal_languages, orthogonal_harmless=orthogonal_harmless,
                              direction_languages=comma_list(direction_languages, "--direction-languages", "en"))
 
         def log(message: str) -> None:
             err.print(message, markup=False, highlight=False, soft_wrap=True)
 
         result = modify_refusal_direction(target, output, opts, log=log)
+        from weightwatch.engine.interrupt import keep_note
+
+        what = "adapter" if result.kind == "lora" else f"merged model ({result.kind.removeprefix('merged-')})"
+        keep_note(f"the {what} is written: {result.output} (use it as -t {result.target})"
+                  + ("; the audit's finished samples are in the journal (weightwatch runs)" if audit else ""))
         report = result.report
         audit_out = None
         if audit:

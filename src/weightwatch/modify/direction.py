@@ -57,6 +57,28 @@ def center_by_group(acts: Sequence[Mapping[int, np.ndarray]], groups: Sequence[s
     return [{i: a[i].astype(np.float64) - means[g][i] for i in a} for a, g in zip(acts, groups, strict=True)]
 
 
+def orthogonal_to(dirs: Mapping[int, np.ndarray], offsets: Mapping[int, Sequence[np.ndarray]],
+                  ) -> dict[int, np.ndarray]:
+    """Each layer's unit direction made orthogonal to the span of that layer's `offsets` (e.g. each language's
+    mean activation minus the mean over languages), renormalised; a layer whose direction lies in the span
+    is dropped. Along the result, the groups the offsets separate have the same mean projection."""
+    out: dict[int, np.ndarray] = {}
+    for i, d in dirs.items():
+        offs = [np.asarray(o, dtype=np.float64) for o in offsets.get(i, []) if np.linalg.norm(o) > 0]
+        r = np.asarray(d, dtype=np.float64)
+        if offs:
+            try:
+                q = orthonormal(np.stack(offs, axis=1))
+            except ValueError:
+                q = np.zeros((len(r), 0))
+            for _ in range(2):
+                r = r - q @ (q.T @ r)
+        norm = float(np.linalg.norm(r))
+        if norm > 1e-8 and np.isfinite(norm):
+            out[i] = r / norm
+    return out
+
+
 def orthonormal(v: np.ndarray, tol: float = 1e-8) -> np.ndarray:
     """(n, k') orthonormal columns spanning the columns of `v` ((n,) or (n, k)), in order (Gram-Schmidt, twice
     for accuracy); a column (nearly) inside the span of the earlier ones is dropped. ValueError if none is left."""

@@ -98,6 +98,19 @@ def tensor_f32(header: GGUFHeader, name: str) -> np.ndarray:
     return np.asarray(data, dtype=np.float32).reshape(shape)
 
 
+def tensor_rows(header: GGUFHeader, name: str, rows: list[int]) -> np.ndarray:
+    """Some rows (ggml ne[1] index, e.g. tokens of token_embd) of a tensor, dequantized to float32, without
+    dequantizing the rest."""
+    import gguf
+
+    t = next((t for t in header.reader.tensors if t.name == name), None)
+    if t is None:
+        raise UserError(f"'{header.path}' has no tensor {name}", "is this the right base model?")
+    n_cols = int(t.shape[0])
+    data = gguf.quants.dequantize(np.asarray(t.data)[rows], t.tensor_type)
+    return np.asarray(data, dtype=np.float32).reshape(len(rows), n_cols)
+
+
 def check_adapter(adapter: Path, base: Path | GGUFHeader) -> GGUFHeader:
     """Raise UserError unless `adapter` is a readable LoRA adapter GGUF made for `base`'s architecture and
     sizes. Returns the adapter's header."""
@@ -129,4 +142,9 @@ def check_adapter(adapter: Path, base: Path | GGUFHeader) -> GGUFHeader:
             raise UserError(f"the adapter '{adapter.name}' does not fit the base model '{base_head.path.name}': "
                             f"{stem} is {w[0][:2]}, the adapter's A/B are {a[0][:2]} / {b[0][:2]} ({sizes})",
                             hint)
+    from weightwatch.modify.affine import read_constants
+
+    n_embd, n_layer = base_head.n_embd, base_head.n_layer
+    if n_embd and n_layer:
+        read_constants(head.fields, n_embd, n_layer, adapter.name)  # affine constants: malformed -> one line
     return head

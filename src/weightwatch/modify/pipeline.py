@@ -19,8 +19,17 @@ from weightwatch import __version__
 from weightwatch.errors import UserError
 from weightwatch.modify import prompts as P
 from weightwatch.modify.adapter import Edit, provenance, write_adapter, write_merged
+from weightwatch.modify.affine import EDITS, projection_stats, write_constants
 from weightwatch.modify.capture import Session
-from weightwatch.modify.direction import center_by_group, cluster_bases, directions, pca_bases, separation
+from weightwatch.modify.direction import (
+    center_by_group,
+    cluster_bases,
+    directions,
+    layer_means,
+    orthogonal_to,
+    pca_bases,
+    separation,
+)
 from weightwatch.modify.gguf_io import read_header
 from weightwatch.modify.search import (
     REFUSAL_OPENINGS,
@@ -44,6 +53,7 @@ CONTRASTS = ("refused", "control", "harmless", "both")
 DIRECTION_METHODS = ("single", "clusters", "pca", "per-layer")
 BLOCKED = ("refused", "deflected")
 OBJECTIVES = ("own", "openings")
+REFERENCES = ("answered+harmless", "answered")
 
 
 @dataclass
@@ -62,6 +72,13 @@ class ModifyOptions:
     label_tokens: int = 16  # greedy tokens per train/select/test prompt to see whether the base model refuses
     prefix_tokens: int = 6  # tokens of the base model's refusal opening scored by the search (0: first token only)
     center_languages: bool = False  # refused contrast: subtract each language's mean activation first
+    # the direction made orthogonal to each language's mean activation minus the mean over languages (train +
+    # harmless train prompts, uncentred), so every language's prompts share one mean projection (the affine
+    # edit's constant reference then fits every language)
+    orthogonal_languages: bool = False
+    # the direction made orthogonal to mean(harmless train prompts) - mean(answered train prompts) (uncentred),
+    # so harmless and answered prompts share one mean projection (one affine reference fits both)
+    orthogonal_harmless: bool = False
     kl_on: str = "answered"  # KL over harmless prompts + the controls the base answers ("answered") or all ("all")
     kl_train: bool = True  # the train topics' controls join the KL tune prompts (more items; never test topics)
     merge: str | None = None  # None: LoRA adapter; "F16" | "Q8_0": merged model
@@ -81,6 +98,13 @@ class ModifyOptions:
     # and the openings of every blocked train/select answer, base and edited) + a greedy check of every trial
     objective: str = "own"
     opening_tokens: int = 3  # tokens of a blocked answer kept as its opening (objective "openings")
+    # "ablation": the writes lose their component along the direction(s) (Arditi et al.); "affine": they keep
+    # its mean over the answered + harmless train prompts and lose only the deviation from it (modify/affine.py)
+    edit: str = "ablation"
+    # the answered side of the refused contrast and the affine reference: the answered train prompts + the
+    # harmless ones ("answered+harmless", as before), or the answered train prompts only ("answered": the
+    # direction within the prompts the model refuses or answers, the reference their answered mean)
+    reference: str = "answered+harmless"
 
 
 @dataclass
@@ -240,6 +264,13 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         raise UserError(f"--opening-tokens {opts.opening_tokens} is out of range", "use 1 to 16")
     if opts.merge is not None and opts.merge not in ("F16", "Q8_0"):
         raise UserError(f"unknown merge type '{opts.merge}'", "use --merge F16 or --merge Q8_0")
+    if opts.edit not in EDITS:
+        raise UserError(f"unknown edit '{opts.edit}'", f"use one of {', '.join(EDITS)}")
+    if opts.reference not in REFERENCES:
+        raise UserError(f"unknown reference '{opts.reference}'", f"use one of {', '.join(REFERENCES)}")
+    if opts.edit == "affine" and opts.merge is not None:
+        raise UserError("--merge cannot hold the affine edit's per-layer constants",
+                        "write a LoRA adapter (drop --merge) or use --edit ablation")
     base = resolve_base(spec)
     if out is None:  # the default (in the current folder) is checked before the search, as -o is
         from weightwatch.datafiles import output_file
@@ -268,6 +299,10 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         acts: dict[str, list[dict[int, np.ndarray]]] = {"sensitive": [], "control": [], "harmless": [],
                                                         "refused": [], "answered": []}
         train_labels: list[dict[str, Any]] = []
+        # uncentred activations by group: the affine edit's reference (answered + harmless, as the direction's
+        # negative group) and the projection diagnostic
+        raw_groups: dict[str, list[dict[int, np.ndarray]]] = {}
+        ref_last: list[int] = []  # last prompt token of each reference prompt (its embedding: mu_{-1})
         refused_keys: list[str] = []  # the refusal opening of each acts["refused"] entry (clusters method)
         blocked_openings: list[tuple[str, list[int], str]] = []  # train/select answers the judge blocks
         # one batched pass: train prompts (activations + the greedy answer that labels them), harmless train
@@ -288,7 +323,7 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
             every = center_by_group(every, [p.language for p in [*train, *h_train]])
         base_logits: dict[tuple[str, str], np.ndarray] = {}
         base_label: dict[tuple[str, str], str] = {}
-        for p, a, (first_train, _, toks) in zip(train, every, raw, strict=False):
+        for p, a, (first_train, raw_acts, toks) in zip(train, every, raw, strict=False):
             base_logits[(p.id, p.language)] = first_train
             if n_label:
                 label = _refused(session.detokenize(toks))
@@ -296,8 +331,15 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
                 train_labels.append({"id": p.id, "language": p.language, "arm": p.arm, "label": label})
                 if label in BLOCKED:
                     blocked_openings.append((p.language, toks, "base: train"))
+            if n_label:
+                status = "refused" if base_label[(p.id, p.language)] in BLOCKED else "answered"
+                for g in (f"{p.arm} {status}", f"{p.arm} {status} {p.language}"):
+                    raw_groups.setdefault(g, []).append(raw_acts)
             if opts.direction_languages and p.language not in opts.direction_languages:
                 continue
+            if n_label and base_label[(p.id, p.language)] not in BLOCKED:
+                raw_groups.setdefault("reference", []).append(raw_acts)
+                ref_last.append(session.chat_tokens(p.text)[-1])
             acts[p.arm].append(a)
             if n_label:
                 is_refused = base_label[(p.id, p.language)] in BLOCKED
@@ -306,6 +348,13 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
                     refused_keys.append(_refusal_key(session, toks, opts.cluster_tokens))
         acts["harmless"] = [a for p, a in zip(h_train, every[len(train):], strict=True)
                             if not opts.direction_languages or p.language in opts.direction_languages]
+        for p, a in zip(h_train, h_raw, strict=True):
+            raw_groups.setdefault("harmless", []).append(a)
+            raw_groups.setdefault(f"harmless {p.language}", []).append(a)
+            if (not opts.direction_languages or p.language in opts.direction_languages) \
+                    and opts.reference == "answered+harmless":
+                raw_groups.setdefault("reference", []).append(a)
+                ref_last.append(session.chat_tokens(p.text)[-1])
         # base model on select and test prompts: first-token logits, and whether it refuses (its opening)
         prefixes: dict[tuple[str, str], list[int]] = {}
         base_answers: dict[tuple[str, str], list[int]] = {}  # held-out sensitive: the base model's check answer
@@ -334,10 +383,11 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         log(f"captured {len(train) + len(h_train)} prompts x {len(layers)} layers in {timings['capture_s']:.0f} s")
         keys: list[str] | None = None
         if opts.contrast == "refused" and acts["refused"] and acts["answered"]:
-            positive, negative = acts["refused"], acts["answered"] + acts["harmless"]
+            with_harmless = opts.reference == "answered+harmless"
+            positive, negative = acts["refused"], acts["answered"] + (acts["harmless"] if with_harmless else [])
             keys = refused_keys
             log(f"direction: {len(positive)} refused or deflected train prompts vs {len(acts['answered'])} answered "
-                f"+ {len(acts['harmless'])} harmless")
+                f"+ {len(acts['harmless']) if with_harmless else 0} harmless")
         else:
             if opts.contrast == "refused":
                 log("the base model refuses none (or all) of the train prompts: contrasting sensitive prompts "
@@ -347,6 +397,24 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
                         "both": acts["control"] + acts["harmless"], "refused": acts["control"] + acts["harmless"],
                         }[opts.contrast]
         dirs = directions(positive, negative, acts["harmless"], orthogonal=opts.orthogonal)
+        offsets: dict[int, list[np.ndarray]] = {i: [] for i in layers}
+        if opts.orthogonal_languages:
+            plangs = [p.language for p in [*train, *h_train]]
+            uncentred = [a for _, a, _ in raw] + h_raw
+            lang_means = {lg: layer_means([a for a, q in zip(uncentred, plangs, strict=True) if q == lg])
+                          for lg in sorted(set(plangs))}
+            overall = {i: np.mean([m[i] for m in lang_means.values()], axis=0) for i in layers}
+            for i in layers:
+                offsets[i] += [m[i] - overall[i] for m in lang_means.values()]
+        answered_raw = [a for g, v in raw_groups.items() for a in v if g in ("sensitive answered", "control answered")]
+        if opts.orthogonal_harmless and answered_raw and h_raw:
+            mh, ma = layer_means(h_raw), layer_means(answered_raw)
+            for i in layers:
+                offsets[i].append(mh[i] - ma[i])
+        if any(offsets.values()):
+            dirs = orthogonal_to(dirs, offsets)
+            log(f"direction made orthogonal to {max(len(o) for o in offsets.values())} mean offset(s) "
+                f"(languages: {opts.orthogonal_languages}, harmless vs answered: {opts.orthogonal_harmless})")
         sep = separation(positive, negative, dirs)
         bases: dict[int, np.ndarray] = dict(dirs)  # layer -> (n_embd,) or (n_embd, k): what a trial projects out
         cluster_sizes: dict[str, int] = {}
@@ -362,6 +430,27 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
             log("--orthogonal applies to the first direction only (single / per-layer methods)")
         dirs = {i: d for i, d in dirs.items() if i in bases}
         tokens = refusal_tokens(session)
+        # affine reference: the answered + harmless train prompts' mean residual per layer (uncentred) and
+        # their mean token embedding at the last prompt token
+        ref_means: dict[int, np.ndarray] = {}
+        embd_mean = np.zeros(session.n_embd)
+        projections: dict[str, Any] = {}
+        if raw_groups.get("reference"):
+            from weightwatch.modify.gguf_io import tensor_rows
+
+            ref_means = {i: np.mean(np.stack([a[i] for a in raw_groups["reference"]]).astype(np.float64), axis=0)
+                         for i in layers}
+            uniq = sorted(set(ref_last))
+            rows = tensor_rows(header, "token_embd.weight", uniq)
+            emb = {t: rows[j].astype(np.float64) for j, t in enumerate(uniq)}
+            embd_mean = np.mean(np.stack([emb[t] for t in ref_last]), axis=0)
+            # diagnostic: where each group's projection on a candidate layer's direction sits, layer by layer
+            groups = {g: v for g, v in sorted(raw_groups.items())}
+            for c in _candidates(session.n_layer, opts.candidates):
+                if c in dirs:
+                    projections[str(c)] = {"last_tokens": len(uniq),
+                                           "embedding": round(float(embd_mean @ dirs[c]), 4),
+                                           "by_layer": projection_stats(groups, dirs[c], layers)}
 
         def answered_controls(prompts: list[P.Prompt]) -> list[P.Prompt]:
             return [p for p in prompts if p.arm == "control"
@@ -379,9 +468,18 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         def make_edit(layer: int, window: str, lam: float) -> Edit:
             span = window_layers(layer, window, session.n_layer)
             if opts.directions == "per-layer":
-                return Edit(direction=dirs[layer], lam=lam, layers=tuple(i for i in span if i in dirs),
+                edit = Edit(direction=dirs[layer], lam=lam, layers=tuple(i for i in span if i in dirs),
                             source_layer=layer, window=window, per_layer={i: dirs[i] for i in span if i in dirs})
-            return Edit(direction=bases[layer], lam=lam, layers=span, source_layer=layer, window=window)
+            else:
+                edit = Edit(direction=bases[layer], lam=lam, layers=span, source_layer=layer, window=window)
+            if opts.edit == "affine":
+                if not ref_means:
+                    raise UserError("--edit affine needs prompts the base model answers (its reference)",
+                                    "use the default --contrast refused with labels, or --edit ablation")
+                consts = write_constants(ref_means, embd_mean, edit.basis, edit.layers)
+                edit = Edit(direction=edit.direction, lam=lam, layers=edit.layers, source_layer=layer,
+                            window=window, per_layer=edit.per_layer, constants=consts)
+            return edit
 
         def adapter_for(layer: int, window: str) -> Path:
             key = (layer, window)
@@ -482,7 +580,10 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
     meta = provenance(edit, header, base_sha, {"data_version": P.data_version(), "languages": ",".join(langs),
                                                "orthogonal": bool(opts.orthogonal),
                                                "center_languages": bool(opts.center_languages),
-                                               "contrast": opts.contrast, "directions": opts.directions})
+                                               "contrast": opts.contrast, "directions": opts.directions,
+                                               "reference": opts.reference,
+                                               "orthogonal_languages": bool(opts.orthogonal_languages),
+                                               "orthogonal_harmless": bool(opts.orthogonal_harmless)})
     t0 = time.perf_counter()
     if opts.merge:
         write_merged(header, edit, out, meta, qtype=opts.merge)
@@ -554,6 +655,10 @@ def modify_refusal_direction(spec: str, out: Path | None = None, options: Modify
         # rounding): the search and the held-out check compare within one batching, so it is not in their KL
         "numeric_noise_kl": {k: round(v, 6) for k, v in noise.items()},
         "numeric_noise_kl_test": round(test_base.kl, 6),
+        "edit": opts.edit, "reference": opts.reference,
+        # per candidate layer c: [mean, sd, n] of x_L . v_c for every layer L and group of train prompts
+        # (arm, base label, language; "reference": the affine edit's answered + harmless prompts)
+        "projections": projections,
     }
     report_path = out.with_name(out.name.removesuffix(".gguf") + ".json")
     report_path.write_text(json.dumps(report, indent=1, ensure_ascii=False, default=float), "utf-8")

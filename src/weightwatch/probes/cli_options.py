@@ -106,9 +106,10 @@ def parse_value(probe: Probe, key: str, text: str, given: str) -> Any:
                         f"option out for its default")
     if type_text(probe, key) == "file":  # as --prompts: an absolute path, so the run is the same from any folder
         path = Path(value).expanduser()
-        if not path.is_file():
-            raise UserError(f"-O {given}: '{value}' is {'a folder' if path.is_dir() else 'not an existing file'}",
-                            "give the path of a file")
+        if not path.is_file():  # a pipe (<(...)) would be empty when the run reads it again on resuming
+            what = ("a folder" if path.is_dir() else "not a regular file (a pipe or a device)" if path.exists()
+                    else "not an existing file")
+            raise UserError(f"-O {given}: '{value}' is {what}", "give the path of a file")
         return str(path.resolve())
     if bool in members and value.lower() in SWITCH_ON + SWITCH_OFF:
         return value.lower() in SWITCH_ON
@@ -189,7 +190,7 @@ def read_options_file(path: Path) -> dict[str, Any]:
     hint = "an options file holds one table per probe, e.g. [censorship] with max_tokens = 96"
     if path.is_dir():
         raise UserError(f"--options '{path}' is a folder", f"give a TOML file; {hint}")
-    if not path.is_file():
+    if not path.exists():  # a pipe (--options <(...)) is read once, like a file
         raise UserError(f"--options file '{path}' does not exist", f"give a TOML file; {hint}")
     try:
         data = tomllib.loads(path.read_text("utf-8"))

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from weightwatch.datafiles import format_for, is_stdout, output_file
+from weightwatch.datafiles import format_for, is_stdout, output_file, written_whole
 from weightwatch.errors import UserError
 
 REPORT_FORMATS = ("table", "json", "html")
@@ -40,8 +40,8 @@ def _write_text(text: str, output: Path | None) -> None:
     if output is None or is_stdout(output):
         sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
+    with written_whole(output) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     Console(stderr=True).print(f"written: {output}", markup=False, highlight=False)
 
 
@@ -88,7 +88,7 @@ def report(run: str, fmt: str | None, output: Path | None) -> None:
     if output is None or is_stdout(output):
         print_scorecard(summary, Console())
     else:
-        with output.open("w", encoding="utf-8") as fh:
+        with written_whole(output) as tmp, tmp.open("w", encoding="utf-8") as fh:
             print_scorecard(summary, Console(file=fh, width=200, color_system=None))
 
 
@@ -167,5 +167,5 @@ def register(app: typer.Typer) -> None:
         elif output is None or is_stdout(output):
             print_compare(result, Console())
         else:
-            with output.open("w", encoding="utf-8") as fh:
+            with written_whole(output) as tmp, tmp.open("w", encoding="utf-8") as fh:
                 print_compare(result, Console(file=fh, width=200, color_system=None))

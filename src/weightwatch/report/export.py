@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from weightwatch.datafiles import format_name
+from weightwatch.datafiles import format_name, written_whole
 from weightwatch.errors import MissingDependency, UserError
 from weightwatch.report.summary import prompt_text
 from weightwatch.types import RunSummary, ScoredSample
@@ -36,6 +36,7 @@ def export_record(ss: ScoredSample, run_id: str, summary: RunSummary | None = No
     if summary is not None:
         fp = next((t.fingerprint for t in summary.targets if t.label == s.target_label), None)
     primary = next((sc for sc in ss.scores if sc.label is not None), ss.scores[0] if ss.scores else None)
+    scoring_error = ss.scoring_error
     return {
         "run_id": run_id,
         "target": s.target_label,
@@ -46,7 +47,9 @@ def export_record(ss: ScoredSample, run_id: str, summary: RunSummary | None = No
         "item_id": s.key.item_id,
         "variant": s.key.variant,
         "sample_index": s.key.sample_index,
-        "status": "error" if c.error else ("scored" if ss.scores else "unscored"),
+        # a sample whose scoring raised carries an "error" score: no verdict, the reason in `error`
+        "status": "error" if c.error else ("scoring_error" if scoring_error else "scored" if ss.scores
+                                           else "unscored"),
         "label": primary.label if primary else None,
         "value": primary.value if primary else None,
         "scorer": primary.scorer if primary else None,
@@ -56,7 +59,7 @@ def export_record(ss: ScoredSample, run_id: str, summary: RunSummary | None = No
         "prompt": prompt_text(ss),
         "response": c.text,
         "reasoning": c.reasoning,
-        "error": c.error,
+        "error": c.error or (f"scoring failed: {scoring_error}" if scoring_error else None),
         "finish_reason": c.finish_reason,
         "prompt_tokens": c.prompt_tokens,
         "completion_tokens": c.completion_tokens,
@@ -106,11 +109,11 @@ def export_run(journal: Any, run_id: str, fmt: str, path: Path | None) -> int:
     path = Path(path)
     if path.is_dir():
         path = path / f"weightwatch-{run_id}.{fmt}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "parquet":
-        return _write_parquet(records, path)
-    with path.open("w", encoding="utf-8", newline="" if fmt == "csv" else None) as fh:
-        return _write_jsonl(records, fh) if fmt == "jsonl" else _write_csv(records, fh)
+    with written_whole(path) as tmp:  # stopped half-way, it leaves no half export under the user's name
+        if fmt == "parquet":
+            return _write_parquet(records, tmp)
+        with tmp.open("w", encoding="utf-8", newline="" if fmt == "csv" else None) as fh:
+            return _write_jsonl(records, fh) if fmt == "jsonl" else _write_csv(records, fh)
 
 
 def _write_jsonl(records: Iterator[dict[str, Any]], fh: IO[str]) -> int:

@@ -192,6 +192,7 @@ def render_html(summary: RunSummary, rows: Iterable[ScoredSample] | list[dict[st
         fp.update({f"extra.{k}": v for k, v in extra.items()})
         fp["id"] = ts.fingerprint.id()
         fingerprints.append({"label": ts.label, "kind": ts.kind, "samples": ts.samples, "errors": ts.errors,
+                             "scoring_errors": ts.scoring_errors,
                              "tokens": f"{ts.prompt_tokens} in / {ts.completion_tokens} out",
                              "price": ", ".join(f"{k}={v:g}" for k, v in ts.price.items()),
                              "defaults": ", ".join(f"{k}={v}" for k, v in ts.defaults.items()),
@@ -255,6 +256,8 @@ def write_html(journal: Any, run_id: str, path: Path, summary: RunSummary | None
     path = Path(path)
     if path.is_dir():
         path = path / f"weightwatch-report-{run_id}.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    from weightwatch.datafiles import written_whole
+
+    with written_whole(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return path.resolve()

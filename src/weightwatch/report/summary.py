@@ -467,7 +467,7 @@ def drill_row(ss: ScoredSample, *, clip: int | None = MAX_TEXT, probe_columns: b
         "prompt": _clip(prompt_text(ss), clip) if clip else prompt_text(ss),
         "response": _clip(text, clip) if clip else text,
         "reasoning": (_clip(s.completion.reasoning, clip) if clip else s.completion.reasoning) or "",
-        "error": s.completion.error or "",
+        "error": s.completion.error or (f"scoring failed: {ss.scoring_error}" if ss.scoring_error else ""),
         "digest": s.key.digest(),
     }
 

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from weightwatch.datafiles import check_fields, read_jsonl
+from weightwatch.datafiles import check_fields, read_jsonl, written_whole
 from weightwatch.scanners.base import STATUSES, Snippet
 from weightwatch.scanners.scan import require_scanners, scan_snippets
 
@@ -37,8 +37,7 @@ def scan_jsonl(input_path: Path, output_path: Path, workdir: Path | None = None)
     verdicts = scan_snippets(snippets, workdir=workdir)
     counts: Counter[str] = Counter({s: 0 for s in STATUSES})
     output_path = Path(output_path)
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    with output_path.open("w", encoding="utf-8") as out:
+    with written_whole(output_path) as tmp, tmp.open("w", encoding="utf-8") as out:
         for rec, v in zip(records, verdicts, strict=True):
             row = dict(rec)
             row.update(status=v.status, cwes=v.cwes, findings=[f.to_dict() for f in v.findings],

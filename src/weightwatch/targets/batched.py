@@ -90,7 +90,7 @@ class _Slot:
 class BatchEngine:
     def __init__(self, model: Any, *, n_slots: int, n_ctx_seq: int, n_threads: int,
                  prefill_tokens: int = PREFILL_TOKENS, lora: Any = None, lora_scale: float = 1.0,
-                 flash_attn: bool = False) -> None:
+                 flash_attn: bool = False, constants: Any = None) -> None:
         import llama_cpp
 
         self._ll = llama_cpp
@@ -120,6 +120,16 @@ class BatchEngine:
             adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(lora)
             scales = (ctypes.c_float * 1)(lora_scale)
             llama_cpp.llama_set_adapters_lora(ctx, adapters, 1, scales)
+        self._cvec = None
+        if constants:  # the affine edit's per-layer constants (modify/affine.py), scaled as the LoRA pair
+            from weightwatch.modify.affine import apply_cvec
+
+            try:
+                self._cvec = apply_cvec(llama_cpp, ctx, constants, int(llama_cpp.llama_model_n_embd(model)),
+                                        int(llama_cpp.llama_model_n_layer(model)), lora_scale)
+            except Exception:
+                llama_cpp.llama_free(ctx)
+                raise
         self.n_ctx_seq = int(llama_cpp.llama_n_ctx_seq(ctx)) or n_ctx_seq
         self._batch = llama_cpp.llama_batch_init(params.n_batch, 0, 1)
         self._mem = llama_cpp.llama_get_memory(ctx)

@@ -19,10 +19,8 @@ import asyncio
 import contextlib
 import hashlib
 import importlib.util
-import os
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ import numpy as np
 
 from weightwatch import __version__
 from weightwatch.errors import MissingDependency, TargetError, UserError
+from weightwatch.stderr import quiet_stderr as _quiet_stderr
 from weightwatch.targets._files import check_gguf, file_sha256
 from weightwatch.targets.batched import BatchEngine, Cancelled, Job
 from weightwatch.targets.cpu import (
@@ -59,25 +58,6 @@ FILE_TYPES: dict[int, str] = {
 def require_llama_cpp() -> None:
     if importlib.util.find_spec("llama_cpp") is None:
         raise MissingDependency("llama-cpp-python", "embedded")
-
-
-@contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """Silence C-level writes to fd 2 (llama.cpp/ggml log noise) while loading."""
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            try:
-                yield
-            finally:
-                os.dup2(saved, 2)
-    finally:
-        os.close(saved)
 
 
 def quantization_name(metadata: dict[str, str], desc: str = "") -> str | None:
@@ -156,12 +136,14 @@ class LlamaCppTarget:
                             "the file is corrupt or not the expected model",
                             "delete it and run the pull again")
         adapter: dict[str, Any] = {}
+        adapter_fields: dict[str, Any] = {}
         provenance: dict[str, Any] = {}
         if self.lora_path is not None:  # checked before llama.cpp sees it (one-line error)
             from weightwatch.modify.gguf_io import check_adapter
 
-            head = check_adapter(self.lora_path, path)
+            head = check_adapter(self.lora_path, path)  # malformed affine constants included
             adapter = {"lora_path": str(self.lora_path)}
+            adapter_fields = head.fields
             provenance = {k.removeprefix("weightwatch.modify."): v for k, v in head.fields.items()
                           if k.startswith("weightwatch.modify.") and isinstance(v, str | int | float)}
         thread_choice = choose_threads()
@@ -195,10 +177,20 @@ class LlamaCppTarget:
         with contextlib.suppress(Exception):
             params_hint = int(llm._model.n_params())
         n_par = parallel_slots(params_hint)
+        constants = None
+        if adapter_fields:  # an affine edit's per-layer constants: a control vector on the engine's context
+            import llama_cpp
+
+            from weightwatch.modify.affine import read_constants
+
+            constants = read_constants(adapter_fields, int(llama_cpp.llama_model_n_embd(llm._model.model)),
+                                       int(llama_cpp.llama_model_n_layer(llm._model.model)),
+                                       self.lora_path.name if self.lora_path else "adapter")
         try:
             self._engine = BatchEngine(llm._model.model, n_slots=n_par, n_ctx_seq=n_ctx, n_threads=threads,
                                        lora=getattr(llm, "_lora_adapter", None),
-                                       lora_scale=float(getattr(llm, "lora_scale", 1.0) or 1.0))
+                                       lora_scale=float(getattr(llm, "lora_scale", 1.0) or 1.0),
+                                       constants=constants)
         except TargetError as exc:
             _close_llm(llm)
             raise UserError(f"{exc} for '{path}' ({n_par} sequences of {n_ctx} tokens)",

@@ -201,6 +201,8 @@ class OpenAITarget:
                 rep.down_until = time.monotonic() + self._cooldown_s
             if res.get("status") == 404 and not rep.url.rstrip("/").endswith("/v1"):
                 await self._suggest_v1(session, rep)
+            if res.get("status") == 404:
+                await self._check_chat(session, rep)
         main = reachable[0]
         models: list[str] = main.get("models") or []
         extra: dict[str, Any] = {
@@ -234,6 +236,58 @@ class OpenAITarget:
         if res.get("status") == 200 or res.get("auth_status"):
             raise UserError(f"{rep.shown}/models answered HTTP 404, but {probe.shown}/models answers",
                             f"give the base URL with /v1: openai:{self.model}@{probe.shown}")
+
+    async def _check_chat(self, session: aiohttp.ClientSession, rep: _Replica) -> None:
+        """URL/models answered 404. Some servers do not implement /models, so that alone is no error; but when
+        a first tiny chat request (one token) is answered 404 as well, every request of the run would be: the
+        base URL is wrong (or the server knows no such model). Said now, in one line, naming the base URL to
+        give when one is found. Any other answer (200, 400, 5xx, a timeout) starts the target as before."""
+        status, detail = await self._chat_status(session, rep)
+        if status in (401, 403):
+            raise UserError(self._auth_message(status, rep.shown + "/chat/completions"), self._auth_hint())
+        if status != 404:
+            return
+        said = f" ({detail})" if detail and detail.lower() not in ("404: not found", "not found") else ""
+        if said and ("model" in detail.lower() or self.model.lower() in detail.lower()):
+            raise UserError(f"{rep.shown}/chat/completions answered HTTP 404 for model '{self.model}'{said}",
+                            f"check the model name (openai:MODEL@{rep.shown}); the server lists none at "
+                            f"{rep.shown}/models")
+        found = await self._find_api(session, rep)
+        hint = (f"give the base URL {found.shown}: openai:{self.model}@{found.shown}" if found is not None else
+                "give the URL under which the server answers /chat/completions (usually ending in /v1, e.g. "
+                f"{URL(rep.shown).with_path('/v1')})")
+        raise UserError(f"{rep.shown}/models and {rep.shown}/chat/completions both answered HTTP 404{said}: no "
+                        "OpenAI-compatible API at this base URL", hint)
+
+    async def _chat_status(self, session: aiohttp.ClientSession, rep: _Replica) -> tuple[int | None, str]:
+        """(HTTP status, error detail) of a one-token chat request to `rep`; (None, "") when none came back."""
+        body = {"model": self.model, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1,
+                "temperature": 0}
+        try:
+            timeout = aiohttp.ClientTimeout(total=min(60.0, self._timeout_s))
+            async with session.post(URL(rep.url + "/chat/completions", encoded=False), json=body,
+                                    headers=self._headers(rep), timeout=timeout) as resp:
+                return resp.status, error_detail(await _bounded_text(resp, rep.shown))
+        except (aiohttp.ClientError, TimeoutError, OSError, ValueError, TargetError):
+            return None, ""  # no answer: the run's retries deal with it
+
+    async def _find_api(self, session: aiohttp.ClientSession, rep: _Replica) -> _Replica | None:
+        """A base URL near `rep`'s that serves the API (its /models answers, or its /chat/completions answers
+        anything but 404): `rep` + /v1, then the server's root + /v1 (e.g. for http://host/api)."""
+        seen = {rep.shown.rstrip("/"), rep.shown.rstrip("/") + "/v1" if rep.shown.rstrip("/").endswith("/v1")
+                else ""}
+        for url, shown in ((rep.url.rstrip("/") + "/v1", rep.shown.rstrip("/") + "/v1"),
+                           (str(URL(rep.url).with_path("/v1")), str(URL(rep.shown).with_path("/v1")))):
+            if shown in seen:
+                continue
+            seen.add(shown)
+            candidate = _Replica(url=url, shown=shown)
+            res = await self._probe_models(session, candidate)
+            if res.get("status") == 200 or res.get("auth_status"):
+                return candidate
+            if res.get("reachable") and (await self._chat_status(session, candidate))[0] not in (None, 404):
+                return candidate
+        return None
 
     async def _probe_models(self, session: aiohttp.ClientSession, rep: _Replica) -> dict[str, Any]:
         try:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from weightwatch.datafiles import check_fields, read_jsonl
+from weightwatch.datafiles import check_fields, read_jsonl, written_whole
 from weightwatch.judges.verdicts import LABELS as VERDICT_LABELS
 from weightwatch.probes.censorship import dataset
 from weightwatch.probes.censorship.prompts import detect, load_prompt_set
@@ -99,8 +99,7 @@ def write_labelled(output: Path, labelled: list[dict[str, Any]]) -> dict[str, in
     """Write labelled records as JSONL; return the counts per label."""
     counts: Counter[str] = Counter({lab: 0 for lab in OUTPUT_LABELS})
     out_path = Path(output)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    with out_path.open("w", encoding="utf-8") as fh:
+    with written_whole(out_path) as tmp, tmp.open("w", encoding="utf-8") as fh:
         for row in labelled:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             counts[row["label"]] += 1

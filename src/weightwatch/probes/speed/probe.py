@@ -214,6 +214,11 @@ class SpeedProbe:
             failed = len(rows) - len(ok)
             if failed:
                 result.warnings.append(f"{label}: {failed} speed request(s) failed and are excluded")
+            unscored = [r for r in ok if r.scoring_error]  # probes/guard.py: no measurement, like a failure
+            if unscored:
+                ok = [r for r in ok if not r.scoring_error]
+                result.warnings.append(f"{label}: {len(unscored)} speed sample(s) could not be scored and are "
+                                       "excluded from the timings")
             by_kind: dict[str, list[ScoredSample]] = defaultdict(list)
             for r in ok:
                 by_kind[str(r.sample.planned.meta.get("kind", ""))].append(r)
